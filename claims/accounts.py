@@ -1,0 +1,87 @@
+"""Operators (with their API keys) and staff users."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims.models import Operator, Regime, Role, User
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+class AccountError(ValueError):
+    pass
+
+
+def hash_api_key(key: str) -> str:
+    # Keys are 256 random bits, so a plain SHA-256 is enough to make a leaked table useless.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_operator(session_factory: sessionmaker[Session], slug: str, name: str,
+                    regime: str) -> str:
+    """Create the operator and return its API key, which is stored only as a hash."""
+    if not _SLUG.match(slug):
+        raise AccountError("slug: 3 to 40 lower-case letters, digits and hyphens")
+    if regime not in {r.value for r in Regime}:
+        raise AccountError(f"regime: one of {', '.join(r.value for r in Regime)}")
+    if not name.strip():
+        raise AccountError("name: required")
+    key = "eff_" + secrets.token_urlsafe(32)
+    try:
+        with session_factory.begin() as session:
+            session.add(Operator(slug=slug, name=name.strip(), regime=regime,
+                                 api_key_hash=hash_api_key(key)))
+    except IntegrityError:
+        raise AccountError(f"slug: an operator {slug!r} exists already") from None
+    return key
+
+
+def operator_for_api_key(session_factory: sessionmaker[Session], key: str) -> str | None:
+    with session_factory() as session:
+        return session.scalar(select(Operator.slug)
+                              .where(Operator.api_key_hash == hash_api_key(key)))
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    try:
+        scheme, salt, digest = password_hash.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def create_user(session_factory: sessionmaker[Session], email: str, role: str,
+                password: str) -> int:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise AccountError("email: not an e-mail address")
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"role: one of {', '.join(r.value for r in Role)}")
+    if len(password) < 10:
+        raise AccountError("password: at least 10 characters")
+    try:
+        with session_factory.begin() as session:
+            user = User(email=email, role=role, password_hash=hash_password(password))
+            session.add(user)
+            session.flush()
+            return user.id
+    except IntegrityError:
+        raise AccountError(f"email: a user {email} exists already") from None

@@ -1,0 +1,17 @@
+"""The append-only claim event log: the source every effort figure is derived from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from claims.models import Actor, ClaimEvent, EventKind
+
+
+def record_event(session: Session, kind: EventKind, actor: Actor, *,
+                 claim_id: int | None = None, booking_id: int | None = None,
+                 actor_id: int | None = None, **counts: Any) -> None:
+    """Counts and durations only: never what a passenger typed."""
+    session.add(ClaimEvent(kind=kind, actor=actor, actor_id=actor_id, claim_id=claim_id,
+                           booking_id=booking_id, counts=counts))

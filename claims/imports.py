@@ -1,0 +1,211 @@
+"""Import of bookings and operations records: idempotent, line-by-line rejection, and
+one transaction per file so that nothing half-written stays."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims.models import Booking, BookingLeg, OperationsRecord, Operator
+from claims.records import (
+    BookingRecord,
+    OperationsRecordData,
+    RecordError,
+    parse_booking,
+    parse_operations,
+)
+
+CHUNK = 2000
+RecordT = TypeVar("RecordT", BookingRecord, OperationsRecordData)
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    replaced: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return self.created + self.replaced
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"created": self.created, "replaced": self.replaced,
+                "rejected": [{"line": line, "reason": reason} for line, reason in self.rejected]}
+
+
+def json_lines(text: str) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded value or the RecordError saying why not); blank lines skip."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            yield number, RecordError(f"not valid JSON: {error.msg} at column {error.colno}")
+
+
+def json_body(text: str) -> Iterator[tuple[int, Any]]:
+    """An HTTP body is a JSON array (numbered from 1) or JSON Lines."""
+    if text.lstrip().startswith("["):
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as error:
+            yield 0, RecordError(f"not a valid JSON array: {error.msg} at line {error.lineno}")
+            return
+        yield from enumerate(values, start=1)
+    else:
+        yield from json_lines(text)
+
+
+def import_bookings(session_factory: sessionmaker[Session], numbered: Iterable[tuple[int, Any]],
+                    *, only_operator: str | None = None) -> ImportReport:
+    report = ImportReport()
+    records = _parse_all(numbered, parse_booking, report, only_operator)
+    with session_factory.begin() as session:
+        operator_ids = _operator_ids(session, records, report)
+        valid = [(n, r) for n, r in records if r.operator in operator_ids]
+        for chunk in _chunks(_last_per_key(valid), CHUNK):
+            _write_bookings(session, chunk, operator_ids, report)
+    return report
+
+
+def import_operations(session_factory: sessionmaker[Session],
+                      numbered: Iterable[tuple[int, Any]],
+                      *, only_operator: str | None = None) -> ImportReport:
+    report = ImportReport()
+    records = _parse_all(numbered, parse_operations, report, only_operator)
+    with session_factory.begin() as session:
+        operator_ids = _operator_ids(session, records, report)
+        valid = [(n, r) for n, r in records if r.operator in operator_ids]
+        for chunk in _chunks(_last_per_key(valid), CHUNK):
+            _write_operations(session, chunk, operator_ids, report)
+    return report
+
+
+def _parse_all(numbered: Iterable[tuple[int, Any]], parse: Callable[[Any], RecordT],
+               report: ImportReport, only_operator: str | None) -> list[tuple[int, RecordT]]:
+    records: list[tuple[int, RecordT]] = []
+    for number, value in numbered:
+        try:
+            if isinstance(value, RecordError):
+                raise value
+            record = parse(value)
+            if only_operator is not None and record.operator != only_operator:
+                raise RecordError(
+                    f"operator: {record.operator!r} is not the operator of this API key")
+        except RecordError as error:
+            report.rejected.append((number, str(error)))
+            continue
+        records.append((number, record))
+    return records
+
+
+def _operator_ids(session: Session, records: Sequence[tuple[int, Any]],
+                  report: ImportReport) -> dict[str, int]:
+    slugs = {record.operator for _, record in records}
+    known = dict(session.execute(
+        select(Operator.slug, Operator.id).where(Operator.slug.in_(slugs))).tuples().all())
+    for number, record in records:
+        if record.operator not in known:
+            report.rejected.append((number, f"operator: no operator {record.operator!r}"))
+    report.rejected.sort()
+    return known
+
+
+def _last_per_key(records: list[tuple[int, RecordT]]) -> list[RecordT]:
+    # A key met twice in one file: the later record replaces the earlier, as across files.
+    by_key: dict[Any, RecordT] = {}
+    for _, record in records:
+        by_key.pop(record.key, None)
+        by_key[record.key] = record
+    return list(by_key.values())
+
+
+def _chunks(items: list[RecordT], size: int) -> Iterator[list[RecordT]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _booking_row(record: BookingRecord, operator_id: int) -> dict[str, Any]:
+    return {
+        "operator_id": operator_id, "reference": record.reference, "regime": record.regime,
+        "passenger_name": record.passenger_name, "passenger_email": record.passenger_email,
+        "fare_amount": record.fare_amount, "fare_currency": record.fare_currency,
+        "fare_kind": record.fare_kind, "fare_valid_from": record.fare_valid_from,
+        "fare_valid_until": record.fare_valid_until, "scheme": record.scheme,
+        "carrier_eu": record.carrier_eu, "payment_iban": record.payment_iban,
+        "payment_holder": record.payment_holder,
+    }
+
+
+def _write_bookings(session: Session, chunk: list[BookingRecord], operator_ids: dict[str, int],
+                    report: ImportReport) -> None:
+    keys = [(operator_ids[r.operator], r.reference) for r in chunk]
+    existing = dict(((operator_id, reference), booking_id) for booking_id, operator_id, reference
+                    in session.execute(select(Booking.id, Booking.operator_id, Booking.reference)
+                                       .where(tuple_(Booking.operator_id, Booking.reference)
+                                              .in_(keys))).tuples())
+    new = [r for r, key in zip(chunk, keys, strict=True) if key not in existing]
+    old = [(r, existing[key]) for r, key in zip(chunk, keys, strict=True) if key in existing]
+
+    ids: list[int] = []
+    if new:
+        ids = list(session.scalars(
+            insert(Booking).returning(Booking.id, sort_by_parameter_order=True),
+            [_booking_row(r, operator_ids[r.operator]) for r in new]))
+    if old:
+        session.execute(update(Booking), [{"id": booking_id, **_booking_row(
+            r, operator_ids[r.operator])} for r, booking_id in old])
+        session.execute(delete(BookingLeg).where(
+            BookingLeg.booking_id.in_([booking_id for _, booking_id in old])))
+    legs = [
+        {"booking_id": booking_id, "position": position, "service": leg.service,
+         "origin": leg.origin, "destination": leg.destination,
+         "scheduled_departure": leg.scheduled_departure,
+         "scheduled_arrival": leg.scheduled_arrival, "leg_amount": leg.leg_amount}
+        for record, booking_id in [*zip(new, ids, strict=True), *old]
+        for position, leg in enumerate(record.legs)
+    ]
+    if legs:
+        session.execute(insert(BookingLeg), legs)
+    report.created += len(new)
+    report.replaced += len(old)
+
+
+def _operations_row(record: OperationsRecordData, operator_id: int) -> dict[str, Any]:
+    return {
+        "operator_id": operator_id, "service": record.service,
+        "service_date": record.service_date, "stop": record.stop,
+        "actual_arrival": record.actual_arrival, "cancelled": record.cancelled,
+        "cause": record.cause, "notice_days": record.notice_days,
+        "rerouted_departure": record.rerouted_departure,
+        "rerouted_arrival": record.rerouted_arrival,
+    }
+
+
+def _write_operations(session: Session, chunk: list[OperationsRecordData],
+                      operator_ids: dict[str, int], report: ImportReport) -> None:
+    keys = [(operator_ids[r.operator], r.service, r.service_date, r.stop) for r in chunk]
+    columns = (OperationsRecord.operator_id, OperationsRecord.service,
+               OperationsRecord.service_date, OperationsRecord.stop)
+    existing = {tuple(row[1:]): row[0] for row in session.execute(
+        select(OperationsRecord.id, *columns).where(tuple_(*columns).in_(keys))).tuples()}
+    new, old = [], []
+    for record, key in zip(chunk, keys, strict=True):
+        row = _operations_row(record, key[0])
+        if key in existing:
+            old.append({"id": existing[key], **row})
+        else:
+            new.append(row)
+    if new:
+        session.execute(insert(OperationsRecord), new)
+    if old:
+        session.execute(update(OperationsRecord), old)
+    report.created += len(new)
+    report.replaced += len(old)

@@ -1,0 +1,84 @@
+"""What actually happened on a booked journey, from the operations data.
+
+The delay that decides a claim is the actual arrival of the last leg at the final
+destination; an earlier leg arriving after the next one left means a missed connection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import pairwise
+from typing import Protocol
+
+
+class LegLike(Protocol):
+    service: str
+    origin: str
+    destination: str
+    scheduled_departure: datetime
+    scheduled_arrival: datetime
+
+
+class ArrivalLike(Protocol):
+    actual_arrival: datetime | None
+    cancelled: bool
+    cause: str
+
+
+OperationsKey = tuple[str, date, str]
+
+
+def operations_key(leg: LegLike) -> OperationsKey:
+    """(service, scheduled departure date as the operator's local date, arrival stop)."""
+    return (leg.service, leg.scheduled_departure.date(), leg.destination)
+
+
+@dataclass(frozen=True)
+class JourneyFacts:
+    origin: str
+    destination: str
+    scheduled_arrival: datetime
+    actual_arrival: datetime | None
+    has_operations_data: bool
+    cancelled: bool
+    cause: str
+    missed_connection_at: str | None
+
+    @property
+    def delay_minutes(self) -> int | None:
+        if self.actual_arrival is None:
+            return None
+        return delay_minutes(self.scheduled_arrival, self.actual_arrival)
+
+
+def delay_minutes(scheduled: datetime, actual: datetime) -> int:
+    """Whole minutes late, rounded down; instants compared, never wall-clock times."""
+    seconds = (actual - scheduled).total_seconds()
+    return max(0, int(seconds // 60))
+
+
+def journey_facts(legs: Sequence[LegLike],
+                  arrivals: Mapping[OperationsKey, ArrivalLike]) -> JourneyFacts:
+    if not legs:
+        raise ValueError("a journey has at least one leg")
+    last = legs[-1]
+    final = arrivals.get(operations_key(last))
+    missed_at = None
+    for leg, next_leg in pairwise(legs):
+        arrival = arrivals.get(operations_key(leg))
+        if arrival is not None and (
+                arrival.cancelled or (arrival.actual_arrival is not None
+                                      and arrival.actual_arrival > next_leg.scheduled_departure)):
+            missed_at = leg.destination
+            break
+    return JourneyFacts(
+        origin=legs[0].origin,
+        destination=last.destination,
+        scheduled_arrival=last.scheduled_arrival,
+        actual_arrival=final.actual_arrival if final else None,
+        has_operations_data=final is not None,
+        cancelled=bool(final and final.cancelled),
+        cause=final.cause if final else "unknown",
+        missed_connection_at=missed_at,
+    )

@@ -1,0 +1,221 @@
+"""The persistent model. SQLAlchemy 2.x declarative mapping; the schema itself is made by
+the Alembic migrations in migrations/ (a test proves the two agree)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from claims.types import LocalDateTime, Money, UtcDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Regime(StrEnum):
+    EU_RAIL = "eu-rail"
+    EU_AIR = "eu-air"
+    UK_RAIL = "uk-rail"
+
+
+class ClaimStatus(StrEnum):
+    SUBMITTED = "submitted"
+    ASSESSING = "assessing"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    NEEDS_REVIEW = "needs_review"
+
+    @property
+    def decided(self) -> bool:
+        return self in {ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.NEEDS_REVIEW}
+
+
+class Actor(StrEnum):
+    PASSENGER = "passenger"
+    SYSTEM = "system"
+    CLERK = "clerk"
+
+
+class EventKind(StrEnum):
+    BOOKING_FOUND = "booking_found"
+    CLAIM_FORM_SHOWN = "claim_form_shown"
+    CLAIM_SUBMITTED = "claim_submitted"
+    ENQUEUE_FAILED = "enqueue_failed"
+    ASSESSMENT_STARTED = "assessment_started"
+    CLAIM_DECIDED = "claim_decided"
+    STATUS_VIEWED = "status_viewed"
+
+
+class Role(StrEnum):
+    CLERK = "clerk"
+    MANAGER = "manager"
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    regime: Mapped[str] = mapped_column(String(10))
+    # Only a SHA-256 of the key is kept; the key itself is shown once, at creation.
+    api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (UniqueConstraint("operator_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    reference: Mapped[str] = mapped_column(String(20))
+    regime: Mapped[str] = mapped_column(String(10))
+    passenger_name: Mapped[str] = mapped_column(String(200))
+    passenger_email: Mapped[str | None] = mapped_column(String(254))
+    fare_amount: Mapped[Decimal] = mapped_column(Money)
+    fare_currency: Mapped[str] = mapped_column(String(3))
+    fare_kind: Mapped[str] = mapped_column(String(10))
+    fare_valid_from: Mapped[date | None] = mapped_column(Date)
+    fare_valid_until: Mapped[date | None] = mapped_column(Date)
+    scheme: Mapped[str | None] = mapped_column(String(4))
+    carrier_eu: Mapped[bool | None] = mapped_column(Boolean)
+    payment_iban: Mapped[str | None] = mapped_column(String(34))
+    payment_holder: Mapped[str | None] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    operator: Mapped[Operator] = relationship()
+    legs: Mapped[list[BookingLeg]] = relationship(
+        order_by="BookingLeg.position", cascade="all, delete-orphan", back_populates="booking")
+
+
+class BookingLeg(Base):
+    __tablename__ = "booking_legs"
+    __table_args__ = (UniqueConstraint("booking_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    service: Mapped[str] = mapped_column(String(40))
+    origin: Mapped[str] = mapped_column(String(120))
+    destination: Mapped[str] = mapped_column(String(120))
+    scheduled_departure: Mapped[datetime] = mapped_column(LocalDateTime)
+    scheduled_arrival: Mapped[datetime] = mapped_column(LocalDateTime)
+    leg_amount: Mapped[Decimal | None] = mapped_column(Money)
+
+    booking: Mapped[Booking] = relationship(back_populates="legs")
+
+    @property
+    def service_date(self) -> date:
+        """The service's scheduled departure date, local: the operations record's `date`."""
+        return self.scheduled_departure.date()
+
+
+class OperationsRecord(Base):
+    __tablename__ = "operations_records"
+    __table_args__ = (UniqueConstraint("operator_id", "service", "service_date", "stop"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    service: Mapped[str] = mapped_column(String(40))
+    service_date: Mapped[date] = mapped_column(Date)
+    stop: Mapped[str] = mapped_column(String(120))
+    actual_arrival: Mapped[datetime | None] = mapped_column(LocalDateTime)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    cause: Mapped[str] = mapped_column(String(30), default="unknown")
+    notice_days: Mapped[int | None] = mapped_column(Integer)
+    rerouted_departure: Mapped[datetime | None] = mapped_column(LocalDateTime)
+    rerouted_arrival: Mapped[datetime | None] = mapped_column(LocalDateTime)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One claim per booking: a double submit or a second attempt finds the first claim.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), unique=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    regime: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default=ClaimStatus.SUBMITTED, index=True)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    passenger_name: Mapped[str] = mapped_column(String(200))
+    passenger_email: Mapped[str | None] = mapped_column(String(254))
+    arrived_with_service: Mapped[str | None] = mapped_column(String(40))
+    statement: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delay_minutes: Mapped[int | None] = mapped_column(Integer)
+    eligible: Mapped[bool | None] = mapped_column(Boolean)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    percent: Mapped[int | None] = mapped_column(Integer)
+    rule: Mapped[str | None] = mapped_column(String(40))
+    legal_basis: Mapped[str | None] = mapped_column(String(120))
+    explanation_en: Mapped[str | None] = mapped_column(Text)
+    explanation_de: Mapped[str | None] = mapped_column(Text)
+    # Reason codes that took the claim off the straight-through path, space-separated.
+    reason_codes: Mapped[str | None] = mapped_column(String(200))
+
+    booking: Mapped[Booking | None] = relationship()
+    operator: Mapped[Operator] = relationship()
+    events: Mapped[list[ClaimEvent]] = relationship(
+        order_by="ClaimEvent.id", back_populates="claim", viewonly=True)
+
+
+class ClaimEvent(Base):
+    """Append-only: one row per step of a claim. Counts and durations, never typed text.
+
+    A lookup happens before the claim exists, so its event carries the booking only."""
+
+    __tablename__ = "claim_events"
+    __table_args__ = (Index("ix_claim_events_claim_id_id", "claim_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(10))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    claim: Mapped[Claim | None] = relationship(back_populates="events")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,41 @@
+"""Folding of names and references so that a passenger's typing finds their booking:
+"Müller" = "MUELLER" = "mueller", "q7k2 lm" = "Q7K2LM"."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
+                         "ß": "ss", "ẞ": "SS"})
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Upper-case ASCII letters and digits; umlauts spelled out, other accents dropped."""
+    spelled = text.translate(_GERMAN)
+    stripped = "".join(c for c in unicodedata.normalize("NFKD", spelled)
+                       if not unicodedata.combining(c))
+    return stripped.upper()
+
+
+def name_tokens(text: str) -> list[str]:
+    return [token for token in _NOT_ALNUM.split(fold(text)) if token]
+
+
+def normalise_reference(reference: str) -> str:
+    return _NOT_ALNUM.sub("", fold(reference))
+
+
+def surname_matches(full_name: str, surname: str) -> bool:
+    """The typed surname must be the last whole word(s) of the booked name:
+    "Müller-Lüdenscheidt" is matched by "mueller luedenscheidt" and by "Lüdenscheidt",
+    never by "scheidt"."""
+    typed = name_tokens(surname)
+    booked = name_tokens(full_name)
+    return bool(typed) and len(typed) <= len(booked) and booked[-len(typed):] == typed
+
+
+def surname_of(full_name: str) -> str:
+    parts = full_name.split()
+    return parts[-1] if parts else full_name

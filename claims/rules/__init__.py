@@ -1,0 +1,1 @@
+"""Compensation rules: pure functions from journey facts and fare to an Assessment."""

@@ -1,0 +1,33 @@
+"""The one result shape every assessment has, whatever the regime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    eligible: bool
+    amount: Decimal
+    currency: str
+    percent: int | None
+    delay_minutes: int | None
+    rule: str
+    legal_basis: str
+    explanation_en: str
+    explanation_de: str
+
+    def explanation(self, language: str) -> str:
+        return self.explanation_de if language.startswith("de") else self.explanation_en
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """Half up to the cent, once, at the end (rules.md)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_amount(amount: Decimal) -> str:
+    return f"{round_money(amount):.2f}"

@@ -1,0 +1,288 @@
+"""The passenger path's use cases. Each owns its transaction; views and jobs call them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from claims.decision import Decision, FareFacts, decide
+from claims.events import record_event
+from claims.journey import JourneyFacts, OperationsKey, journey_facts, operations_key
+from claims.models import (
+    Actor,
+    Booking,
+    BookingLeg,
+    Claim,
+    ClaimEvent,
+    ClaimStatus,
+    EventKind,
+    OperationsRecord,
+)
+from claims.names import normalise_reference, surname_matches
+from claims.types import utcnow
+
+SessionFactory = sessionmaker[Session]
+# The claim form's fields; name and e-mail come prefilled from the booking.
+CLAIM_FIELDS = ("passenger_name", "passenger_email", "arrived_with_service", "statement")
+PREFILLED_FIELDS = ("passenger_name", "passenger_email")
+
+
+class ClaimNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class LegView:
+    service: str
+    origin: str
+    destination: str
+    scheduled_departure: datetime
+    scheduled_arrival: datetime
+
+
+@dataclass(frozen=True)
+class ClaimDraft:
+    booking_id: int
+    operator_name: str
+    reference: str
+    regime: str
+    passenger_name: str
+    passenger_email: str | None
+    payment_iban: str | None
+    legs: tuple[LegView, ...]
+    facts: JourneyFacts
+    preview: Decision
+    existing_claim_id: int | None
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    passenger_name: str
+    passenger_email: str | None
+    arrived_with_service: str | None
+    statement: str | None
+    language: str
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    claim_id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    kind: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    claim_id: int
+    status: ClaimStatus
+    operator_name: str
+    reference: str | None
+    passenger_name: str
+    legs: tuple[LegView, ...]
+    submitted_at: datetime
+    decided_at: datetime | None
+    delay_minutes: int | None
+    eligible: bool | None
+    amount: str | None
+    currency: str | None
+    percent: int | None
+    rule: str | None
+    legal_basis: str | None
+    explanation: str | None
+    reason_codes: tuple[str, ...]
+    events: tuple[EventView, ...]
+
+
+def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
+                 record_lookup: bool = True) -> int | None:
+    """The booking with this reference whose passenger has this surname, or None.
+
+    Which of the two did not match is deliberately not told: that would let anyone
+    enumerate references."""
+    with session_factory.begin() as session:
+        candidates = session.scalars(
+            select(Booking).where(Booking.reference == normalise_reference(reference))).all()
+        for booking in candidates:
+            if surname_matches(booking.passenger_name, surname):
+                if record_lookup:
+                    record_event(session, EventKind.BOOKING_FOUND, Actor.PASSENGER,
+                                 booking_id=booking.id)
+                return booking.id
+    return None
+
+
+def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
+                  record_view: bool = True) -> ClaimDraft:
+    """The prefilled claim and what the rules would say; showing it is an effort event."""
+    with session_factory.begin() as session:
+        booking = _booking(session, booking_id)
+        facts = _facts(session, booking)
+        existing = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
+        if existing is None and record_view:
+            record_event(session, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
+                         booking_id=booking_id, fields_shown=len(CLAIM_FIELDS),
+                         fields_prefilled=sum(1 for f in PREFILLED_FIELDS
+                                              if getattr(booking, f)))
+        return ClaimDraft(
+            booking_id=booking.id, operator_name=booking.operator.name,
+            reference=booking.reference, regime=booking.regime,
+            passenger_name=booking.passenger_name, passenger_email=booking.passenger_email,
+            payment_iban=booking.payment_iban, legs=_leg_views(booking.legs), facts=facts,
+            preview=_decide(booking, facts, passenger_disagrees=False),
+            existing_claim_id=existing,
+        )
+
+
+def submit_claim(session_factory: SessionFactory, booking_id: int, data: ClaimInput,
+                 effort: dict[str, int | None]) -> SubmitResult:
+    """File the claim; a second submit for the same booking returns the first claim."""
+    try:
+        with session_factory.begin() as session:
+            existing = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
+            if existing is not None:
+                return SubmitResult(existing, created=False)
+            booking = _booking(session, booking_id)
+            claim = Claim(
+                booking_id=booking.id, operator_id=booking.operator_id, regime=booking.regime,
+                status=ClaimStatus.SUBMITTED, language=data.language,
+                passenger_name=data.passenger_name, passenger_email=data.passenger_email,
+                arrived_with_service=data.arrived_with_service, statement=data.statement,
+            )
+            session.add(claim)
+            session.flush()
+            changed = sum(1 for f in PREFILLED_FIELDS
+                          if getattr(booking, f) and getattr(data, f) != getattr(booking, f))
+            typed = sum(1 for f in CLAIM_FIELDS
+                        if f not in PREFILLED_FIELDS and getattr(data, f))
+            counts = {k: v for k, v in effort.items() if v is not None}
+            record_event(session, EventKind.CLAIM_SUBMITTED, Actor.PASSENGER,
+                         claim_id=claim.id, booking_id=booking.id,
+                         fields_changed=changed, fields_typed=typed + changed, **counts)
+            return SubmitResult(claim.id, created=True)
+    except IntegrityError:
+        # Two submits raced; the unique booking_id let exactly one through.
+        with session_factory() as session:
+            winner = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
+        if winner is None:
+            raise
+        return SubmitResult(winner, created=False)
+
+
+def note_enqueue_failed(session_factory: SessionFactory, claim_id: int) -> None:
+    with session_factory.begin() as session:
+        record_event(session, EventKind.ENQUEUE_FAILED, Actor.SYSTEM, claim_id=claim_id)
+
+
+def assess_claim(session_factory: SessionFactory, claim_id: int) -> ClaimStatus:
+    """Decide a submitted claim. Running it again on a decided claim changes nothing."""
+    with session_factory.begin() as session:
+        claim = session.get(Claim, claim_id, with_for_update=True)
+        if claim is None:
+            raise ClaimNotFound(claim_id)
+        status = ClaimStatus(claim.status)
+        if status.decided:
+            return status
+        record_event(session, EventKind.ASSESSMENT_STARTED, Actor.SYSTEM, claim_id=claim.id)
+        if claim.booking is None:
+            raise ClaimNotFound(f"claim {claim_id} has no booking")
+        facts = _facts(session, claim.booking)
+        disagrees = bool(claim.statement or claim.arrived_with_service)
+        decision = _decide(claim.booking, facts, passenger_disagrees=disagrees)
+        _apply(claim, decision, facts)
+        record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
+                     reason_count=len(decision.reasons))
+        return decision.status
+
+
+def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
+               record_view: bool = True) -> ClaimView:
+    with session_factory.begin() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            raise ClaimNotFound(claim_id)
+        if record_view:
+            record_event(session, EventKind.STATUS_VIEWED, Actor.PASSENGER, claim_id=claim.id)
+            session.flush()
+        events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)
+                                 .order_by(ClaimEvent.id)).all()
+        explanation = claim.explanation_de if language.startswith("de") else claim.explanation_en
+        return ClaimView(
+            claim_id=claim.id, status=ClaimStatus(claim.status),
+            operator_name=claim.operator.name,
+            reference=claim.booking.reference if claim.booking else None,
+            passenger_name=claim.passenger_name,
+            legs=_leg_views(claim.booking.legs) if claim.booking else (),
+            submitted_at=claim.submitted_at, decided_at=claim.decided_at,
+            delay_minutes=claim.delay_minutes, eligible=claim.eligible,
+            amount=f"{claim.amount:.2f}" if claim.amount is not None else None,
+            currency=claim.currency, percent=claim.percent, rule=claim.rule,
+            legal_basis=claim.legal_basis, explanation=explanation,
+            reason_codes=tuple((claim.reason_codes or "").split()),
+            events=tuple(EventView(e.at, e.kind, e.actor) for e in events),
+        )
+
+
+def claims_due_for_assessment(session_factory: SessionFactory, limit: int = 1000) -> list[int]:
+    with session_factory() as session:
+        return list(session.scalars(
+            select(Claim.id).where(Claim.status.in_([ClaimStatus.SUBMITTED,
+                                                     ClaimStatus.ASSESSING]))
+            .order_by(Claim.id).limit(limit)))
+
+
+def _booking(session: Session, booking_id: int) -> Booking:
+    booking = session.scalar(select(Booking).where(Booking.id == booking_id)
+                             .options(selectinload(Booking.legs), selectinload(Booking.operator)))
+    if booking is None:
+        raise ClaimNotFound(f"no booking {booking_id}")
+    return booking
+
+
+def _facts(session: Session, booking: Booking) -> JourneyFacts:
+    keys = [operations_key(leg) for leg in booking.legs]
+    rows = session.scalars(select(OperationsRecord).where(
+        OperationsRecord.operator_id == booking.operator_id,
+        tuple_(OperationsRecord.service, OperationsRecord.service_date,
+               OperationsRecord.stop).in_(keys))).all()
+    arrivals: dict[OperationsKey, OperationsRecord] = {
+        (r.service, r.service_date, r.stop): r for r in rows}
+    return journey_facts(booking.legs, arrivals)
+
+
+def _decide(booking: Booking, facts: JourneyFacts, *, passenger_disagrees: bool) -> Decision:
+    fare = FareFacts(booking.fare_amount, booking.fare_currency, booking.fare_kind)
+    return decide(booking.regime, facts, fare, passenger_disagrees=passenger_disagrees)
+
+
+def _apply(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:
+    claim.status = decision.status
+    claim.decided_at = utcnow()
+    claim.delay_minutes = facts.delay_minutes
+    claim.reason_codes = " ".join(decision.reasons) or None
+    assessment = decision.assessment
+    if assessment is not None:
+        claim.eligible = assessment.eligible
+        claim.amount = assessment.amount
+        claim.currency = assessment.currency
+        claim.percent = assessment.percent
+        claim.rule = assessment.rule
+        claim.legal_basis = assessment.legal_basis
+        # Both languages are kept: the passenger may switch language on the status page.
+        claim.explanation_en = assessment.explanation_en
+        claim.explanation_de = assessment.explanation_de
+
+
+def _leg_views(legs: Sequence[BookingLeg]) -> tuple[LegView, ...]:
+    return tuple(LegView(leg.service, leg.origin, leg.destination, leg.scheduled_departure,
+                         leg.scheduled_arrival) for leg in legs)

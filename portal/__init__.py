@@ -1,0 +1,38 @@
+"""The Flask portal: app factory, one blueprint per audience."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+from portal.settings import PROJECT_ROOT, load_settings
+
+
+def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
+    from portal import cli, errors, extensions, security, templating
+    from portal.api import blueprint as api
+    from portal.clerk import blueprint as clerk
+    from portal.passenger import blueprint as passenger
+    from portal.reports import blueprint as reports
+    from workflows import runtime
+
+    settings = load_settings(overrides)
+    app = Flask(__name__, instance_path=str(settings.instance_path),
+                template_folder=str(PROJECT_ROOT / "templates"))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.environment == "testing",
+        # Bookings arrive in bulk through the API: 100,000 of them are about 60 MB.
+        MAX_CONTENT_LENGTH=128 * 1024 * 1024,
+    )
+    extensions.init_app(app, settings, runtime.install(runtime.build(settings)))
+    security.init_app(app, settings)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(passenger)
+    app.register_blueprint(clerk, url_prefix="/clerk")
+    app.register_blueprint(reports, url_prefix="/reports")
+    app.register_blueprint(api, url_prefix="/api/v1")
+    return app

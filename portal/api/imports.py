@@ -1,0 +1,53 @@
+"""POST /api/v1/bookings and /api/v1/operations: the operator's own data, by API key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, jsonify, request
+from werkzeug.wrappers import Response
+
+from claims import accounts
+from claims.imports import ImportReport, import_bookings, import_operations, json_body
+from portal.api import blueprint
+from portal.extensions import csrf, runtime
+
+Importer = Callable[..., ImportReport]
+
+
+def _authenticated_operator() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        abort(401, "Send the operator's API key as 'Authorization: Bearer <key>'.")
+    slug = accounts.operator_for_api_key(runtime().session_factory, key.strip())
+    if slug is None:
+        abort(401, "This API key is not valid.")
+    return slug
+
+
+def _import(importer: Importer) -> tuple[Response, int]:
+    operator = _authenticated_operator()
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400, "The body must be UTF-8 encoded JSON or JSON Lines.")
+    if not text.strip():
+        abort(400, "The body is empty: send a JSON array or JSON Lines.")
+    report = importer(runtime().session_factory, json_body(text), only_operator=operator)
+    body: dict[str, Any] = report.as_dict()
+    # Valid records are imported even when others are rejected; 422 says "not all of it".
+    return jsonify(body), 422 if report.rejected else 200
+
+
+@blueprint.post("/bookings")
+@csrf.exempt
+def bookings() -> tuple[Response, int]:
+    return _import(import_bookings)
+
+
+@blueprint.post("/operations")
+@csrf.exempt
+def operations() -> tuple[Response, int]:
+    return _import(import_operations)

@@ -1,0 +1,159 @@
+"""`flask --app wsgi ...` commands: database, imports, operators, users, demo data."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import suppress
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from claims import accounts, demo, migrate, services
+from claims.imports import ImportReport, import_bookings, import_operations, json_lines
+from claims.models import Booking, Role
+from portal.extensions import runtime
+
+db_cli = AppGroup("db", help="The database schema.")
+operators_cli = AppGroup("operators", help="Operators and their API keys.")
+bookings_cli = AppGroup("bookings", help="Booking imports.")
+operations_cli = AppGroup("operations", help="Operations data imports.")
+users_cli = AppGroup("users", help="Clerk and manager accounts.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+DEMO_PASSWORDS = {"clerk@demo.example": ("clerk", "demo-clerk-2026"),
+                  "manager@demo.example": ("manager", "demo-manager-2026")}
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema."""
+    migrate.upgrade(runtime().engine)
+    click.echo("database schema is current")
+
+
+@operators_cli.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The operator's name as passengers know it.")
+@click.option("--regime", required=True, type=click.Choice(["eu-rail", "eu-air", "uk-rail"]))
+def operators_create(slug: str, name: str, regime: str) -> None:
+    """Create an operator and print its API key (shown only this once)."""
+    try:
+        key = accounts.create_operator(runtime().session_factory, slug, name, regime)
+    except accounts.AccountError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(key)
+
+
+def _print_report(report: ImportReport, what: str) -> None:
+    for line, reason in report.rejected:
+        click.echo(f"line {line}: {reason}", err=True)
+    click.echo(f"{what}: {report.created} created, {report.replaced} replaced, "
+               f"{len(report.rejected)} rejected")
+    if report.rejected:
+        sys.exit(1)
+
+
+def _read(file: Path) -> str:
+    try:
+        return sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise click.UsageError(f"{file} is not UTF-8: {error}") from None
+
+
+@bookings_cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True, dir_okay=False,
+                                        exists=True))
+def bookings_import(file: Path) -> None:
+    """Import bookings from a JSON Lines FILE (- for standard input)."""
+    _print_report(import_bookings(runtime().session_factory, json_lines(_read(file))),
+                  "bookings")
+
+
+@operations_cli.command("import")
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True, dir_okay=False,
+                                        exists=True))
+def operations_import(file: Path) -> None:
+    """Import operations records from a JSON Lines FILE (- for standard input)."""
+    _print_report(import_operations(runtime().session_factory, json_lines(_read(file))),
+                  "operations records")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.password_option(help="At least 10 characters; asked for when not given.")
+def users_create(email: str, role: str, password: str) -> None:
+    """Create a clerk or manager account."""
+    try:
+        accounts.create_user(runtime().session_factory, email, role, password)
+    except accounts.AccountError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"{role} {email} created")
+
+
+@demo_cli.command("seed")
+@click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
+@click.option("--bookings", "count", default=3000, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when bookings exist already.")
+def demo_seed(seed: int, count: int, if_empty: bool) -> None:
+    """Create the demo operators, bookings, operations data and staff accounts."""
+    factory = runtime().session_factory
+    with factory() as session:
+        if if_empty and session.query(Booking.id).first() is not None:
+            click.echo("demo data: the database has bookings already; nothing seeded")
+            return
+    data = demo.generate(seed, count)
+    for operator in demo.OPERATORS:
+        # Seeded before: the operator and its key stay, its bookings are replaced below.
+        with suppress(accounts.AccountError):
+            accounts.create_operator(factory, operator.slug, operator.name, operator.regime)
+    for email, (role, password) in DEMO_PASSWORDS.items():
+        with suppress(accounts.AccountError):
+            accounts.create_user(factory, email, role, password)
+    bookings = import_bookings(factory, demo.numbered(data.bookings))
+    operations = import_operations(factory, demo.numbered(data.operations))
+    click.echo(f"demo data: {bookings.accepted} bookings, {operations.accepted} operations "
+               f"records (seed {seed})")
+    _print_demo(data.featured)
+
+
+@demo_cli.command("show")
+@click.option("--seed", default=1, show_default=True)
+def demo_show(seed: int) -> None:
+    """Print the demo logins and bookings to try."""
+    _print_demo(demo.generate(seed, len(demo.FEATURED)).featured)
+
+
+def _print_demo(featured: list[tuple[str, str, str]]) -> None:
+    factory = runtime().session_factory
+    click.echo("\nDemo bookings (reference / surname -> what the passenger should see):")
+    for reference, surname, _scenario in featured:
+        booking_id = services.find_booking(factory, reference, surname, record_lookup=False)
+        if booking_id is None:
+            click.echo(f"  {reference} / {surname}: not in this database")
+            continue
+        draft = services.prepare_claim(factory, booking_id, record_view=False)
+        click.echo(f"  {reference} / {surname:<11} {draft.operator_name}: "
+                   f"{_expected(draft)}")
+    click.echo("\nStaff logins (at /clerk/login):")
+    for email, (role, password) in DEMO_PASSWORDS.items():
+        click.echo(f"  {role:<8} {email}  password: {password}")
+
+
+def _expected(draft: services.ClaimDraft) -> str:
+    preview = draft.preview
+    if preview.reasons:
+        return "goes to a clerk (" + ", ".join(preview.reasons) + ")"
+    assessment = preview.assessment
+    assert assessment is not None
+    if assessment.eligible:
+        return (f"{assessment.delay_minutes} min late, approved {assessment.amount} "
+                f"{assessment.currency} ({assessment.percent} %)")
+    return f"{assessment.delay_minutes} min late, rejected ({assessment.rule})"
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_cli, operators_cli, bookings_cli, operations_cli, users_cli, demo_cli):
+        app.cli.add_command(group)

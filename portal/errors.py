@@ -1,0 +1,30 @@
+"""Errors answer in the asker's terms: JSON under /api/, a page elsewhere; never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
+        status = error.code or 500
+        if request.path.startswith("/api/"):
+            return jsonify({"error": error.name, "message": error.description}), status
+        message = error.description
+        if isinstance(error, CSRFError):
+            message = "The form had expired. Please send it again."
+        return render_template("error.html", status=status, title=error.name,
+                               message=message), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> ResponseReturnValue:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _http_error(InternalServerError())

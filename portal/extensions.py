@@ -1,0 +1,66 @@
+"""Flask extensions, each bound with init_app; the runtime (database, Redis) hangs on the app."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+
+from portal.settings import Settings
+from workflows.runtime import Runtime
+
+LANGUAGES = ("en", "de")
+
+csrf = CSRFProtect()
+babel = Babel()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+login_manager = LoginManager()
+
+
+def select_language() -> str:
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def limiter_storage_uri(redis_url: str) -> str:
+    # Flask-Limiter names Unix sockets redis+unix://; redis-py names them unix://.
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url[len("unix://"):]
+    return redis_url
+
+
+def init_app(app: Flask, settings: Settings, runtime: Runtime) -> None:
+    app.extensions["effortless"] = runtime
+    app.config.update(
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
+        RATELIMIT_STORAGE_URI=limiter_storage_uri(runtime.redis_url),
+        RATELIMIT_HEADERS_ENABLED=True,
+        # A Redis outage must not take the portal down with it.
+        RATELIMIT_SWALLOW_ERRORS=True,
+        BABEL_TRANSLATION_DIRECTORIES=str(app.root_path + "/translations"),
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_language)
+    login_manager.init_app(app)
+    login_manager.login_view = "clerk.login"
+
+    if settings.embedded_redis:
+        started: list[bool] = []
+
+        @app.before_request
+        def _embedded_redis_up() -> None:
+            # The rate limiter needs Redis before any view runs; once per process.
+            if not started:
+                runtime.ensure_redis()
+                started.append(True)
+
+
+def runtime() -> Runtime:
+    value: Runtime = current_app.extensions["effortless"]
+    return value

@@ -1,0 +1,110 @@
+"""The passenger path: look up, confirm the prefilled claim, follow its status."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
+
+from claims import services
+from portal.extensions import limiter, runtime
+from portal.passenger import blueprint
+from portal.passenger.forms import ClaimForm, LookupForm
+from workflows.pipeline import dispatch_assessment
+
+
+def _status_signer() -> URLSafeSerializer:
+    from flask import current_app
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="claim-status")
+
+
+def status_url(claim_id: int) -> str:
+    return url_for("passenger.status", token=_status_signer().dumps(claim_id))
+
+
+def _language() -> str:
+    return str(get_locale() or "en")
+
+
+def _lookup_key() -> str:
+    reference = request.form.get("reference", "")
+    return "reference:" + "".join(reference.split()).upper()[:40]
+
+
+@blueprint.get("/")
+def start() -> str:
+    return render_template("passenger/start.html", form=LookupForm())
+
+
+@blueprint.post("/")
+@limiter.limit("20 per minute; 200 per day")
+@limiter.limit("10 per hour", key_func=_lookup_key)
+def lookup() -> Response | tuple[str, int]:
+    form = LookupForm()
+    if not form.validate_on_submit():
+        return render_template("passenger/start.html", form=form), 422
+    booking_id = services.find_booking(runtime().session_factory, form.reference.data or "",
+                                       form.surname.data or "")
+    if booking_id is None:
+        # Which of the two did not match is not said: that would help guess references.
+        return render_template("passenger/start.html", form=form, not_found=True), 404
+    session["booking_id"] = booking_id
+    return redirect(url_for("passenger.claim"))
+
+
+@blueprint.route("/claim", methods=["GET", "POST"])
+def claim() -> Response | str | tuple[str, int]:
+    booking_id = session.get("booking_id")
+    if not isinstance(booking_id, int):
+        return redirect(url_for("passenger.start"))
+    factory = runtime().session_factory
+    draft = services.prepare_claim(factory, booking_id) if request.method == "GET" else None
+    if draft is not None and draft.existing_claim_id is not None:
+        return redirect(status_url(draft.existing_claim_id))
+
+    form = ClaimForm(data={"passenger_name": draft.passenger_name,
+                           "passenger_email": draft.passenger_email} if draft else None)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            result = services.submit_claim(factory, booking_id, services.ClaimInput(
+                passenger_name=(form.passenger_name.data or "").strip(),
+                passenger_email=(form.passenger_email.data or "").strip() or None,
+                arrived_with_service=(form.arrived_with_service.data or "").strip() or None,
+                statement=(form.statement.data or "").strip() or None,
+                language=_language(),
+            ), effort={"keystrokes": form.keystrokes.data, "clicks": form.clicks.data,
+                       "active_ms": form.active_ms.data})
+            if result.created:
+                dispatch_assessment(factory, runtime().redis, result.claim_id)
+            return redirect(status_url(result.claim_id))
+        draft = services.prepare_claim(factory, booking_id)
+        return render_template("passenger/claim.html", form=form, draft=draft), 422
+    return render_template("passenger/claim.html", form=form, draft=draft)
+
+
+@blueprint.get("/status/<token>")
+def status(token: str) -> str:
+    try:
+        claim_id = _status_signer().loads(token)
+    except BadSignature:
+        abort(404, _("This status link is not valid. Look your booking up again."))
+    try:
+        view = services.claim_view(runtime().session_factory, int(claim_id),
+                                   language=_language())
+    except services.ClaimNotFound:
+        abort(404, _("This status link is not valid. Look your booking up again."))
+    return render_template("passenger/status.html", claim=view)
+
+
+@blueprint.get("/language/<code>")
+def language(code: str) -> Response:
+    if code in ("en", "de"):
+        session["lang"] = code
+    target = request.args.get("next", "")
+    # Only paths on this site: an open redirect would help phishing.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("passenger.start")
+    return redirect(target)

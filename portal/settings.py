@@ -1,0 +1,164 @@
+"""The one settings module: every setting comes from the environment (or an override
+mapping of the same keys), has a safe default for the embedded mode, and a bad value
+stops start-up with a message naming the setting.
+
+Kept free of Flask so that workers and scripts read the very same settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_ENVIRONMENTS = {"development", "production", "testing"}
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    instance_path: Path
+    database_url: str
+    # None means: start (or join) the embedded Redis server under instance_path.
+    redis_url: str | None
+    secret_key: str
+    ratelimit_enabled: bool
+    mail_server: str | None
+    mail_port: int
+    mail_use_tls: bool
+    mail_username: str | None
+    mail_password: str | None
+    mail_sender: str
+    rq_worker_count: int
+
+    @property
+    def embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.instance_path / "outbox"
+
+
+def load_settings(overrides: Mapping[str, object] | None = None,
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    source: dict[str, object] = dict(os.environ if environ is None else environ)
+    source.update(overrides or {})
+
+    def text(key: str) -> str | None:
+        value = source.get(key)
+        if value is None:
+            return None
+        value = str(value).strip()
+        return value or None
+
+    environment = (text("EFFORTLESS_ENV") or "development").lower()
+    if environment not in _ENVIRONMENTS:
+        raise SettingsError(
+            f"EFFORTLESS_ENV={environment!r} is not one of {', '.join(sorted(_ENVIRONMENTS))}")
+
+    instance_path = Path(text("INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+    try:
+        instance_path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SettingsError(f"INSTANCE_PATH={instance_path}: cannot create it ({error})") from error
+
+    return Settings(
+        environment=environment,
+        instance_path=instance_path,
+        database_url=_database_url(text("DATABASE_URL"), instance_path),
+        redis_url=_redis_url(text("REDIS_URL")),
+        secret_key=text("SECRET_KEY") or _instance_secret(instance_path, environment),
+        ratelimit_enabled=_boolean("RATELIMIT_ENABLED", source.get("RATELIMIT_ENABLED"), True),
+        mail_server=text("MAIL_SERVER"),
+        mail_port=_integer("MAIL_PORT", text("MAIL_PORT"), 25, low=1, high=65535),
+        mail_use_tls=_boolean("MAIL_USE_TLS", source.get("MAIL_USE_TLS"), False),
+        mail_username=text("MAIL_USERNAME"),
+        mail_password=text("MAIL_PASSWORD"),
+        mail_sender=text("MAIL_SENDER") or "Effortless <claims@effortless.example>",
+        rq_worker_count=_integer("RQ_WORKERS", text("RQ_WORKERS"), 2, low=1, high=64),
+    )
+
+
+def _database_url(value: str | None, instance_path: Path) -> str:
+    if value is None:
+        return f"sqlite:///{instance_path / 'effortless.sqlite3'}"
+    scheme = urlsplit(value).scheme
+    # Heroku-style and bare PostgreSQL URLs mean the psycopg 3 driver we ship.
+    if scheme in {"postgres", "postgresql"}:
+        return "postgresql+psycopg" + value[len(scheme):]
+    if scheme in {"postgresql+psycopg", "sqlite"}:
+        return value
+    raise SettingsError(
+        f"DATABASE_URL has the scheme {scheme!r}; use postgresql://user@host/db or sqlite:///path")
+
+
+def _redis_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    scheme = urlsplit(value).scheme
+    if scheme not in {"redis", "rediss", "unix"}:
+        raise SettingsError(
+            f"REDIS_URL has the scheme {scheme!r}; use redis://host:port/db or unix:///path")
+    return value
+
+
+def _boolean(key: str, value: object, default: bool) -> bool:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise SettingsError(f"{key}={value!r} is not a boolean; use true or false")
+
+
+def _integer(key: str, value: str | None, default: int, *, low: int, high: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{key}={value!r} is not a whole number") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{key}={number} is outside {low}..{high}")
+    return number
+
+
+def _instance_secret(instance_path: Path, environment: str) -> str:
+    """Generated once and kept, so sessions and signed links survive a restart."""
+    if environment == "production":
+        raise SettingsError("SECRET_KEY must be set in production")
+    path = instance_path / "secret_key"
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    with os.fdopen(descriptor, "w") as handle:
+        key = secrets.token_urlsafe(48)
+        handle.write(key)
+    return key
+
+
+def _read_secret(path: Path) -> str:
+    # Another process may have created the file a moment ago and not yet written it.
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise SettingsError(f"{path} is empty; delete it or set SECRET_KEY")

@@ -1,0 +1,39 @@
+"""Template helpers: the current language, masking of personal data, event labels."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+EVENT_LABELS = {
+    "booking_found": _l("Booking found"),
+    "claim_form_shown": _l("Claim form opened"),
+    "claim_submitted": _l("Claim submitted"),
+    "enqueue_failed": _l("Queued for a later check"),
+    "assessment_started": _l("Check started"),
+    "claim_decided": _l("Decision made"),
+}
+
+
+def mask_iban(iban: str | None) -> str:
+    """DE02 **** **** **** 2051: enough to recognise one's account, not to use it."""
+    if not iban:
+        return ""
+    return f"{iban[:4]} **** **** **** {iban[-4:]}"
+
+
+def mask_email(email: str | None) -> str:
+    if not email or "@" not in email:
+        return ""
+    local, domain = email.split("@", 1)
+    return f"{local[:1]}***@{domain}"
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(mask_iban, "mask_iban")
+    app.add_template_filter(mask_email, "mask_email")
+
+    @app.context_processor
+    def _globals() -> dict[str, object]:
+        return {"current_language": str(get_locale() or "en"), "event_labels": EVENT_LABELS}

@@ -1,0 +1,1 @@
+"""RQ: queues, jobs, the claim pipeline and the sweeper. Thin: decisions live in claims/."""

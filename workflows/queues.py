@@ -1,0 +1,40 @@
+"""Queue names and enqueueing with stable job ids, so one claim is never queued twice."""
+
+from __future__ import annotations
+
+import redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+
+CLAIMS_QUEUE = "claims"
+# Transient faults (a database restart, a lock timeout) get three more tries.
+ASSESSMENT_RETRY = Retry(max=3, interval=[2, 10, 30])
+
+
+def assessment_job_id(claim_id: int) -> str:
+    return f"assess-claim-{claim_id}"
+
+
+def enqueue_assessment(connection: redis.Redis, claim_id: int) -> bool:
+    """Queue the claim's assessment; False when it is already queued or running."""
+    queue = Queue(CLAIMS_QUEUE, connection=connection)
+    job_id = assessment_job_id(claim_id)
+    try:
+        queue.enqueue_call("workflows.jobs.assess_claim_job", args=(claim_id,), job_id=job_id,
+                           unique=True, retry=ASSESSMENT_RETRY, result_ttl=3600,
+                           failure_ttl=7 * 24 * 3600)
+        return True
+    except DuplicateJobError:
+        pass
+    # The id is taken: by a live job (leave it) or by a finished one (replace it).
+    try:
+        status = Job.fetch(job_id, connection=connection).get_status()
+    except NoSuchJobError:
+        status = None
+    if status in {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED,
+                  JobStatus.SCHEDULED}:
+        return False
+    if status is not None:
+        Job.fetch(job_id, connection=connection).delete()
+    return enqueue_assessment(connection, claim_id)

@@ -1,0 +1,64 @@
+"""`python -m workflows.worker`: an RQ worker on the claims queue, plus the sweeper.
+
+Jobs run in the worker's own process (SimpleWorker): the database pool then lives as long
+as the worker instead of being rebuilt for every job in a forked child."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+import time
+
+import redis
+from rq import SimpleWorker
+
+from workflows import runtime
+from workflows.pipeline import sweep
+from workflows.queues import CLAIMS_QUEUE
+
+log = logging.getLogger("workflows.worker")
+
+
+def wait_for_redis(connection: redis.Redis, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            connection.ping()
+            return
+        except (redis.ConnectionError, OSError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def sweep_forever(interval: float) -> None:
+    current = runtime.current()
+    while True:
+        time.sleep(interval)
+        try:
+            queued = sweep(current.session_factory, current.redis)
+            if queued:
+                log.info("sweeper queued %d claims", queued)
+        except Exception:
+            log.exception("sweep failed; trying again in %s s", interval)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    parser.add_argument("--sweep-every", type=float, default=30.0,
+                        help="seconds between sweeps; 0 disables the sweeper")
+    arguments = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    current = runtime.current()
+    wait_for_redis(current.redis)
+    if arguments.sweep_every > 0:
+        threading.Thread(target=sweep_forever, args=(arguments.sweep_every,),
+                         daemon=True).start()
+    worker = SimpleWorker([CLAIMS_QUEUE], connection=current.redis)
+    worker.work(burst=arguments.burst, logging_level="WARNING")
+
+
+if __name__ == "__main__":
+    main()
