@@ -110,7 +110,7 @@ def _operator_ids(session: Session, records: Sequence[tuple[int, Any]],
                   report: ImportReport) -> dict[str, int]:
     slugs = {record.operator for _, record in records}
     known = dict(session.execute(
-        select(Operator.slug, Operator.id).where(Operator.slug.in_(slugs))).tuples().all())
+        select(Operator.slug, Operator.id).where(Operator.slug.in_(slugs))).all())
     for number, record in records:
         if record.operator not in known:
             report.rejected.append((number, f"operator: no operator {record.operator!r}"))
@@ -150,7 +150,7 @@ def _write_bookings(session: Session, chunk: list[BookingRecord], operator_ids: 
     existing = dict(((operator_id, reference), booking_id) for booking_id, operator_id, reference
                     in session.execute(select(Booking.id, Booking.operator_id, Booking.reference)
                                        .where(tuple_(Booking.operator_id, Booking.reference)
-                                              .in_(keys))).tuples())
+                                              .in_(keys))))
     new = [r for r, key in zip(chunk, keys, strict=True) if key not in existing]
     old = [(r, existing[key]) for r, key in zip(chunk, keys, strict=True) if key in existing]
 
@@ -195,7 +195,7 @@ def _write_operations(session: Session, chunk: list[OperationsRecordData],
     columns = (OperationsRecord.operator_id, OperationsRecord.service,
                OperationsRecord.service_date, OperationsRecord.stop)
     existing = {tuple(row[1:]): row[0] for row in session.execute(
-        select(OperationsRecord.id, *columns).where(tuple_(*columns).in_(keys))).tuples()}
+        select(OperationsRecord.id, *columns).where(tuple_(*columns).in_(keys)))}
     new, old = [], []
     for record, key in zip(chunk, keys, strict=True):
         row = _operations_row(record, key[0])

@@ -51,11 +51,11 @@ def review_queue(session_factory: sessionmaker[Session], limit: int = 100) -> li
             select(Claim.id, Operator.name, Claim.submitted_at, Claim.reason_codes)
             .join(Operator, Operator.id == Claim.operator_id)
             .where(Claim.status == ClaimStatus.NEEDS_REVIEW)
-            .order_by(Claim.submitted_at, Claim.id).limit(limit)).tuples().all()
+            .order_by(Claim.submitted_at, Claim.id).limit(limit)).all()
     return [QueueEntry(i, name, at, tuple((codes or "").split())) for i, name, at, codes in rows]
 
 
 def status_counts(session_factory: sessionmaker[Session]) -> dict[str, int]:
     with session_factory() as session:
         rows = session.execute(select(Claim.status, func.count()).group_by(Claim.status))
-        return {status: count for status, count in rows.tuples()}
+        return {status: count for status, count in rows}

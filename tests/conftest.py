@@ -1,0 +1,131 @@
+"""Fixtures on real services: SQLite or PostgreSQL, the embedded Redis or a Redis server.
+
+DATABASE_URL and REDIS_URL switch from the embedded defaults to real servers, exactly as
+for the application itself."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+
+from claims import migrate
+from claims.database import make_engine
+from claims.models import Base
+from portal import create_app
+from portal.settings import load_settings
+from workflows import embedded_redis
+
+REAL_DATABASE = os.environ.get("DATABASE_URL") or None
+REAL_REDIS = os.environ.get("REDIS_URL") or None
+SECRET = "a-test-secret-that-is-long-enough-for-signing"
+
+
+@pytest.fixture(scope="session")
+def services_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("services")
+
+
+@pytest.fixture(scope="session")
+def redis_url(services_root: Path) -> Iterator[str]:
+    if REAL_REDIS:
+        yield REAL_REDIS
+        return
+    url = embedded_redis.ensure_running(services_root)
+    yield url
+    embedded_redis.stop(services_root)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(services_root: Path) -> str:
+    """A database migrated once per session: PostgreSQL's public schema rebuilt, or a
+    SQLite template file that each test copies."""
+    if REAL_DATABASE:
+        url = load_settings({"DATABASE_URL": REAL_DATABASE}).database_url
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        migrate.upgrade(engine)
+        engine.dispose()
+        return url
+    template = services_root / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{template}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return f"sqlite:///{template}"
+
+
+@pytest.fixture
+def database_url(migrated_database: str, tmp_path: Path) -> str:
+    if migrated_database.startswith("sqlite"):
+        copy = tmp_path / "effortless.sqlite3"
+        shutil.copy(migrated_database.removeprefix("sqlite:///"), copy)
+        return f"sqlite:///{copy}"
+    engine = make_engine(migrated_database)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return migrated_database
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def settings_overrides(database_url: str, redis_url: str, redis_client: redis.Redis,
+                       tmp_path: Path) -> dict[str, Any]:
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": SECRET,
+        "EFFORTLESS_ENV": "testing",
+        "RATELIMIT_ENABLED": "false",
+    }
+
+
+@pytest.fixture
+def app(settings_overrides: dict[str, Any]) -> Iterator[Flask]:
+    application = create_app(settings_overrides)
+    yield application
+    application.extensions["effortless"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session_factory(app: Flask) -> Any:
+    return app.extensions["effortless"].session_factory
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_FIELD.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)

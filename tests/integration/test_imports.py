@@ -1,0 +1,135 @@
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
+
+from claims.models import Booking, BookingLeg, OperationsRecord
+from tests.integration.helpers import count, create_operator, write_lines
+from tests.records import arrival, rail_booking
+
+
+def test_cli_imports_bookings_idempotently(app: Flask, runner: FlaskCliRunner,
+                                           tmp_path: Path) -> None:
+    create_operator(app)
+    file = write_lines(tmp_path / "bookings.jsonl",
+                       [rail_booking("AAAA01"), rail_booking("AAAA02"), rail_booking("AAAA03")])
+    first = runner.invoke(args=["bookings", "import", str(file)])
+    assert first.exit_code == 0, first.output
+    assert "3 created, 0 replaced, 0 rejected" in first.output
+    again = runner.invoke(args=["bookings", "import", str(file)])
+    assert again.exit_code == 0
+    assert "0 created, 3 replaced, 0 rejected" in again.output
+    assert count(app, Booking) == 3
+    assert count(app, BookingLeg) == 6
+
+
+def test_a_record_with_the_same_key_replaces_the_earlier_one(app: Flask, runner: FlaskCliRunner,
+                                                              tmp_path: Path) -> None:
+    create_operator(app)
+    runner.invoke(args=["bookings", "import",
+                        str(write_lines(tmp_path / "a.jsonl", [rail_booking("AAAA01")]))])
+    changed = rail_booking("AAAA01", fare={"amount": "99.50", "currency": "EUR",
+                                           "kind": "return"})
+    changed["legs"] = changed["legs"][:1]
+    result = runner.invoke(args=["bookings", "import",
+                                 str(write_lines(tmp_path / "b.jsonl", [changed]))])
+    assert result.exit_code == 0
+    with app.extensions["effortless"].session_factory() as session:
+        booking = session.scalars(select(Booking)).one()
+        assert (booking.fare_amount, booking.fare_kind) == (Decimal("99.50"), "return")
+        assert [leg.service for leg in booking.legs] == ["ICE 597"]
+
+
+def test_bad_lines_are_reported_by_number_and_do_not_stop_the_rest(
+        app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    create_operator(app)
+    broken_leg = rail_booking("BBBB02")
+    broken_leg["legs"][1]["scheduled_arrival"] = "yesterday"
+    file = write_lines(tmp_path / "mixed.jsonl", [
+        rail_booking("BBBB01"),
+        broken_leg,
+        "{not json",
+        rail_booking("BBBB04", operator="nobody"),
+        "",
+        rail_booking("BBBB06"),
+    ])
+    result = runner.invoke(args=["bookings", "import", str(file)])
+    assert result.exit_code == 1
+    assert "line 2: legs[1].scheduled_arrival: an ISO 8601 time" in result.output
+    assert "line 3: not valid JSON" in result.output
+    assert "line 4: operator: no operator 'nobody'" in result.output
+    assert "2 created, 0 replaced, 3 rejected" in result.output
+    # The rejected booking left nothing behind, not even its valid first leg.
+    with app.extensions["effortless"].session_factory() as session:
+        assert set(session.scalars(select(Booking.reference))) == {"BBBB01", "BBBB06"}
+    assert count(app, BookingLeg) == 4
+
+
+def test_operations_import_is_idempotent_on_its_key(app: Flask, runner: FlaskCliRunner,
+                                                    tmp_path: Path) -> None:
+    create_operator(app)
+    file = write_lines(tmp_path / "ops.jsonl", [
+        arrival(), arrival(service="ICE 597", stop="Mannheim Hbf",
+                           actual="2026-03-02T10:55:00+01:00")])
+    assert runner.invoke(args=["operations", "import", str(file)]).exit_code == 0
+    later = write_lines(tmp_path / "later.jsonl", [arrival(actual=None, cancelled=True,
+                                                           cause="extreme-weather")])
+    result = runner.invoke(args=["operations", "import", str(later)])
+    assert "0 created, 1 replaced, 0 rejected" in result.output
+    with app.extensions["effortless"].session_factory() as session:
+        record = session.scalars(select(OperationsRecord)
+                                 .where(OperationsRecord.service == "IC 2013")).one()
+        assert record.cancelled and record.actual_arrival is None
+        assert record.cause == "extreme-weather"
+    assert count(app, OperationsRecord) == 2
+
+
+def test_operators_create_prints_a_key_once(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["operators", "create", "acme-rail", "--name", "Acme Rail",
+                                 "--regime", "eu-rail"])
+    assert result.exit_code == 0
+    assert result.output.startswith("eff_")
+    again = runner.invoke(args=["operators", "create", "acme-rail", "--name", "Acme",
+                                "--regime", "eu-rail"])
+    assert again.exit_code == 2
+    assert "exists already" in again.output
+
+
+def test_api_imports_need_the_operators_key(app: Flask, client: FlaskClient) -> None:
+    key = create_operator(app)
+    body = json.dumps([rail_booking("CCCC01")])
+    assert client.post("/api/v1/bookings", data=body).status_code == 401
+    wrong = client.post("/api/v1/bookings", data=body,
+                        headers={"Authorization": "Bearer eff_wrong"})
+    assert wrong.status_code == 401
+    assert wrong.json == {"error": "Unauthorized", "message": "This API key is not valid."}
+    ok = client.post("/api/v1/bookings", data=body, headers={"Authorization": f"Bearer {key}"})
+    assert ok.status_code == 200
+    assert ok.json == {"created": 1, "replaced": 0, "rejected": []}
+
+
+def test_api_takes_json_lines_and_refuses_another_operators_records(
+        app: Flask, client: FlaskClient) -> None:
+    key = create_operator(app)
+    create_operator(app, "other-rail")
+    body = "\n".join(json.dumps(r) for r in [
+        arrival(), arrival(operator="other-rail"), arrival(service="ICE 597")])
+    response = client.post("/api/v1/operations", data=body,
+                           headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 422
+    assert response.json["created"] == 2
+    assert response.json["rejected"] == [
+        {"line": 2, "reason": "operator: 'other-rail' is not the operator of this API key"}]
+    assert count(app, OperationsRecord) == 2
+
+
+def test_api_answers_bad_bodies_with_4xx_never_500(app: Flask, client: FlaskClient) -> None:
+    key = create_operator(app)
+    headers = {"Authorization": f"Bearer {key}"}
+    for body in (b"", b"[", b"\xff\xfe", b"[1, 2]", b'{"reference": 5}', b"null"):
+        response = client.post("/api/v1/bookings", data=body, headers=headers)
+        assert 400 <= response.status_code < 500, (body, response.status_code)
+        assert response.is_json

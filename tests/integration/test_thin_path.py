@@ -1,0 +1,180 @@
+"""The walking skeleton end to end: lookup, prefilled claim, submit, a real RQ worker
+decides, the status page shows it; every step is an event."""
+
+from decimal import Decimal
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from rq import Queue
+from sqlalchemy import select
+
+from claims.models import Claim, ClaimEvent
+from tests.conftest import csrf_token
+from tests.integration.helpers import count, create_operator, load, run_worker
+from tests.records import arrival, rail_booking
+from workflows import pipeline
+from workflows.queues import CLAIMS_QUEUE
+
+
+@pytest.fixture
+def late_booking(app: Flask) -> None:
+    create_operator(app)
+    load(app, [rail_booking("Q7K2LM", passenger={"name": "Hans Müller",
+                                                 "email": "hans@example.org"})],
+         [arrival(service="ICE 597", stop="Mannheim Hbf", actual="2026-03-02T10:53:00+01:00"),
+          arrival()])
+
+
+def look_up(client: FlaskClient, reference: str, surname: str):
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    return client.post("/", data={"csrf_token": token, "reference": reference,
+                                  "surname": surname})
+
+
+def submit(client: FlaskClient, **fields: str):
+    page = client.get("/claim").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "passenger_name": "Hans Müller",
+            "passenger_email": "hans@example.org", **fields}
+    return client.post("/claim", data=data)
+
+
+def test_a_late_train_goes_from_lookup_to_an_approved_claim(
+        app: Flask, client: FlaskClient, late_booking: None) -> None:
+    found = look_up(client, " q7k2lm ", "MUELLER")
+    assert found.status_code == 302 and found.location.endswith("/claim")
+
+    form = client.get("/claim").get_data(as_text=True)
+    assert 'value="Hans Müller"' in form and 'value="hans@example.org"' in form
+    assert "arrived at Stuttgart Hbf 74 minutes late" in form
+    assert "You are owed 19.75 EUR (25 %)" in form
+    assert "DE02 **** **** **** 2051" in form and "DE02120300000000202051" not in form
+
+    submitted = submit(client)
+    assert submitted.status_code == 302
+    status_url = submitted.location
+    assert "checking your claim" in client.get(status_url).get_data(as_text=True)
+
+    assert run_worker(app) == 1
+    page = client.get(status_url).get_data(as_text=True)
+    assert "Approved: we pay you 19.75 EUR." in page
+    assert "Arrived 74 minutes late: 25 % of the 79.00 EUR ticket price." in page
+    assert "Regulation (EU) 2021/782, Art. 19(1)(a)" in page
+
+    with app.extensions["effortless"].session_factory() as session:
+        claim = session.scalars(select(Claim)).one()
+        assert (claim.status, claim.amount, claim.delay_minutes) == (
+            "approved", Decimal("19.75"), 74)
+        kinds = list(session.scalars(select(ClaimEvent.kind).order_by(ClaimEvent.id)))
+    assert kinds == ["booking_found", "claim_form_shown", "claim_form_shown",
+                     "claim_submitted", "status_viewed", "assessment_started",
+                     "claim_decided", "status_viewed"]
+
+
+def test_the_german_page_explains_in_german(app: Flask, client: FlaskClient,
+                                             late_booking: None) -> None:
+    look_up(client, "Q7K2LM", "Müller")
+    status_url = submit(client, ).location
+    run_worker(app)
+    page = client.get(status_url, headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert "74 Minuten verspätet angekommen: 25 % des Fahrpreises von 79.00 EUR." in (
+        page.get_data(as_text=True))
+
+
+def test_a_wrong_surname_gets_the_same_answer_as_a_wrong_reference(
+        client: FlaskClient, late_booking: None) -> None:
+    wrong_name = look_up(client, "Q7K2LM", "Schmidt")
+    wrong_reference = look_up(client, "ZZZZZZ", "Müller")
+    assert wrong_name.status_code == wrong_reference.status_code == 404
+    text = "We could not find a booking with this reference and surname."
+    assert text in wrong_name.get_data(as_text=True)
+    assert text in wrong_reference.get_data(as_text=True)
+
+
+def test_empty_fields_get_a_message_and_422(client: FlaskClient, late_booking: None) -> None:
+    response = look_up(client, "", "")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Enter your booking reference." in page
+    assert 'href="#reference"' in page  # the error summary links to the field
+
+
+def test_a_bad_claim_form_keeps_what_was_typed(client: FlaskClient, late_booking: None) -> None:
+    look_up(client, "Q7K2LM", "Müller")
+    response = submit(client, passenger_email="not an address", statement="I took ICE 599")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Enter an e-mail address" in page
+    assert "I took ICE 599" in page
+
+
+def test_a_double_submit_files_one_claim(app: Flask, client: FlaskClient,
+                                         late_booking: None) -> None:
+    look_up(client, "Q7K2LM", "Müller")
+    page = client.get("/claim").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "passenger_name": "Hans Müller"}
+    first = client.post("/claim", data=data)
+    second = client.post("/claim", data=data)
+    assert first.location == second.location
+    assert count(app, Claim) == 1
+    assert len(Queue(CLAIMS_QUEUE, connection=app.extensions["effortless"].redis)) == 1
+
+
+def test_a_passenger_statement_sends_the_claim_to_a_clerk(app: Flask, client: FlaskClient,
+                                                           late_booking: None) -> None:
+    look_up(client, "Q7K2LM", "Müller")
+    status_url = submit(client, arrived_with_service="ICE 599").location
+    run_worker(app)
+    assert "A member of staff is checking your claim" in client.get(status_url).get_data(
+        as_text=True)
+    with app.extensions["effortless"].session_factory() as session:
+        assert session.scalars(select(Claim.reason_codes)).one() == "passenger-statement"
+
+
+def test_a_claim_survives_redis_being_down_and_the_sweeper_queues_it(
+        app: Flask, client: FlaskClient, late_booking: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime = app.extensions["effortless"]
+    unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    monkeypatch.setattr(type(runtime), "redis", property(lambda self: unreachable))
+    look_up(client, "Q7K2LM", "Müller")
+    status_url = submit(client).location
+    monkeypatch.undo()
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Claim.status)).one() == "submitted"
+        assert "enqueue_failed" in set(session.scalars(select(ClaimEvent.kind)))
+    assert run_worker(app) == 0
+
+    assert pipeline.sweep(runtime.session_factory, runtime.redis) == 1
+    assert pipeline.sweep(runtime.session_factory, runtime.redis) == 0  # already queued
+    assert run_worker(app) == 1
+    assert "Approved" in client.get(status_url).get_data(as_text=True)
+
+
+def test_assessing_twice_changes_nothing(app: Flask, client: FlaskClient,
+                                         late_booking: None) -> None:
+    from claims.services import assess_claim
+
+    look_up(client, "Q7K2LM", "Müller")
+    submit(client)
+    run_worker(app)
+    factory = app.extensions["effortless"].session_factory
+    events = count(app, ClaimEvent)
+    with factory() as session:
+        claim_id = session.scalars(select(Claim.id)).one()
+    assert assess_claim(factory, claim_id) == "approved"
+    assert count(app, ClaimEvent) == events
+
+
+def test_a_tampered_status_link_is_a_404(client: FlaskClient) -> None:
+    response = client.get("/status/MQ.forged")
+    assert response.status_code == 404
+    assert "This status link is not valid" in response.get_data(as_text=True)
+
+
+def test_security_headers_are_on_every_page(client: FlaskClient) -> None:
+    headers = client.get("/").headers
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"

@@ -1,0 +1,35 @@
+"""Builders of import records in the formats of data-formats.md, for tests."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+
+def rail_booking(reference: str = "Q7K2LM", **changes: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "reference": reference, "operator": "test-rail", "regime": "eu-rail",
+        "passenger": {"name": "Erika Mustermann", "email": "erika@example.org"},
+        "fare": {"amount": "79.00", "currency": "EUR", "kind": "single"},
+        "payment": {"iban": "DE02120300000000202051", "holder": "Erika Mustermann"},
+        "legs": [
+            {"service": "ICE 597", "origin": "Frankfurt(Main) Hbf",
+             "destination": "Mannheim Hbf",
+             "scheduled_departure": "2026-03-02T10:13:00+01:00",
+             "scheduled_arrival": "2026-03-02T10:51:00+01:00"},
+            {"service": "IC 2013", "origin": "Mannheim Hbf", "destination": "Stuttgart Hbf",
+             "scheduled_departure": "2026-03-02T11:06:00+01:00",
+             "scheduled_arrival": "2026-03-02T11:44:00+01:00"}],
+    }
+    record = copy.deepcopy(record)
+    record.update(changes)
+    return record
+
+
+def arrival(service: str = "IC 2013", stop: str = "Stuttgart Hbf",
+            actual: str | None = "2026-03-02T12:58:00+01:00", **changes: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {"operator": "test-rail", "service": service, "date": "2026-03-02",
+                              "stop": stop, "actual_arrival": actual, "cancelled": False,
+                              "cause": "technical"}
+    record.update(changes)
+    return record
