@@ -13,6 +13,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     from portal import cli, errors, extensions, security, templating
     from portal.api import blueprint as api
     from portal.clerk import blueprint as clerk
+    from portal.health import blueprint as health
     from portal.passenger import blueprint as passenger
     from portal.reports import blueprint as reports
     from workflows import runtime
@@ -31,6 +32,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    app.register_blueprint(health)
     app.register_blueprint(passenger)
     app.register_blueprint(clerk, url_prefix="/clerk")
     app.register_blueprint(reports, url_prefix="/reports")

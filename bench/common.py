@@ -1,0 +1,224 @@
+"""What the bench scripts share: an isolated set-up on the configured services, the web
+server and workers as real processes, HTTP passengers, and the two ceilings."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rq import Queue
+from sqlalchemy import func, select
+
+from claims import accounts, migrate
+from claims.models import Claim, ClaimStatus, Operator
+from portal.settings import load_settings
+from workflows import runtime
+from workflows.queues import CLAIMS_QUEUE
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@dataclass
+class Setup:
+    environment: dict[str, str]
+    runtime: runtime.Runtime
+    operator: str
+    operator_id: int
+
+
+@contextmanager
+def isolated_setup() -> Iterator[Setup]:
+    """The configured DATABASE_URL/REDIS_URL; without them a throw-away embedded set-up,
+    so the bench never writes into instance/."""
+    with tempfile.TemporaryDirectory(prefix="effortless-bench-") as scratch:
+        environment = {**os.environ, "INSTANCE_PATH": scratch,
+                       "SECRET_KEY": "bench-secret-bench-secret-bench-secret",
+                       "RATELIMIT_ENABLED": "false"}
+        settings = load_settings(environ=environment)
+        current = runtime.install(runtime.build(settings))
+        environment["REDIS_URL"] = current.redis_url
+        migrate.upgrade(current.engine)
+        current.ensure_redis()
+        operator = f"bench-{int(time.time())}"
+        accounts.create_operator(current.session_factory, operator, "Bench Rail", "eu-rail")
+        with current.session_factory() as session:
+            operator_id = session.scalars(select(Operator.id)
+                                          .where(Operator.slug == operator)).one()
+        try:
+            yield Setup(environment, current, operator, operator_id)
+        finally:
+            current.close()
+            if settings.embedded_redis:
+                from workflows import embedded_redis
+
+                embedded_redis.stop(settings.instance_path)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def processes(setup: Setup, *, workers: int, web_workers: int) -> Iterator[int]:
+    port = free_port()
+    started = [subprocess.Popen(
+        [str(BIN / "gunicorn"), "--no-control-socket", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(web_workers), "--threads", "8", "--log-level", "warning",
+         "wsgi:app"], cwd=ROOT, env=setup.environment)]
+    started += [subprocess.Popen([sys.executable, "-m", "workflows.worker", "--sweep-every",
+                                  "0"], cwd=ROOT, env=setup.environment,
+                                 stderr=subprocess.DEVNULL)
+                for _ in range(workers)]
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                request("127.0.0.1", port, "GET", "/healthz")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        time.sleep(1.0)  # let every worker register on the queue
+        yield port
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            process.wait(timeout=30)
+
+
+def request(host: str, port: int, method: str, path: str, body: dict[str, str] | None = None,
+            cookie: str | None = None,
+            connection: http.client.HTTPConnection | None = None) -> tuple[int, str, Any]:
+    own = connection is None
+    connection = connection or http.client.HTTPConnection(host, port, timeout=60)
+    headers = {"Cookie": cookie} if cookie else {}
+    data = None
+    if body is not None:
+        data = urllib.parse.urlencode(body)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection.request(method, path, body=data, headers=headers)
+    response = connection.getresponse()
+    text = response.read().decode()
+    if own:
+        connection.close()
+    return response.status, text, response.headers
+
+
+def file_claim(port: int, reference: str, surname: str) -> None:
+    """One passenger, as a browser does it: the four requests of the clear path."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    cookie = None
+
+    def step(method: str, path: str, body: dict[str, str] | None = None) -> str:
+        nonlocal cookie
+        status, text, headers = request("127.0.0.1", port, method, path, body, cookie,
+                                        connection)
+        if headers.get("Set-Cookie"):
+            cookie = headers["Set-Cookie"].split(";", 1)[0]
+        if status >= 400:
+            raise RuntimeError(f"{method} {path} answered {status}")
+        return text
+
+    page = step("GET", "/")
+    step("POST", "/", {"csrf_token": _token(page), "reference": reference, "surname": surname})
+    page = step("GET", "/claim")
+    step("POST", "/claim", {"csrf_token": _token(page), "passenger_name": f"Bench {surname}"})
+    connection.close()
+
+
+def _token(page: str) -> str:
+    match = CSRF.search(page)
+    if not match:
+        raise RuntimeError("no CSRF token on the page")
+    return match.group(1)
+
+
+def run_parallel(task: Callable[[int], None], count: int, concurrency: int) -> float:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        for future in [pool.submit(task, index) for index in range(count)]:
+            future.result()
+    return time.perf_counter() - started
+
+
+def trivial_endpoint_ceiling(port: int, requests: int, concurrency: int) -> float:
+    """Requests/s of GET /healthz on the same server: what the HTTP stack alone allows."""
+    def hit(_: int) -> None:
+        request("127.0.0.1", port, "GET", "/healthz")
+    return requests / run_parallel(hit, requests, concurrency)
+
+
+def noop_job_ceiling(setup: Setup, jobs: int) -> float:
+    """Jobs/s of no-op RQ jobs through the same workers and Redis: the queue alone."""
+    queue = Queue(CLAIMS_QUEUE, connection=setup.runtime.redis)
+    finished = queue.finished_job_registry
+    before = finished.count
+    started = time.perf_counter()
+    with setup.runtime.redis.pipeline() as pipe:
+        for _ in range(jobs):
+            queue.enqueue_call("workflows.jobs.noop_job", result_ttl=300, pipeline=pipe)
+        pipe.execute()
+    while finished.count - before < jobs:
+        time.sleep(0.02)
+    return jobs / (time.perf_counter() - started)
+
+
+def wait_until_decided(setup: Setup, count: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    decided = [ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.NEEDS_REVIEW]
+    while time.monotonic() < deadline:
+        with setup.runtime.session_factory() as session:
+            done = session.scalar(select(func.count()).select_from(Claim)
+                                  .where(Claim.operator_id == setup.operator_id,
+                                         Claim.status.in_(decided)))
+        if (done or 0) >= count:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"only {done} of {count} claims were decided within {timeout} s")
+
+
+@dataclass
+class DecisionTimes:
+    per_second: float
+    p50_ms: float
+    p95_ms: float
+    straight_through: float
+
+
+def decision_times(setup: Setup) -> DecisionTimes:
+    with setup.runtime.session_factory() as session:
+        rows = session.execute(select(Claim.submitted_at, Claim.decided_at, Claim.status)
+                               .where(Claim.operator_id == setup.operator_id)).all()
+    latencies = sorted((decided - submitted).total_seconds() * 1000
+                       for submitted, decided, _ in rows)
+    span = (max(d for _, d, _ in rows) - min(s for s, _, _ in rows)).total_seconds()
+    touchless = sum(1 for *_, status in rows if status != ClaimStatus.NEEDS_REVIEW)
+    quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
+    return DecisionTimes(len(rows) / span, quantiles[49], quantiles[94], touchless / len(rows))
+
+
+def describe(setup: Setup) -> str:
+    settings = setup.runtime.settings
+    database = settings.database_url.split("://", 1)[0]
+    redis_kind = "embedded Redis" if settings.embedded_redis else "Redis server"
+    return f"{database}, {redis_kind}, {os.cpu_count()} cores"

@@ -1,0 +1,92 @@
+"""Foundation bench: N claims filed over HTTP, decided by K RQ workers.
+
+Prints claims/s submitted and decided and p50/p95 submit-to-decision latency, next to two
+ceilings measured in the same run on the same processes: a trivial Flask endpoint
+(requests/s) and no-op RQ jobs (jobs/s).
+
+    .venv/bin/python bench/submit_claims.py --claims 1000 --workers 2
+    DATABASE_URL=postgresql://postgres@127.0.0.1/test REDIS_URL=redis://127.0.0.1:6379/0 \\
+        .venv/bin/python bench/submit_claims.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    decision_times,
+    describe,
+    file_claim,
+    isolated_setup,
+    noop_job_ceiling,
+    processes,
+    run_parallel,
+    trivial_endpoint_ceiling,
+    wait_until_decided,
+)
+from claims.imports import import_bookings, import_operations  # noqa: E402
+
+
+def delayed_journeys(operator: str, count: int) -> tuple[list[dict], list[dict]]:
+    bookings, operations = [], []
+    for index in range(count):
+        service = f"ICE {1000 + index}"
+        bookings.append({
+            "reference": f"B{index:07d}", "operator": operator, "regime": "eu-rail",
+            "passenger": {"name": f"Bench Passenger{index}"},
+            "fare": {"amount": "59.90", "currency": "EUR", "kind": "single"},
+            "legs": [{"service": service, "origin": "Köln Hbf", "destination": "Berlin Hbf",
+                      "scheduled_departure": "2026-03-02T08:00:00+01:00",
+                      "scheduled_arrival": "2026-03-02T12:20:00+01:00"}]})
+        operations.append({"operator": operator, "service": service, "date": "2026-03-02",
+                           "stop": "Berlin Hbf", "cause": "technical",
+                           "actual_arrival": f"2026-03-02T13:{20 + index % 40:02d}:00+01:00"})
+    return bookings, operations
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--claims", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="RQ worker processes (K)")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--concurrency", type=int, default=8, help="passengers at once")
+    arguments = parser.parse_args()
+
+    with isolated_setup() as setup:
+        bookings, operations = delayed_journeys(setup.operator, arguments.claims)
+        import_bookings(setup.runtime.session_factory, enumerate(bookings, 1))
+        import_operations(setup.runtime.session_factory, enumerate(operations, 1))
+        with processes(setup, workers=arguments.workers,
+                       web_workers=arguments.web_workers) as port:
+            trivial = trivial_endpoint_ceiling(port, 4 * arguments.claims,
+                                               arguments.concurrency)
+
+            def passenger(index: int) -> None:
+                file_claim(port, f"B{index:07d}", f"Passenger{index}")
+
+            seconds = run_parallel(passenger, arguments.claims, arguments.concurrency)
+            wait_until_decided(setup, arguments.claims, timeout=600)
+            noop = noop_job_ceiling(setup, arguments.claims)
+        times = decision_times(setup)
+
+    submitted = arguments.claims / seconds
+    print(f"bench/submit_claims.py: {arguments.claims} claims, K={arguments.workers} RQ "
+          f"workers, {arguments.web_workers} gunicorn workers, {arguments.concurrency} "
+          f"passengers at once; {describe(setup)}")
+    print(f"  submitted          {submitted:8.1f} claims/s  (4 HTTP requests each)")
+    print(f"  decided            {times.per_second:8.1f} claims/s")
+    print(f"  submit->decision   p50 {times.p50_ms:.0f} ms, p95 {times.p95_ms:.0f} ms")
+    print(f"  straight-through   {times.straight_through:.1%}")
+    print(f"  ceiling: trivial endpoint {trivial:8.1f} requests/s -> submitted is "
+          f"{4 * submitted / trivial:.2f} of it (in requests)")
+    print(f"  ceiling: no-op RQ jobs    {noop:8.1f} jobs/s     -> decided is "
+          f"{times.per_second / noop:.2f} of it")
+
+
+if __name__ == "__main__":
+    main()
