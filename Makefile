@@ -13,7 +13,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_PACKAGES := chromium
 
-.PHONY: run test lint system-packages test-system-packages clean
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test lint translations system-packages test-system-packages clean
 
 define ensure_packages
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -42,7 +44,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-run: system-packages $(VENV)/.installed
+portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+# After changing texts: extract them and merge into the catalogs, then translate the .po.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations
+
+run: system-packages $(VENV)/.installed $(CATALOGS)
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
 	@$(FLASK) demo show
@@ -59,7 +69,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: test-system-packages $(VENV)/.installed-test lint
+test: test-system-packages $(VENV)/.installed-test $(CATALOGS) lint
 	$(BIN)/pytest
 
 clean:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
+from bench.common import (
     decision_times,
     describe,
     file_claim,
@@ -28,7 +28,7 @@ from bench.common import (  # noqa: E402
     trivial_endpoint_ceiling,
     wait_until_decided,
 )
-from claims.imports import import_bookings, import_operations  # noqa: E402
+from claims.imports import import_bookings, import_operations
 
 
 def delayed_journeys(operator: str, count: int) -> tuple[list[dict], list[dict]]:

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -20,7 +21,7 @@ def init_app(app: Flask) -> None:
             return jsonify({"error": error.name, "message": error.description}), status
         message = error.description
         if isinstance(error, CSRFError):
-            message = "The form had expired. Please send it again."
+            message = _("The form had expired. Please send it again.")
         return render_template("error.html", status=status, title=error.name,
                                message=message), status
 

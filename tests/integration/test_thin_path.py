@@ -178,3 +178,25 @@ def test_security_headers_are_on_every_page(client: FlaskClient) -> None:
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_the_portal_speaks_german_when_the_browser_does(client: FlaskClient) -> None:
+    page = client.get("/", headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"})
+    text = page.get_data(as_text=True)
+    assert '<html lang="de">' in text
+    assert "Entschädigung für eine Verspätung beantragen" in text
+    assert "Buchungsnummer" in text
+
+
+def test_the_language_switch_sticks_and_only_redirects_on_site(client: FlaskClient) -> None:
+    switched = client.get("/language/de?next=/")
+    assert switched.location == "/"
+    assert "Buchung finden" in client.get("/").get_data(as_text=True)
+    assert client.get("/language/en?next=//evil.example").location == "/"
+    assert "Find my booking" in client.get("/").get_data(as_text=True)
+
+
+def test_german_error_messages(client: FlaskClient) -> None:
+    client.get("/language/de")
+    response = look_up(client, "", "Müller")
+    assert "Bitte geben Sie Ihre Buchungsnummer ein." in response.get_data(as_text=True)
