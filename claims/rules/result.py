@@ -31,3 +31,11 @@ def round_money(amount: Decimal) -> Decimal:
 
 def format_amount(amount: Decimal) -> str:
     return f"{round_money(amount):.2f}"
+
+
+def not_due(currency: str, delay: int | None, rule: str, legal_basis: str, english: str,
+            german: str) -> Assessment:
+    """No compensation: amount 0.00, and the rule that excluded it."""
+    return Assessment(eligible=False, amount=Decimal("0.00"), currency=currency, percent=None,
+                      delay_minutes=delay, rule=rule, legal_basis=legal_basis,
+                      explanation_en=english, explanation_de=german)

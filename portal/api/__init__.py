@@ -2,4 +2,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("api", __name__)
 
-from portal.api import imports  # noqa: E402,F401  (routes register on import)
+from portal.api import assessments, imports, openapi  # noqa: E402,F401  (routes register)

@@ -1,0 +1,46 @@
+"""POST /api/v1/assessments: public, rate-limited, stores nothing (rules.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import jsonify, request
+from werkzeug.wrappers import Response
+
+from claims.rules.engine import assess
+from claims.rules.request import InvalidRequest, parse_request
+from claims.rules.result import Assessment, format_amount
+from portal.api import blueprint
+from portal.extensions import csrf, limiter
+
+ASSESSMENT_LIMIT = "60 per minute; 1000 per hour"
+
+
+def assessment_json(result: Assessment, language: str) -> dict[str, Any]:
+    return {
+        "eligible": result.eligible,
+        "amount": format_amount(result.amount),
+        "currency": result.currency,
+        "percent": result.percent,
+        "delay_minutes": result.delay_minutes,
+        "rule": result.rule,
+        "legal_basis": result.legal_basis,
+        "explanation": result.explanation(language),
+    }
+
+
+@blueprint.post("/assessments")
+@csrf.exempt
+@limiter.limit(ASSESSMENT_LIMIT)
+def assessments() -> tuple[Response, int]:
+    try:
+        body = json.loads(request.get_data(cache=False) or b"null")
+    except (ValueError, RecursionError):
+        return jsonify({"errors": {"body": ["not valid JSON"]}}), 422
+    try:
+        journey = parse_request(body)
+    except InvalidRequest as invalid:
+        return jsonify({"errors": invalid.errors}), 422
+    language = request.accept_languages.best_match(["en", "de"]) or "en"
+    return jsonify(assessment_json(assess(journey), language)), 200
