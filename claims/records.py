@@ -251,7 +251,7 @@ def _choice(record: Mapping[str, Any], key: str, allowed: set[str] | frozenset[s
     value = record.get(key)
     if value is None and not required:
         return None
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise RecordError(f"{prefix}{key}: one of {', '.join(sorted(allowed))}")
     return value
 

@@ -85,7 +85,7 @@ class _Reader:
 
     def choice(self, field: str, allowed: tuple[str, ...] | frozenset[str], default: str) -> str:
         value = self.body.get(field, default)
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             self.error(field, f"one of {', '.join(sorted(allowed))}")
             return default
         return str(value)

@@ -68,3 +68,15 @@ def test_operations_record_parses_and_needs_an_arrival_unless_cancelled() -> Non
         parse_operations(arrival(cause="aliens"))
     with pytest.raises(RecordError, match="record: a JSON object"):
         parse_operations([1, 2])
+
+
+@pytest.mark.parametrize("odd", [[1], {"a": 1}, 3.5, True])
+def test_odd_json_types_are_rejected_not_crashed_on(odd: object) -> None:
+    for field in ("regime", "reference", "operator", "passenger", "fare", "legs", "scheme"):
+        with pytest.raises(RecordError):
+            parse_booking(rail_booking(**{field: odd}))
+    for field in ("cause", "service", "date", "stop", "cancelled", "notice_days"):
+        if field == "cancelled" and isinstance(odd, bool):
+            continue  # a boolean is what "cancelled" takes
+        with pytest.raises(RecordError):
+            parse_operations(arrival(**{field: odd}))
