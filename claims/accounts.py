@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -85,3 +87,65 @@ def create_user(session_factory: sessionmaker[Session], email: str, role: str,
             return user.id
     except IntegrityError:
         raise AccountError(f"email: a user {email} exists already") from None
+
+
+@dataclass(frozen=True)
+class OperatorConfiguration:
+    slug: str
+    name: str
+    regime: str
+    minimum_payout: Decimal
+    uk_scheme: str
+    season_flat_amount: Decimal
+    season_cap_percent: int
+    auto_approve_limit: Decimal
+
+
+def _decimal(field: str, value: str | Decimal, *, high: Decimal | None = None) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise AccountError(f"{field}: {value!r} is not an amount such as 4.00") from None
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise AccountError(f"{field}: a non-negative amount with at most two decimals")
+    if high is not None and amount > high:
+        raise AccountError(f"{field}: at most {high}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def configure_operator(session_factory: sessionmaker[Session], slug: str, *,
+                       minimum_payout: str | None = None, uk_scheme: str | None = None,
+                       season_flat_amount: str | None = None,
+                       season_cap_percent: int | None = None,
+                       auto_approve_limit: str | None = None) -> OperatorConfiguration:
+    """Change what is given, keep the rest; return the whole configuration."""
+    with session_factory.begin() as session:
+        operator = session.scalar(select(Operator).where(Operator.slug == slug))
+        if operator is None:
+            raise AccountError(f"slug: no operator {slug!r}")
+        if minimum_payout is not None:
+            # Art. 19(8): an operator may refuse amounts under a threshold of at most 4 EUR.
+            operator.minimum_payout = _decimal("minimum-payout", minimum_payout,
+                                               high=Decimal("4.00"))
+        if uk_scheme is not None:
+            if uk_scheme not in ("DR15", "DR30"):
+                raise AccountError("scheme: DR15 or DR30")
+            operator.uk_scheme = uk_scheme
+        if season_flat_amount is not None:
+            operator.season_flat_amount = _decimal("season-flat-amount", season_flat_amount)
+        if season_cap_percent is not None:
+            if not 0 <= season_cap_percent <= 100:
+                raise AccountError("season-cap-percent: 0 to 100")
+            operator.season_cap_percent = season_cap_percent
+        if auto_approve_limit is not None:
+            operator.auto_approve_limit = _decimal("auto-approve-limit", auto_approve_limit)
+        return operator_configuration(operator)
+
+
+def operator_configuration(operator: Operator) -> OperatorConfiguration:
+    return OperatorConfiguration(
+        slug=operator.slug, name=operator.name, regime=operator.regime,
+        minimum_payout=operator.minimum_payout, uk_scheme=operator.uk_scheme,
+        season_flat_amount=operator.season_flat_amount,
+        season_cap_percent=operator.season_cap_percent,
+        auto_approve_limit=operator.auto_approve_limit)

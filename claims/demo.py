@@ -302,6 +302,7 @@ FEATURED: tuple[tuple[str, str, str, str, dict[str, Any]], ...] = (
     ("DEMO05", "Fischer", "rail", "no-data", {"kind": "single", "change": False}),
     ("DEMO06", "Dupont", "air", "delay-120", {}),
     ("DEMO07", "Smith", "uk", "delay-60", {}),
+    ("DEMO08", "Becker", "rail", "force-majeure", {"kind": "single", "change": False}),
 )
 
 

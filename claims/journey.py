@@ -24,6 +24,9 @@ class ArrivalLike(Protocol):
     actual_arrival: datetime | None
     cancelled: bool
     cause: str
+    notice_days: int | None
+    rerouted_departure: datetime | None
+    rerouted_arrival: datetime | None
 
 
 OperationsKey = tuple[str, date, str]
@@ -38,12 +41,16 @@ def operations_key(leg: LegLike) -> OperationsKey:
 class JourneyFacts:
     origin: str
     destination: str
+    scheduled_departure: datetime
     scheduled_arrival: datetime
     actual_arrival: datetime | None
     has_operations_data: bool
     cancelled: bool
     cause: str
     missed_connection_at: str | None
+    notice_days: int | None = None
+    rerouted_departure: datetime | None = None
+    rerouted_arrival: datetime | None = None
 
     @property
     def delay_minutes(self) -> int | None:
@@ -75,10 +82,14 @@ def journey_facts(legs: Sequence[LegLike],
     return JourneyFacts(
         origin=legs[0].origin,
         destination=last.destination,
+        scheduled_departure=last.scheduled_departure,
         scheduled_arrival=last.scheduled_arrival,
         actual_arrival=final.actual_arrival if final else None,
         has_operations_data=final is not None,
         cancelled=bool(final and final.cancelled),
         cause=final.cause if final else "unknown",
         missed_connection_at=missed_at,
+        notice_days=final.notice_days if final else None,
+        rerouted_departure=final.rerouted_departure if final else None,
+        rerouted_arrival=final.rerouted_arrival if final else None,
     )

@@ -86,6 +86,15 @@ class Operator(Base):
     # Only a SHA-256 of the key is kept; the key itself is shown once, at creation.
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The operator's own choices within the law (rules.md), and the workflow's limit.
+    minimum_payout: Mapped[Decimal] = mapped_column(Money, default=Decimal("4.00"),
+                                                    server_default="4.00")
+    uk_scheme: Mapped[str] = mapped_column(String(4), default="DR15", server_default="DR15")
+    season_flat_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("5.00"),
+                                                        server_default="5.00")
+    season_cap_percent: Mapped[int] = mapped_column(Integer, default=25, server_default="25")
+    auto_approve_limit: Mapped[Decimal] = mapped_column(Money, default=Decimal("600.00"),
+                                                        server_default="600.00")
 
 
 class Booking(Base):

@@ -102,7 +102,8 @@ def parse_booking(value: Any) -> BookingRecord:
 
     scheme = None
     if regime == Regime.UK_RAIL:
-        scheme = _choice(record, "scheme", UK_SCHEMES, required=False) or "DR15"
+        # Without a scheme of its own, the booking follows its operator's configuration.
+        scheme = _choice(record, "scheme", UK_SCHEMES, required=False)
     elif "scheme" in record:
         raise RecordError("scheme: only uk-rail bookings carry a Delay Repay scheme")
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from claims.decision import Decision, FareFacts, decide
+from claims.decision import BookingFacts, Decision, OperatorPolicy, decide
 from claims.events import record_event
 from claims.journey import JourneyFacts, OperationsKey, journey_facts, operations_key
 from claims.models import (
@@ -22,8 +22,10 @@ from claims.models import (
     ClaimStatus,
     EventKind,
     OperationsRecord,
+    Operator,
 )
 from claims.names import normalise_reference, surname_matches
+from claims.rules.journey_input import Fare, SeasonPolicy
 from claims.types import utcnow
 
 SessionFactory = sessionmaker[Session]
@@ -260,9 +262,24 @@ def _facts(session: Session, booking: Booking) -> JourneyFacts:
     return journey_facts(booking.legs, arrivals)
 
 
+def operator_policy(operator: Operator) -> OperatorPolicy:
+    return OperatorPolicy(
+        minimum_payout=operator.minimum_payout, uk_scheme=operator.uk_scheme,
+        season=SeasonPolicy(operator.season_flat_amount, operator.season_cap_percent),
+        auto_approve_limit=operator.auto_approve_limit)
+
+
+def booking_facts(booking: Booking) -> BookingFacts:
+    last = booking.legs[-1]
+    return BookingFacts(
+        regime=booking.regime,
+        fare=Fare(booking.fare_amount, booking.fare_currency, booking.fare_kind),
+        scheme=booking.scheme, carrier_eu=booking.carrier_eu, leg_amount=last.leg_amount)
+
+
 def _decide(booking: Booking, facts: JourneyFacts, *, passenger_disagrees: bool) -> Decision:
-    fare = FareFacts(booking.fare_amount, booking.fare_currency, booking.fare_kind)
-    return decide(booking.regime, facts, fare, passenger_disagrees=passenger_disagrees)
+    return decide(booking_facts(booking), facts, operator_policy(booking.operator),
+                  passenger_disagrees=passenger_disagrees)
 
 
 def _apply(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:

@@ -46,6 +46,28 @@ def operators_create(slug: str, name: str, regime: str) -> None:
     click.echo(key)
 
 
+@operators_cli.command("configure")
+@click.argument("slug")
+@click.option("--minimum-payout", help="EU rail: refuse amounts under this (at most 4.00).")
+@click.option("--scheme", type=click.Choice(["DR15", "DR30"]), help="UK Delay Repay scheme.")
+@click.option("--season-flat-amount", help="EU rail: flat amount per delay on a season ticket.")
+@click.option("--season-cap-percent", type=int, help="Cap on season-ticket payouts, % of value.")
+@click.option("--auto-approve-limit", help="Amounts above this go to a clerk.")
+def operators_configure(slug: str, minimum_payout: str | None, scheme: str | None,
+                        season_flat_amount: str | None, season_cap_percent: int | None,
+                        auto_approve_limit: str | None) -> None:
+    """Change an operator's rule settings; prints the whole configuration."""
+    try:
+        configuration = accounts.configure_operator(
+            runtime().session_factory, slug, minimum_payout=minimum_payout, uk_scheme=scheme,
+            season_flat_amount=season_flat_amount, season_cap_percent=season_cap_percent,
+            auto_approve_limit=auto_approve_limit)
+    except accounts.AccountError as error:
+        raise click.UsageError(str(error)) from None
+    for key, value in vars(configuration).items():
+        click.echo(f"{key.replace('_', '-')}: {value}")
+
+
 def _print_report(report: ImportReport, what: str) -> None:
     for line, reason in report.rejected:
         click.echo(f"line {line}: {reason}", err=True)
@@ -149,8 +171,9 @@ def _expected(draft: services.ClaimDraft) -> str:
     assessment = preview.assessment
     assert assessment is not None
     if assessment.eligible:
+        share = f" ({assessment.percent} %)" if assessment.percent is not None else ""
         return (f"{assessment.delay_minutes} min late, approved {assessment.amount} "
-                f"{assessment.currency} ({assessment.percent} %)")
+                f"{assessment.currency}{share}")
     return f"{assessment.delay_minutes} min late, rejected ({assessment.rule})"
 
 

@@ -2,13 +2,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-import pytest
-
-from claims.decision import FareFacts, ReasonCode, decide
+from claims.decision import BookingFacts, OperatorPolicy, ReasonCode, decide
 from claims.journey import delay_minutes, journey_facts, operations_key
 from claims.models import ClaimStatus
 from claims.records import parse_booking, parse_operations
-from claims.rules.delay_bands import assess_eu_rail
+from claims.rules.journey_input import Fare
 from tests.records import arrival, rail_booking
 
 
@@ -62,48 +60,71 @@ def test_operations_key_uses_the_local_departure_date() -> None:
     assert operations_key(leg)[1].isoformat() == "2026-03-02"
 
 
-@pytest.mark.parametrize(("delay", "percent", "amount", "rule"), [
-    (59, None, "0.00", "eu-rail.19-1"),
-    (60, 25, "9.98", "eu-rail.19-1-a"),
-    (119, 25, "9.98", "eu-rail.19-1-a"),
-    (120, 50, "19.95", "eu-rail.19-1-b"),
-])
-def test_eu_rail_bands_round_half_up_once(delay: int, percent: int | None, amount: str,
-                                          rule: str) -> None:
-    result = assess_eu_rail(delay, Decimal("39.90"), "EUR")
-    assert (result.percent, result.amount, result.rule) == (percent, Decimal(amount), rule)
-    assert result.eligible is (percent is not None)
-    assert f"{delay} minutes" in result.explanation_en
-    assert f"{delay} Minuten" in result.explanation_de
-
-
-FARE = FareFacts(Decimal("79.00"), "EUR", "single")
+BOOKING = BookingFacts("eu-rail", Fare(Decimal("79.00"), "EUR", "single"), None, None)
+POLICY = OperatorPolicy()
 
 
 def test_clear_cases_are_decided_and_edge_cases_go_to_a_clerk_with_reasons() -> None:
     late = facts_for(rail_booking(), arrival())
-    assert decide("eu-rail", late, FARE, passenger_disagrees=False).status == ClaimStatus.APPROVED
+    approved = decide(BOOKING, late, POLICY, passenger_disagrees=False)
+    assert approved.status == ClaimStatus.APPROVED
+    assert approved.assessment is not None and approved.assessment.amount == Decimal("19.75")
+
     on_time = facts_for(rail_booking(), arrival(actual="2026-03-02T11:50:00+01:00"))
-    decision = decide("eu-rail", on_time, FARE, passenger_disagrees=False)
+    decision = decide(BOOKING, on_time, POLICY, passenger_disagrees=False)
     assert decision.status == ClaimStatus.REJECTED
     assert decision.assessment is not None and decision.assessment.rule == "eu-rail.19-1"
 
-    unknown = decide("eu-rail", facts_for(rail_booking()), FARE, passenger_disagrees=False)
-    assert unknown.status == ClaimStatus.NEEDS_REVIEW
-    assert unknown.reasons == (ReasonCode.NO_OPERATIONS_DATA,)
+    unknown = decide(BOOKING, facts_for(rail_booking()), POLICY, passenger_disagrees=False)
+    assert (unknown.status, unknown.reasons) == (ClaimStatus.NEEDS_REVIEW,
+                                                 (ReasonCode.NO_OPERATIONS_DATA,))
 
-    disputed = decide("eu-rail", on_time, FARE, passenger_disagrees=True)
+    disputed = decide(BOOKING, on_time, POLICY, passenger_disagrees=True)
     assert disputed.status == ClaimStatus.NEEDS_REVIEW
     assert disputed.reasons == (ReasonCode.PASSENGER_STATEMENT,)
 
     cancelled = facts_for(rail_booking(), arrival(actual=None, cancelled=True))
-    assert decide("eu-rail", cancelled, FARE, passenger_disagrees=False).reasons == (
+    assert decide(BOOKING, cancelled, POLICY, passenger_disagrees=False).reasons == (
         ReasonCode.CANCELLED,)
+
+
+def test_force_majeure_is_a_clear_rejection_with_its_rule() -> None:
+    storm = facts_for(rail_booking(), arrival(cause="extreme-weather"))
+    decision = decide(BOOKING, storm, POLICY, passenger_disagrees=False)
+    assert decision.status == ClaimStatus.REJECTED
+    assert decision.assessment is not None and decision.assessment.rule == "eu-rail.19-10"
+
+
+def test_amounts_over_the_operators_limit_go_to_a_clerk() -> None:
+    late = facts_for(rail_booking(), arrival())
+    decision = decide(BOOKING, late, OperatorPolicy(auto_approve_limit=Decimal("19.74")),
+                      passenger_disagrees=False)
+    assert decision.reasons == (ReasonCode.AMOUNT_OVER_LIMIT,)
+    at_limit = decide(BOOKING, late, OperatorPolicy(auto_approve_limit=Decimal("19.75")),
+                      passenger_disagrees=False)
+    assert at_limit.status == ClaimStatus.APPROVED
+
+
+def test_the_operators_minimum_and_scheme_are_applied() -> None:
+    late = facts_for(rail_booking(), arrival())
+    cheap = BookingFacts("eu-rail", Fare(Decimal("15.00"), "EUR", "single"), None, None)
+    assert decide(cheap, late, POLICY, passenger_disagrees=False).status == "rejected"
+    assert decide(cheap, late, OperatorPolicy(minimum_payout=Decimal("2.00")),
+                  passenger_disagrees=False).status == "approved"
+
+    twenty_late = facts_for(rail_booking(), arrival(actual="2026-03-02T12:04:00+01:00"))
+    uk = BookingFacts("uk-rail", Fare(Decimal("30.00"), "GBP", "single"), None, None)
+    assert decide(uk, twenty_late, POLICY, passenger_disagrees=False).status == "approved"
+    assert decide(uk, twenty_late, OperatorPolicy(uk_scheme="DR30"),
+                  passenger_disagrees=False).status == "rejected"
+    own = BookingFacts("uk-rail", Fare(Decimal("30.00"), "GBP", "single"), "DR15", None)
+    assert decide(own, twenty_late, OperatorPolicy(uk_scheme="DR30"),
+                  passenger_disagrees=False).status == "approved"
 
 
 def test_return_fares_pay_on_half_the_price() -> None:
     late = facts_for(rail_booking(), arrival())
-    decision = decide("eu-rail", late, FareFacts(Decimal("79.00"), "EUR", "return"),
-                      passenger_disagrees=False)
+    booking = BookingFacts("eu-rail", Fare(Decimal("79.00"), "EUR", "return"), None, None)
+    decision = decide(booking, late, POLICY, passenger_disagrees=False)
     assert decision.assessment is not None
     assert decision.assessment.amount == Decimal("9.88")  # 25 % of 39.50, half up
