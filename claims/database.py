@@ -31,7 +31,10 @@ def make_engine(url: str, **options: Any) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **options)
+    # No server-side prepared statements: a generic plan made while a table was small (an
+    # import filling it in one transaction) would stay a sequential scan as it grows.
+    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None},
+                         **options)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

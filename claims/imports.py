@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import Table, delete, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
-from claims.models import Booking, BookingLeg, OperationsRecord, Operator
+from claims.models import Base, Booking, BookingLeg, OperationsRecord, Operator
 from claims.records import (
     BookingRecord,
     OperationsRecordData,
@@ -132,6 +133,64 @@ def _chunks(items: list[RecordT], size: int) -> Iterator[list[RecordT]]:
         yield items[start:start + size]
 
 
+def _copy_available(session: Session) -> bool:
+    return session.connection().dialect.name == "postgresql"
+
+
+def _insert_many(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    if _copy_available(session):
+        _copy(session, model, rows)
+    else:
+        session.execute(insert(model), rows)
+
+
+def _copy(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL's COPY: ten times the speed of multi-row INSERTs for bulk imports.
+
+    It bypasses SQLAlchemy, so the column types' own conversions and Python-side
+    defaults are applied here."""
+    table = cast(Table, model.__table__)
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = [c for c in table.columns if c.name in rows[0] or c.default is not None]
+    converters = [c.type.process_bind_param if isinstance(c.type, TypeDecorator) else None
+                  for c in columns]
+    defaults = {c.name: getattr(c.default, "arg", None) for c in columns
+                if c.name not in rows[0] and c.default is not None}
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(
+            f"COPY {table.name} ({', '.join(c.name for c in columns)}) FROM STDIN") as copy:
+        for row in rows:
+            values = []
+            for column, convert in zip(columns, converters, strict=True):
+                default = defaults.get(column.name)
+                value = row[column.name] if default is None else _default(default)
+                values.append(convert(value, dialect) if convert else value)
+            copy.write_row(values)
+
+
+def _default(default: Any) -> Any:
+    # Column defaults are wrapped by SQLAlchemy to take an execution context.
+    return default(None) if callable(default) else default
+
+
+def _next_ids(session: Session, model: type[Base], count: int) -> list[int]:
+    table = cast(Table, model.__table__).name
+    return list(session.scalars(
+        text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+             "FROM generate_series(1, :count)"), {"count": count}))
+
+
+def _group(keys: list[tuple[int, str]]) -> dict[int, set[str]]:
+    grouped: dict[int, set[str]] = {}
+    for operator_id, value in keys:
+        grouped.setdefault(operator_id, set()).add(value)
+    return grouped
+
+
 def _booking_row(record: BookingRecord, operator_id: int) -> dict[str, Any]:
     return {
         "operator_id": operator_id, "reference": record.reference, "regime": record.regime,
@@ -147,18 +206,27 @@ def _booking_row(record: BookingRecord, operator_id: int) -> dict[str, Any]:
 def _write_bookings(session: Session, chunk: list[BookingRecord], operator_ids: dict[str, int],
                     report: ImportReport) -> None:
     keys = [(operator_ids[r.operator], r.reference) for r in chunk]
-    existing = dict(((operator_id, reference), booking_id) for booking_id, operator_id, reference
-                    in session.execute(select(Booking.id, Booking.operator_id, Booking.reference)
-                                       .where(tuple_(Booking.operator_id, Booking.reference)
-                                              .in_(keys))))
+    existing: dict[tuple[int, str], int] = {}
+    # Per operator with "reference IN (...)": PostgreSQL plans a row-value IN of thousands
+    # of pairs as a scan of the whole table.
+    for operator_id, references in _group(keys).items():
+        existing.update(((operator_id, reference), booking_id)
+                        for booking_id, reference in session.execute(
+                            select(Booking.id, Booking.reference).where(
+                                Booking.operator_id == operator_id,
+                                Booking.reference.in_(references))))
     new = [r for r, key in zip(chunk, keys, strict=True) if key not in existing]
     old = [(r, existing[key]) for r, key in zip(chunk, keys, strict=True) if key in existing]
 
     ids: list[int] = []
     if new:
-        ids = list(session.scalars(
-            insert(Booking).returning(Booking.id, sort_by_parameter_order=True),
-            [_booking_row(r, operator_ids[r.operator]) for r in new]))
+        rows = [_booking_row(r, operator_ids[r.operator]) for r in new]
+        if _copy_available(session):
+            ids = _next_ids(session, Booking, len(rows))
+            _copy(session, Booking, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+        else:
+            ids = list(session.scalars(
+                insert(Booking).returning(Booking.id, sort_by_parameter_order=True), rows))
     if old:
         session.execute(update(Booking), [{"id": booking_id, **_booking_row(
             r, operator_ids[r.operator])} for r, booking_id in old])
@@ -172,8 +240,7 @@ def _write_bookings(session: Session, chunk: list[BookingRecord], operator_ids: 
         for record, booking_id in [*zip(new, ids, strict=True), *old]
         for position, leg in enumerate(record.legs)
     ]
-    if legs:
-        session.execute(insert(BookingLeg), legs)
+    _insert_many(session, BookingLeg, legs)
     report.created += len(new)
     report.replaced += len(old)
 
@@ -192,10 +259,16 @@ def _operations_row(record: OperationsRecordData, operator_id: int) -> dict[str,
 def _write_operations(session: Session, chunk: list[OperationsRecordData],
                       operator_ids: dict[str, int], report: ImportReport) -> None:
     keys = [(operator_ids[r.operator], r.service, r.service_date, r.stop) for r in chunk]
-    columns = (OperationsRecord.operator_id, OperationsRecord.service,
-               OperationsRecord.service_date, OperationsRecord.stop)
-    existing = {tuple(row[1:]): row[0] for row in session.execute(
-        select(OperationsRecord.id, *columns).where(tuple_(*columns).in_(keys)))}
+    existing: dict[tuple[Any, ...], int] = {}
+    for operator_id, services in _group([(k[0], k[1]) for k in keys]).items():
+        # A superset by service and date, narrowed to the exact keys here.
+        rows = session.execute(select(
+            OperationsRecord.id, OperationsRecord.operator_id, OperationsRecord.service,
+            OperationsRecord.service_date, OperationsRecord.stop).where(
+            OperationsRecord.operator_id == operator_id,
+            OperationsRecord.service.in_(services),
+            OperationsRecord.service_date.in_({k[2] for k in keys if k[0] == operator_id})))
+        existing.update((tuple(row[1:]), row[0]) for row in rows)
     new, old = [], []
     for record, key in zip(chunk, keys, strict=True):
         row = _operations_row(record, key[0])
@@ -203,8 +276,7 @@ def _write_operations(session: Session, chunk: list[OperationsRecordData],
             old.append({"id": existing[key], **row})
         else:
             new.append(row)
-    if new:
-        session.execute(insert(OperationsRecord), new)
+    _insert_many(session, OperationsRecord, new)
     if old:
         session.execute(update(OperationsRecord), old)
     report.created += len(new)
