@@ -55,7 +55,6 @@ translations: $(VENV)/.installed
 run: system-packages $(VENV)/.installed $(CATALOGS)
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
-	@$(FLASK) demo show
 	@echo
 	@echo "Portal:  http://127.0.0.1:$(PORT)/   (Ctrl-C stops the web server, the workers and Redis)"
 	@echo "Redis:   $${REDIS_URL:-embedded, socket instance/redis.sock}"

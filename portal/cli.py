@@ -125,6 +125,7 @@ def demo_seed(seed: int, count: int, if_empty: bool) -> None:
     with factory() as session:
         if if_empty and session.query(Booking.id).first() is not None:
             click.echo("demo data: the database has bookings already; nothing seeded")
+            _print_demo(demo.generate(seed, len(demo.FEATURED)).featured)
             return
     data = demo.generate(seed, count)
     for operator in demo.OPERATORS:
