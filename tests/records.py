@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+from datetime import date, timedelta
 from typing import Any
+
+# Recent travel: claims are checked against their deadlines.
+DAY = (date.today() - timedelta(days=5)).isoformat()
 
 
 def rail_booking(reference: str = "Q7K2LM", **changes: Any) -> dict[str, Any]:
@@ -15,11 +19,11 @@ def rail_booking(reference: str = "Q7K2LM", **changes: Any) -> dict[str, Any]:
         "legs": [
             {"service": "ICE 597", "origin": "Frankfurt(Main) Hbf",
              "destination": "Mannheim Hbf",
-             "scheduled_departure": "2026-03-02T10:13:00+01:00",
-             "scheduled_arrival": "2026-03-02T10:51:00+01:00"},
+             "scheduled_departure": f"{DAY}T10:13:00+01:00",
+             "scheduled_arrival": f"{DAY}T10:51:00+01:00"},
             {"service": "IC 2013", "origin": "Mannheim Hbf", "destination": "Stuttgart Hbf",
-             "scheduled_departure": "2026-03-02T11:06:00+01:00",
-             "scheduled_arrival": "2026-03-02T11:44:00+01:00"}],
+             "scheduled_departure": f"{DAY}T11:06:00+01:00",
+             "scheduled_arrival": f"{DAY}T11:44:00+01:00"}],
     }
     record = copy.deepcopy(record)
     record.update(changes)
@@ -27,8 +31,8 @@ def rail_booking(reference: str = "Q7K2LM", **changes: Any) -> dict[str, Any]:
 
 
 def arrival(service: str = "IC 2013", stop: str = "Stuttgart Hbf",
-            actual: str | None = "2026-03-02T12:58:00+01:00", **changes: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {"operator": "test-rail", "service": service, "date": "2026-03-02",
+            actual: str | None = f"{DAY}T12:58:00+01:00", **changes: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {"operator": "test-rail", "service": service, "date": f"{DAY}",
                               "stop": stop, "actual_arrival": actual, "cancelled": False,
                               "cause": "technical"}
     record.update(changes)

@@ -9,7 +9,7 @@ from flask import Flask
 from playwright.sync_api import Browser, expect
 
 from tests.integration.helpers import create_operator, load
-from tests.records import arrival, rail_booking
+from tests.records import DAY, arrival, rail_booking
 
 
 def test_a_passenger_files_a_clear_claim_and_sees_it_approved(
@@ -17,7 +17,7 @@ def test_a_passenger_files_a_clear_claim_and_sees_it_approved(
     create_operator(app)
     load(app, [rail_booking("Q7K2LM", passenger={"name": "Erika Müller",
                                                  "email": "erika@example.org"})],
-         [arrival(service="ICE 597", stop="Mannheim Hbf", actual="2026-03-02T10:53:00+01:00"),
+         [arrival(service="ICE 597", stop="Mannheim Hbf", actual=f"{DAY}T10:53:00+01:00"),
           arrival()])
     context = browser.new_context(locale="en-GB", viewport={"width": 375, "height": 812})
     page = context.new_page()

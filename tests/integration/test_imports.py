@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from claims.models import Booking, BookingLeg, OperationsRecord
 from tests.integration.helpers import count, create_operator, write_lines
-from tests.records import arrival, rail_booking
+from tests.records import DAY, arrival, rail_booking
 
 
 def test_cli_imports_bookings_idempotently(app: Flask, runner: FlaskCliRunner,
@@ -73,7 +73,7 @@ def test_operations_import_is_idempotent_on_its_key(app: Flask, runner: FlaskCli
     create_operator(app)
     file = write_lines(tmp_path / "ops.jsonl", [
         arrival(), arrival(service="ICE 597", stop="Mannheim Hbf",
-                           actual="2026-03-02T10:55:00+01:00")])
+                           actual=f"{DAY}T10:55:00+01:00")])
     assert runner.invoke(args=["operations", "import", str(file)]).exit_code == 0
     later = write_lines(tmp_path / "later.jsonl", [arrival(actual=None, cancelled=True,
                                                            cause="extreme-weather")])

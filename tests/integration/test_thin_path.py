@@ -13,7 +13,7 @@ from sqlalchemy import select
 from claims.models import Claim, ClaimEvent
 from tests.conftest import csrf_token
 from tests.integration.helpers import count, create_operator, load, run_worker
-from tests.records import arrival, rail_booking
+from tests.records import DAY, arrival, rail_booking
 from workflows import pipeline
 from workflows.queues import CLAIMS_QUEUE
 
@@ -23,7 +23,7 @@ def late_booking(app: Flask) -> None:
     create_operator(app)
     load(app, [rail_booking("Q7K2LM", passenger={"name": "Hans Müller",
                                                  "email": "hans@example.org"})],
-         [arrival(service="ICE 597", stop="Mannheim Hbf", actual="2026-03-02T10:53:00+01:00"),
+         [arrival(service="ICE 597", stop="Mannheim Hbf", actual=f"{DAY}T10:53:00+01:00"),
           arrival()])
 
 

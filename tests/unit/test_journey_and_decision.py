@@ -7,7 +7,7 @@ from claims.journey import delay_minutes, journey_facts, operations_key
 from claims.models import ClaimStatus
 from claims.records import parse_booking, parse_operations
 from claims.rules.journey_input import Fare
-from tests.records import arrival, rail_booking
+from tests.records import DAY, arrival, rail_booking
 
 
 @dataclass
@@ -28,7 +28,7 @@ def facts_for(booking: dict, *records: dict):
 
 def test_delay_is_measured_at_the_final_destination() -> None:
     facts = facts_for(rail_booking(), arrival(service="ICE 597", stop="Mannheim Hbf",
-                                              actual="2026-03-02T10:53:00+01:00"), arrival())
+                                              actual=f"{DAY}T10:53:00+01:00"), arrival())
     assert facts.delay_minutes == 74
     assert facts.destination == "Stuttgart Hbf"
     assert facts.missed_connection_at is None
@@ -45,7 +45,7 @@ def test_delay_compares_instants_across_offsets_and_rounds_down() -> None:
 
 def test_a_late_first_leg_that_misses_the_connection_is_noticed() -> None:
     facts = facts_for(rail_booking(), arrival(service="ICE 597", stop="Mannheim Hbf",
-                                              actual="2026-03-02T11:20:00+01:00"), arrival())
+                                              actual=f"{DAY}T11:20:00+01:00"), arrival())
     assert facts.missed_connection_at == "Mannheim Hbf"
 
 
@@ -57,7 +57,7 @@ def test_no_operations_data_means_no_delay_known() -> None:
 
 def test_operations_key_uses_the_local_departure_date() -> None:
     leg = parse_booking(rail_booking()).legs[0]
-    assert operations_key(leg)[1].isoformat() == "2026-03-02"
+    assert operations_key(leg)[1].isoformat() == DAY
 
 
 BOOKING = BookingFacts("eu-rail", Fare(Decimal("79.00"), "EUR", "single"), None, None)
@@ -70,7 +70,7 @@ def test_clear_cases_are_decided_and_edge_cases_go_to_a_clerk_with_reasons() -> 
     assert approved.status == ClaimStatus.APPROVED
     assert approved.assessment is not None and approved.assessment.amount == Decimal("19.75")
 
-    on_time = facts_for(rail_booking(), arrival(actual="2026-03-02T11:50:00+01:00"))
+    on_time = facts_for(rail_booking(), arrival(actual=f"{DAY}T11:50:00+01:00"))
     decision = decide(BOOKING, on_time, POLICY, passenger_disagrees=False)
     assert decision.status == ClaimStatus.REJECTED
     assert decision.assessment is not None and decision.assessment.rule == "eu-rail.19-1"
@@ -112,7 +112,7 @@ def test_the_operators_minimum_and_scheme_are_applied() -> None:
     assert decide(cheap, late, OperatorPolicy(minimum_payout=Decimal("2.00")),
                   passenger_disagrees=False).status == "approved"
 
-    twenty_late = facts_for(rail_booking(), arrival(actual="2026-03-02T12:04:00+01:00"))
+    twenty_late = facts_for(rail_booking(), arrival(actual=f"{DAY}T12:04:00+01:00"))
     uk = BookingFacts("uk-rail", Fare(Decimal("30.00"), "GBP", "single"), None, None)
     assert decide(uk, twenty_late, POLICY, passenger_disagrees=False).status == "approved"
     assert decide(uk, twenty_late, OperatorPolicy(uk_scheme="DR30"),

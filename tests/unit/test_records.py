@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from claims.records import RecordError, parse_booking, parse_operations
-from tests.records import arrival, rail_booking
+from tests.records import DAY, arrival, rail_booking
 
 
 def test_booking_in_the_documented_format_parses() -> None:
@@ -38,14 +38,14 @@ def test_bad_bookings_are_rejected_with_the_field_named(change: dict, message: s
 
 def test_times_without_an_offset_are_refused() -> None:
     record = rail_booking()
-    record["legs"][0]["scheduled_departure"] = "2026-03-02T10:13:00"
+    record["legs"][0]["scheduled_departure"] = f"{DAY}T10:13:00"
     with pytest.raises(RecordError, match=r"legs\[0\].scheduled_departure: an ISO 8601"):
         parse_booking(record)
 
 
 def test_a_leg_leaving_before_the_previous_arrives_is_refused() -> None:
     record = rail_booking()
-    record["legs"][1]["scheduled_departure"] = "2026-03-02T10:40:00+01:00"
+    record["legs"][1]["scheduled_departure"] = f"{DAY}T10:40:00+01:00"
     with pytest.raises(RecordError, match="departs before the previous"):
         parse_booking(record)
 
@@ -60,7 +60,7 @@ def test_air_bookings_need_iata_codes_and_the_carrier_licence() -> None:
 
 def test_operations_record_parses_and_needs_an_arrival_unless_cancelled() -> None:
     record = parse_operations(arrival())
-    assert record.key == ("test-rail", "IC 2013", date(2026, 3, 2), "Stuttgart Hbf")
+    assert record.key == ("test-rail", "IC 2013", date.fromisoformat(DAY), "Stuttgart Hbf")
     assert parse_operations(arrival(actual=None, cancelled=True)).actual_arrival is None
     with pytest.raises(RecordError, match="actual_arrival: required"):
         parse_operations(arrival(actual=None))
