@@ -3,7 +3,9 @@ with the reasons why."""
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -15,15 +17,30 @@ from claims.rules.result import Assessment
 
 
 class ReasonCode(StrEnum):
-    """Why a claim left the straight-through path. Drives the clerk queue and reports."""
+    """Why a claim left the straight-through path: the one documented list. Drives the
+    clerk queue and the effort reports."""
 
-    NO_OPERATIONS_DATA = "no-operations-data"
-    NO_ARRIVAL_TIME = "no-arrival-time"
-    MISSED_CONNECTION = "missed-connection"
-    CANCELLED = "cancelled"
-    SEASON_TICKET = "season-ticket"
-    PASSENGER_STATEMENT = "passenger-statement"
-    AMOUNT_OVER_LIMIT = "amount-over-limit"
+    NO_OPERATIONS_DATA = "no-operations-data"      # no arrival record for the journey yet
+    NO_ARRIVAL_TIME = "no-arrival-time"            # a record, but no arrival time in it
+    CANCELLED = "cancelled"                        # a cancelled train: real arrival unknown
+    MISSED_CONNECTION = "missed-connection"        # an earlier leg arrived after the next left
+    SEASON_TICKET = "season-ticket"                # the pass's cap needs its payout history
+    PASSENGER_STATEMENT = "passenger-statement"    # the passenger says it was otherwise
+    AMOUNT_OVER_LIMIT = "amount-over-limit"        # above the operator's auto-approve limit
+    POSSIBLE_DUPLICATE = "possible-duplicate"      # same name, same train, another booking
+    NAME_CHANGED = "name-changed"                  # fraud signal: surname differs from booking
+    PAST_DEADLINE = "past-deadline"                # filed after the regime's claim deadline
+    JOB_FAILED = "job-failed"                      # the assessment failed after its retries
+    NO_BOOKING = "no-booking"                      # filed without a booking (manual path)
+
+
+# How long after the scheduled arrival a claim may be filed: EU rail complaints within
+# three months (Art. 28(2)), Delay Repay 28 days, EU air by national law (Germany 3 years).
+CLAIM_DEADLINES: dict[str, tuple[int, int]] = {  # regime: (months, days)
+    "eu-rail": (3, 0),
+    "uk-rail": (0, 28),
+    "eu-air": (36, 0),
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,16 @@ class BookingFacts:
     scheme: str | None
     carrier_eu: bool | None
     leg_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ClaimSignals:
+    """What the claim itself adds to the booking and the operations data."""
+
+    claimed_at: datetime
+    passenger_disagrees: bool = False
+    possible_duplicate: bool = False
+    name_changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,12 +94,21 @@ def journey_input(booking: BookingFacts, facts: JourneyFacts,
     )
 
 
-def decide(booking: BookingFacts, facts: JourneyFacts, policy: OperatorPolicy, *,
-           passenger_disagrees: bool) -> Decision:
-    reasons: list[ReasonCode] = []
+def deadline(regime: str, scheduled_arrival: datetime) -> datetime:
+    months, days = CLAIM_DEADLINES[regime]
+    year, month = divmod(scheduled_arrival.month - 1 + months, 12)
+    day = min(scheduled_arrival.day, calendar.monthrange(scheduled_arrival.year + year,
+                                                         month + 1)[1])
+    return scheduled_arrival.replace(year=scheduled_arrival.year + year, month=month + 1,
+                                     day=day) + timedelta(days=days)
+
+
+def decide(booking: BookingFacts, facts: JourneyFacts, policy: OperatorPolicy,
+           signals: ClaimSignals) -> Decision:
+    reasons = _claim_reasons(booking, facts, signals)
     if not facts.has_operations_data:
-        return Decision(ClaimStatus.NEEDS_REVIEW, None, (ReasonCode.NO_OPERATIONS_DATA,)
-                        + ((ReasonCode.PASSENGER_STATEMENT,) if passenger_disagrees else ()))
+        return Decision(ClaimStatus.NEEDS_REVIEW, None,
+                        (ReasonCode.NO_OPERATIONS_DATA, *reasons))
     assessment = assess(journey_input(booking, facts, policy))
 
     if assessment.rule.endswith("arrival-unknown"):
@@ -83,12 +119,24 @@ def decide(booking: BookingFacts, facts: JourneyFacts, policy: OperatorPolicy, *
     if booking.fare.kind == "season" and assessment.eligible:
         # The cap runs over the pass's whole validity: earlier payouts must be counted.
         reasons.append(ReasonCode.SEASON_TICKET)
-    if passenger_disagrees:
-        reasons.append(ReasonCode.PASSENGER_STATEMENT)
     if assessment.eligible and assessment.amount > policy.auto_approve_limit:
         reasons.append(ReasonCode.AMOUNT_OVER_LIMIT)
 
     if reasons:
-        return Decision(ClaimStatus.NEEDS_REVIEW, assessment, tuple(reasons))
+        return Decision(ClaimStatus.NEEDS_REVIEW, assessment, tuple(dict.fromkeys(reasons)))
     status = ClaimStatus.APPROVED if assessment.eligible else ClaimStatus.REJECTED
     return Decision(status, assessment, ())
+
+
+def _claim_reasons(booking: BookingFacts, facts: JourneyFacts,
+                   signals: ClaimSignals) -> list[ReasonCode]:
+    reasons = []
+    if signals.passenger_disagrees:
+        reasons.append(ReasonCode.PASSENGER_STATEMENT)
+    if signals.possible_duplicate:
+        reasons.append(ReasonCode.POSSIBLE_DUPLICATE)
+    if signals.name_changed:
+        reasons.append(ReasonCode.NAME_CHANGED)
+    if signals.claimed_at > deadline(booking.regime, facts.scheduled_arrival):
+        reasons.append(ReasonCode.PAST_DEADLINE)
+    return reasons

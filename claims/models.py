@@ -49,10 +49,14 @@ class ClaimStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     NEEDS_REVIEW = "needs_review"
+    INFO_REQUESTED = "info_requested"
+    PAID = "paid"
+    WITHDRAWN = "withdrawn"
 
     @property
     def decided(self) -> bool:
-        return self in {ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.NEEDS_REVIEW}
+        """Past the automatic assessment: a second assessment run must change nothing."""
+        return self not in {ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING}
 
 
 class Actor(StrEnum):
@@ -68,6 +72,9 @@ class EventKind(StrEnum):
     ENQUEUE_FAILED = "enqueue_failed"
     ASSESSMENT_STARTED = "assessment_started"
     CLAIM_DECIDED = "claim_decided"
+    ASSESSMENT_FAILED = "assessment_failed"
+    TRANSITION_REFUSED = "transition_refused"
+    CLAIM_WITHDRAWN = "claim_withdrawn"
     STATUS_VIEWED = "status_viewed"
 
 
@@ -125,7 +132,11 @@ class Booking(Base):
 
 class BookingLeg(Base):
     __tablename__ = "booking_legs"
-    __table_args__ = (UniqueConstraint("booking_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("booking_id", "position"),
+        # Finds the other bookings on the same train: duplicates, and cohorts for clerks.
+        Index("ix_booking_legs_service_scheduled_arrival", "service", "scheduled_arrival"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))

@@ -10,9 +10,17 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from claims.decision import BookingFacts, Decision, OperatorPolicy, decide
+from claims.decision import (
+    BookingFacts,
+    ClaimSignals,
+    Decision,
+    OperatorPolicy,
+    ReasonCode,
+    decide,
+)
 from claims.events import record_event
 from claims.journey import JourneyFacts, OperationsKey, journey_facts, operations_key
+from claims.lifecycle import IllegalTransition, move, record_refusal
 from claims.models import (
     Actor,
     Booking,
@@ -24,7 +32,7 @@ from claims.models import (
     OperationsRecord,
     Operator,
 )
-from claims.names import normalise_reference, surname_matches
+from claims.names import name_tokens, normalise_reference, surname_matches, surname_of
 from claims.rules.journey_input import Fare, SeasonPolicy
 from claims.types import utcnow
 
@@ -186,25 +194,74 @@ def note_enqueue_failed(session_factory: SessionFactory, claim_id: int) -> None:
         record_event(session, EventKind.ENQUEUE_FAILED, Actor.SYSTEM, claim_id=claim_id)
 
 
-def assess_claim(session_factory: SessionFactory, claim_id: int) -> ClaimStatus:
-    """Decide a submitted claim. Running it again on a decided claim changes nothing."""
+def start_assessment(session_factory: SessionFactory, claim_id: int) -> bool:
+    """submitted -> assessing. True when there is assessing to do (also when a worker died
+    mid-assessment and left it assessing); False for a claim decided or withdrawn."""
     with session_factory.begin() as session:
-        claim = session.get(Claim, claim_id, with_for_update=True)
-        if claim is None:
-            raise ClaimNotFound(claim_id)
+        claim = _claim_for_update(session, claim_id)
         status = ClaimStatus(claim.status)
-        if status.decided:
-            return status
+        if status == ClaimStatus.ASSESSING:
+            return True
+        if status != ClaimStatus.SUBMITTED:
+            return False
+        move(claim, ClaimStatus.ASSESSING)
         record_event(session, EventKind.ASSESSMENT_STARTED, Actor.SYSTEM, claim_id=claim.id)
+        return True
+
+
+def decide_claim(session_factory: SessionFactory, claim_id: int) -> ClaimStatus:
+    """assessing -> approved, rejected or needs_review, by the rules and the policy."""
+    with session_factory.begin() as session:
+        claim = _claim_for_update(session, claim_id)
+        if claim.status != ClaimStatus.ASSESSING:
+            return ClaimStatus(claim.status)
         if claim.booking is None:
             raise ClaimNotFound(f"claim {claim_id} has no booking")
         facts = _facts(session, claim.booking)
-        disagrees = bool(claim.statement or claim.arrived_with_service)
-        decision = _decide(claim.booking, facts, passenger_disagrees=disagrees)
+        decision = _decide(claim.booking, facts, passenger_disagrees=bool(
+            claim.statement or claim.arrived_with_service), claim=claim,
+            duplicate=_possible_duplicate(session, claim))
         _apply(claim, decision, facts)
         record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
                      reason_count=len(decision.reasons))
         return decision.status
+
+
+def assess_claim(session_factory: SessionFactory, claim_id: int) -> ClaimStatus:
+    """Decide a submitted claim. Running it again on a decided claim changes nothing."""
+    if start_assessment(session_factory, claim_id):
+        return decide_claim(session_factory, claim_id)
+    with session_factory() as session:
+        return ClaimStatus(_claim(session, claim_id).status)
+
+
+def fail_assessment(session_factory: SessionFactory, claim_id: int, error: str) -> bool:
+    """The assessment failed for good: a clerk takes the claim, with reason job-failed.
+    Only the error's type is kept: messages may quote personal data."""
+    with session_factory.begin() as session:
+        claim = _claim_for_update(session, claim_id)
+        if ClaimStatus(claim.status).decided:
+            return False
+        if claim.status == ClaimStatus.SUBMITTED:
+            move(claim, ClaimStatus.ASSESSING)
+        move(claim, ClaimStatus.NEEDS_REVIEW)
+        claim.reason_codes = ReasonCode.JOB_FAILED.value
+        claim.decided_at = utcnow()
+        record_event(session, EventKind.ASSESSMENT_FAILED, Actor.SYSTEM, claim_id=claim.id,
+                     error=error[:80])
+        return True
+
+
+def withdraw_claim(session_factory: SessionFactory, claim_id: int) -> None:
+    """The passenger takes the claim back; refused (and logged) once it is paid or closed."""
+    try:
+        with session_factory.begin() as session:
+            claim = _claim_for_update(session, claim_id)
+            move(claim, ClaimStatus.WITHDRAWN)
+            record_event(session, EventKind.CLAIM_WITHDRAWN, Actor.PASSENGER, claim_id=claim.id)
+    except IllegalTransition as refused:
+        record_refusal(session_factory, refused, Actor.PASSENGER)
+        raise
 
 
 def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
@@ -243,6 +300,34 @@ def claims_due_for_assessment(session_factory: SessionFactory, limit: int = 1000
             .order_by(Claim.id).limit(limit)))
 
 
+def _claim(session: Session, claim_id: int) -> Claim:
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise ClaimNotFound(claim_id)
+    return claim
+
+
+def _claim_for_update(session: Session, claim_id: int) -> Claim:
+    # The row lock makes two workers running the same claim take turns.
+    claim = session.get(Claim, claim_id, with_for_update=True)
+    if claim is None:
+        raise ClaimNotFound(claim_id)
+    return claim
+
+
+def _possible_duplicate(session: Session, claim: Claim) -> bool:
+    """Another open claim, on another booking, by the same name for the same train."""
+    assert claim.booking is not None
+    last = claim.booking.legs[-1]
+    others = session.execute(
+        select(Claim.passenger_name).join(BookingLeg, BookingLeg.booking_id == Claim.booking_id)
+        .where(Claim.id != claim.id, Claim.status != ClaimStatus.WITHDRAWN,
+               BookingLeg.service == last.service, BookingLeg.destination == last.destination,
+               BookingLeg.scheduled_arrival == last.scheduled_arrival)).scalars()
+    mine = name_tokens(claim.passenger_name)
+    return any(name_tokens(other) == mine for other in others)
+
+
 def _booking(session: Session, booking_id: int) -> Booking:
     booking = session.scalar(select(Booking).where(Booking.id == booking_id)
                              .options(selectinload(Booking.legs), selectinload(Booking.operator)))
@@ -277,13 +362,18 @@ def booking_facts(booking: Booking) -> BookingFacts:
         scheme=booking.scheme, carrier_eu=booking.carrier_eu, leg_amount=last.leg_amount)
 
 
-def _decide(booking: Booking, facts: JourneyFacts, *, passenger_disagrees: bool) -> Decision:
-    return decide(booking_facts(booking), facts, operator_policy(booking.operator),
-                  passenger_disagrees=passenger_disagrees)
+def _decide(booking: Booking, facts: JourneyFacts, *, passenger_disagrees: bool,
+            claim: Claim | None = None, duplicate: bool = False) -> Decision:
+    signals = ClaimSignals(
+        passenger_disagrees=passenger_disagrees, possible_duplicate=duplicate,
+        name_changed=claim is not None and not surname_matches(
+            booking.passenger_name, surname_of(claim.passenger_name)),
+        claimed_at=claim.submitted_at if claim is not None else utcnow())
+    return decide(booking_facts(booking), facts, operator_policy(booking.operator), signals)
 
 
 def _apply(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:
-    claim.status = decision.status
+    move(claim, decision.status)
     claim.decided_at = utcnow()
     claim.delay_minutes = facts.delay_minutes
     claim.reason_codes = " ".join(decision.reasons) or None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -23,7 +23,8 @@ def enqueue_assessment(connection: redis.Redis, claim_id: int) -> bool:
     try:
         queue.enqueue_call("workflows.jobs.assess_claim_job", args=(claim_id,), job_id=job_id,
                            unique=True, retry=ASSESSMENT_RETRY, result_ttl=3600,
-                           failure_ttl=7 * 24 * 3600)
+                           failure_ttl=7 * 24 * 3600,
+                           on_failure=Callback("workflows.jobs.assessment_failed"))
         return True
     except DuplicateJobError:
         pass

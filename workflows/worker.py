@@ -57,7 +57,8 @@ def main() -> None:
         threading.Thread(target=sweep_forever, args=(arguments.sweep_every,),
                          daemon=True).start()
     worker = SimpleWorker([CLAIMS_QUEUE], connection=current.redis)
-    worker.work(burst=arguments.burst, logging_level="WARNING")
+    # The scheduler brings retries back after their back-off interval.
+    worker.work(burst=arguments.burst, logging_level="WARNING", with_scheduler=True)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from claims.decision import BookingFacts, OperatorPolicy, ReasonCode, decide
+from claims.decision import BookingFacts, ClaimSignals, OperatorPolicy, ReasonCode, deadline, decide
 from claims.journey import delay_minutes, journey_facts, operations_key
 from claims.models import ClaimStatus
 from claims.records import parse_booking, parse_operations
@@ -62,69 +62,92 @@ def test_operations_key_uses_the_local_departure_date() -> None:
 
 BOOKING = BookingFacts("eu-rail", Fare(Decimal("79.00"), "EUR", "single"), None, None)
 POLICY = OperatorPolicy()
+SIGNALS = ClaimSignals(claimed_at=datetime.now(UTC))
+DISAGREES = ClaimSignals(claimed_at=datetime.now(UTC), passenger_disagrees=True)
 
 
 def test_clear_cases_are_decided_and_edge_cases_go_to_a_clerk_with_reasons() -> None:
     late = facts_for(rail_booking(), arrival())
-    approved = decide(BOOKING, late, POLICY, passenger_disagrees=False)
+    approved = decide(BOOKING, late, POLICY, SIGNALS)
     assert approved.status == ClaimStatus.APPROVED
     assert approved.assessment is not None and approved.assessment.amount == Decimal("19.75")
 
     on_time = facts_for(rail_booking(), arrival(actual=f"{DAY}T11:50:00+01:00"))
-    decision = decide(BOOKING, on_time, POLICY, passenger_disagrees=False)
+    decision = decide(BOOKING, on_time, POLICY, SIGNALS)
     assert decision.status == ClaimStatus.REJECTED
     assert decision.assessment is not None and decision.assessment.rule == "eu-rail.19-1"
 
-    unknown = decide(BOOKING, facts_for(rail_booking()), POLICY, passenger_disagrees=False)
+    unknown = decide(BOOKING, facts_for(rail_booking()), POLICY, SIGNALS)
     assert (unknown.status, unknown.reasons) == (ClaimStatus.NEEDS_REVIEW,
                                                  (ReasonCode.NO_OPERATIONS_DATA,))
 
-    disputed = decide(BOOKING, on_time, POLICY, passenger_disagrees=True)
+    disputed = decide(BOOKING, on_time, POLICY, DISAGREES)
     assert disputed.status == ClaimStatus.NEEDS_REVIEW
     assert disputed.reasons == (ReasonCode.PASSENGER_STATEMENT,)
 
     cancelled = facts_for(rail_booking(), arrival(actual=None, cancelled=True))
-    assert decide(BOOKING, cancelled, POLICY, passenger_disagrees=False).reasons == (
+    assert decide(BOOKING, cancelled, POLICY, SIGNALS).reasons == (
         ReasonCode.CANCELLED,)
 
 
 def test_force_majeure_is_a_clear_rejection_with_its_rule() -> None:
     storm = facts_for(rail_booking(), arrival(cause="extreme-weather"))
-    decision = decide(BOOKING, storm, POLICY, passenger_disagrees=False)
+    decision = decide(BOOKING, storm, POLICY, SIGNALS)
     assert decision.status == ClaimStatus.REJECTED
     assert decision.assessment is not None and decision.assessment.rule == "eu-rail.19-10"
 
 
 def test_amounts_over_the_operators_limit_go_to_a_clerk() -> None:
     late = facts_for(rail_booking(), arrival())
-    decision = decide(BOOKING, late, OperatorPolicy(auto_approve_limit=Decimal("19.74")),
-                      passenger_disagrees=False)
+    decision = decide(BOOKING, late, OperatorPolicy(auto_approve_limit=Decimal("19.74")), SIGNALS)
     assert decision.reasons == (ReasonCode.AMOUNT_OVER_LIMIT,)
-    at_limit = decide(BOOKING, late, OperatorPolicy(auto_approve_limit=Decimal("19.75")),
-                      passenger_disagrees=False)
+    at_limit = decide(BOOKING, late, OperatorPolicy(auto_approve_limit=Decimal("19.75")), SIGNALS)
     assert at_limit.status == ClaimStatus.APPROVED
 
 
 def test_the_operators_minimum_and_scheme_are_applied() -> None:
     late = facts_for(rail_booking(), arrival())
     cheap = BookingFacts("eu-rail", Fare(Decimal("15.00"), "EUR", "single"), None, None)
-    assert decide(cheap, late, POLICY, passenger_disagrees=False).status == "rejected"
-    assert decide(cheap, late, OperatorPolicy(minimum_payout=Decimal("2.00")),
-                  passenger_disagrees=False).status == "approved"
+    assert decide(cheap, late, POLICY, SIGNALS).status == "rejected"
+    lower = OperatorPolicy(minimum_payout=Decimal("2.00"))
+    assert decide(cheap, late, lower, SIGNALS).status == "approved"
 
     twenty_late = facts_for(rail_booking(), arrival(actual=f"{DAY}T12:04:00+01:00"))
     uk = BookingFacts("uk-rail", Fare(Decimal("30.00"), "GBP", "single"), None, None)
-    assert decide(uk, twenty_late, POLICY, passenger_disagrees=False).status == "approved"
-    assert decide(uk, twenty_late, OperatorPolicy(uk_scheme="DR30"),
-                  passenger_disagrees=False).status == "rejected"
+    assert decide(uk, twenty_late, POLICY, SIGNALS).status == "approved"
+    assert decide(uk, twenty_late, OperatorPolicy(uk_scheme="DR30"), SIGNALS).status == "rejected"
     own = BookingFacts("uk-rail", Fare(Decimal("30.00"), "GBP", "single"), "DR15", None)
-    assert decide(own, twenty_late, OperatorPolicy(uk_scheme="DR30"),
-                  passenger_disagrees=False).status == "approved"
+    assert decide(own, twenty_late, OperatorPolicy(uk_scheme="DR30"), SIGNALS).status == "approved"
 
 
 def test_return_fares_pay_on_half_the_price() -> None:
     late = facts_for(rail_booking(), arrival())
     booking = BookingFacts("eu-rail", Fare(Decimal("79.00"), "EUR", "return"), None, None)
-    decision = decide(booking, late, POLICY, passenger_disagrees=False)
+    decision = decide(booking, late, POLICY, SIGNALS)
     assert decision.assessment is not None
     assert decision.assessment.amount == Decimal("9.88")  # 25 % of 39.50, half up
+
+
+def test_claims_past_the_regimes_deadline_go_to_a_clerk() -> None:
+    late = facts_for(rail_booking(), arrival())
+    too_late = ClaimSignals(claimed_at=deadline("eu-rail", late.scheduled_arrival)
+                            + timedelta(seconds=1))
+    assert decide(BOOKING, late, POLICY, too_late).reasons == (ReasonCode.PAST_DEADLINE,)
+    just_in_time = ClaimSignals(claimed_at=deadline("eu-rail", late.scheduled_arrival))
+    assert decide(BOOKING, late, POLICY, just_in_time).status == ClaimStatus.APPROVED
+
+
+def test_deadlines_by_regime() -> None:
+    arrival_time = datetime.fromisoformat("2026-11-30T18:00:00+01:00")
+    assert deadline("eu-rail", arrival_time) == datetime.fromisoformat(
+        "2027-02-28T18:00:00+01:00")  # three months, clipped to February's end
+    assert deadline("uk-rail", arrival_time) == arrival_time + timedelta(days=28)
+    assert deadline("eu-air", arrival_time).year == 2029
+
+
+def test_duplicates_and_changed_names_are_signals_for_a_clerk() -> None:
+    late = facts_for(rail_booking(), arrival())
+    now = datetime.now(UTC)
+    both = ClaimSignals(claimed_at=now, possible_duplicate=True, name_changed=True)
+    assert decide(BOOKING, late, POLICY, both).reasons == (ReasonCode.POSSIBLE_DUPLICATE,
+                                                           ReasonCode.NAME_CHANGED)
