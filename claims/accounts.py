@@ -9,6 +9,8 @@ import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -99,6 +101,8 @@ class OperatorConfiguration:
     season_flat_amount: Decimal
     season_cap_percent: int
     auto_approve_limit: Decimal
+    payout_account_name: str | None
+    payout_account_iban: str | None
 
 
 def _decimal(field: str, value: str | Decimal, *, high: Decimal | None = None) -> Decimal:
@@ -117,7 +121,9 @@ def configure_operator(session_factory: sessionmaker[Session], slug: str, *,
                        minimum_payout: str | None = None, uk_scheme: str | None = None,
                        season_flat_amount: str | None = None,
                        season_cap_percent: int | None = None,
-                       auto_approve_limit: str | None = None) -> OperatorConfiguration:
+                       auto_approve_limit: str | None = None,
+                       payout_account_name: str | None = None,
+                       payout_account_iban: str | None = None) -> OperatorConfiguration:
     """Change what is given, keep the rest; return the whole configuration."""
     with session_factory.begin() as session:
         operator = session.scalar(select(Operator).where(Operator.slug == slug))
@@ -139,6 +145,17 @@ def configure_operator(session_factory: sessionmaker[Session], slug: str, *,
             operator.season_cap_percent = season_cap_percent
         if auto_approve_limit is not None:
             operator.auto_approve_limit = _decimal("auto-approve-limit", auto_approve_limit)
+        if payout_account_name is not None:
+            if not payout_account_name.strip() or len(payout_account_name) > 70:
+                raise AccountError("payout-account-name: 1 to 70 characters")
+            operator.payout_account_name = payout_account_name.strip()
+        if payout_account_iban is not None:
+            try:
+                iban = IBAN(payout_account_iban)
+            except SchwiftyException as error:
+                raise AccountError(f"payout-account-iban: {error}") from None
+            operator.payout_account_iban = iban.compact
+            operator.payout_account_bic = str(iban.bic) if iban.bic else None
         return operator_configuration(operator)
 
 
@@ -148,4 +165,6 @@ def operator_configuration(operator: Operator) -> OperatorConfiguration:
         minimum_payout=operator.minimum_payout, uk_scheme=operator.uk_scheme,
         season_flat_amount=operator.season_flat_amount,
         season_cap_percent=operator.season_cap_percent,
-        auto_approve_limit=operator.auto_approve_limit)
+        auto_approve_limit=operator.auto_approve_limit,
+        payout_account_name=operator.payout_account_name,
+        payout_account_iban=operator.payout_account_iban)

@@ -27,12 +27,13 @@ class DemoOperator:
     slug: str
     name: str
     regime: str
+    payout_iban: str  # the account payouts are sent from
 
 
 OPERATORS = (
-    DemoOperator("demo-rail", "Demo Rail", "eu-rail"),
-    DemoOperator("demo-air", "Demo Air", "eu-air"),
-    DemoOperator("demo-uk", "Demo Trains UK", "uk-rail"),
+    DemoOperator("demo-rail", "Demo Rail", "eu-rail", "DE89370400440532013000"),
+    DemoOperator("demo-air", "Demo Air", "eu-air", "DE02120300000000202051"),
+    DemoOperator("demo-uk", "Demo Trains UK", "uk-rail", "GB33BUKB20201555555555"),
 )
 
 # (station, minutes from the line's start) along real lines.

@@ -75,6 +75,7 @@ class EventKind(StrEnum):
     ASSESSMENT_FAILED = "assessment_failed"
     TRANSITION_REFUSED = "transition_refused"
     CLAIM_WITHDRAWN = "claim_withdrawn"
+    CLAIM_PAID = "claim_paid"
     STATUS_VIEWED = "status_viewed"
 
 
@@ -102,6 +103,10 @@ class Operator(Base):
     season_cap_percent: Mapped[int] = mapped_column(Integer, default=25, server_default="25")
     auto_approve_limit: Mapped[Decimal] = mapped_column(Money, default=Decimal("600.00"),
                                                         server_default="600.00")
+    # The account payouts are sent from: the debtor of the SEPA transfer file.
+    payout_account_name: Mapped[str | None] = mapped_column(String(70))
+    payout_account_iban: Mapped[str | None] = mapped_column(String(34))
+    payout_account_bic: Mapped[str | None] = mapped_column(String(11))
 
 
 class Booking(Base):
@@ -201,6 +206,11 @@ class Claim(Base):
     explanation_de: Mapped[str | None] = mapped_column(Text)
     # Reason codes that took the claim off the straight-through path, space-separated.
     reason_codes: Mapped[str | None] = mapped_column(String(200))
+    # How the passenger is paid: the account on the booking, an IBAN they gave, a voucher.
+    payout_method: Mapped[str] = mapped_column(String(10), default="account",
+                                               server_default="account")
+    payout_iban: Mapped[str | None] = mapped_column(String(34))
+    payout_holder: Mapped[str | None] = mapped_column(String(200))
 
     booking: Mapped[Booking | None] = relationship()
     operator: Mapped[Operator] = relationship()
@@ -226,6 +236,39 @@ class ClaimEvent(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     claim: Mapped[Claim | None] = relationship(back_populates="events")
+
+
+class PayoutRun(Base):
+    """One payout run of one operator: one SEPA file (or one voucher batch)."""
+
+    __tablename__ = "payout_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    vouchers: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    currency: Mapped[str] = mapped_column(String(3))
+    # Set once the file is on disk; a run without it gets its file on the next run.
+    file_name: Mapped[str | None] = mapped_column(String(120))
+
+
+class Payout(Base):
+    """Money moved for a claim. The unique claim_id is the guarantee of paying once."""
+
+    __tablename__ = "payouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), unique=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payout_runs.id"), index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    holder: Mapped[str | None] = mapped_column(String(200))
+    voucher_code: Mapped[str | None] = mapped_column(String(24), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class User(Base):

@@ -77,6 +77,9 @@ class ClaimInput:
     arrived_with_service: str | None
     statement: str | None
     language: str
+    payout_method: str = "account"
+    payout_iban: str | None = None
+    payout_holder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,8 @@ def submit_claim(session_factory: SessionFactory, booking_id: int, data: ClaimIn
                 status=ClaimStatus.SUBMITTED, language=data.language,
                 passenger_name=data.passenger_name, passenger_email=data.passenger_email,
                 arrived_with_service=data.arrived_with_service, statement=data.statement,
+                payout_method=data.payout_method, payout_iban=data.payout_iban,
+                payout_holder=data.payout_holder,
             )
             session.add(claim)
             session.flush()

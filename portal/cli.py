@@ -10,7 +10,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from claims import accounts, demo, migrate, services
+from claims import accounts, demo, migrate, payouts, services
 from claims.imports import ImportReport, import_bookings, import_operations, json_lines
 from claims.models import Booking, Role
 from portal.extensions import runtime
@@ -21,6 +21,7 @@ bookings_cli = AppGroup("bookings", help="Booking imports.")
 operations_cli = AppGroup("operations", help="Operations data imports.")
 users_cli = AppGroup("users", help="Clerk and manager accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
+payouts_cli = AppGroup("payouts", help="Paying approved claims.")
 
 DEMO_PASSWORDS = {"clerk@demo.example": ("clerk", "demo-clerk-2026"),
                   "manager@demo.example": ("manager", "demo-manager-2026")}
@@ -53,15 +54,19 @@ def operators_create(slug: str, name: str, regime: str) -> None:
 @click.option("--season-flat-amount", help="EU rail: flat amount per delay on a season ticket.")
 @click.option("--season-cap-percent", type=int, help="Cap on season-ticket payouts, % of value.")
 @click.option("--auto-approve-limit", help="Amounts above this go to a clerk.")
+@click.option("--payout-account-name", help="Name on the account payouts are sent from.")
+@click.option("--payout-account-iban", help="IBAN of the account payouts are sent from.")
 def operators_configure(slug: str, minimum_payout: str | None, scheme: str | None,
                         season_flat_amount: str | None, season_cap_percent: int | None,
-                        auto_approve_limit: str | None) -> None:
-    """Change an operator's rule settings; prints the whole configuration."""
+                        auto_approve_limit: str | None, payout_account_name: str | None,
+                        payout_account_iban: str | None) -> None:
+    """Change an operator's rule and payout settings; prints the whole configuration."""
     try:
         configuration = accounts.configure_operator(
             runtime().session_factory, slug, minimum_payout=minimum_payout, uk_scheme=scheme,
             season_flat_amount=season_flat_amount, season_cap_percent=season_cap_percent,
-            auto_approve_limit=auto_approve_limit)
+            auto_approve_limit=auto_approve_limit, payout_account_name=payout_account_name,
+            payout_account_iban=payout_account_iban)
     except accounts.AccountError as error:
         raise click.UsageError(str(error)) from None
     for key, value in vars(configuration).items():
@@ -102,6 +107,24 @@ def operations_import(file: Path) -> None:
                   "operations records")
 
 
+@payouts_cli.command("run")
+def payouts_run() -> None:
+    """Pay every approved claim once: SEPA files (pain.001) into instance/payouts/."""
+    current = runtime()
+    summaries, problems = payouts.run_payouts(current.session_factory,
+                                              current.settings.instance_path / "payouts")
+    for run in summaries:
+        click.echo(f"{run.operator}: run {run.run_id}, {run.transfers} transfers, "
+                   f"{run.vouchers} vouchers, {run.total} {run.currency}"
+                   + (f" -> {run.file}" if run.file else ""))
+    if not summaries:
+        click.echo("nothing to pay")
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+
+
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
@@ -132,6 +155,9 @@ def demo_seed(seed: int, count: int, if_empty: bool) -> None:
         # Seeded before: the operator and its key stay, its bookings are replaced below.
         with suppress(accounts.AccountError):
             accounts.create_operator(factory, operator.slug, operator.name, operator.regime)
+        accounts.configure_operator(factory, operator.slug,
+                                    payout_account_name=operator.name,
+                                    payout_account_iban=operator.payout_iban)
     for email, (role, password) in DEMO_PASSWORDS.items():
         with suppress(accounts.AccountError):
             accounts.create_user(factory, email, role, password)
@@ -179,5 +205,6 @@ def _expected(draft: services.ClaimDraft) -> str:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, operators_cli, bookings_cli, operations_cli, users_cli, demo_cli):
+    for group in (db_cli, operators_cli, bookings_cli, operations_cli, users_cli, demo_cli,
+                  payouts_cli):
         app.cli.add_command(group)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 
 class LookupForm(FlaskForm):
@@ -27,6 +32,28 @@ def _count(value: str | None) -> int | None:
 
 
 class ClaimForm(FlaskForm):
+    def __init__(self, *args: Any, account_on_file: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not account_on_file:
+            self.payout.choices = [c for c in self.payout.choices
+                                   if c.value != "account"]
+            if self.payout.data == "account":
+                self.payout.data = "iban"
+
+    def validate_iban(self, field: StringField) -> None:
+        if self.payout.data != "iban":
+            return
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Enter the IBAN we should pay to."))
+        try:
+            field.data = IBAN(field.data).compact
+        except SchwiftyException:
+            raise ValidationError(_l("This is not a valid IBAN. Please check it.")) from None
+
+    def validate_account_holder(self, field: StringField) -> None:
+        if self.payout.data == "iban" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the name of the account holder."))
+
     passenger_name = StringField(_l("Your name"), validators=[
         DataRequired(_l("Enter your name.")),
         Length(max=200, message=_l("A name is at most 200 characters.")),
@@ -47,6 +74,15 @@ class ClaimForm(FlaskForm):
         Optional(),
         Length(max=2500, message=_l("At most 2,500 characters, please.")),
     ])
+    payout = RadioField(_l("How should we pay you?"), choices=[
+        SelectChoice("account", _l("To the account on file")),
+        SelectChoice("iban", _l("To this bank account")),
+        SelectChoice("voucher", _l("As a travel voucher")),
+    ], default="account")
+    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    account_holder = StringField(_l("Account holder"), validators=[Optional(), Length(max=200)],
+                                 render_kw={"autocomplete": "name"})
     keystrokes = HiddenField(filters=[_count])
     clicks = HiddenField(filters=[_count])
     active_ms = HiddenField(filters=[_count])
