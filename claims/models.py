@@ -76,6 +76,8 @@ class EventKind(StrEnum):
     TRANSITION_REFUSED = "transition_refused"
     CLAIM_WITHDRAWN = "claim_withdrawn"
     CLAIM_PAID = "claim_paid"
+    DECISION_MAILED = "decision_mailed"
+    PAYOUT_MAILED = "payout_mailed"
     STATUS_VIEWED = "status_viewed"
 
 

@@ -47,6 +47,7 @@ class RunSummary:
     total: Decimal
     currency: str
     file: Path | None
+    claim_ids: tuple[int, ...]
 
 
 class PayoutAccountMissing(Exception):
@@ -207,5 +208,8 @@ def _summary(session_factory: sessionmaker[Session], run_id: int) -> RunSummary:
         assert run is not None
         operator = session.get(Operator, run.operator_id)
         assert operator is not None
+        claim_ids = tuple(session.scalars(select(Payout.claim_id).where(Payout.run_id == run.id)
+                                          .order_by(Payout.claim_id)))
         return RunSummary(operator.slug, run.id, run.transfers, run.vouchers, run.total,
-                          run.currency, Path(run.file_name) if run.file_name else None)
+                          run.currency, Path(run.file_name) if run.file_name else None,
+                          claim_ids)

@@ -7,13 +7,16 @@ from contextlib import suppress
 from pathlib import Path
 
 import click
+import redis
 from flask import Flask
 from flask.cli import AppGroup
 
 from claims import accounts, demo, migrate, payouts, services
 from claims.imports import ImportReport, import_bookings, import_operations, json_lines
 from claims.models import Booking, Role
+from claims.notices import NoticeKind
 from portal.extensions import runtime
+from workflows.queues import enqueue_notice
 
 db_cli = AppGroup("db", help="The database schema.")
 operators_cli = AppGroup("operators", help="Operators and their API keys.")
@@ -119,6 +122,11 @@ def payouts_run() -> None:
                    + (f" -> {run.file}" if run.file else ""))
     if not summaries:
         click.echo("nothing to pay")
+    # The payouts are committed: tell the passengers. The sweeper catches any not queued.
+    for run in summaries:
+        for claim_id in run.claim_ids:
+            with suppress(redis.RedisError):
+                enqueue_notice(current.redis, claim_id, NoticeKind.PAYOUT)
     for problem in problems:
         click.echo(problem, err=True)
     if problems:

@@ -41,6 +41,8 @@ class Settings:
     mail_password: str | None
     mail_sender: str
     rq_worker_count: int
+    # Where passengers reach the portal: the base of the links in e-mails.
+    public_url: str
 
     @property
     def embedded_redis(self) -> bool:
@@ -88,6 +90,7 @@ def load_settings(overrides: Mapping[str, object] | None = None,
         mail_password=text("MAIL_PASSWORD"),
         mail_sender=text("MAIL_SENDER") or "Effortless <claims@effortless.example>",
         rq_worker_count=_integer("RQ_WORKERS", text("RQ_WORKERS"), 2, low=1, high=64),
+        public_url=_public_url(text("PUBLIC_URL")),
     )
 
 
@@ -112,6 +115,14 @@ def _redis_url(value: str | None) -> str | None:
         raise SettingsError(
             f"REDIS_URL has the scheme {scheme!r}; use redis://host:port/db or unix:///path")
     return value
+
+
+def _public_url(value: str | None) -> str:
+    if value is None:
+        return "http://127.0.0.1:5000"
+    if urlsplit(value).scheme not in {"http", "https"} or not urlsplit(value).netloc:
+        raise SettingsError(f"PUBLIC_URL={value!r} is not an http(s) URL")
+    return value.rstrip("/")
 
 
 def _boolean(key: str, value: object, default: bool) -> bool:

@@ -8,14 +8,34 @@ from typing import Any
 
 from rq.job import Job
 
+from claims.notices import DECIDED, NoticeKind, mark_sent, pending_notice
 from claims.services import assess_claim, fail_assessment
 from workflows import runtime
+from workflows.mail import compose, deliver
+from workflows.queues import enqueue_notice
 
 log = logging.getLogger(__name__)
 
 
 def assess_claim_job(claim_id: int) -> str:
-    return assess_claim(runtime.current().session_factory, claim_id).value
+    current = runtime.current()
+    status = assess_claim(current.session_factory, claim_id)
+    # The decision is committed: only now may the passenger hear of it.
+    if status in DECIDED:
+        enqueue_notice(current.redis, claim_id, NoticeKind.DECISION)
+    return status.value
+
+
+def send_notice_job(claim_id: int, kind: str) -> bool:
+    """Send one notice once. A crash between sending and recording may send it twice;
+    never zero times."""
+    current = runtime.current()
+    notice = pending_notice(current.session_factory, claim_id, NoticeKind(kind))
+    if notice is None:
+        return False
+    deliver(compose(notice, current.settings), current.settings, f"claim-{claim_id}-{kind}")
+    mark_sent(current.session_factory, claim_id, NoticeKind(kind))
+    return True
 
 
 def assessment_failed(job: Job, connection: Any, error_type: type[BaseException],

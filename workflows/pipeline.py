@@ -7,8 +7,9 @@ import logging
 import redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims.notices import notices_due
 from claims.services import claims_due_for_assessment, note_enqueue_failed
-from workflows.queues import enqueue_assessment
+from workflows.queues import enqueue_assessment, enqueue_notice
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ def dispatch_assessment(session_factory: sessionmaker[Session], connection: redi
 
 
 def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> int:
-    """Queue every claim that is due and not decided; returns how many were queued anew."""
+    """Queue every claim that is due and not decided, and every notice not yet sent;
+    returns how many assessments were queued anew."""
+    for claim_id, kind in notices_due(session_factory):
+        enqueue_notice(connection, claim_id, kind)
     return sum(1 for claim_id in claims_due_for_assessment(session_factory)
                if enqueue_assessment(connection, claim_id))

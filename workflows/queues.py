@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import redis
 from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
@@ -39,3 +41,15 @@ def enqueue_assessment(connection: redis.Redis, claim_id: int) -> bool:
     if status is not None:
         Job.fetch(job_id, connection=connection).delete()
     return enqueue_assessment(connection, claim_id)
+
+
+NOTICE_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
+
+
+def enqueue_notice(connection: redis.Redis, claim_id: int, kind: str) -> None:
+    """Queue a notice; the job itself makes sure it goes out once."""
+    queue = Queue(CLAIMS_QUEUE, connection=connection)
+    with contextlib.suppress(DuplicateJobError):
+        queue.enqueue_call("workflows.jobs.send_notice_job", args=(claim_id, str(kind)),
+                           job_id=f"notice-{kind}-{claim_id}", unique=True,
+                           retry=NOTICE_RETRY, result_ttl=3600)

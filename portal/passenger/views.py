@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
 from claims import services
 from portal.extensions import limiter, runtime
+from portal.links import claim_id_from_token, status_token
 from portal.passenger import blueprint
 from portal.passenger.forms import ClaimForm, LookupForm
 from workflows.pipeline import dispatch_assessment
 
 
-def _status_signer() -> URLSafeSerializer:
-    from flask import current_app
-
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="claim-status")
-
-
 def status_url(claim_id: int) -> str:
-    return url_for("passenger.status", token=_status_signer().dumps(claim_id))
+    return url_for("passenger.status",
+                   token=status_token(current_app.config["SECRET_KEY"], claim_id))
 
 
 def _language() -> str:
@@ -92,13 +87,11 @@ def claim() -> Response | str | tuple[str, int]:
 
 @blueprint.get("/status/<token>")
 def status(token: str) -> str:
-    try:
-        claim_id = _status_signer().loads(token)
-    except BadSignature:
+    claim_id = claim_id_from_token(current_app.config["SECRET_KEY"], token)
+    if claim_id is None:
         abort(404, _("This status link is not valid. Look your booking up again."))
     try:
-        view = services.claim_view(runtime().session_factory, int(claim_id),
-                                   language=_language())
+        view = services.claim_view(runtime().session_factory, claim_id, language=_language())
     except services.ClaimNotFound:
         abort(404, _("This status link is not valid. Look your booking up again."))
     return render_template("passenger/status.html", claim=view)

@@ -36,9 +36,12 @@ def file_claim(app: Flask, reference: str, surname: str, **fields: str) -> None:
     look_up(client, reference, surname)
     page = client.get("/claim").get_data(as_text=True)
     name = re.search(r'name="passenger_name"[^>]*value="([^"]+)"', page)
+    mail = re.search(r'name="passenger_email"[^>]*value="([^"]+)"', page)
     assert name
-    response = client.post("/claim", data={"csrf_token": csrf_token(page),
-                                           "passenger_name": name.group(1), **fields})
+    prefilled = {"passenger_name": name.group(1),
+                 "passenger_email": mail.group(1) if mail else ""}
+    response = client.post("/claim", data={"csrf_token": csrf_token(page), **prefilled,
+                                           **fields})
     assert response.status_code == 302, response.get_data(as_text=True)
 
 

@@ -1,0 +1,112 @@
+"""Passengers hear of the decision and the payout by e-mail, in their language, once,
+and only after the commit. A local SMTP server stands in for the mail server."""
+
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+from portal import create_app
+from tests.conftest import csrf_token
+from tests.integration.helpers import create_operator, load, run_worker
+from tests.integration.test_payouts import file_claim
+from tests.integration.test_thin_path import look_up
+from tests.records import arrival, rail_booking
+from workflows import pipeline
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(  # type: ignore[arg-type]
+            envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[tuple[Sink, int]]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+@pytest.fixture
+def mailing_app(settings_overrides: dict[str, Any],
+                smtp_sink: tuple[Sink, int]) -> Iterator[Flask]:
+    app = create_app({**settings_overrides, "MAIL_SERVER": "127.0.0.1",
+                      "MAIL_PORT": str(smtp_sink[1]), "PUBLIC_URL": "https://claims.example"})
+    create_operator(app)
+    app.test_cli_runner().invoke(args=[
+        "operators", "configure", "test-rail", "--payout-account-name", "Test Rail",
+        "--payout-account-iban", "DE89370400440532013000"])
+    load(app, [rail_booking("AAAA01", passenger={"name": "Anna Koch",
+                                                 "email": "anna@example.org"})], [arrival()])
+    yield app
+    app.extensions["effortless"].close()
+
+
+def test_the_decision_and_the_payout_are_mailed_once(
+        mailing_app: Flask, smtp_sink: tuple[Sink, int]) -> None:
+    sink, _ = smtp_sink
+    file_claim(mailing_app, "AAAA01", "Koch", payout="voucher")
+    run_worker(mailing_app)
+    assert len(sink.messages) == 1
+    decision = sink.messages[0]
+    assert decision["To"] == "anna@example.org"
+    assert decision["Subject"] == "Your delay compensation claim: the decision"
+    body = decision.get_content()
+    assert "Test Rail has approved your claim AAAA01: we pay you 19.75 EUR." in body
+    assert "https://claims.example/status/" in body
+
+    result = mailing_app.test_cli_runner().invoke(args=["payouts", "run"])
+    assert result.exit_code == 0, result.output
+    run_worker(mailing_app)
+    assert len(sink.messages) == 2
+    assert "Your travel voucher for 19.75 EUR: EFF-" in sink.messages[1].get_content()
+
+    runtime = mailing_app.extensions["effortless"]
+    pipeline.sweep(runtime.session_factory, runtime.redis)
+    run_worker(mailing_app)
+    assert len(sink.messages) == 2  # nothing is sent twice
+
+
+def test_a_german_passenger_gets_german_mail(mailing_app: Flask,
+                                             smtp_sink: tuple[Sink, int]) -> None:
+    sink, _ = smtp_sink
+    client = mailing_app.test_client()
+    client.get("/language/de")
+    look_up(client, "AAAA01", "Koch")
+    page = client.get("/claim").get_data(as_text=True)
+    client.post("/claim", data={"csrf_token": csrf_token(page), "passenger_name": "Anna Koch",
+                                "passenger_email": "anna@example.org"})
+    run_worker(mailing_app)
+    message = sink.messages[0]
+    assert message["Subject"] == "Ihr Antrag auf Verspätungsentschädigung: die Entscheidung"
+    assert "Test Rail hat Ihren Antrag AAAA01 genehmigt: Wir zahlen Ihnen 19.75 EUR." in (
+        message.get_content())
+
+
+def test_without_a_mail_server_notices_land_in_the_outbox(app: Flask,
+                                                          runner: FlaskCliRunner) -> None:
+    create_operator(app)
+    load(app, [rail_booking("AAAA01", passenger={"name": "Anna Koch",
+                                                 "email": "anna@example.org"})], [arrival()])
+    file_claim(app, "AAAA01", "Koch")
+    run_worker(app)
+    outbox = list((Path(app.instance_path) / "outbox").glob("*.eml"))
+    assert len(outbox) == 1
+    assert b"Subject: Your delay compensation claim: the decision" in outbox[0].read_bytes()

@@ -1,0 +1,73 @@
+"""Sending passengers their notices: SMTP when MAIL_SERVER is set, else .eml files in
+instance/outbox/ (development). Addresses never go into the log."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+from functools import cache
+from pathlib import Path
+
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from claims.notices import Notice, NoticeKind
+from portal.links import status_token
+from portal.settings import PROJECT_ROOT, Settings
+
+log = logging.getLogger(__name__)
+TRANSLATIONS = PROJECT_ROOT / "portal" / "translations"
+SUBJECTS = {
+    NoticeKind.DECISION: {"en": "Your delay compensation claim: the decision",
+                          "de": "Ihr Antrag auf Verspätungsentschädigung: die Entscheidung"},
+    NoticeKind.PAYOUT: {"en": "Your delay compensation is on its way",
+                        "de": "Ihre Verspätungsentschädigung ist unterwegs"},
+}
+
+
+@cache
+def _environment(language: str) -> Environment:
+    environment = Environment(loader=FileSystemLoader(PROJECT_ROOT / "templates" / "mail"),
+                              extensions=["jinja2.ext.i18n"], undefined=StrictUndefined,
+                              autoescape=False, keep_trailing_newline=True)
+    translations = Translations.load(str(TRANSLATIONS), [language])
+    environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    return environment
+
+
+def compose(notice: Notice, settings: Settings) -> EmailMessage:
+    link = f"{settings.public_url}/status/{status_token(settings.secret_key, notice.claim_id)}"
+    body = _environment(notice.language).get_template(f"{notice.kind.value}.txt").render(
+        notice=notice, status_url=link)
+    message = EmailMessage()
+    message["From"] = settings.mail_sender
+    message["To"] = notice.email
+    message["Subject"] = SUBJECTS[notice.kind][notice.language]
+    message["Message-ID"] = make_msgid(domain="effortless.example")
+    message["Content-Language"] = notice.language
+    message.set_content(body)
+    return message
+
+
+def deliver(message: EmailMessage, settings: Settings, label: str) -> None:
+    if settings.mail_server is None:
+        outbox = settings.outbox_path
+        outbox.mkdir(parents=True, exist_ok=True)
+        path = outbox / f"{time.time_ns()}-{label}.eml"
+        path.write_bytes(bytes(message))
+        log.info("notice %s written to %s", label, path.name)
+        return
+    with smtplib.SMTP(settings.mail_server, settings.mail_port, timeout=30) as smtp:
+        if settings.mail_use_tls:
+            smtp.starttls()
+        if settings.mail_username and settings.mail_password:
+            smtp.login(settings.mail_username, settings.mail_password)
+        smtp.send_message(message)
+    log.info("notice %s sent", label)
+
+
+def outbox_files(settings: Settings) -> list[Path]:
+    return sorted(settings.outbox_path.glob("*.eml")) if settings.outbox_path.exists() else []
