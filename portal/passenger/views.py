@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from pathlib import Path
+
+from flask import (
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from claims import services
+from claims.notices import DECIDED
 from portal.extensions import limiter, runtime
 from portal.links import claim_id_from_token, status_token
 from portal.passenger import blueprint
 from portal.passenger.forms import ClaimForm, LookupForm
+from portal.pdf import render_pdf
 from workflows.pipeline import dispatch_assessment
 
 
@@ -95,6 +107,36 @@ def status(token: str) -> str:
     except services.ClaimNotFound:
         abort(404, _("This status link is not valid. Look your booking up again."))
     return render_template("passenger/status.html", claim=view)
+
+
+@blueprint.get("/status/<token>/letter.pdf")
+def letter(token: str) -> Response:
+    """Rendered on first request and kept: most claims never need their letter."""
+    claim_id = claim_id_from_token(current_app.config["SECRET_KEY"], token)
+    if claim_id is None:
+        abort(404, _("This status link is not valid. Look your booking up again."))
+    language = _language()
+    try:
+        view = services.claim_view(runtime().session_factory, claim_id, language=language,
+                                   record_view=False)
+    except services.ClaimNotFound:
+        abort(404, _("This status link is not valid. Look your booking up again."))
+    if view.status not in DECIDED or view.decided_at is None:
+        abort(409, _("The letter is ready once your claim is decided."))
+    stamp = int(view.decided_at.timestamp())
+    path = Path(current_app.instance_path) / "letters" / (
+        f"claim-{claim_id}-{view.status.value}-{stamp}-{language}.pdf")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        html = render_template("pdf/decision_letter.html", claim=view, language=language,
+                               decided_on=format_date(view.decided_at, format="long"))
+        temporary = path.with_suffix(".partial")
+        temporary.write_bytes(render_pdf(html))
+        temporary.replace(path)
+    # A few dozen kilobytes: read whole rather than streamed from an open file.
+    return Response(path.read_bytes(), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="decision-{claim_id}.pdf"',
+        "Cache-Control": "private, max-age=300"})
 
 
 @blueprint.get("/language/<code>")
