@@ -214,12 +214,19 @@ def start_assessment(session_factory: SessionFactory, claim_id: int) -> bool:
         return True
 
 
-def decide_claim(session_factory: SessionFactory, claim_id: int) -> ClaimStatus:
+@dataclass(frozen=True)
+class Outcome:
+    status: ClaimStatus
+    # A decision the passenger should hear of, by e-mail.
+    notify: bool
+
+
+def decide_claim(session_factory: SessionFactory, claim_id: int) -> Outcome:
     """assessing -> approved, rejected or needs_review, by the rules and the policy."""
     with session_factory.begin() as session:
         claim = _claim_for_update(session, claim_id)
         if claim.status != ClaimStatus.ASSESSING:
-            return ClaimStatus(claim.status)
+            return Outcome(ClaimStatus(claim.status), notify=False)
         if claim.booking is None:
             raise ClaimNotFound(f"claim {claim_id} has no booking")
         facts = _facts(session, claim.booking)
@@ -229,15 +236,16 @@ def decide_claim(session_factory: SessionFactory, claim_id: int) -> ClaimStatus:
         _apply(claim, decision, facts)
         record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
                      reason_count=len(decision.reasons))
-        return decision.status
+        notify = bool(claim.passenger_email) and decision.status != ClaimStatus.NEEDS_REVIEW
+        return Outcome(decision.status, notify)
 
 
-def assess_claim(session_factory: SessionFactory, claim_id: int) -> ClaimStatus:
+def assess_claim(session_factory: SessionFactory, claim_id: int) -> Outcome:
     """Decide a submitted claim. Running it again on a decided claim changes nothing."""
     if start_assessment(session_factory, claim_id):
         return decide_claim(session_factory, claim_id)
     with session_factory() as session:
-        return ClaimStatus(_claim(session, claim_id).status)
+        return Outcome(ClaimStatus(_claim(session, claim_id).status), notify=False)
 
 
 def fail_assessment(session_factory: SessionFactory, claim_id: int, error: str) -> bool:
@@ -297,12 +305,14 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
         )
 
 
-def claims_due_for_assessment(session_factory: SessionFactory, limit: int = 1000) -> list[int]:
+def claims_due_for_assessment(session_factory: SessionFactory,
+                              limit: int = 1000) -> list[tuple[int, datetime]]:
+    """(claim id, submitted at) of claims not yet decided, oldest first."""
     with session_factory() as session:
-        return list(session.scalars(
-            select(Claim.id).where(Claim.status.in_([ClaimStatus.SUBMITTED,
-                                                     ClaimStatus.ASSESSING]))
-            .order_by(Claim.id).limit(limit)))
+        return [(claim_id, submitted_at) for claim_id, submitted_at in session.execute(
+            select(Claim.id, Claim.submitted_at).where(
+                Claim.status.in_([ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING]))
+            .order_by(Claim.id).limit(limit))]
 
 
 def _claim(session: Session, claim_id: int) -> Claim:

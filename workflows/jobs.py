@@ -8,7 +8,7 @@ from typing import Any
 
 from rq.job import Job
 
-from claims.notices import DECIDED, NoticeKind, mark_sent, pending_notice
+from claims.notices import NoticeKind, mark_sent, pending_notice
 from claims.services import assess_claim, fail_assessment
 from workflows import runtime
 from workflows.mail import compose, deliver
@@ -19,11 +19,11 @@ log = logging.getLogger(__name__)
 
 def assess_claim_job(claim_id: int) -> str:
     current = runtime.current()
-    status = assess_claim(current.session_factory, claim_id)
+    outcome = assess_claim(current.session_factory, claim_id)
     # The decision is committed: only now may the passenger hear of it.
-    if status in DECIDED:
+    if outcome.notify:
         enqueue_notice(current.redis, claim_id, NoticeKind.DECISION)
-    return status.value
+    return outcome.status.value
 
 
 def send_notice_job(claim_id: int, kind: str) -> bool:

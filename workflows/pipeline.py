@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import redis
+from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.notices import notices_due
 from claims.services import claims_due_for_assessment, note_enqueue_failed
-from workflows.queues import enqueue_assessment, enqueue_notice
+from claims.types import utcnow
+from workflows.queues import CLAIMS_QUEUE, enqueue_assessment, enqueue_notice
 
 log = logging.getLogger(__name__)
+# A claim this old and still undecided may have a job lost with a dead worker.
+STALE_AFTER = timedelta(seconds=60)
 
 
 def dispatch_assessment(session_factory: sessionmaker[Session], connection: redis.Redis,
@@ -31,7 +36,12 @@ def dispatch_assessment(session_factory: sessionmaker[Session], connection: redi
 def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> int:
     """Queue every claim that is due and not decided, and every notice not yet sent;
     returns how many assessments were queued anew."""
+    # Jobs of workers that died mid-job (kill -9, a lost host) stop their heartbeat; RQ's
+    # cleanup retries them or marks them failed, after which they can be queued again.
+    Queue(CLAIMS_QUEUE, connection=connection).started_job_registry.cleanup()
     for claim_id, kind in notices_due(session_factory):
         enqueue_notice(connection, claim_id, kind)
-    return sum(1 for claim_id in claims_due_for_assessment(session_factory)
-               if enqueue_assessment(connection, claim_id))
+    stale_before = utcnow() - STALE_AFTER
+    return sum(1 for claim_id, submitted_at in claims_due_for_assessment(session_factory)
+               if enqueue_assessment(connection, claim_id,
+                                     rescue_stale=submitted_at < stale_before))

@@ -10,6 +10,9 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 CLAIMS_QUEUE = "claims"
+# An assessment takes milliseconds. The timeout also sets how soon the job of a worker that
+# died is declared abandoned and retried: timeout + 60 s.
+ASSESSMENT_TIMEOUT = 30
 # Transient faults (a database restart, a lock timeout) get three more tries.
 ASSESSMENT_RETRY = Retry(max=3, interval=[2, 10, 30])
 
@@ -18,13 +21,19 @@ def assessment_job_id(claim_id: int) -> str:
     return f"assess-claim-{claim_id}"
 
 
-def enqueue_assessment(connection: redis.Redis, claim_id: int) -> bool:
-    """Queue the claim's assessment; False when it is already queued or running."""
+def enqueue_assessment(connection: redis.Redis, claim_id: int, *,
+                       rescue_stale: bool = False) -> bool:
+    """Queue the claim's assessment; False when it is already queued or running.
+
+    rescue_stale: a job marked queued that is in no queue was taken by a worker that died
+    before starting it; queue it again. Jobs are idempotent, so a rare false alarm costs
+    one redundant run, never a second decision."""
     queue = Queue(CLAIMS_QUEUE, connection=connection)
     job_id = assessment_job_id(claim_id)
     try:
         queue.enqueue_call("workflows.jobs.assess_claim_job", args=(claim_id,), job_id=job_id,
                            unique=True, retry=ASSESSMENT_RETRY, result_ttl=3600,
+                           timeout=ASSESSMENT_TIMEOUT,
                            failure_ttl=7 * 24 * 3600,
                            on_failure=Callback("workflows.jobs.assessment_failed"))
         return True
@@ -35,8 +44,10 @@ def enqueue_assessment(connection: redis.Redis, claim_id: int) -> bool:
         status = Job.fetch(job_id, connection=connection).get_status()
     except NoSuchJobError:
         status = None
+    stale = (rescue_stale and status == JobStatus.QUEUED
+             and connection.lpos(queue.key, job_id) is None)
     if status in {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED,
-                  JobStatus.SCHEDULED}:
+                  JobStatus.SCHEDULED} and not stale:
         return False
     if status is not None:
         Job.fetch(job_id, connection=connection).delete()
@@ -52,4 +63,4 @@ def enqueue_notice(connection: redis.Redis, claim_id: int, kind: str) -> None:
     with contextlib.suppress(DuplicateJobError):
         queue.enqueue_call("workflows.jobs.send_notice_job", args=(claim_id, str(kind)),
                            job_id=f"notice-{kind}-{claim_id}", unique=True,
-                           retry=NOTICE_RETRY, result_ttl=3600)
+                           retry=NOTICE_RETRY, result_ttl=3600, timeout=60)

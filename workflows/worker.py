@@ -56,9 +56,18 @@ def main() -> None:
     if arguments.sweep_every > 0:
         threading.Thread(target=sweep_forever, args=(arguments.sweep_every,),
                          daemon=True).start()
-    worker = SimpleWorker([CLAIMS_QUEUE], connection=current.redis)
-    # The scheduler brings retries back after their back-off interval.
-    worker.work(burst=arguments.burst, logging_level="WARNING", with_scheduler=True)
+    while True:
+        # Maintenance every 30 s rather than RQ's 10 min: it takes over the scheduler of a
+        # worker that died (so retries of its abandoned jobs run) within a minute or two.
+        worker = SimpleWorker([CLAIMS_QUEUE], connection=current.redis, maintenance_interval=30)
+        try:
+            # The scheduler brings retries back after their back-off interval.
+            worker.work(burst=arguments.burst, logging_level="WARNING", with_scheduler=True)
+            return
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            # Redis went away: the claims wait safely in the database; so does this worker.
+            log.warning("lost Redis (%s); waiting for it to come back", type(error).__name__)
+            wait_for_redis(current.redis, seconds=float("inf"))
 
 
 if __name__ == "__main__":

