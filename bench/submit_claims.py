@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,6 +33,8 @@ from claims.imports import import_bookings, import_operations
 
 
 def delayed_journeys(operator: str, count: int) -> tuple[list[dict], list[dict]]:
+    """One late train per booking, two days ago: every claim is clear and in time."""
+    day = (date.today() - timedelta(days=2)).isoformat()
     bookings, operations = [], []
     for index in range(count):
         service = f"ICE {1000 + index}"
@@ -40,11 +43,11 @@ def delayed_journeys(operator: str, count: int) -> tuple[list[dict], list[dict]]
             "passenger": {"name": f"Bench Passenger{index}"},
             "fare": {"amount": "59.90", "currency": "EUR", "kind": "single"},
             "legs": [{"service": service, "origin": "Köln Hbf", "destination": "Berlin Hbf",
-                      "scheduled_departure": "2026-03-02T08:00:00+01:00",
-                      "scheduled_arrival": "2026-03-02T12:20:00+01:00"}]})
-        operations.append({"operator": operator, "service": service, "date": "2026-03-02",
+                      "scheduled_departure": f"{day}T08:00:00+01:00",
+                      "scheduled_arrival": f"{day}T12:20:00+01:00"}]})
+        operations.append({"operator": operator, "service": service, "date": day,
                            "stop": "Berlin Hbf", "cause": "technical",
-                           "actual_arrival": f"2026-03-02T13:{20 + index % 40:02d}:00+01:00"})
+                           "actual_arrival": f"{day}T13:{20 + index % 40:02d}:00+01:00"})
     return bookings, operations
 
 
