@@ -59,3 +59,14 @@ def status_counts(session_factory: sessionmaker[Session]) -> dict[str, int]:
     with session_factory() as session:
         rows = session.execute(select(Claim.status, func.count()).group_by(Claim.status))
         return {status: count for status, count in rows}
+
+
+def straight_through(session_factory: sessionmaker[Session]) -> tuple[int, int]:
+    """(claims decided by the rules alone, claims past the automatic assessment)."""
+    open_statuses = [ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING, ClaimStatus.WITHDRAWN]
+    with session_factory() as session:
+        decided = session.scalar(select(func.count()).select_from(Claim)
+                                 .where(Claim.status.not_in(open_statuses))) or 0
+        touchless = session.scalar(select(func.count()).select_from(Claim).where(
+            Claim.status.not_in(open_statuses), Claim.reason_codes.is_(None))) or 0
+    return touchless, decided

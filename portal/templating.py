@@ -13,6 +13,11 @@ EVENT_LABELS = {
     "enqueue_failed": _l("Queued for a later check"),
     "assessment_started": _l("Check started"),
     "claim_decided": _l("Decision made"),
+    "assessment_failed": _l("Passed to a member of staff"),
+    "claim_withdrawn": _l("Claim withdrawn"),
+    "claim_paid": _l("Paid"),
+    "decision_mailed": _l("Decision sent by e-mail"),
+    "payout_mailed": _l("Payment confirmation sent by e-mail"),
 }
 
 

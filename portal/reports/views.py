@@ -14,8 +14,7 @@ from portal.reports import blueprint
 @role_required("manager")
 def overview() -> str:
     counts = staff.status_counts(runtime().session_factory)
-    decided = sum(counts.get(s, 0) for s in ("approved", "rejected", "needs_review"))
-    touchless = counts.get("approved", 0) + counts.get("rejected", 0)
+    touchless, decided = staff.straight_through(runtime().session_factory)
     share = f"{100 * touchless / decided:.1f} %" if decided else "–"
     return render_template("reports/overview.html", counts=counts, decided=decided,
                            straight_through=share)

@@ -1,0 +1,48 @@
+"""The foundation's staff pages: sign-in, roles, the review queue and the overview."""
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from claims import accounts
+from tests.conftest import csrf_token
+from tests.integration.helpers import create_operator, load, run_worker
+from tests.integration.test_thin_path import look_up, submit
+from tests.records import arrival, rail_booking
+
+
+def sign_in(client: FlaskClient, email: str, password: str):
+    token = csrf_token(client.get("/clerk/login").get_data(as_text=True))
+    return client.post("/clerk/login", data={"csrf_token": token, "email": email,
+                                             "password": password})
+
+
+def test_staff_pages_need_the_right_role(app: Flask, client: FlaskClient) -> None:
+    factory = app.extensions["effortless"].session_factory
+    accounts.create_user(factory, "clerk@example.org", "clerk", "a-long-password")
+    assert client.get("/clerk/").location.startswith("/clerk/login")
+    assert client.get("/reports/").location.startswith("/clerk/login")
+    assert sign_in(client, "clerk@example.org", "wrong-password!").status_code == 401
+    assert sign_in(client, "CLERK@example.org", "a-long-password").location == "/clerk/"
+    assert client.get("/clerk/").status_code == 200
+    assert client.get("/reports/").status_code == 403
+
+
+def test_the_queue_and_the_straight_through_share(app: Flask, client: FlaskClient) -> None:
+    factory = app.extensions["effortless"].session_factory
+    accounts.create_user(factory, "boss@example.org", "manager", "a-long-password")
+    create_operator(app)
+    load(app, [rail_booking("AAAA01", passenger={"name": "Hans Müller"}),
+               rail_booking("BBBB02", passenger={"name": "Eva Müller"})], [arrival()])
+    passenger = app.test_client()
+    look_up(passenger, "AAAA01", "Müller")
+    submit(passenger)
+    other = app.test_client()
+    look_up(other, "BBBB02", "Müller")
+    submit(other, passenger_name="Eva Müller", statement="I was on ICE 599")
+    run_worker(app)
+
+    sign_in(client, "boss@example.org", "a-long-password")
+    queue = client.get("/clerk/").get_data(as_text=True)
+    assert "#2" in queue and "passenger-statement" in queue and "#1" not in queue
+    overview = client.get("/reports/").get_data(as_text=True)
+    assert '<td id="straight-through">50.0 %</td>' in overview
