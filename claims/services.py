@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from claims.decision import (
     BookingFacts,
@@ -157,6 +157,12 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
         )
 
 
+def has_account_on_file(session_factory: SessionFactory, booking_id: int) -> bool:
+    with session_factory() as session:
+        return session.scalar(select(Booking.payment_iban.is_not(None))
+                              .where(Booking.id == booking_id)) or False
+
+
 def submit_claim(session_factory: SessionFactory, booking_id: int, data: ClaimInput,
                  effort: dict[str, int | None]) -> SubmitResult:
     """File the claim; a second submit for the same booking returns the first claim."""
@@ -165,7 +171,9 @@ def submit_claim(session_factory: SessionFactory, booking_id: int, data: ClaimIn
             existing = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
             if existing is not None:
                 return SubmitResult(existing, created=False)
-            booking = _booking(session, booking_id)
+            booking = session.get(Booking, booking_id)
+            if booking is None:
+                raise ClaimNotFound(f"no booking {booking_id}")
             claim = Claim(
                 booking_id=booking.id, operator_id=booking.operator_id, regime=booking.regime,
                 status=ClaimStatus.SUBMITTED, language=data.language,
@@ -224,7 +232,12 @@ class Outcome:
 def decide_claim(session_factory: SessionFactory, claim_id: int) -> Outcome:
     """assessing -> approved, rejected or needs_review, by the rules and the policy."""
     with session_factory.begin() as session:
-        claim = _claim_for_update(session, claim_id)
+        claim = session.scalars(
+            select(Claim).where(Claim.id == claim_id).with_for_update(of=Claim).options(
+                joinedload(Claim.booking).joinedload(Booking.operator),
+                joinedload(Claim.booking).selectinload(Booking.legs))).unique().one_or_none()
+        if claim is None:
+            raise ClaimNotFound(claim_id)
         if claim.status != ClaimStatus.ASSESSING:
             return Outcome(ClaimStatus(claim.status), notify=False)
         if claim.booking is None:

@@ -68,33 +68,38 @@ def claim() -> Response | str | tuple[str, int]:
     if not isinstance(booking_id, int):
         return redirect(url_for("passenger.start"))
     factory = runtime().session_factory
-    draft = services.prepare_claim(factory, booking_id, record_view=request.method == "GET")
+    if request.method == "GET":
+        draft = services.prepare_claim(factory, booking_id)
+        if draft.existing_claim_id is not None:
+            return redirect(status_url(draft.existing_claim_id))
+        account_on_file = draft.payment_iban is not None
+        form = ClaimForm(account_on_file=account_on_file, data={
+            "passenger_name": draft.passenger_name, "passenger_email": draft.passenger_email,
+            "payout": "account" if account_on_file else "iban"})
+        return render_template("passenger/claim.html", form=form, draft=draft)
+
+    # A valid submit needs only this; the whole draft is loaded to show the form again.
+    form = ClaimForm(account_on_file=services.has_account_on_file(factory, booking_id))
+    if form.validate_on_submit():
+        result = services.submit_claim(factory, booking_id, services.ClaimInput(
+            passenger_name=(form.passenger_name.data or "").strip(),
+            passenger_email=(form.passenger_email.data or "").strip() or None,
+            arrived_with_service=(form.arrived_with_service.data or "").strip() or None,
+            statement=(form.statement.data or "").strip() or None,
+            language=_language(),
+            payout_method=form.payout.data or "account",
+            payout_iban=form.iban.data if form.payout.data == "iban" else None,
+            payout_holder=(form.account_holder.data or "").strip() or None
+            if form.payout.data == "iban" else None,
+        ), effort={"keystrokes": form.keystrokes.data, "clicks": form.clicks.data,
+                   "active_ms": form.active_ms.data})
+        if result.created:
+            dispatch_assessment(factory, runtime().redis, result.claim_id)
+        return redirect(status_url(result.claim_id))
+    draft = services.prepare_claim(factory, booking_id, record_view=False)
     if draft.existing_claim_id is not None:
         return redirect(status_url(draft.existing_claim_id))
-
-    account_on_file = draft.payment_iban is not None
-    form = ClaimForm(account_on_file=account_on_file, data=None if request.method == "POST" else {
-        "passenger_name": draft.passenger_name, "passenger_email": draft.passenger_email,
-        "payout": "account" if account_on_file else "iban"})
-    if request.method == "POST":
-        if form.validate_on_submit():
-            result = services.submit_claim(factory, booking_id, services.ClaimInput(
-                passenger_name=(form.passenger_name.data or "").strip(),
-                passenger_email=(form.passenger_email.data or "").strip() or None,
-                arrived_with_service=(form.arrived_with_service.data or "").strip() or None,
-                statement=(form.statement.data or "").strip() or None,
-                language=_language(),
-                payout_method=form.payout.data or "account",
-                payout_iban=form.iban.data if form.payout.data == "iban" else None,
-                payout_holder=(form.account_holder.data or "").strip() or None
-                if form.payout.data == "iban" else None,
-            ), effort={"keystrokes": form.keystrokes.data, "clicks": form.clicks.data,
-                       "active_ms": form.active_ms.data})
-            if result.created:
-                dispatch_assessment(factory, runtime().redis, result.claim_id)
-            return redirect(status_url(result.claim_id))
-        return render_template("passenger/claim.html", form=form, draft=draft), 422
-    return render_template("passenger/claim.html", form=form, draft=draft)
+    return render_template("passenger/claim.html", form=form, draft=draft), 422
 
 
 @blueprint.get("/status/<token>")
