@@ -173,3 +173,30 @@ def test_redis_down_during_submissions_loses_nothing(
         failed = session.scalars(select(ClaimEvent.claim_id)
                                  .where(ClaimEvent.kind == "enqueue_failed")).all()
     assert len(failed) >= CLAIMS // 2 - 1
+
+
+@pytest.mark.skipif(not (os.environ.get("DATABASE_URL") or "").startswith("postgres")
+                    or not Path("/etc/postgresql").is_dir(),
+                    reason="restarts this machine's PostgreSQL: the .ci/run PostgreSQL pass")
+def test_postgresql_restarting_during_processing_loses_nothing(
+        fault_app: Flask, settings_overrides: dict[str, Any], own_redis: OwnRedis) -> None:
+    environment = _environment(fault_app, settings_overrides, own_redis.url)
+    _file_all(fault_app)
+    worker = _worker(environment)
+    try:
+        factory = fault_app.extensions["effortless"].session_factory
+        deadline = time.monotonic() + 30
+        approved = 0
+        while approved < 5 and time.monotonic() < deadline:
+            with factory() as session:
+                approved = Counter(session.scalars(select(Claim.status))).get("approved", 0)
+            time.sleep(0.02)
+        version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main",
+                        "restart"], check=True, capture_output=True)
+        assert approved < CLAIMS, "the restart came after the work was done"
+        _wait_until_all_decided(fault_app, seconds=120)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    _assert_each_decided_exactly_once(fault_app)
