@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import airportsdata
 from schwifty import IBAN
 
+from claims.rules import airports
+
 BASE_DATE = date(2026, 10, 5)  # spans the end of summer time on 25 October
 DAYS = 42
 
@@ -245,7 +247,7 @@ def _air_booking(gen: _Generator, *, reference: str | None = None,
     day = gen.day()
     departure = _at(day, 7 * 60 + 35 + (gen.flight_number(origin, destination) % 12) * 60,
                     origin_zone)
-    hours = max(1.0, _great_circle_km(a["lat"], a["lon"], b["lat"], b["lon"]) / 780 + 0.5)
+    hours = max(1.0, airports.distance_km(origin, destination) / 780 + 0.5)
     arrival = (departure + timedelta(minutes=int(hours * 60) // 5 * 5)).astimezone(
         ZoneInfo(b["tz"]))
     legs = [{"service": f"DA {gen.flight_number(origin, destination)}", "origin": origin,
@@ -284,14 +286,6 @@ def _uk_booking(gen: _Generator, *, reference: str | None = None,
     gen.data.bookings.append(booking)
     _outcome(gen, legs, "demo-uk", scenario)
     return booking
-
-
-def _great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    from math import asin, cos, radians, sin, sqrt
-
-    dlat, dlon = radians(lat2 - lat1), radians(lon2 - lon1)
-    h = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlon / 2) ** 2
-    return 2 * 6371.0 * asin(sqrt(h))
 
 
 FEATURED: tuple[tuple[str, str, str, str, dict[str, Any]], ...] = (

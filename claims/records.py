@@ -15,15 +15,10 @@ from typing import Any
 
 from claims.models import Regime
 from claims.names import normalise_reference
+from claims.rules.causes import CAUSES
+from claims.rules.uk_rail import SCHEMES
 
-CAUSES = frozenset({
-    "unknown", "technical", "operator", "own-staff-strike", "infrastructure",
-    "extreme-weather", "natural-disaster", "public-health-crisis", "third-party",
-    "passenger-fault", "air-traffic-control", "security", "political-instability",
-    "third-party-strike",
-})
 FARE_KINDS = frozenset({"single", "return", "season"})
-UK_SCHEMES = frozenset({"DR15", "DR30"})
 _IATA = re.compile(r"^[A-Z]{3}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -103,7 +98,7 @@ def parse_booking(value: Any) -> BookingRecord:
     scheme = None
     if regime == Regime.UK_RAIL:
         # Without a scheme of its own, the booking follows its operator's configuration.
-        scheme = _choice(record, "scheme", UK_SCHEMES, required=False)
+        scheme = _choice(record, "scheme", frozenset(SCHEMES), required=False)
     elif "scheme" in record:
         raise RecordError("scheme: only uk-rail bookings carry a Delay Repay scheme")
 

@@ -10,7 +10,7 @@ from claims.journey import delay_minutes
 from claims.rules import airports
 from claims.rules.causes import CAUSE_LABELS, EU_AIR_EXTRAORDINARY
 from claims.rules.journey_input import JourneyInput
-from claims.rules.result import Assessment, format_amount, not_due
+from claims.rules.result import Assessment, arrival_unknown, format_amount, not_due
 
 REGULATION = "Regulation (EC) 261/2004"
 CURRENCY = "EUR"
@@ -81,9 +81,7 @@ def _arrival_delay(journey: JourneyInput) -> int | None:
 def _delay(band: Band, distance: float, delay: int | None) -> Assessment:
     km = f"{distance:,.0f} km"
     if delay is None:
-        return not_due(CURRENCY, None, "eu-air.arrival-unknown", f"{REGULATION}, Art. 7",
-                       "The arrival time at the final destination is not known yet.",
-                       "Die Ankunftszeit am Zielort ist noch nicht bekannt.")
+        return arrival_unknown(CURRENCY, "eu-air.arrival-unknown", f"{REGULATION}, Art. 7")
     if delay < 180:
         return not_due(CURRENCY, delay, "eu-air.7-delay", _delay_basis("Art. 6 and 7"),
                        f"Arrived {delay} minutes late: compensation starts at 3 hours.",

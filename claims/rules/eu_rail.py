@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from claims.rules.causes import CAUSE_LABELS, EU_RAIL_FORCE_MAJEURE
 from claims.rules.journey_input import JourneyInput
-from claims.rules.result import Assessment, format_amount, not_due, round_money
+from claims.rules.result import Assessment, arrival_unknown, format_amount, not_due, round_money
 
 REGULATION = "Regulation (EU) 2021/782"
 BANDS = ((120, 50, "eu-rail.19-1-b", "Art. 19(1)(b)"), (60, 25, "eu-rail.19-1-a", "Art. 19(1)(a)"))
@@ -38,9 +38,7 @@ def assess(journey: JourneyInput) -> Assessment:
                        f"Die Verspätung wurde durch {CAUSE_LABELS['de'][journey.cause]} "
                        "verursacht, wofür das Unternehmen nicht haftet.")
     if delay is None:
-        return not_due(currency, None, "eu-rail.arrival-unknown", f"{REGULATION}, Art. 19(1)",
-                       "The arrival time at the final destination is not known yet.",
-                       "Die Ankunftszeit am Zielort ist noch nicht bekannt.")
+        return arrival_unknown(currency, "eu-rail.arrival-unknown", f"{REGULATION}, Art. 19(1)")
     if delay < 60:
         return not_due(currency, delay, "eu-rail.19-1", f"{REGULATION}, Art. 19(1)",
                        f"Arrived {delay} minutes late: compensation starts at 60 minutes.",

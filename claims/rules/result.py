@@ -39,3 +39,10 @@ def not_due(currency: str, delay: int | None, rule: str, legal_basis: str, engli
     return Assessment(eligible=False, amount=Decimal("0.00"), currency=currency, percent=None,
                       delay_minutes=delay, rule=rule, legal_basis=legal_basis,
                       explanation_en=english, explanation_de=german)
+
+
+def arrival_unknown(currency: str, rule: str, legal_basis: str) -> Assessment:
+    """No delay can be measured yet: not due, and the workflow sends it to a clerk."""
+    return not_due(currency, None, rule, legal_basis,
+                   "The arrival time at the final destination is not known yet.",
+                   "Die Ankunftszeit am Zielort ist noch nicht bekannt.")

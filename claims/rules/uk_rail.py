@@ -4,7 +4,7 @@ cause, no minimum."""
 from __future__ import annotations
 
 from claims.rules.journey_input import JourneyInput
-from claims.rules.result import Assessment, format_amount, not_due, round_money
+from claims.rules.result import Assessment, arrival_unknown, format_amount, not_due, round_money
 
 SCHEMES = ("DR15", "DR30")
 # (minimum delay, percent, of which fare), highest band first; DR30 lacks the 15-minute band.
@@ -28,10 +28,8 @@ def assess(journey: JourneyInput) -> Assessment:
         raise ValueError(f"unknown Delay Repay scheme {scheme!r}")
     threshold = 15 if scheme == "DR15" else 30
     if delay is None:
-        return not_due(fare.currency, None, f"uk-rail.{scheme}.arrival-unknown",
-                       legal_basis(scheme),
-                       "The arrival time at the final destination is not known yet.",
-                       "Die Ankunftszeit am Zielort ist noch nicht bekannt.")
+        return arrival_unknown(fare.currency, f"uk-rail.{scheme}.arrival-unknown",
+                               legal_basis(scheme))
     if delay < threshold:
         return not_due(fare.currency, delay, f"uk-rail.{scheme}.none", legal_basis(scheme),
                        f"Arrived {delay} minutes late: Delay Repay starts at {threshold} "
