@@ -28,16 +28,8 @@ def mask_iban(iban: str | None) -> str:
     return f"{iban[:4]} **** **** **** {iban[-4:]}"
 
 
-def mask_email(email: str | None) -> str:
-    if not email or "@" not in email:
-        return ""
-    local, domain = email.split("@", 1)
-    return f"{local[:1]}***@{domain}"
-
-
 def init_app(app: Flask) -> None:
     app.add_template_filter(mask_iban, "mask_iban")
-    app.add_template_filter(mask_email, "mask_email")
 
     @app.context_processor
     def _globals() -> dict[str, object]:

@@ -9,7 +9,6 @@ import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 from functools import cache
-from pathlib import Path
 
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -67,7 +66,3 @@ def deliver(message: EmailMessage, settings: Settings, label: str) -> None:
             smtp.login(settings.mail_username, settings.mail_password)
         smtp.send_message(message)
     log.info("notice %s sent", label)
-
-
-def outbox_files(settings: Settings) -> list[Path]:
-    return sorted(settings.outbox_path.glob("*.eml")) if settings.outbox_path.exists() else []
