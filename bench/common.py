@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -183,13 +183,14 @@ def noop_job_ceiling(setup: Setup, jobs: int) -> float:
     return jobs / (time.perf_counter() - started)
 
 
-def wait_until_decided(setup: Setup, count: int, timeout: float) -> None:
+def wait_until_decided(setup: Setup, count: int, timeout: float,
+                       booking_ids: Sequence[int] | None = None) -> None:
     deadline = time.monotonic() + timeout
     decided = [ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.NEEDS_REVIEW]
     while time.monotonic() < deadline:
         with setup.runtime.session_factory() as session:
             done = session.scalar(select(func.count()).select_from(Claim)
-                                  .where(Claim.operator_id == setup.operator_id,
+                                  .where(_claims_of(setup, booking_ids),
                                          Claim.status.in_(decided)))
         if (done or 0) >= count:
             return
@@ -205,16 +206,26 @@ class DecisionTimes:
     straight_through: float
 
 
-def decision_times(setup: Setup) -> DecisionTimes:
+def decision_times(setup: Setup, booking_ids: Sequence[int] | None = None, *,
+                   from_first_decision: bool = False) -> DecisionTimes:
+    """Decided claims/s from the first claim filed to the last decided, or, for a backlog
+    filed before any worker ran, from the first decision to the last."""
     with setup.runtime.session_factory() as session:
         rows = session.execute(select(Claim.submitted_at, Claim.decided_at, Claim.status)
-                               .where(Claim.operator_id == setup.operator_id)).all()
+                               .where(_claims_of(setup, booking_ids))).all()
     latencies = sorted((decided - submitted).total_seconds() * 1000
                        for submitted, decided, _ in rows)
-    span = (max(d for _, d, _ in rows) - min(s for s, _, _ in rows)).total_seconds()
+    start = min(d if from_first_decision else s for s, d, _ in rows)
+    span = (max(d for _, d, _ in rows) - start).total_seconds()
     touchless = sum(1 for *_, status in rows if status != ClaimStatus.NEEDS_REVIEW)
     quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
     return DecisionTimes(len(rows) / span, quantiles[49], quantiles[94], touchless / len(rows))
+
+
+def _claims_of(setup: Setup, booking_ids: Sequence[int] | None) -> Any:
+    if booking_ids is None:
+        return Claim.operator_id == setup.operator_id
+    return Claim.booking_id.in_(booking_ids)
 
 
 def describe(setup: Setup) -> str:

@@ -28,6 +28,18 @@ ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
 }
 
 
+class ClaimNotFound(LookupError):
+    pass
+
+
+def lock_claim(session: Session, claim_id: int) -> Claim:
+    """The claim, row-locked: two workers or clerks acting on one claim take turns."""
+    claim = session.get(Claim, claim_id, with_for_update=True)
+    if claim is None:
+        raise ClaimNotFound(claim_id)
+    return claim
+
+
 class IllegalTransition(Exception):
     def __init__(self, claim_id: int, current: ClaimStatus, wanted: ClaimStatus) -> None:
         super().__init__(f"claim {claim_id}: {current} -> {wanted} is not allowed")

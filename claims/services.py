@@ -6,21 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from claims.decision import (
-    BookingFacts,
-    ClaimSignals,
-    Decision,
-    OperatorPolicy,
-    ReasonCode,
-    decide,
-)
+from claims.assessment import decision_for, facts_for
+from claims.decision import Decision
 from claims.events import record_event
-from claims.journey import JourneyFacts, OperationsKey, journey_facts, operations_key
-from claims.lifecycle import IllegalTransition, move, record_refusal
+from claims.journey import JourneyFacts
+from claims.lifecycle import ClaimNotFound, IllegalTransition, lock_claim, move, record_refusal
 from claims.models import (
     Actor,
     Booking,
@@ -29,21 +23,13 @@ from claims.models import (
     ClaimEvent,
     ClaimStatus,
     EventKind,
-    OperationsRecord,
-    Operator,
 )
-from claims.names import name_tokens, normalise_reference, surname_matches, surname_of
-from claims.rules.journey_input import Fare, SeasonPolicy
-from claims.types import utcnow
+from claims.names import normalise_reference, surname_matches
 
 SessionFactory = sessionmaker[Session]
 # The claim form's fields; name and e-mail come prefilled from the booking.
 CLAIM_FIELDS = ("passenger_name", "passenger_email", "arrived_with_service", "statement")
 PREFILLED_FIELDS = ("passenger_name", "passenger_email")
-
-
-class ClaimNotFound(LookupError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -140,7 +126,7 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
     """The prefilled claim and what the rules would say; showing it is an effort event."""
     with session_factory.begin() as session:
         booking = _booking(session, booking_id)
-        facts = _facts(session, booking)
+        facts = facts_for(session, [booking])[booking.id]
         existing = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
         if existing is None and record_view:
             record_event(session, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
@@ -152,7 +138,7 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
             reference=booking.reference, regime=booking.regime,
             passenger_name=booking.passenger_name, passenger_email=booking.passenger_email,
             payment_iban=booking.payment_iban, legs=_leg_views(booking.legs), facts=facts,
-            preview=_decide(booking, facts, passenger_disagrees=False),
+            preview=decision_for(booking, facts, passenger_disagrees=False),
             existing_claim_id=existing,
         )
 
@@ -207,82 +193,11 @@ def note_enqueue_failed(session_factory: SessionFactory, claim_id: int) -> None:
         record_event(session, EventKind.ENQUEUE_FAILED, Actor.SYSTEM, claim_id=claim_id)
 
 
-def start_assessment(session_factory: SessionFactory, claim_id: int) -> bool:
-    """submitted -> assessing. True when there is assessing to do (also when a worker died
-    mid-assessment and left it assessing); False for a claim decided or withdrawn."""
-    with session_factory.begin() as session:
-        claim = _claim_for_update(session, claim_id)
-        status = ClaimStatus(claim.status)
-        if status == ClaimStatus.ASSESSING:
-            return True
-        if status != ClaimStatus.SUBMITTED:
-            return False
-        move(claim, ClaimStatus.ASSESSING)
-        record_event(session, EventKind.ASSESSMENT_STARTED, Actor.SYSTEM, claim_id=claim.id)
-        return True
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: ClaimStatus
-    # A decision the passenger should hear of, by e-mail.
-    notify: bool
-
-
-def decide_claim(session_factory: SessionFactory, claim_id: int) -> Outcome:
-    """assessing -> approved, rejected or needs_review, by the rules and the policy."""
-    with session_factory.begin() as session:
-        claim = session.scalars(
-            select(Claim).where(Claim.id == claim_id).with_for_update(of=Claim).options(
-                joinedload(Claim.booking).joinedload(Booking.operator),
-                joinedload(Claim.booking).selectinload(Booking.legs))).unique().one_or_none()
-        if claim is None:
-            raise ClaimNotFound(claim_id)
-        if claim.status != ClaimStatus.ASSESSING:
-            return Outcome(ClaimStatus(claim.status), notify=False)
-        if claim.booking is None:
-            raise ClaimNotFound(f"claim {claim_id} has no booking")
-        facts = _facts(session, claim.booking)
-        decision = _decide(claim.booking, facts, passenger_disagrees=bool(
-            claim.statement or claim.arrived_with_service), claim=claim,
-            duplicate=_possible_duplicate(session, claim))
-        _apply(claim, decision, facts)
-        record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
-                     reason_count=len(decision.reasons))
-        notify = bool(claim.passenger_email) and decision.status != ClaimStatus.NEEDS_REVIEW
-        return Outcome(decision.status, notify)
-
-
-def assess_claim(session_factory: SessionFactory, claim_id: int) -> Outcome:
-    """Decide a submitted claim. Running it again on a decided claim changes nothing."""
-    if start_assessment(session_factory, claim_id):
-        return decide_claim(session_factory, claim_id)
-    with session_factory() as session:
-        return Outcome(ClaimStatus(_claim(session, claim_id).status), notify=False)
-
-
-def fail_assessment(session_factory: SessionFactory, claim_id: int, error: str) -> bool:
-    """The assessment failed for good: a clerk takes the claim, with reason job-failed.
-    Only the error's type is kept: messages may quote personal data."""
-    with session_factory.begin() as session:
-        claim = _claim_for_update(session, claim_id)
-        if ClaimStatus(claim.status).decided:
-            return False
-        if claim.status == ClaimStatus.SUBMITTED:
-            move(claim, ClaimStatus.ASSESSING)
-        move(claim, ClaimStatus.NEEDS_REVIEW)
-        claim.reason_codes = ReasonCode.JOB_FAILED.value
-        claim.decided_at = utcnow()
-        record_event(session, EventKind.ASSESSMENT_FAILED, Actor.SYSTEM, claim_id=claim.id,
-                     error=error[:80])
-        return True
-
-
 def withdraw_claim(session_factory: SessionFactory, claim_id: int) -> None:
     """The passenger takes the claim back; refused (and logged) once it is paid or closed."""
     try:
         with session_factory.begin() as session:
-            claim = _claim_for_update(session, claim_id)
+            claim = lock_claim(session, claim_id)
             move(claim, ClaimStatus.WITHDRAWN)
             record_event(session, EventKind.CLAIM_WITHDRAWN, Actor.PASSENGER, claim_id=claim.id)
     except IllegalTransition as refused:
@@ -318,42 +233,11 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
         )
 
 
-def claims_due_for_assessment(session_factory: SessionFactory,
-                              limit: int = 1000) -> list[tuple[int, datetime]]:
-    """(claim id, submitted at) of claims not yet decided, oldest first."""
-    with session_factory() as session:
-        return [(claim_id, submitted_at) for claim_id, submitted_at in session.execute(
-            select(Claim.id, Claim.submitted_at).where(
-                Claim.status.in_([ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING]))
-            .order_by(Claim.id).limit(limit))]
-
-
 def _claim(session: Session, claim_id: int) -> Claim:
     claim = session.get(Claim, claim_id)
     if claim is None:
         raise ClaimNotFound(claim_id)
     return claim
-
-
-def _claim_for_update(session: Session, claim_id: int) -> Claim:
-    # The row lock makes two workers running the same claim take turns.
-    claim = session.get(Claim, claim_id, with_for_update=True)
-    if claim is None:
-        raise ClaimNotFound(claim_id)
-    return claim
-
-
-def _possible_duplicate(session: Session, claim: Claim) -> bool:
-    """Another open claim, on another booking, by the same name for the same train."""
-    assert claim.booking is not None
-    last = claim.booking.legs[-1]
-    others = session.execute(
-        select(Claim.passenger_name).join(BookingLeg, BookingLeg.booking_id == Claim.booking_id)
-        .where(Claim.id != claim.id, Claim.status != ClaimStatus.WITHDRAWN,
-               BookingLeg.service == last.service, BookingLeg.destination == last.destination,
-               BookingLeg.scheduled_arrival == last.scheduled_arrival)).scalars()
-    mine = name_tokens(claim.passenger_name)
-    return any(name_tokens(other) == mine for other in others)
 
 
 def _booking(session: Session, booking_id: int) -> Booking:
@@ -362,60 +246,6 @@ def _booking(session: Session, booking_id: int) -> Booking:
     if booking is None:
         raise ClaimNotFound(f"no booking {booking_id}")
     return booking
-
-
-def _facts(session: Session, booking: Booking) -> JourneyFacts:
-    keys = [operations_key(leg) for leg in booking.legs]
-    rows = session.scalars(select(OperationsRecord).where(
-        OperationsRecord.operator_id == booking.operator_id,
-        tuple_(OperationsRecord.service, OperationsRecord.service_date,
-               OperationsRecord.stop).in_(keys))).all()
-    arrivals: dict[OperationsKey, OperationsRecord] = {
-        (r.service, r.service_date, r.stop): r for r in rows}
-    return journey_facts(booking.legs, arrivals)
-
-
-def operator_policy(operator: Operator) -> OperatorPolicy:
-    return OperatorPolicy(
-        minimum_payout=operator.minimum_payout, uk_scheme=operator.uk_scheme,
-        season=SeasonPolicy(operator.season_flat_amount, operator.season_cap_percent),
-        auto_approve_limit=operator.auto_approve_limit)
-
-
-def booking_facts(booking: Booking) -> BookingFacts:
-    last = booking.legs[-1]
-    return BookingFacts(
-        regime=booking.regime,
-        fare=Fare(booking.fare_amount, booking.fare_currency, booking.fare_kind),
-        scheme=booking.scheme, carrier_eu=booking.carrier_eu, leg_amount=last.leg_amount)
-
-
-def _decide(booking: Booking, facts: JourneyFacts, *, passenger_disagrees: bool,
-            claim: Claim | None = None, duplicate: bool = False) -> Decision:
-    signals = ClaimSignals(
-        passenger_disagrees=passenger_disagrees, possible_duplicate=duplicate,
-        name_changed=claim is not None and not surname_matches(
-            booking.passenger_name, surname_of(claim.passenger_name)),
-        claimed_at=claim.submitted_at if claim is not None else utcnow())
-    return decide(booking_facts(booking), facts, operator_policy(booking.operator), signals)
-
-
-def _apply(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:
-    move(claim, decision.status)
-    claim.decided_at = utcnow()
-    claim.delay_minutes = facts.delay_minutes
-    claim.reason_codes = " ".join(decision.reasons) or None
-    assessment = decision.assessment
-    if assessment is not None:
-        claim.eligible = assessment.eligible
-        claim.amount = assessment.amount
-        claim.currency = assessment.currency
-        claim.percent = assessment.percent
-        claim.rule = assessment.rule
-        claim.legal_basis = assessment.legal_basis
-        # Both languages are kept: the passenger may switch language on the status page.
-        claim.explanation_en = assessment.explanation_en
-        claim.explanation_de = assessment.explanation_de
 
 
 def _leg_views(legs: Sequence[BookingLeg]) -> tuple[LegView, ...]:

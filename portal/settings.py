@@ -41,6 +41,9 @@ class Settings:
     mail_password: str | None
     mail_sender: str
     rq_worker_count: int
+    # Claims one drain job decides per transaction: larger is faster under a storm, smaller
+    # holds fewer row locks for less time.
+    assessment_batch: int
     # Where passengers reach the portal: the base of the links in e-mails.
     public_url: str
 
@@ -90,6 +93,8 @@ def load_settings(overrides: Mapping[str, object] | None = None,
         mail_password=text("MAIL_PASSWORD"),
         mail_sender=text("MAIL_SENDER") or "Effortless <claims@effortless.example>",
         rq_worker_count=_integer("RQ_WORKERS", text("RQ_WORKERS"), 2, low=1, high=64),
+        assessment_batch=_integer("ASSESSMENT_BATCH", text("ASSESSMENT_BATCH"), 100,
+                                  low=1, high=1000),
         public_url=_public_url(text("PUBLIC_URL")),
     )
 

@@ -9,10 +9,18 @@ import redis
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims.assessment import claims_due_for_assessment
+from claims.models import ClaimStatus
 from claims.notices import notices_due
-from claims.services import claims_due_for_assessment, note_enqueue_failed
+from claims.services import note_enqueue_failed
 from claims.types import utcnow
-from workflows.queues import CLAIMS_QUEUE, enqueue_assessment, enqueue_notice
+from workflows.queues import (
+    CLAIMS_QUEUE,
+    dispatch_due,
+    due_already,
+    enqueue_assessment,
+    enqueue_notice,
+)
 
 log = logging.getLogger(__name__)
 # A claim this old and still undecided may have a job lost with a dead worker.
@@ -24,7 +32,7 @@ def dispatch_assessment(session_factory: sessionmaker[Session], connection: redi
     """Call only after the claim's commit. If Redis is down the claim stays submitted,
     the failure is logged as an event, and the sweeper queues it later."""
     try:
-        enqueue_assessment(connection, claim_id)
+        dispatch_due(connection, claim_id)
         return True
     except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
         log.warning("enqueue of claim %s failed, the sweeper will retry: %s", claim_id,
@@ -41,7 +49,22 @@ def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> in
     Queue(CLAIMS_QUEUE, connection=connection).started_job_registry.cleanup()
     for claim_id, kind in notices_due(session_factory):
         enqueue_notice(connection, claim_id, kind)
+    due = claims_due_for_assessment(session_factory)
+    waiting = due_already(connection, [claim_id for claim_id, status, _ in due
+                                       if status == ClaimStatus.SUBMITTED])
     stale_before = utcnow() - STALE_AFTER
-    return sum(1 for claim_id, submitted_at in claims_due_for_assessment(session_factory)
-               if enqueue_assessment(connection, claim_id,
-                                     rescue_stale=submitted_at < stale_before))
+    queued = 0
+    for claim_id, status, submitted_at in due:
+        if status == ClaimStatus.SUBMITTED:
+            # Not waiting in Redis: its dispatch failed, or its batch died with a worker.
+            if claim_id not in waiting:
+                dispatch_due(connection, claim_id)
+                queued += 1
+        # Left assessing: its one-by-one job may have died with its worker.
+        elif enqueue_assessment(connection, claim_id,
+                                rescue_stale=submitted_at < stale_before):
+            queued += 1
+    # Claims waiting while every drain job died with its worker: once a lease runs out,
+    # a new drain job takes them.
+    dispatch_due(connection, None)
+    return queued

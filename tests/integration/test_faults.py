@@ -180,7 +180,9 @@ def test_redis_down_during_submissions_loses_nothing(
                     reason="restarts this machine's PostgreSQL: the .ci/run PostgreSQL pass")
 def test_postgresql_restarting_during_processing_loses_nothing(
         fault_app: Flask, settings_overrides: dict[str, Any], own_redis: OwnRedis) -> None:
-    environment = _environment(fault_app, settings_overrides, own_redis.url)
+    # One claim per transaction, so that the restart falls among many commits.
+    environment = {**_environment(fault_app, settings_overrides, own_redis.url),
+                   "ASSESSMENT_BATCH": "1"}
     _file_all(fault_app)
     worker = _worker(environment)
     try:

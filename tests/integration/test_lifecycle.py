@@ -86,6 +86,7 @@ def test_a_transient_error_is_retried_and_the_claim_decided(
         return real(factory, claim_id)
 
     monkeypatch.setattr(jobs, "assess_claim", flaky)
+    _break_batches(monkeypatch)
     look_up(client, "Q7K2LM", "Müller")
     submit(client)
     run_worker(app)
@@ -102,6 +103,7 @@ def test_a_job_failing_for_good_sends_the_claim_to_a_clerk(
         raise ValueError("Hans Müller's data broke the rules")
 
     monkeypatch.setattr(jobs, "assess_claim", broken)
+    _break_batches(monkeypatch)
     look_up(client, "Q7K2LM", "Müller")
     submit(client)
     run_worker(app)
@@ -136,3 +138,11 @@ def test_a_changed_surname_is_a_fraud_signal(app: Flask, client: FlaskClient,
     run_worker(app)
     claim = _claim(app)
     assert (claim.status, claim.reason_codes) == ("needs_review", "name-changed")
+
+
+def _break_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch fails, so its claims go the one-by-one way with retries."""
+    def unavailable(factory: Any, claim_ids: Any) -> Any:
+        raise ConnectionError("database restarting")
+
+    monkeypatch.setattr(jobs, "assess_claims", unavailable)

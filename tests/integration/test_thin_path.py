@@ -154,7 +154,7 @@ def test_a_claim_survives_redis_being_down_and_the_sweeper_queues_it(
 
 def test_assessing_twice_changes_nothing(app: Flask, client: FlaskClient,
                                          late_booking: None) -> None:
-    from claims.services import assess_claim
+    from claims.assessment import assess_claim
 
     look_up(client, "Q7K2LM", "Müller")
     submit(client)

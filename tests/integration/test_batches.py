@@ -1,0 +1,127 @@
+"""The storm-day path: claims due in a Redis set, drain jobs deciding them in batches, with
+the same transitions and events per claim as the one-by-one path, and nothing lost when a
+batch dies with its worker."""
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from flask import Flask
+from rq import Queue
+from sqlalchemy import select
+
+from claims import services
+from claims.assessment import assess_claims
+from claims.models import Booking, Claim, ClaimEvent
+from tests.integration.helpers import create_operator, load, run_worker
+from tests.records import arrival, rail_booking
+from workflows import pipeline
+from workflows.queues import CLAIMS_QUEUE, DRAIN_SLOT, DRAIN_SLOTS, dispatch_due, take_due
+
+CLAIMS = 25
+
+
+def _file(app: Flask, operator: str = "test-rail", name: str = "Hans Müller",
+          count: int = CLAIMS, service: str = "IC 2013") -> list[int]:
+    """Bookings on one late train, each with a filed claim; returns the claim ids."""
+    prefix = operator[:2].upper()
+    load(app, [rail_booking(f"{prefix}{index:04d}", operator=operator,
+                            passenger={"name": f"{name} {index}"},
+                            legs=[{**rail_booking()["legs"][-1], "service": service}])
+               for index in range(count)],
+         [{**arrival(service=service), "operator": operator}])
+    factory = app.extensions["effortless"].session_factory
+    with factory() as session:
+        booking_ids = session.scalars(select(Booking.id).join(Booking.operator)
+                                      .where(Booking.reference.like(f"{prefix}%"))).all()
+    return [services.submit_claim(factory, booking_id, services.ClaimInput(
+        passenger_name=f"{name} {index}", passenger_email=None, arrived_with_service=None,
+        statement=None, language="de"), effort={}).claim_id
+        for index, booking_id in enumerate(booking_ids)]
+
+
+def _events(app: Flask, kind: str) -> Counter[int]:
+    with app.extensions["effortless"].session_factory() as session:
+        return Counter(session.scalars(select(ClaimEvent.claim_id)
+                                       .where(ClaimEvent.kind == kind)))
+
+
+def _statuses(app: Flask) -> Counter[str]:
+    with app.extensions["effortless"].session_factory() as session:
+        return Counter(session.scalars(select(Claim.status)))
+
+
+def test_a_batch_decides_each_claim_with_its_own_events_and_twice_changes_nothing(
+        app: Flask) -> None:
+    create_operator(app)
+    claim_ids = _file(app)
+    factory = app.extensions["effortless"].session_factory
+    outcomes = assess_claims(factory, claim_ids)
+    assert {outcome.status for outcome in outcomes.values()} == {"approved"}
+    assert sorted(outcomes) == sorted(claim_ids)
+    every_claim_once = Counter({claim_id: 1 for claim_id in claim_ids})
+    assert _events(app, "assessment_started") == every_claim_once
+    assert _events(app, "claim_decided") == every_claim_once
+    assert assess_claims(factory, claim_ids) == {}
+    assert _events(app, "claim_decided") == every_claim_once
+
+
+def test_dispatched_claims_are_decided_by_a_few_drain_jobs(app: Flask) -> None:
+    create_operator(app)
+    claim_ids = _file(app)
+    connection = app.extensions["effortless"].redis
+    for claim_id in claim_ids + claim_ids[:5]:  # a double dispatch adds nothing
+        dispatch_due(connection, claim_id)
+    queued = Queue(CLAIMS_QUEUE, connection=connection).job_ids
+    assert 1 <= len(queued) <= DRAIN_SLOTS
+    run_worker(app)
+    assert _statuses(app) == Counter({"approved": CLAIMS})
+    assert _events(app, "claim_decided") == Counter({claim_id: 1 for claim_id in claim_ids})
+
+
+def test_claims_of_a_batch_that_died_are_found_by_the_sweeper(app: Flask) -> None:
+    create_operator(app)
+    claim_ids = _file(app)
+    runtime = app.extensions["effortless"]
+    for claim_id in claim_ids:
+        dispatch_due(runtime.redis, claim_id)
+    # A worker takes a batch and dies before it commits: Redis forgets the claims. So do
+    # the other drain jobs, with their workers.
+    assert sorted(take_due(runtime.redis, slot=0, batch=100)) == sorted(claim_ids)
+    Queue(CLAIMS_QUEUE, connection=runtime.redis).empty()
+    assert run_worker(app) == 0
+    assert _statuses(app) == Counter({"submitted": CLAIMS})
+    dispatch_due(runtime.redis, claim_ids[0])  # the dead slots' leases still run
+    assert run_worker(app) == 0
+    for slot in range(DRAIN_SLOTS):  # ... until they run out
+        runtime.redis.delete(DRAIN_SLOT.format(slot))
+
+    assert pipeline.sweep(runtime.session_factory, runtime.redis) == CLAIMS - 1
+    assert pipeline.sweep(runtime.session_factory, runtime.redis) == 0  # waiting already
+    run_worker(app)
+    assert _statuses(app) == Counter({"approved": CLAIMS})
+
+
+def test_a_failing_batch_falls_back_to_one_job_per_claim(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workflows import jobs
+
+    def broken(factory: Any, claim_ids: Any) -> Any:
+        raise ConnectionError("database restarting")
+
+    monkeypatch.setattr(jobs, "assess_claims", broken)
+    create_operator(app)
+    claim_ids = _file(app, count=5)
+    for claim_id in claim_ids:
+        dispatch_due(app.extensions["effortless"].redis, claim_id)
+    run_worker(app)
+    assert _statuses(app) == Counter({"approved": 5})
+
+
+def test_the_same_name_and_service_at_another_operator_is_no_duplicate(app: Flask) -> None:
+    create_operator(app, "one-rail")
+    create_operator(app, "two-rail")
+    first = _file(app, operator="one-rail", count=1)
+    second = _file(app, operator="two-rail", count=1)
+    outcomes = assess_claims(app.extensions["effortless"].session_factory, first + second)
+    assert [outcome.status for outcome in outcomes.values()] == ["approved", "approved"]
