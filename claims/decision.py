@@ -32,6 +32,7 @@ class ReasonCode(StrEnum):
     PAST_DEADLINE = "past-deadline"                # filed after the regime's claim deadline
     JOB_FAILED = "job-failed"                      # the assessment failed after its retries
     NO_BOOKING = "no-booking"                      # filed without a booking (manual path)
+    APPEAL = "appeal"                              # the passenger objected to a rejection
 
 
 # How long after the scheduled arrival a claim may be filed: EU rail complaints within

@@ -77,6 +77,9 @@ class DemoData:
     operations: list[dict[str, Any]] = field(default_factory=list)
     # (reference, surname, what the passenger should see) for the README and `make run`.
     featured: list[tuple[str, str, str]] = field(default_factory=list)
+    # Claims already filed, so that the clerk queue and the reports have something in
+    # them: (reference, the passenger's statement or None).
+    claims: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 class _Generator:
@@ -301,6 +304,16 @@ FEATURED: tuple[tuple[str, str, str, str, dict[str, Any]], ...] = (
 )
 
 
+# A storm day's cohort: one train, the operations data say extreme weather, the passengers
+# say it was a strike. A clerk reviews it once and decides all of its claims together.
+COHORT_SIZE = 12
+COHORT_STATEMENT = "Das war kein Unwetter: das Personal hat gestreikt."
+# The share of the other bookings whose passengers have claimed already.
+CLAIMED_SHARE = 0.08
+STATEMENTS = ("I arrived with the next train, ICE 1001.", "The delay was longer than shown.",
+              "Ich habe den Anschluss verpasst.")
+
+
 def generate(seed: int = 1, bookings: int = 3000) -> DemoData:
     gen = _Generator(seed)
     makers = {"rail": _rail_booking, "air": _air_booking, "uk": _uk_booking}
@@ -309,12 +322,35 @@ def generate(seed: int = 1, bookings: int = 3000) -> DemoData:
         makers[maker](gen, reference=reference, surname=surname, scenario=scenario,
                       **options)
         gen.data.featured.append((reference, surname, scenario))
-    for _ in range(bookings - len(FEATURED)):
+    cohort = COHORT_SIZE if bookings >= len(FEATURED) + 2 * COHORT_SIZE else 0
+    for _ in range(bookings - len(FEATURED) - cohort):
         roll = gen.rng.random()
         maker = "rail" if roll < 0.6 else "air" if roll < 0.8 else "uk"
-        makers[maker](gen)
+        booking = makers[maker](gen)
+        if gen.rng.random() < CLAIMED_SHARE:
+            statement = gen.rng.choice(STATEMENTS) if gen.rng.random() < 0.15 else None
+            gen.data.claims.append((booking["reference"], statement))
+    if cohort:
+        _storm_cohort(gen, cohort)
     gen.data.operations = list(gen.operations.values())
     return gen.data
+
+
+def _storm_cohort(gen: _Generator, size: int) -> None:
+    first = _rail_booking(gen, scenario="force-majeure", kind="single", change=False)
+    last = first["legs"][-1]
+    key = ("demo-rail", last["service"], last["scheduled_departure"][:10], last["destination"])
+    gen.operations[key]["cause"] = "extreme-weather"
+    gen.data.claims.append((first["reference"], COHORT_STATEMENT))
+    for _ in range(size - 1):
+        passenger = gen.passenger()
+        booking = {**first, "reference": gen.reference(), "passenger": passenger}
+        payment = gen.payment(passenger["name"])
+        booking.pop("payment", None)
+        if payment:
+            booking["payment"] = payment
+        gen.data.bookings.append(booking)
+        gen.data.claims.append((booking["reference"], COHORT_STATEMENT))
 
 
 def numbered(records: list[dict[str, Any]]) -> Iterator[tuple[int, Any]]:

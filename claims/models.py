@@ -79,6 +79,15 @@ class EventKind(StrEnum):
     DECISION_MAILED = "decision_mailed"
     PAYOUT_MAILED = "payout_mailed"
     STATUS_VIEWED = "status_viewed"
+    # The clerk workspace: every one carries the clerk's id as actor_id.
+    CLAIM_TAKEN = "claim_taken"
+    WORK_STARTED = "work_started"
+    WORK_ENDED = "work_ended"
+    INFO_REQUESTED = "info_requested"
+    INFO_REQUEST_MAILED = "info_request_mailed"
+    # The passenger's side of an information request and of an objection.
+    INFO_PROVIDED = "info_provided"
+    APPEALED = "appealed"
 
 
 class Role(StrEnum):
@@ -213,6 +222,14 @@ class Claim(Base):
                                                server_default="account")
     payout_iban: Mapped[str | None] = mapped_column(String(34))
     payout_holder: Mapped[str | None] = mapped_column(String(200))
+    # The clerk who took the claim from the queue; others see it is taken.
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # What a clerk asked the passenger for, space-separated (claims.review.INFO_ITEMS).
+    requested_info: Mapped[str | None] = mapped_column(String(100))
+    # Staff text: why an amount was changed, the passenger's objection. Not in the log.
+    clerk_note: Mapped[str | None] = mapped_column(Text)
+    appeal_text: Mapped[str | None] = mapped_column(Text)
 
     booking: Mapped[Booking | None] = relationship()
     operator: Mapped[Operator] = relationship()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.events import record_event
@@ -16,10 +16,16 @@ from claims.models import Actor, Claim, ClaimEvent, ClaimStatus, EventKind, Payo
 class NoticeKind(StrEnum):
     DECISION = "decision"
     PAYOUT = "payout"
+    INFO_REQUEST = "info_request"
 
 
 SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
-              NoticeKind.PAYOUT: EventKind.PAYOUT_MAILED}
+              NoticeKind.PAYOUT: EventKind.PAYOUT_MAILED,
+              NoticeKind.INFO_REQUEST: EventKind.INFO_REQUEST_MAILED}
+# A notice answers the latest of these: a decision after an appeal is mailed again.
+CAUSE_EVENT = {NoticeKind.DECISION: EventKind.CLAIM_DECIDED,
+               NoticeKind.PAYOUT: EventKind.CLAIM_PAID,
+               NoticeKind.INFO_REQUEST: EventKind.INFO_REQUESTED}
 # The decision notice goes out for these; needs_review is not a decision yet.
 DECIDED = {ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.PAID}
 
@@ -53,6 +59,8 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
         status = ClaimStatus(claim.status)
         if kind == NoticeKind.DECISION and status not in DECIDED:
             return None
+        if kind == NoticeKind.INFO_REQUEST and status != ClaimStatus.INFO_REQUESTED:
+            return None
         payout = session.scalar(select(Payout).where(Payout.claim_id == claim_id))
         if kind == NoticeKind.PAYOUT and payout is None:
             return None
@@ -79,8 +87,12 @@ def mark_sent(session_factory: sessionmaker[Session], claim_id: int, kind: Notic
 
 
 def _sent(session: Session, claim_id: int, kind: NoticeKind) -> bool:
+    """Sent since the latest event that called for it."""
+    cause = session.scalar(select(func.max(ClaimEvent.id)).where(
+        ClaimEvent.claim_id == claim_id, ClaimEvent.kind == CAUSE_EVENT[kind])) or 0
     return session.scalar(select(ClaimEvent.id).where(
-        ClaimEvent.claim_id == claim_id, ClaimEvent.kind == SENT_EVENT[kind]).limit(1)) is not None
+        ClaimEvent.claim_id == claim_id, ClaimEvent.kind == SENT_EVENT[kind],
+        ClaimEvent.id > cause).limit(1)) is not None
 
 
 def notices_due(session_factory: sessionmaker[Session], limit: int = 1000,
@@ -89,7 +101,8 @@ def notices_due(session_factory: sessionmaker[Session], limit: int = 1000,
     due: list[tuple[int, NoticeKind]] = []
     with session_factory() as session:
         for kind, statuses in ((NoticeKind.DECISION, DECIDED),
-                               (NoticeKind.PAYOUT, {ClaimStatus.PAID})):
+                               (NoticeKind.PAYOUT, {ClaimStatus.PAID}),
+                               (NoticeKind.INFO_REQUEST, {ClaimStatus.INFO_REQUESTED})):
             sent = select(ClaimEvent.claim_id).where(ClaimEvent.kind == SENT_EVENT[kind])
             due += [(claim_id, kind) for claim_id in session.scalars(
                 select(Claim.id).where(Claim.status.in_(statuses),

@@ -101,6 +101,10 @@ class ClaimView:
     explanation: str | None
     reason_codes: tuple[str, ...]
     events: tuple[EventView, ...]
+    # What a clerk asked for, while the claim waits for it.
+    requested_info: tuple[str, ...] = ()
+    # A rejected claim may be objected to once.
+    can_appeal: bool = False
 
 
 def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
@@ -230,6 +234,9 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             legal_basis=claim.legal_basis, explanation=explanation,
             reason_codes=tuple((claim.reason_codes or "").split()),
             events=tuple(EventView(e.at, e.kind, e.actor) for e in events),
+            requested_info=tuple((claim.requested_info or "").split())
+            if claim.status == ClaimStatus.INFO_REQUESTED else (),
+            can_appeal=claim.status == ClaimStatus.REJECTED and claim.appeal_text is None,
         )
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.accounts import check_password
-from claims.models import Claim, ClaimStatus, Operator, User
+from claims.models import Claim, ClaimStatus, User
+from claims.types import utcnow
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -19,21 +23,24 @@ class StaffAccount:
     role: str
 
 
-@dataclass(frozen=True)
-class QueueEntry:
-    claim_id: int
-    operator: str
-    submitted_at: datetime
-    reason_codes: tuple[str, ...]
-
-
 def authenticate(session_factory: sessionmaker[Session], email: str,
                  password: str) -> StaffAccount | None:
-    with session_factory() as session:
+    """The account, or None for a wrong e-mail or password and for a locked account: the
+    answer does not tell which. MAX_FAILURES wrong passwords in a row lock it for LOCKOUT."""
+    with session_factory.begin() as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower(),
-                                                 User.active.is_(True)))
-        if user is None or not check_password(user.password_hash, password):
+                                                 User.active.is_(True)).with_for_update())
+        if user is None:
             return None
+        now = utcnow()
+        if user.locked_until is not None and user.locked_until > now:
+            return None
+        if not check_password(user.password_hash, password):
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILURES:
+                user.failed_logins, user.locked_until = 0, now + LOCKOUT
+            return None
+        user.failed_logins, user.locked_until = 0, None
         return StaffAccount(user.id, user.email, user.role)
 
 
@@ -43,16 +50,6 @@ def active_account(session_factory: sessionmaker[Session], user_id: int) -> Staf
         if user is None or not user.active:
             return None
         return StaffAccount(user.id, user.email, user.role)
-
-
-def review_queue(session_factory: sessionmaker[Session], limit: int = 100) -> list[QueueEntry]:
-    with session_factory() as session:
-        rows = session.execute(
-            select(Claim.id, Operator.name, Claim.submitted_at, Claim.reason_codes)
-            .join(Operator, Operator.id == Claim.operator_id)
-            .where(Claim.status == ClaimStatus.NEEDS_REVIEW)
-            .order_by(Claim.submitted_at, Claim.id).limit(limit)).all()
-    return [QueueEntry(i, name, at, tuple((codes or "").split())) for i, name, at, codes in rows]
 
 
 def status_counts(session_factory: sessionmaker[Session]) -> dict[str, int]:

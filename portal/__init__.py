@@ -10,7 +10,7 @@ from portal.settings import PROJECT_ROOT, load_settings
 
 
 def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
-    from portal import cli, errors, extensions, security, templating
+    from portal import auth, cli, errors, extensions, security, templating
     from portal.api import blueprint as api
     from portal.clerk import blueprint as clerk
     from portal.health import blueprint as health
@@ -32,6 +32,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(health)
     app.register_blueprint(passenger)
     app.register_blueprint(clerk, url_prefix="/clerk")

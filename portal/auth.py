@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
-from flask_login import UserMixin, current_user, login_required
+from flask import Flask, abort, redirect, request, session, url_for
+from flask_login import UserMixin, current_user, login_required, logout_user
+from werkzeug.wrappers import Response
 
 from claims import staff
 from portal.extensions import login_manager, runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
+# A staff session unused this long ends: a clerk's screen left open shows personal data.
+IDLE_TIMEOUT_SECONDS = 30 * 60
 
 
 class StaffUser(UserMixin):
@@ -45,3 +49,18 @@ def role_required(*roles: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
         return wrapped  # type: ignore[return-value]
     return decorate
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _end_idle_staff_sessions() -> Response | None:
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        now = time.time()
+        last_seen = session.get("staff_seen")
+        if isinstance(last_seen, (int, float)) and now - last_seen > IDLE_TIMEOUT_SECONDS:
+            logout_user()
+            session.pop("staff_seen", None)
+            return redirect(url_for("clerk.login", idle=1))
+        session["staff_seen"] = now
+        return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from contextlib import suppress
 from pathlib import Path
 
@@ -10,8 +11,11 @@ import click
 import redis
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from claims import accounts, demo, migrate, payouts, services
+from claims.assessment import assess_claims
 from claims.imports import ImportReport, import_bookings, import_operations, json_lines
 from claims.models import Booking, Role
 from claims.notices import NoticeKind
@@ -173,7 +177,34 @@ def demo_seed(seed: int, count: int, if_empty: bool) -> None:
     operations = import_operations(factory, demo.numbered(data.operations))
     click.echo(f"demo data: {bookings.accepted} bookings, {operations.accepted} operations "
                f"records (seed {seed})")
+    outcomes = _file_demo_claims(factory, data)
+    click.echo(f"demo claims: {sum(outcomes.values())} filed and assessed: "
+               + ", ".join(f"{n} {status}" for status, n in sorted(outcomes.items())))
     _print_demo(data.featured)
+
+
+def _file_demo_claims(factory: sessionmaker[Session], data: demo.DemoData) -> Counter[str]:
+    """Claims of other passengers, decided by the rules as the workers would: the clerk
+    queue and the reports start with something in them."""
+    statements = dict(data.claims)
+    with factory() as session:
+        rows = session.execute(select(Booking.id, Booking.reference, Booking.passenger_name,
+                                      Booking.passenger_email)
+                               .where(Booking.reference.in_(statements))
+                               .order_by(Booking.id)).all()
+    claim_ids = []
+    for index, (booking_id, reference, name, email) in enumerate(rows):
+        filed = services.submit_claim(factory, booking_id, services.ClaimInput(
+            passenger_name=name, passenger_email=email, arrived_with_service=None,
+            statement=statements[reference], language="de" if index % 2 else "en"),
+            effort={})
+        if filed.created:
+            claim_ids.append(filed.claim_id)
+    outcomes: Counter[str] = Counter()
+    for start in range(0, len(claim_ids), 100):
+        decided = assess_claims(factory, claim_ids[start:start + 100])
+        outcomes.update(outcome.status.value for outcome in decided.values())
+    return outcomes
 
 
 @demo_cli.command("show")

@@ -18,6 +18,10 @@ EVENT_LABELS = {
     "claim_paid": _l("Paid"),
     "decision_mailed": _l("Decision sent by e-mail"),
     "payout_mailed": _l("Payment confirmation sent by e-mail"),
+    "info_requested": _l("We asked you for a detail"),
+    "info_request_mailed": _l("Request for a detail sent by e-mail"),
+    "info_provided": _l("You sent the detail"),
+    "appealed": _l("You objected to the decision"),
 }
 
 

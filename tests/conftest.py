@@ -122,10 +122,12 @@ def session_factory(app: Flask) -> Any:
     return app.extensions["effortless"].session_factory
 
 
-CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+VALUE = re.compile(r'value="([^"]+)"')
 
 
 def csrf_token(html: str) -> str:
-    match = CSRF_FIELD.search(html)
-    assert match, "the page has no CSRF token"
-    return match.group(1)
+    field = CSRF_FIELD.search(html)
+    value = VALUE.search(field.group(0)) if field else None
+    assert value, "the page has no CSRF token"
+    return value.group(1)

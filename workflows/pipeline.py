@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims.assessment import claims_due_for_assessment
 from claims.models import ClaimStatus
-from claims.notices import notices_due
+from claims.notices import NoticeKind, notices_due
 from claims.services import note_enqueue_failed
 from claims.types import utcnow
 from workflows.queues import (
@@ -39,6 +39,15 @@ def dispatch_assessment(session_factory: sessionmaker[Session], connection: redi
                     type(error).__name__)
         note_enqueue_failed(session_factory, claim_id)
         return False
+
+
+def notify(connection: redis.Redis, claim_id: int, kind: NoticeKind) -> None:
+    """Call only after the commit. If Redis is down, the sweeper sends the notice later."""
+    try:
+        enqueue_notice(connection, claim_id, kind)
+    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+        log.warning("notice %s of claim %s not queued, the sweeper will retry: %s", kind,
+                    claim_id, type(error).__name__)
 
 
 def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+from typing import Any
 
 import redis
 from rq import Callback, Queue, Retry
@@ -28,18 +28,23 @@ def enqueue_assessment(connection: redis.Redis, claim_id: int, *,
     rescue_stale: a job marked queued that is in no queue was taken by a worker that died
     before starting it; queue it again. Jobs are idempotent, so a rare false alarm costs
     one redundant run, never a second decision."""
+    return _enqueue_once(
+        connection, "workflows.jobs.assess_claim_job", (claim_id,),
+        assessment_job_id(claim_id), rescue_stale=rescue_stale, retry=ASSESSMENT_RETRY,
+        result_ttl=3600, timeout=ASSESSMENT_TIMEOUT, failure_ttl=7 * 24 * 3600,
+        on_failure=Callback("workflows.jobs.assessment_failed"))
+
+
+def _enqueue_once(connection: redis.Redis, function: str, args: tuple[object, ...],
+                  job_id: str, *, rescue_stale: bool = False, **options: Any) -> bool:
+    """Queue the job under its id unless a live job holds the id; a finished or failed
+    one is replaced. False when a live job is there already."""
     queue = Queue(CLAIMS_QUEUE, connection=connection)
-    job_id = assessment_job_id(claim_id)
     try:
-        queue.enqueue_call("workflows.jobs.assess_claim_job", args=(claim_id,), job_id=job_id,
-                           unique=True, retry=ASSESSMENT_RETRY, result_ttl=3600,
-                           timeout=ASSESSMENT_TIMEOUT,
-                           failure_ttl=7 * 24 * 3600,
-                           on_failure=Callback("workflows.jobs.assessment_failed"))
+        queue.enqueue_call(function, args=args, job_id=job_id, unique=True, **options)
         return True
     except DuplicateJobError:
         pass
-    # The id is taken: by a live job (leave it) or by a finished one (replace it).
     try:
         status = Job.fetch(job_id, connection=connection).get_status()
     except NoSuchJobError:
@@ -51,19 +56,18 @@ def enqueue_assessment(connection: redis.Redis, claim_id: int, *,
         return False
     if status is not None:
         Job.fetch(job_id, connection=connection).delete()
-    return enqueue_assessment(connection, claim_id)
+    return _enqueue_once(connection, function, args, job_id, **options)
 
 
 NOTICE_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
 
 
 def enqueue_notice(connection: redis.Redis, claim_id: int, kind: str) -> None:
-    """Queue a notice; the job itself makes sure it goes out once."""
-    queue = Queue(CLAIMS_QUEUE, connection=connection)
-    with contextlib.suppress(DuplicateJobError):
-        queue.enqueue_call("workflows.jobs.send_notice_job", args=(claim_id, str(kind)),
-                           job_id=f"notice-{kind}-{claim_id}", unique=True,
-                           retry=NOTICE_RETRY, result_ttl=3600, timeout=60)
+    """Queue a notice; the job itself makes sure it goes out once per cause (a decision
+    after an appeal is a new one)."""
+    _enqueue_once(connection, "workflows.jobs.send_notice_job", (claim_id, str(kind)),
+                  f"notice-{kind}-{claim_id}", retry=NOTICE_RETRY, result_ttl=3600,
+                  timeout=60)
 
 
 # The storm-day path. A claim to decide is added to one Redis sorted set (scored by claim

@@ -1,27 +1,43 @@
-"""Clerk sign-in and the queue of claims that need a person."""
+"""Clerk sign-in, the queue of claims that need a person, the claim file and decisions."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from collections.abc import Callable
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired
 
-from claims import staff
+from claims import review, staff
+from claims.lifecycle import ClaimNotFound
+from claims.notices import NoticeKind
 from portal.auth import StaffUser, role_required
 from portal.clerk import blueprint
+from portal.clerk.forms import (
+    INFO_LABELS,
+    REJECTION_LABELS,
+    ApproveForm,
+    CohortForm,
+    InfoRequestForm,
+    LoginForm,
+    RejectForm,
+)
 from portal.extensions import limiter, runtime
+from workflows.pipeline import notify
 
-
-class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail."))],
-                       render_kw={"autocomplete": "username"})
-    password = PasswordField(_l("Password"),
-                             validators=[DataRequired(_l("Enter your password."))],
-                             render_kw={"autocomplete": "current-password"})
+REVIEW_ERRORS = {
+    "amount-not-positive": _l("Enter an amount above zero."),
+    "amount-change-needs-reason": _l("Give a reason for changing the amount."),
+    "unknown-reason": _l("Choose a reason from the list."),
+    "explanation-needed": _l("Explain the decision."),
+    "choose-info": _l("Choose at least one item."),
+    "not-open": _l("This claim is no longer waiting for a decision."),
+}
+STAFF = ("clerk", "manager")
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -38,7 +54,8 @@ def login() -> Response | str | tuple[str, int]:
         login_user(StaffUser(account))
         home = "reports.overview" if account.role == "manager" else "clerk.queue"
         return redirect(url_for(home))
-    return render_template("clerk/login.html", form=form)
+    return render_template("clerk/login.html", form=form,
+                           idle="idle" in request.args)
 
 
 @blueprint.post("/logout")
@@ -47,8 +64,169 @@ def logout() -> Response:
     return redirect(url_for("clerk.login"))
 
 
+def _queue_filter() -> review.QueueFilter:
+    day = None
+    if request.args.get("date"):
+        try:
+            day = date.fromisoformat(request.args["date"])
+        except ValueError:
+            abort(400, _("The date must look like 2026-11-20."))
+    return review.QueueFilter(reason=request.args.get("reason") or None,
+                              operator=request.args.get("operator") or None,
+                              service=(request.args.get("service") or "").strip() or None,
+                              day=day)
+
+
 @blueprint.get("/")
-@role_required("clerk", "manager")
+@role_required(*STAFF)
 def queue() -> str:
-    return render_template("clerk/queue.html",
-                           entries=staff.review_queue(runtime().session_factory))
+    wanted = _queue_filter()
+    page = review.review_queue(runtime().session_factory, wanted)
+    return render_template("clerk/queue.html", page=page, wanted=wanted)
+
+
+@blueprint.post("/next")
+@role_required(*STAFF)
+def take_next() -> Response:
+    claim_id = review.take_next(runtime().session_factory, _clerk_id(), _queue_filter())
+    if claim_id is None:
+        flash(_("Nothing left to take in this queue."))
+        query = request.query_string.decode()
+        return redirect(url_for("clerk.queue") + (f"?{query}" if query else ""))
+    return redirect(url_for("clerk.claim", claim_id=claim_id))
+
+
+@blueprint.get("/claims/<int:claim_id>")
+@role_required(*STAFF)
+def claim(claim_id: int) -> str:
+    factory = runtime().session_factory
+    evidence = _file(claim_id)
+    if evidence.assigned_to == _clerk_id() and evidence.status in review.OPEN:
+        review.take_claim(factory, claim_id, _clerk_id())  # work (re)starts on opening
+    return _render_claim(evidence)
+
+
+def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = None,
+                  reject: RejectForm | None = None, info: InfoRequestForm | None = None,
+                  problem: str | None = None) -> str:
+    # Only an amount the rules found owed is a proposal; nothing owed proposes nothing.
+    owed = evidence.amount if evidence.eligible and evidence.amount else None
+    approve = approve or ApproveForm(formdata=None, amount=owed)
+    reject = reject or RejectForm(formdata=None, explanation=evidence.explanation)
+    return render_template("clerk/claim.html", claim=evidence, approve=approve,
+                           reject=reject, info=info or InfoRequestForm(formdata=None),
+                           mine=evidence.assigned_to == _clerk_id(), problem=problem,
+                           info_labels=INFO_LABELS, rejection_labels=REJECTION_LABELS)
+
+
+@blueprint.post("/claims/<int:claim_id>/take")
+@role_required(*STAFF)
+def take(claim_id: int) -> Response:
+    _file(claim_id)
+    if not review.take_claim(runtime().session_factory, claim_id, _clerk_id()):
+        flash(_("This claim is no longer waiting for a decision."))
+    return redirect(url_for("clerk.claim", claim_id=claim_id))
+
+
+@blueprint.post("/claims/<int:claim_id>/release")
+@role_required(*STAFF)
+def release(claim_id: int) -> Response:
+    _file(claim_id)
+    review.release_claim(runtime().session_factory, claim_id, _clerk_id())
+    return redirect(url_for("clerk.queue"))
+
+
+@blueprint.post("/claims/<int:claim_id>/approve")
+@role_required(*STAFF)
+def approve(claim_id: int) -> Response | tuple[str, int]:
+    form = ApproveForm()
+    return _decide(claim_id, form, lambda: review.approve(
+        runtime().session_factory, claim_id, _clerk_id(), amount=form.amount.data,
+        note=form.note.data), NoticeKind.DECISION, approve=form)
+
+
+@blueprint.post("/claims/<int:claim_id>/reject")
+@role_required(*STAFF)
+def reject(claim_id: int) -> Response | tuple[str, int]:
+    form = RejectForm()
+    return _decide(claim_id, form, lambda: review.reject(
+        runtime().session_factory, claim_id, _clerk_id(), reason=form.reason.data or "",
+        explanation=form.explanation.data or ""), NoticeKind.DECISION, reject=form)
+
+
+@blueprint.post("/claims/<int:claim_id>/request-info")
+@role_required(*STAFF)
+def request_info(claim_id: int) -> Response | tuple[str, int]:
+    form = InfoRequestForm()
+    return _decide(claim_id, form, lambda: review.request_info(
+        runtime().session_factory, claim_id, _clerk_id(), form.items.data or []),
+        NoticeKind.INFO_REQUEST, info=form)
+
+
+def _decide(claim_id: int, form: FlaskForm, action: Callable[[], None], notice: NoticeKind,
+            **forms: FlaskForm) -> Response | tuple[str, int]:
+    evidence = _file(claim_id)
+    if evidence.assigned_to not in (None, _clerk_id()):
+        flash(_("Another clerk has taken this claim. Take it over first."))
+        return redirect(url_for("clerk.claim", claim_id=claim_id))
+    if not form.validate_on_submit():
+        return _render_claim(evidence, **forms), 422
+    try:
+        action()
+    except review.ReviewError as refused:
+        message = str(REVIEW_ERRORS.get(str(refused), refused))
+        return _render_claim(evidence, problem=message, **forms), 409
+    notify(runtime().redis, claim_id, notice)
+    flash(_("Claim %(id)s: done.", id=claim_id))
+    if request.form.get("then") == "next":
+        return take_next()
+    return redirect(url_for("clerk.queue"))
+
+
+@blueprint.get("/cohorts")
+@role_required(*STAFF)
+def cohorts() -> str:
+    return render_template("clerk/cohorts.html",
+                           cohorts=review.cohorts(runtime().session_factory))
+
+
+@blueprint.route("/cohorts/<operator>/<service>/<day>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def cohort(operator: str, service: str, day: str) -> Response | str | tuple[str, int]:
+    try:
+        service_day = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    factory = runtime().session_factory
+    claim_ids = review.cohort_claims(factory, operator, service, service_day)
+    if not claim_ids:
+        abort(404, _("No open claims for this service on this date."))
+    form = CohortForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("clerk/cohort.html", form=form, claims=_files(claim_ids),
+                                   service=service, day=service_day), 422
+        result = review.decide_cohort(factory, claim_ids, _clerk_id(),
+                                      cause=form.cause.data or "")
+        for claim_id, _status in result.decided:
+            notify(runtime().redis, claim_id, NoticeKind.DECISION)
+        flash(_("%(decided)s claims decided; %(left)s left for one-by-one review.",
+                decided=len(result.decided), left=len(result.left)))
+        return redirect(url_for("clerk.queue"))
+    return render_template("clerk/cohort.html", form=form, claims=_files(claim_ids),
+                           service=service, day=service_day)
+
+
+def _files(claim_ids: list[int]) -> list[review.ClaimFile]:
+    return [_file(claim_id) for claim_id in claim_ids[:500]]
+
+
+def _file(claim_id: int) -> review.ClaimFile:
+    try:
+        return review.claim_file(runtime().session_factory, claim_id)
+    except ClaimNotFound:
+        abort(404, _("There is no claim %(id)s.", id=claim_id))
+
+
+def _clerk_id() -> int:
+    return int(current_user.account.id)

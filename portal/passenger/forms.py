@@ -45,10 +45,7 @@ class ClaimForm(FlaskForm):
             return
         if not (field.data or "").strip():
             raise ValidationError(_l("Enter the IBAN we should pay to."))
-        try:
-            field.data = IBAN(field.data).compact
-        except SchwiftyException:
-            raise ValidationError(_l("This is not a valid IBAN. Please check it.")) from None
+        _compact_iban(field)
 
     def validate_account_holder(self, field: StringField) -> None:
         if self.payout.data == "iban" and not (field.data or "").strip():
@@ -86,3 +83,54 @@ class ClaimForm(FlaskForm):
     keystrokes = HiddenField(filters=[_count])
     clicks = HiddenField(filters=[_count])
     active_ms = HiddenField(filters=[_count])
+
+
+def _compact_iban(field: StringField) -> None:
+    try:
+        field.data = IBAN(field.data).compact
+    except SchwiftyException:
+        raise ValidationError(_l("This is not a valid IBAN. Please check it.")) from None
+
+
+class InfoForm(FlaskForm):
+    """Just what the clerk asked for: the other fields are removed."""
+
+    def __init__(self, *args: Any, asked: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("arrived_with_service", "arrival_time", "statement", "iban"):
+            if name not in asked:
+                del self[name]
+                if name == "iban":
+                    del self["account_holder"]
+
+    def validate_iban(self, field: StringField) -> None:
+        _compact_iban(field)
+
+    arrived_with_service = StringField(_l("Which train or flight did you arrive with?"),
+                                       validators=[
+        DataRequired(_l("Enter the train or flight, such as ICE 597.")),
+        Length(max=40, message=_l("A service is at most 40 characters.")),
+        Regexp(r"^[\w .\-/]+$", message=_l("Use letters, digits and spaces, such as ICE 597.")),
+    ])
+    arrival_time = StringField(_l("When did you arrive? (hh:mm)"), validators=[
+        DataRequired(_l("Enter the time you arrived, such as 13:42.")),
+        Regexp(r"^([01]?\d|2[0-3]):[0-5]\d$",
+               message=_l("Enter the time you arrived, such as 13:42.")),
+    ])
+    statement = TextAreaField(_l("What happened?"), validators=[
+        DataRequired(_l("Tell us briefly what happened.")),
+        Length(max=2500, message=_l("At most 2,500 characters, please.")),
+    ])
+    iban = StringField(_l("IBAN"), validators=[DataRequired(_l("Enter the IBAN we should pay to.")),
+                                              Length(max=42)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    account_holder = StringField(_l("Account holder"), validators=[
+        DataRequired(_l("Enter the name of the account holder.")), Length(max=200)],
+        render_kw={"autocomplete": "name"})
+
+
+class AppealForm(FlaskForm):
+    objection = TextAreaField(_l("Why do you disagree?"), validators=[
+        DataRequired(_l("Tell us briefly why you disagree.")),
+        Length(max=2500, message=_l("At most 2,500 characters, please.")),
+    ])

@@ -17,12 +17,12 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from claims import services
+from claims import review, services
 from claims.notices import DECIDED
 from portal.extensions import limiter, runtime
 from portal.links import claim_id_from_token, status_token
 from portal.passenger import blueprint
-from portal.passenger.forms import ClaimForm, LookupForm
+from portal.passenger.forms import AppealForm, ClaimForm, InfoForm, LookupForm
 from portal.pdf import render_pdf
 from workflows.pipeline import dispatch_assessment
 
@@ -102,30 +102,78 @@ def claim() -> Response | str | tuple[str, int]:
     return render_template("passenger/claim.html", form=form, draft=draft), 422
 
 
-@blueprint.get("/status/<token>")
-def status(token: str) -> str:
+def _claim_id(token: str) -> int:
     claim_id = claim_id_from_token(current_app.config["SECRET_KEY"], token)
     if claim_id is None:
         abort(404, _("This status link is not valid. Look your booking up again."))
+    return claim_id
+
+
+def _view(claim_id: int, *, record_view: bool = True) -> services.ClaimView:
     try:
-        view = services.claim_view(runtime().session_factory, claim_id, language=_language())
+        return services.claim_view(runtime().session_factory, claim_id,
+                                   language=_language(), record_view=record_view)
     except services.ClaimNotFound:
         abort(404, _("This status link is not valid. Look your booking up again."))
-    return render_template("passenger/status.html", claim=view)
+
+
+@blueprint.get("/status/<token>")
+def status(token: str) -> str:
+    view = _view(_claim_id(token))
+    return _status_page(view)
+
+
+def _status_page(view: services.ClaimView, *, info: InfoForm | None = None,
+                 appeal: AppealForm | None = None) -> str:
+    if info is None and view.requested_info:
+        info = InfoForm(formdata=None, asked=view.requested_info)
+    if appeal is None and view.can_appeal:
+        appeal = AppealForm(formdata=None)
+    return render_template("passenger/status.html", claim=view, info=info, appeal=appeal)
+
+
+@blueprint.post("/status/<token>/info")
+def provide_info(token: str) -> Response | tuple[str, int]:
+    claim_id = _claim_id(token)
+    view = _view(claim_id, record_view=False)
+    if not view.requested_info:
+        abort(409, _("Nothing is being asked of you for this claim."))
+    form = InfoForm(asked=view.requested_info)
+    if not form.validate_on_submit():
+        return _status_page(view, info=form), 422
+    answers = {name: str(form[name].data).strip() for name in
+               ("arrived_with_service", "arrival_time", "statement", "iban", "account_holder")
+               if name in form}
+    answers["holder"] = answers.pop("account_holder", "")
+    try:
+        review.provide_info(runtime().session_factory, claim_id, answers)
+    except review.ReviewError:
+        abort(409, _("Nothing is being asked of you for this claim."))
+    return redirect(url_for("passenger.status", token=token))
+
+
+@blueprint.post("/status/<token>/appeal")
+def appeal(token: str) -> Response | tuple[str, int]:
+    claim_id = _claim_id(token)
+    view = _view(claim_id, record_view=False)
+    if not view.can_appeal:
+        abort(409, _("This claim cannot be objected to (again)."))
+    form = AppealForm()
+    if not form.validate_on_submit():
+        return _status_page(view, appeal=form), 422
+    try:
+        review.appeal(runtime().session_factory, claim_id, form.objection.data or "")
+    except review.ReviewError:
+        abort(409, _("This claim cannot be objected to (again)."))
+    return redirect(url_for("passenger.status", token=token))
 
 
 @blueprint.get("/status/<token>/letter.pdf")
 def letter(token: str) -> Response:
     """Rendered on first request and kept: most claims never need their letter."""
-    claim_id = claim_id_from_token(current_app.config["SECRET_KEY"], token)
-    if claim_id is None:
-        abort(404, _("This status link is not valid. Look your booking up again."))
+    claim_id = _claim_id(token)
     language = _language()
-    try:
-        view = services.claim_view(runtime().session_factory, claim_id, language=language,
-                                   record_view=False)
-    except services.ClaimNotFound:
-        abort(404, _("This status link is not valid. Look your booking up again."))
+    view = _view(claim_id, record_view=False)
     if view.status not in DECIDED or view.decided_at is None:
         abort(409, _("The letter is ready once your claim is decided."))
     stamp = int(view.decided_at.timestamp())

@@ -1,0 +1,79 @@
+"""The clerk's forms: sign-in, the three decisions on a claim, and a cohort's cause."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from claims.review import INFO_ITEMS, REJECTION_REASONS
+from claims.rules.causes import CAUSES
+
+INFO_LABELS = {
+    "arrived_with_service": _l("The service they actually arrived with"),
+    "arrival_time": _l("The time they actually arrived"),
+    "statement": _l("A short statement of what happened"),
+    "iban": _l("An IBAN for the payment"),
+}
+REJECTION_LABELS = {
+    "not-eligible": _l("Not eligible under the rules"),
+    "extraordinary-circumstances": _l("Extraordinary circumstances"),
+    "past-deadline": _l("Filed after the deadline"),
+    "duplicate": _l("Already claimed"),
+    "no-evidence": _l("No evidence of the journey"),
+}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail."))],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"),
+                             validators=[DataRequired(_l("Enter your password."))],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class ApproveForm(FlaskForm):
+    amount = DecimalField(_l("Amount"), places=2, validators=[
+        InputRequired(_l("Enter the amount.")),
+        NumberRange(min=Decimal("0.01"), max=Decimal("100000"),
+                    message=_l("Enter an amount above zero."))])
+    note = TextAreaField(_l("Reason for changing the amount"),
+                         validators=[Length(max=1000)])
+
+
+class RejectForm(FlaskForm):
+    reason = SelectField(_l("Reason"), choices=[SelectChoice(code, REJECTION_LABELS[code])
+                                                for code in REJECTION_REASONS])
+    explanation = TextAreaField(_l("Explanation for the passenger, in their language"),
+                                validators=[DataRequired(_l("Explain the decision.")),
+                                            Length(max=2000)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class InfoRequestForm(FlaskForm):
+    items = MultiCheckboxField(_l("What do you need from the passenger?"),
+                               choices=[SelectChoice(item, INFO_LABELS[item])
+                                        for item in INFO_ITEMS],
+                               validators=[DataRequired(_l("Choose at least one item."))])
+
+
+class CohortForm(FlaskForm):
+    cause = SelectField(_l("Confirmed cause of the disruption"),
+                        choices=[SelectChoice(cause, cause)
+                                 for cause in sorted(CAUSES - {"unknown"})])

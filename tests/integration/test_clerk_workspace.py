@@ -1,0 +1,326 @@
+"""The clerk workspace: access to every route, sign-in lock-out and idle timeout, the queue,
+taking claims, the three decisions, cohorts and appeals, each seen from both sides."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from claims import accounts, services
+from claims.assessment import assess_claims
+from claims.models import Booking, Claim, ClaimEvent, User
+from claims.types import utcnow
+from portal.auth import IDLE_TIMEOUT_SECONDS
+from tests.conftest import csrf_token
+from tests.integration.helpers import create_operator, load, run_worker
+from tests.integration.test_staff_pages import sign_in
+from tests.records import DAY, arrival, rail_booking
+
+PASSWORD = "a-long-password"
+# Reachable without signing in: the passenger's pages, the API (its own key), health.
+PUBLIC_BLUEPRINTS = {"passenger", "api", "health"}
+PUBLIC_ENDPOINTS = {"static", "clerk.login", "clerk.logout"}
+ROLES_OF_BLUEPRINT = {"clerk": {"clerk", "manager"}, "reports": {"manager"}}
+
+
+@pytest.fixture
+def staff(app: Flask) -> dict[str, int]:
+    factory = app.extensions["effortless"].session_factory
+    ids = {}
+    for email, role in (("clerk@example.org", "clerk"), ("other@example.org", "clerk"),
+                        ("boss@example.org", "manager")):
+        accounts.create_user(factory, email, role, PASSWORD)
+        with factory() as session:
+            ids[email.split("@")[0]] = session.scalars(select(User.id)
+                                                       .where(User.email == email)).one()
+    return ids
+
+
+def _open_claims(app: Flask, count: int = 3, *, service: str = "IC 2013",
+                 statement: str = "The train was later than shown") -> list[int]:
+    """Claims on one late train that the rules send to a clerk: the passengers disagree."""
+    create_operator(app)
+    load(app, [rail_booking(f"OPEN{index:02d}", passenger={
+        "name": f"Eva Muster{index}", "email": f"eva{index}@example.org"},
+        legs=[{**rail_booking()["legs"][-1], "service": service}]) for index in range(count)],
+        [arrival(service=service)])
+    factory = app.extensions["effortless"].session_factory
+    with factory() as session:
+        booking_ids = session.scalars(select(Booking.id).order_by(Booking.id)).all()
+    claim_ids = [services.submit_claim(factory, booking_id, services.ClaimInput(
+        passenger_name=f"Eva Muster{index}", passenger_email=f"eva{index}@example.org",
+        arrived_with_service=None, statement=statement, language="de"), effort={}).claim_id
+        for index, booking_id in enumerate(booking_ids)]
+    assess_claims(factory, claim_ids)
+    return claim_ids
+
+
+def _claim(app: Flask, claim_id: int) -> Claim:
+    with app.extensions["effortless"].session_factory() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        session.expunge(claim)
+        return claim
+
+
+def _events(app: Flask, claim_id: int) -> list[tuple[str, str, int | None]]:
+    with app.extensions["effortless"].session_factory() as session:
+        return [(e.kind, e.actor, e.actor_id) for e in session.scalars(
+            select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.id))]
+
+
+def _post(client: FlaskClient, page_url: str, url: str, **data: Any):
+    token = csrf_token(client.get(page_url).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+# Access ---------------------------------------------------------------------------------
+
+def _example_url(app: Flask, rule: Any) -> str:
+    values: dict[str, Any] = {
+        name: 1 if converter.__class__.__name__ == "IntegerConverter" else "x"
+        for name, converter in rule._converters.items()}
+    if "day" in values:
+        values["day"] = "2026-11-20"
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def test_every_staff_route_refuses_anonymous_users_and_the_wrong_role(
+        app: Flask, staff: dict[str, int]) -> None:
+    rules = [rule for rule in app.url_map.iter_rules()
+             if rule.endpoint not in PUBLIC_ENDPOINTS
+             and rule.endpoint.split(".")[0] not in PUBLIC_BLUEPRINTS]
+    assert {rule.endpoint.split(".")[0] for rule in rules} <= set(ROLES_OF_BLUEPRINT), (
+        "a new blueprint: say here who may use it")
+    assert len(rules) >= 11
+    clients = {"anonymous": app.test_client()}
+    for role, who in (("clerk", "clerk@example.org"), ("manager", "boss@example.org")):
+        clients[role] = app.test_client()
+        sign_in(clients[role], who, PASSWORD)
+    for rule in rules:
+        url = _example_url(app, rule)
+        allowed = ROLES_OF_BLUEPRINT[rule.endpoint.split(".")[0]]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            anonymous = clients["anonymous"].open(url, method=method)
+            assert anonymous.status_code in (302, 401, 400), (rule, method)
+            if anonymous.status_code == 302:
+                assert anonymous.location.startswith("/clerk/login"), (rule, method)
+            for role in ("clerk", "manager"):
+                response = clients[role].open(url, method=method)
+                if role in allowed:
+                    assert response.status_code != 403, (rule, method, role)
+                else:
+                    assert response.status_code == 403, (rule, method, role)
+
+
+def test_five_wrong_passwords_lock_the_account_for_a_while(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    for _ in range(5):
+        assert sign_in(client, "clerk@example.org", "wrong-password").status_code == 401
+    refused = sign_in(client, "clerk@example.org", PASSWORD)
+    assert refused.status_code == 401
+    assert "locked for 15 minutes" in refused.get_data(as_text=True)
+    factory = app.extensions["effortless"].session_factory
+    with factory.begin() as session:
+        session.execute(update(User).values(locked_until=utcnow() - timedelta(seconds=1)))
+    assert sign_in(client, "clerk@example.org", PASSWORD).location == "/clerk/"
+
+
+def test_an_idle_session_ends(app: Flask, client: FlaskClient,
+                              staff: dict[str, int]) -> None:
+    sign_in(client, "clerk@example.org", PASSWORD)
+    assert client.get("/clerk/").status_code == 200
+    with client.session_transaction() as session:
+        session["staff_seen"] = time.time() - IDLE_TIMEOUT_SECONDS - 1
+    response = client.get("/clerk/")
+    assert response.location == "/clerk/login?idle=1"
+    assert client.get("/clerk/").location.startswith("/clerk/login")
+    assert "30 minutes without activity" in client.get(response.location).get_data(
+        as_text=True)
+
+
+# The queue ------------------------------------------------------------------------------
+
+def test_the_queue_orders_by_payment_limit_filters_and_counts(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    claim_ids = _open_claims(app, count=3)
+    factory = app.extensions["effortless"].session_factory
+    with factory.begin() as session:  # the last claim is the oldest: it comes first
+        session.execute(update(Claim).where(Claim.id == claim_ids[-1]).values(
+            submitted_at=utcnow() - timedelta(days=20)))
+    sign_in(client, "clerk@example.org", PASSWORD)
+    page = client.get("/clerk/").get_data(as_text=True)
+    order = [int(n) for n in re.findall(r'href="/clerk/claims/(\d+)"', page)]
+    assert order == [claim_ids[-1], *claim_ids[:-1]]
+    assert "passenger-statement</a>: 3" in page
+    assert client.get("/clerk/?service=IC+2013&date=" + DAY).get_data(
+        as_text=True).count('href="/clerk/claims/') == 3
+    assert client.get("/clerk/?service=ICE+1").get_data(
+        as_text=True).count('href="/clerk/claims/') == 0
+    assert client.get("/clerk/?reason=appeal").get_data(
+        as_text=True).count('href="/clerk/claims/') == 0
+    assert client.get("/clerk/?date=yesterday").status_code == 400
+
+
+def test_a_taken_claim_shows_as_taken_and_the_queue_serves_the_next(
+        app: Flask, staff: dict[str, int]) -> None:
+    claim_ids = _open_claims(app, count=2)
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, "clerk@example.org", PASSWORD)
+    sign_in(second, "other@example.org", PASSWORD)
+    taken = _post(first, "/clerk/", "/clerk/next")
+    assert taken.location == f"/clerk/claims/{claim_ids[0]}"
+    assert "clerk@example.org" in second.get("/clerk/").get_data(as_text=True)
+    assert _post(second, "/clerk/", "/clerk/next").location == f"/clerk/claims/{claim_ids[1]}"
+    # Deciding a claim another clerk holds needs taking it over first: a handover.
+    refused = _post(second, f"/clerk/claims/{claim_ids[0]}",
+                    f"/clerk/claims/{claim_ids[0]}/approve", amount="19.75")
+    assert refused.location == f"/clerk/claims/{claim_ids[0]}"
+    assert _claim(app, claim_ids[0]).status == "needs_review"
+    _post(second, f"/clerk/claims/{claim_ids[0]}", f"/clerk/claims/{claim_ids[0]}/take")
+    kinds = [(kind, actor_id) for kind, _, actor_id in _events(app, claim_ids[0])]
+    assert kinds[-2:] == [("claim_taken", staff["other"]), ("work_started", staff["other"])]
+    with app.extensions["effortless"].session_factory() as session:
+        handovers = session.scalars(select(ClaimEvent.counts).where(
+            ClaimEvent.kind == "claim_taken", ClaimEvent.claim_id == claim_ids[0])).all()
+    assert [c["handover"] for c in handovers] == [0, 1]
+
+
+# Decisions ------------------------------------------------------------------------------
+
+def test_approving_at_the_rules_amount_or_another_with_a_reason(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    claim_ids = _open_claims(app, count=2)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    page = client.get(f"/clerk/claims/{claim_ids[0]}").get_data(as_text=True)
+    assert 'value="19.75"' in page and "The train was later than shown" in page
+    assert "DE02 **** **** **** 2051" in page and "DE02120300000000202051" not in page
+    approved = _post(client, f"/clerk/claims/{claim_ids[0]}",
+                     f"/clerk/claims/{claim_ids[0]}/approve", amount="19.75")
+    assert approved.status_code == 302
+    claim = _claim(app, claim_ids[0])
+    assert (claim.status, str(claim.amount)) == ("approved", "19.75")
+    assert ("claim_decided", "clerk", staff["clerk"]) in _events(app, claim_ids[0])
+
+    unexplained = _post(client, f"/clerk/claims/{claim_ids[1]}",
+                        f"/clerk/claims/{claim_ids[1]}/approve", amount="30.00")
+    assert unexplained.status_code == 409
+    assert "Give a reason for changing the amount" in unexplained.get_data(as_text=True)
+    assert _post(client, f"/clerk/claims/{claim_ids[1]}",
+                 f"/clerk/claims/{claim_ids[1]}/approve", amount="-1").status_code == 422
+    _post(client, f"/clerk/claims/{claim_ids[1]}", f"/clerk/claims/{claim_ids[1]}/approve",
+          amount="30.00", note="Taxi fare refunded as well")
+    claim = _claim(app, claim_ids[1])
+    assert (claim.status, str(claim.amount), claim.clerk_note) == (
+        "approved", "30.00", "Taxi fare refunded as well")
+    assert run_worker(app) == 2  # both passengers are told
+    assert Counter(kind for kind, *_ in _events(app, claim_ids[1]))["decision_mailed"] == 1
+
+
+def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
+                                               staff: dict[str, int]) -> None:
+    from portal.links import status_token
+
+    [claim_id] = _open_claims(app, count=1)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    assert _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/reject",
+                 reason="no-evidence", explanation="").status_code == 422
+    _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/reject",
+          reason="no-evidence", explanation="Ihre Fahrt ist nicht belegt.")
+    assert _claim(app, claim_id).status == "rejected"
+    assert run_worker(app) == 1
+
+    passenger = app.test_client()
+    status_url = f"/status/{status_token(app.config['SECRET_KEY'], claim_id)}"
+    page = passenger.get(status_url).get_data(as_text=True)
+    assert "Ihre Fahrt ist nicht belegt." in page and "Object to the decision" in page
+    assert passenger.get(status_url + "/letter.pdf").status_code == 200
+    assert _post(passenger, status_url, status_url + "/appeal",
+                 objection="").status_code == 422
+    _post(passenger, status_url, status_url + "/appeal",
+          objection="Ich habe das Ticket, siehe Anhang")
+    claim = _claim(app, claim_id)
+    assert (claim.status, claim.reason_codes) == ("needs_review", "appeal")
+    assert "Ich habe das Ticket" in client.get(f"/clerk/claims/{claim_id}").get_data(
+        as_text=True)
+    assert "appeal</a>: 1" in client.get("/clerk/").get_data(as_text=True)
+    # Decided again: the passenger hears of the new decision, and may not object twice.
+    _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/approve",
+          amount="19.75")
+    run_worker(app)
+    assert Counter(kind for kind, *_ in _events(app, claim_id))["decision_mailed"] == 2
+    assert "Object to the decision" not in passenger.get(status_url).get_data(as_text=True)
+    assert _post(passenger, "/", status_url + "/appeal",
+                 objection="Noch einmal").status_code == 409
+
+
+def test_a_request_for_information_shows_the_passenger_just_that(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    from portal.links import status_token
+
+    [claim_id] = _open_claims(app, count=1)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    assert _post(client, f"/clerk/claims/{claim_id}",
+                 f"/clerk/claims/{claim_id}/request-info").status_code == 422
+    _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/request-info",
+          items=["arrived_with_service", "iban"])
+    assert _claim(app, claim_id).status == "info_requested"
+    assert run_worker(app) == 1  # the request, by e-mail
+    assert "info_request_mailed" in [kind for kind, *_ in _events(app, claim_id)]
+
+    passenger = app.test_client()
+    status_url = f"/status/{status_token(app.config['SECRET_KEY'], claim_id)}"
+    page = passenger.get(status_url).get_data(as_text=True)
+    assert 'name="arrived_with_service"' in page and 'name="iban"' in page
+    assert 'name="statement"' not in page and 'name="arrival_time"' not in page
+    bad = _post(passenger, status_url, status_url + "/info", arrived_with_service="ICE 599",
+                iban="DE00 1234", account_holder="Eva Muster")
+    assert bad.status_code == 422 and "not a valid IBAN" in bad.get_data(as_text=True)
+    _post(passenger, status_url, status_url + "/info", arrived_with_service="ICE 599",
+          iban="DE89 3704 0044 0532 0130 00", account_holder="Eva Muster")
+    claim = _claim(app, claim_id)
+    assert (claim.status, claim.arrived_with_service, claim.payout_iban) == (
+        "needs_review", "ICE 599", "DE89370400440532013000")
+    assert "ICE 599" in client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
+    assert _post(passenger, "/", status_url + "/info",
+                 arrived_with_service="ICE 1").status_code == 409
+
+
+def test_a_cohort_is_decided_together_each_claim_on_its_own(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    claim_ids = _open_claims(app, count=4)
+    sign_in(client, "boss@example.org", PASSWORD)
+    assert "IC 2013" in client.get("/clerk/cohorts").get_data(as_text=True)
+    url = f"/clerk/cohorts/test-rail/IC 2013/{DAY}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Decide all 4 claims" in page
+    _post(client, url, url, cause="own-staff-strike")
+    for claim_id in claim_ids:
+        claim = _claim(app, claim_id)
+        assert (claim.status, str(claim.amount)) == ("approved", "19.75")
+        decided = [e for e in _events(app, claim_id) if e[0] == "claim_decided"]
+        assert decided[-1] == ("claim_decided", "clerk", staff["boss"])
+    assert run_worker(app) == 4  # four notices, four letters to come
+    assert client.get(url).status_code == 404  # nothing open any more
+
+
+def test_extreme_weather_confirmed_rejects_the_cohort_with_the_rule(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    claim_ids = _open_claims(app, count=2)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    url = f"/clerk/cohorts/test-rail/IC 2013/{DAY}"
+    _post(client, url, url, cause="extreme-weather")
+    for claim_id in claim_ids:
+        claim = _claim(app, claim_id)
+        assert claim.status == "rejected" and "extreme weather" in (claim.explanation_en or "")
