@@ -183,6 +183,7 @@ def take_next(session_factory: SessionFactory, clerk_id: int,
                 claim.assigned_to, claim.assigned_at = clerk_id, utcnow()
                 record_event(session, EventKind.CLAIM_TAKEN, Actor.CLERK, claim_id=claim.id,
                              actor_id=clerk_id, handover=0)
+                _start_work(session, claim.id, clerk_id)
                 return claim_id
     return None
 

@@ -24,6 +24,16 @@ EVENT_LABELS = {
     "appealed": _l("You objected to the decision"),
 }
 
+# The clerk's timeline shows the staff's own steps as well; passengers never see these.
+STAFF_EVENT_LABELS = {
+    **EVENT_LABELS,
+    "claim_taken": _l("Taken from the queue"),
+    "work_started": _l("Work started"),
+    "work_ended": _l("Work ended"),
+    "status_viewed": _l("Status page viewed"),
+    "transition_refused": _l("Step refused"),
+}
+
 
 def mask_iban(iban: str | None) -> str:
     """DE02 **** **** **** 2051: enough to recognise one's account, not to use it."""
@@ -37,4 +47,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, object]:
-        return {"current_language": str(get_locale() or "en"), "event_labels": EVENT_LABELS}
+        return {"current_language": str(get_locale() or "en"), "event_labels": EVENT_LABELS,
+                "staff_event_labels": STAFF_EVENT_LABELS}
