@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from claims.assessment import booking_facts, facts_for, operator_policy
 from claims.decision import ReasonCode, journey_input
+from claims.effort import ClerkEffort, LoggedEvent, clerk_effort
 from claims.events import record_event
 from claims.journey import JourneyFacts
 from claims.lifecycle import ClaimNotFound, lock_claim, move
@@ -285,6 +286,7 @@ class ClaimFile:
     assigned_to: int | None
     timeline: tuple[TimelineEntry, ...]
     related: tuple[RelatedClaim, ...]
+    effort: ClerkEffort
 
 
 def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
@@ -323,7 +325,9 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
             timeline=tuple(TimelineEntry(e.at, e.kind, e.actor,
                                          clerks.get(e.actor_id) if e.actor_id else None)
                            for e in events),
-            related=_related(session, claim))
+            related=_related(session, claim),
+            effort=clerk_effort(LoggedEvent(e.at, e.kind, e.actor, e.actor_id)
+                                for e in events))
 
 
 def _evidence(session: Session, booking: Booking) -> tuple[LegEvidence, ...]:

@@ -99,10 +99,12 @@ def take_next() -> Response:
 @blueprint.get("/claims/<int:claim_id>")
 @role_required(*STAFF)
 def claim(claim_id: int) -> str:
-    factory = runtime().session_factory
     evidence = _file(claim_id)
-    if evidence.assigned_to == _clerk_id() and evidence.status in review.OPEN:
-        review.take_claim(factory, claim_id, _clerk_id())  # work (re)starts on opening
+    # Opening an open claim nobody holds takes it, and work (re)starts: that is how the
+    # effort reports know the clerk's time. A claim another clerk holds is only shown.
+    if evidence.status in review.OPEN and evidence.assigned_to in (None, _clerk_id()):
+        review.take_claim(runtime().session_factory, claim_id, _clerk_id())
+        evidence = _file(claim_id)
     return _render_claim(evidence)
 
 

@@ -212,6 +212,9 @@ def test_approving_at_the_rules_amount_or_another_with_a_reason(
     claim = _claim(app, claim_ids[0])
     assert (claim.status, str(claim.amount)) == ("approved", "19.75")
     assert ("claim_decided", "clerk", staff["clerk"]) in _events(app, claim_ids[0])
+    # Opened, then approved: one stretch of work, by one clerk, measured from the log.
+    assert "in 1 stretches by 1 clerks, 0 handovers" in client.get(
+        f"/clerk/claims/{claim_ids[0]}").get_data(as_text=True)
 
     unexplained = _post(client, f"/clerk/claims/{claim_ids[1]}",
                         f"/clerk/claims/{claim_ids[1]}/approve", amount="30.00")
