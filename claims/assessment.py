@@ -189,10 +189,17 @@ def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcom
     bookings = [claim.booking for claim in claims if claim.booking is not None]
     facts = facts_for(session, bookings)
     duplicates = possible_duplicates(session, claims)
-    outcomes = {}
+    outcomes: dict[int, Outcome] = {}
     for claim in claims:
         if claim.booking is None:
-            raise ClaimNotFound(f"claim {claim.id} has no booking")
+            # Filed without a booking: there is nothing for the rules to check it against.
+            move(claim, ClaimStatus.NEEDS_REVIEW)
+            claim.decided_at = utcnow()
+            claim.reason_codes = ReasonCode.NO_BOOKING.value
+            record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
+                         reason_count=1)
+            outcomes[claim.id] = Outcome(ClaimStatus.NEEDS_REVIEW, notify=False)
+            continue
         journey = facts[claim.booking.id]
         decision = decision_for(claim.booking, journey, passenger_disagrees=bool(
             claim.statement or claim.arrived_with_service), claim=claim,

@@ -88,6 +88,12 @@ class EventKind(StrEnum):
     # The passenger's side of an information request and of an objection.
     INFO_PROVIDED = "info_provided"
     APPEALED = "appealed"
+    # The passenger path's effort: a form sent back with errors, a survey answered.
+    CLAIM_FORM_REJECTED = "claim_form_rejected"
+    MANUAL_FORM_SHOWN = "manual_form_shown"
+    DOCUMENT_UPLOADED = "document_uploaded"
+    SURVEY_ANSWERED = "survey_answered"
+    RECEIPT_MAILED = "receipt_mailed"
 
 
 class Role(StrEnum):
@@ -230,6 +236,12 @@ class Claim(Base):
     # Staff text: why an amount was changed, the passenger's objection. Not in the log.
     clerk_note: Mapped[str | None] = mapped_column(Text)
     appeal_text: Mapped[str | None] = mapped_column(Text)
+    # Filed without a booking: the journey as the passenger gave it (service, origin,
+    # destination, date, scheduled arrival, price, currency), for a clerk to check.
+    manual_journey: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # CES 2.0, 1-7, after the decision; the comment is the passenger's own words.
+    ces_score: Mapped[int | None] = mapped_column(Integer)
+    ces_comment: Mapped[str | None] = mapped_column(Text)
 
     booking: Mapped[Booking | None] = relationship()
     operator: Mapped[Operator] = relationship()
@@ -255,6 +267,21 @@ class ClaimEvent(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     claim: Mapped[Claim | None] = relationship(back_populates="events")
+
+
+class ClaimDocument(Base):
+    """A file a passenger uploaded (a ticket), stored under instance/uploads/ by a name of
+    our choosing; the name the passenger's device gave it is never used on disk."""
+
+    __tablename__ = "claim_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class PayoutRun(Base):

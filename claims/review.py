@@ -28,6 +28,7 @@ from claims.models import (
     Booking,
     BookingLeg,
     Claim,
+    ClaimDocument,
     ClaimEvent,
     ClaimStatus,
     EventKind,
@@ -287,6 +288,8 @@ class ClaimFile:
     timeline: tuple[TimelineEntry, ...]
     related: tuple[RelatedClaim, ...]
     effort: ClerkEffort
+    manual_journey: dict[str, str] | None
+    documents: tuple[tuple[int, str, str, int], ...]  # id, kind, content type, bytes
 
 
 def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
@@ -327,7 +330,11 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
                            for e in events),
             related=_related(session, claim),
             effort=clerk_effort(LoggedEvent(e.at, e.kind, e.actor, e.actor_id)
-                                for e in events))
+                                for e in events),
+            manual_journey=claim.manual_journey,
+            documents=tuple((d.id, d.kind, d.content_type, d.size) for d in session.scalars(
+                select(ClaimDocument).where(ClaimDocument.claim_id == claim.id)
+                .order_by(ClaimDocument.id))))
 
 
 def _evidence(session: Session, booking: Booking) -> tuple[LegEvidence, ...]:
@@ -372,7 +379,8 @@ def approve(session_factory: SessionFactory, claim_id: int, clerk_id: int, *,
         claim = _open_claim(session, claim_id)
         if amount <= 0:
             raise ReviewError("amount-not-positive")
-        changed = claim.amount is None or amount != claim.amount
+        # Without a proposal from the rules (no booking, no data) the clerk sets the amount.
+        changed = claim.amount is not None and claim.eligible is True and amount != claim.amount
         if changed and not (note or "").strip():
             raise ReviewError("amount-change-needs-reason")
         claim.amount = amount
@@ -423,7 +431,9 @@ def _open_claim(session: Session, claim_id: int) -> Claim:
 
 
 def _fare_currency(claim: Claim) -> str | None:
-    return claim.booking.fare_currency if claim.booking else None
+    if claim.booking is not None:
+        return claim.booking.fare_currency
+    return (claim.manual_journey or {}).get("currency")
 
 
 def _decide(session: Session, claim: Claim, status: ClaimStatus, clerk_id: int,

@@ -192,6 +192,13 @@ def submit_claim(session_factory: SessionFactory, booking_id: int, data: ClaimIn
         return SubmitResult(winner, created=False)
 
 
+def note_form_event(session_factory: SessionFactory, kind: EventKind,
+                    booking_id: int | None = None, **counts: int) -> None:
+    """A form shown or sent back with errors: counts only, for the effort record."""
+    with session_factory.begin() as session:
+        record_event(session, kind, Actor.PASSENGER, booking_id=booking_id, **counts)
+
+
 def note_enqueue_failed(session_factory: SessionFactory, claim_id: int) -> None:
     with session_factory.begin() as session:
         record_event(session, EventKind.ENQUEUE_FAILED, Actor.SYSTEM, claim_id=claim_id)

@@ -8,7 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,9 @@ def init_app(app: Flask) -> None:
         message = error.description
         if isinstance(error, CSRFError):
             message = _("The form had expired. Please send it again.")
+        if isinstance(error, RequestEntityTooLarge):
+            message = _("The file is too large: at most 5 MB, please. Nothing was saved; "
+                        "go back and choose a smaller file.")
         return render_template("error.html", status=status, title=error.name,
                                message=message), status
 

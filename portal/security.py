@@ -19,6 +19,8 @@ def init_app(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SECURE=settings.environment == "production",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=settings.environment == "production",
+        # A ticket upload (at most 5 MB) with its form; anything larger is refused at once.
+        MAX_CONTENT_LENGTH=6 * 1024 * 1024,
     )
 
     @app.after_request

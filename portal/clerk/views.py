@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from claims import review, staff
+from claims import manual, review, staff
 from claims.lifecycle import ClaimNotFound
 from claims.notices import NoticeKind
 from portal.auth import StaffUser, role_required
@@ -183,6 +193,22 @@ def _decide(claim_id: int, form: FlaskForm, action: Callable[[], None], notice: 
     if request.form.get("then") == "next":
         return take_next()
     return redirect(url_for("clerk.queue"))
+
+
+@blueprint.get("/claims/<int:claim_id>/documents/<int:document_id>")
+@role_required(*STAFF)
+def document(claim_id: int, document_id: int) -> Response:
+    """A passenger's upload, for staff only; served as what we found it to be."""
+    for found in manual.documents(runtime().session_factory, claim_id):
+        if found.id == document_id:
+            path = Path(current_app.instance_path) / "uploads" / found.stored_name
+            if not path.is_file():
+                break
+            extension = path.suffix
+            return send_file(path, mimetype=found.content_type,
+                             download_name=f"claim-{claim_id}-{found.kind}{extension}",
+                             max_age=0)
+    abort(404, _("There is no such document."))
 
 
 @blueprint.get("/cohorts")

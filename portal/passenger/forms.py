@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
-from wtforms import EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 
 class LookupForm(FlaskForm):
@@ -134,3 +155,58 @@ class AppealForm(FlaskForm):
         DataRequired(_l("Tell us briefly why you disagree.")),
         Length(max=2500, message=_l("At most 2,500 characters, please.")),
     ])
+
+
+class ManualClaimForm(FlaskForm):
+    """No booking: the journey, the price and the ticket, typed and uploaded."""
+
+    def validate_iban(self, field: StringField) -> None:
+        if self.payout.data != "iban":
+            return
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Enter the IBAN we should pay to."))
+        _compact_iban(field)
+
+    def validate_account_holder(self, field: StringField) -> None:
+        if self.payout.data == "iban" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the name of the account holder."))
+
+    operator = SelectField(_l("Railway or airline"), validate_choice=True)
+    service = StringField(_l("Train or flight"), validators=[
+        DataRequired(_l("Enter the train or flight, such as ICE 597.")),
+        Length(max=40, message=_l("A service is at most 40 characters.")),
+        Regexp(r"^[\w .\-/]+$", message=_l("Use letters, digits and spaces, such as ICE 597.")),
+    ])
+    origin = StringField(_l("From"), validators=[
+        DataRequired(_l("Enter where you started.")), Length(max=120)])
+    destination = StringField(_l("To"), validators=[
+        DataRequired(_l("Enter where you were going.")), Length(max=120)])
+    travel_date = DateField(_l("Date of travel"), validators=[
+        InputRequired(_l("Enter the date of travel."))])
+    scheduled_arrival = TimeField(_l("Scheduled arrival"), validators=[
+        InputRequired(_l("Enter the scheduled arrival time, such as 13:42."))])
+    price = DecimalField(_l("Ticket price"), places=2, validators=[
+        InputRequired(_l("Enter what the ticket cost.")),
+        NumberRange(min=Decimal("0.01"), max=Decimal("10000"),
+                    message=_l("Enter the price, such as 59.90."))])
+    passenger_name = StringField(_l("Your name"), validators=[
+        DataRequired(_l("Enter your name.")),
+        Length(max=200, message=_l("A name is at most 200 characters."))],
+        render_kw={"autocomplete": "name"})
+    passenger_email = EmailField(_l("E-mail for the decision"), validators=[
+        Optional(), Email(_l("Enter an e-mail address such as name@example.org."),
+                          check_deliverability=False), Length(max=254)],
+        render_kw={"autocomplete": "email"})
+    payout = RadioField(_l("How should we pay you?"), choices=[
+        SelectChoice("iban", _l("To this bank account")),
+        SelectChoice("voucher", _l("As a travel voucher")),
+    ], default="iban")
+    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    account_holder = StringField(_l("Account holder"), validators=[Optional(), Length(max=200)],
+                                 render_kw={"autocomplete": "name"})
+    statement = TextAreaField(_l("Anything we should know? (optional)"), validators=[
+        Optional(), Length(max=2500, message=_l("At most 2,500 characters, please."))])
+    ticket = FileField(_l("Your ticket: a photo or PDF, at most 5 MB"), validators=[
+        FileRequired(_l("Add a photo or PDF of your ticket."))],
+        render_kw={"accept": "application/pdf,image/jpeg,image/png"})

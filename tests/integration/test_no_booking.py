@@ -1,0 +1,128 @@
+"""Claims without a booking: the journey typed, the ticket uploaded and checked by its
+content, stored under a name of our choosing, and decided by a clerk."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from claims import accounts
+from claims.models import Claim, ClaimDocument
+from tests.conftest import csrf_token
+from tests.integration.helpers import count, create_operator, run_worker
+from tests.integration.test_staff_pages import sign_in
+from tests.records import DAY
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _form(client: FlaskClient, **changes: Any) -> dict[str, Any]:
+    token = csrf_token(client.get("/manual").get_data(as_text=True))
+    data: dict[str, Any] = {
+        "csrf_token": token, "operator": "test-rail", "service": "RE 4711",
+        "origin": "Köln Hbf", "destination": "Bonn Hbf", "travel_date": DAY,
+        "scheduled_arrival": "13:42", "price": "12.40", "passenger_name": "Jana Nowak",
+        "passenger_email": "jana@example.org", "payout": "iban",
+        "iban": "DE89 3704 0044 0532 0130 00", "account_holder": "Jana Nowak",
+        "ticket": (io.BytesIO(PDF), "../../etc/ticket scan.pdf")}
+    data.update(changes)
+    return data
+
+
+def _submit(client: FlaskClient, data: dict[str, Any]) -> tuple[int, str, str | None]:
+    """Post the form, encoded in memory: the test client would spool a large upload to a
+    temporary file that it never closes."""
+    stream, name = data.pop("ticket")
+    fields = {**data, "ticket": FileStorage(stream=stream, filename=name)}
+    boundary, body = encode_multipart(fields)
+    with client.post("/manual", data=body,
+                     content_type=f"multipart/form-data; boundary={boundary}") as response:
+        return response.status_code, response.get_data(as_text=True), response.location
+
+
+def _uploads(app: Flask) -> list[Path]:
+    folder = Path(app.instance_path) / "uploads"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def test_a_ticket_without_a_booking_goes_to_a_clerk_who_sees_it(
+        app: Flask, client: FlaskClient) -> None:
+    create_operator(app)
+    assert 'href="/manual"' in client.get("/").get_data(as_text=True)
+    status, _, location = _submit(client, _form(client))
+    assert status == 302 and location is not None and location.startswith("/status/")
+    run_worker(app)
+    with app.extensions["effortless"].session_factory() as session:
+        claim = session.scalars(select(Claim)).one()
+        document = session.scalars(select(ClaimDocument)).one()
+    assert (claim.status, claim.reason_codes, claim.booking_id) == (
+        "needs_review", "no-booking", None)
+    assert claim.manual_journey == {
+        "service": "RE 4711", "origin": "Köln Hbf", "destination": "Bonn Hbf", "date": DAY,
+        "scheduled_arrival": "13:42", "price": "12.40", "currency": "EUR"}
+    [stored] = _uploads(app)
+    assert stored.name == document.stored_name and stored.read_bytes() == PDF
+    assert stored.name.startswith(f"{claim.id}-") and "ticket" not in stored.name
+
+    accounts.create_user(app.extensions["effortless"].session_factory, "clerk@example.org",
+                         "clerk", "a-long-password")
+    url = f"/clerk/claims/{claim.id}/documents/{document.id}"
+    assert app.test_client().get(url).status_code == 302  # not for the public
+    sign_in(client, "clerk@example.org", "a-long-password")
+    page = client.get(f"/clerk/claims/{claim.id}").get_data(as_text=True)
+    assert "RE 4711" in page and "12.40 EUR" in page and url in page
+    served = client.get(url)
+    assert served.data == PDF and served.mimetype == "application/pdf"
+    served.close()
+    # No amount from the rules: the clerk sets one, no reason needed.
+    token = csrf_token(page)
+    client.post(f"/clerk/claims/{claim.id}/approve", data={"csrf_token": token,
+                                                           "amount": "3.10"})
+    with app.extensions["effortless"].session_factory() as session:
+        approved = session.get(Claim, claim.id)
+        assert approved is not None
+        assert (approved.status, str(approved.amount), approved.currency) == (
+            "approved", "3.10", "EUR")
+
+
+def test_a_file_that_is_no_ticket_is_refused_and_nothing_is_saved(
+        app: Flask, client: FlaskClient) -> None:
+    create_operator(app)
+    status, page, _ = _submit(client, _form(client, ticket=(
+        io.BytesIO(b"#!/bin/sh\nrm -rf /\n"), "ticket.pdf")))
+    assert status == 422 and "Upload a PDF, JPEG or PNG file." in page
+    assert 'value="RE 4711"' in page and 'value="Jana Nowak"' in page  # nothing typed is lost
+    assert count(app, Claim) == 0 and _uploads(app) == []
+
+
+def test_a_missing_field_and_a_bad_iban_are_named(app: Flask, client: FlaskClient) -> None:
+    create_operator(app)
+    status, page, _ = _submit(client, _form(client, service="", iban="DE00"))
+    assert status == 422
+    assert "Enter the train or flight" in page and "not a valid IBAN" in page
+    assert count(app, Claim) == 0
+
+
+def test_files_over_the_limit_are_refused_with_a_clear_message(
+        app: Flask, client: FlaskClient) -> None:
+    create_operator(app)
+    just_over = PDF + b"0" * (5 * 1024 * 1024)
+    status, page, _ = _submit(client, _form(client, ticket=(io.BytesIO(just_over), "big.pdf")))
+    assert status == 422 and "at most 5 MB" in page
+    far_over = PDF + b"0" * (7 * 1024 * 1024)
+    status, page, _ = _submit(client, _form(client, ticket=(io.BytesIO(far_over), "huge.pdf")))
+    assert status == 413 and "at most 5 MB" in page
+    assert count(app, Claim) == 0 and _uploads(app) == []
+
+
+def test_the_form_speaks_german(app: Flask, client: FlaskClient) -> None:
+    create_operator(app)
+    page = client.get("/manual", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Antrag ohne Buchung" in page and "Ihr Fahrschein" in page
