@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -11,21 +12,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims.events import record_event
 from claims.models import Actor, Claim, ClaimEvent, ClaimStatus, EventKind, Payout
+from claims.types import utcnow
 
 
 class NoticeKind(StrEnum):
     DECISION = "decision"
     PAYOUT = "payout"
     INFO_REQUEST = "info_request"
+    RECEIPT = "receipt"
 
 
 SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
               NoticeKind.PAYOUT: EventKind.PAYOUT_MAILED,
-              NoticeKind.INFO_REQUEST: EventKind.INFO_REQUEST_MAILED}
+              NoticeKind.INFO_REQUEST: EventKind.INFO_REQUEST_MAILED,
+              NoticeKind.RECEIPT: EventKind.RECEIPT_MAILED}
 # A notice answers the latest of these: a decision after an appeal is mailed again.
 CAUSE_EVENT = {NoticeKind.DECISION: EventKind.CLAIM_DECIDED,
                NoticeKind.PAYOUT: EventKind.CLAIM_PAID,
-               NoticeKind.INFO_REQUEST: EventKind.INFO_REQUESTED}
+               NoticeKind.INFO_REQUEST: EventKind.INFO_REQUESTED,
+               NoticeKind.RECEIPT: EventKind.CLAIM_SUBMITTED}
+RECEIPT_FRESH = timedelta(days=1)
 # The decision notice goes out for these; needs_review is not a decision yet.
 DECIDED = {ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.PAID}
 
@@ -60,6 +66,8 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
         if kind == NoticeKind.DECISION and status not in DECIDED:
             return None
         if kind == NoticeKind.INFO_REQUEST and status != ClaimStatus.INFO_REQUESTED:
+            return None
+        if kind == NoticeKind.RECEIPT and status == ClaimStatus.WITHDRAWN:
             return None
         payout = session.scalar(select(Payout).where(Payout.claim_id == claim_id))
         if kind == NoticeKind.PAYOUT and payout is None:
@@ -108,4 +116,12 @@ def notices_due(session_factory: sessionmaker[Session], limit: int = 1000,
                 select(Claim.id).where(Claim.status.in_(statuses),
                                        Claim.passenger_email.is_not(None),
                                        Claim.id.not_in(sent)).order_by(Claim.id).limit(limit))]
+        # A receipt is worth sending only while the claim is fresh; the decision e-mail
+        # carries the same link.
+        sent = select(ClaimEvent.claim_id).where(ClaimEvent.kind == EventKind.RECEIPT_MAILED)
+        due += [(claim_id, NoticeKind.RECEIPT) for claim_id in session.scalars(
+            select(Claim.id).where(Claim.status != ClaimStatus.WITHDRAWN,
+                                   Claim.passenger_email.is_not(None),
+                                   Claim.submitted_at > utcnow() - RECEIPT_FRESH,
+                                   Claim.id.not_in(sent)).order_by(Claim.id).limit(limit))]
     return due

@@ -27,6 +27,8 @@ from claims.models import (
 from claims.names import normalise_reference, surname_matches
 
 SessionFactory = sessionmaker[Session]
+# Asked after a decision the passenger can judge the handling by.
+SURVEYED = (ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.PAID)
 # The claim form's fields; name and e-mail come prefilled from the booking.
 CLAIM_FIELDS = ("passenger_name", "passenger_email", "arrived_with_service", "statement")
 PREFILLED_FIELDS = ("passenger_name", "passenger_email")
@@ -105,6 +107,16 @@ class ClaimView:
     requested_info: tuple[str, ...] = ()
     # A rejected claim may be objected to once.
     can_appeal: bool = False
+    # CES 2.0 is asked once, after the decision.
+    can_answer_survey: bool = False
+    survey_answered: bool = False
+    payout_method: str = "account"
+    # Where the money goes; pages show it masked.
+    payout_iban: str | None = None
+    # For the EU common form: the passenger's own details and the ticket.
+    passenger_email: str | None = None
+    fare: tuple[str, str, str] | None = None  # amount, currency, kind
+    manual_journey: dict[str, str] | None = None
 
 
 def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
@@ -244,7 +256,35 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             requested_info=tuple((claim.requested_info or "").split())
             if claim.status == ClaimStatus.INFO_REQUESTED else (),
             can_appeal=claim.status == ClaimStatus.REJECTED and claim.appeal_text is None,
+            can_answer_survey=claim.status in SURVEYED and claim.ces_score is None,
+            survey_answered=claim.ces_score is not None,
+            payout_method=claim.payout_method,
+            payout_iban=claim.payout_iban or (claim.booking.payment_iban
+                                              if claim.booking else None),
+            passenger_email=claim.passenger_email,
+            fare=(f"{claim.booking.fare_amount:.2f}", claim.booking.fare_currency,
+                  claim.booking.fare_kind) if claim.booking else None,
+            manual_journey=claim.manual_journey,
         )
+
+
+class SurveyRefused(ValueError):
+    pass
+
+
+def answer_survey(session_factory: SessionFactory, claim_id: int, score: int,
+                  comment: str | None) -> None:
+    """CES 2.0: "<operator> made it easy for me to handle my claim", 1 to 7, once."""
+    if not 1 <= score <= 7:
+        raise SurveyRefused("score")
+    with session_factory.begin() as session:
+        claim = lock_claim(session, claim_id)
+        if claim.status not in SURVEYED or claim.ces_score is not None:
+            raise SurveyRefused("not-now")
+        claim.ces_score = score
+        claim.ces_comment = (comment or "").strip() or None
+        record_event(session, EventKind.SURVEY_ANSWERED, Actor.PASSENGER, claim_id=claim.id,
+                     score=score, commented=int(claim.ces_comment is not None))
 
 
 def _claim(session: Session, claim_id: int) -> Claim:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 
 EVENT_LABELS = {
     "booking_found": _l("Booking found"),
@@ -22,6 +26,8 @@ EVENT_LABELS = {
     "info_request_mailed": _l("Request for a detail sent by e-mail"),
     "info_provided": _l("You sent the detail"),
     "appealed": _l("You objected to the decision"),
+    "survey_answered": _l("You told us how easy it was"),
+    "receipt_mailed": _l("Confirmation sent by e-mail"),
 }
 
 # The clerk's timeline shows the staff's own steps as well; passengers never see these.
@@ -42,8 +48,28 @@ def mask_iban(iban: str | None) -> str:
     return f"{iban[:4]} **** **** **** {iban[-4:]}"
 
 
+def money(amount: Decimal | str | None, currency: str | None) -> str:
+    """19.75 EUR in English, 19,75 EUR in German: the number as the reader writes it, the
+    currency as its code, so no reader mistakes one currency's sign for another's."""
+    if amount is None:
+        return ""
+    return f"{format_decimal(Decimal(amount), format='#,##0.00')} {currency or ''}".strip()
+
+
+def bank_name(iban: str | None) -> str:
+    """The bank's name from schwifty's registry, so a passenger sees where money goes."""
+    if not iban:
+        return ""
+    try:
+        return IBAN(iban).bank_name or ""
+    except SchwiftyException:
+        return ""
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(mask_iban, "mask_iban")
+    app.add_template_filter(bank_name, "bank_name")
+    app.add_template_global(money, "money")
 
     @app.context_processor
     def _globals() -> dict[str, object]:

@@ -24,6 +24,8 @@ SUBJECTS = {
                           "de": "Ihr Antrag auf Verspätungsentschädigung: die Entscheidung"},
     NoticeKind.PAYOUT: {"en": "Your delay compensation is on its way",
                         "de": "Ihre Verspätungsentschädigung ist unterwegs"},
+    NoticeKind.RECEIPT: {"en": "Your delay compensation claim is in",
+                         "de": "Ihr Antrag auf Verspätungsentschädigung ist eingegangen"},
     NoticeKind.INFO_REQUEST: {"en": "Your delay compensation claim: we need a detail from you",
                               "de": "Ihr Antrag auf Verspätungsentschädigung: "
                                     "uns fehlt eine Angabe"},

@@ -210,3 +210,15 @@ class ManualClaimForm(FlaskForm):
     ticket = FileField(_l("Your ticket: a photo or PDF, at most 5 MB"), validators=[
         FileRequired(_l("Add a photo or PDF of your ticket."))],
         render_kw={"accept": "application/pdf,image/jpeg,image/png"})
+
+
+class SurveyForm(FlaskForm):
+    """CES 2.0, asked once after the decision."""
+
+    score = RadioField(_l("How much do you agree?"), choices=[
+        SelectChoice("1", _l("1 (strongly disagree)")), SelectChoice("2", "2"),
+        SelectChoice("3", "3"), SelectChoice("4", "4"), SelectChoice("5", "5"),
+        SelectChoice("6", "6"), SelectChoice("7", _l("7 (strongly agree)"))],
+        validators=[InputRequired(_l("Choose a number from 1 to 7."))])
+    comment = TextAreaField(_l("Anything to add? (optional)"), validators=[
+        Optional(), Length(max=1000, message=_l("At most 1,000 characters, please."))])

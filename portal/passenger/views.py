@@ -21,7 +21,8 @@ from wtforms.fields.choices import SelectChoice
 
 from claims import manual, review, services
 from claims.models import EventKind
-from claims.notices import DECIDED
+from claims.notices import DECIDED, NoticeKind
+from claims.types import utcnow
 from portal.extensions import limiter, runtime
 from portal.links import claim_id_from_token, status_token
 from portal.passenger import blueprint
@@ -31,9 +32,10 @@ from portal.passenger.forms import (
     InfoForm,
     LookupForm,
     ManualClaimForm,
+    SurveyForm,
 )
 from portal.pdf import render_pdf
-from workflows.pipeline import dispatch_assessment
+from workflows.pipeline import dispatch_assessment, notify
 
 
 def status_url(claim_id: int) -> str:
@@ -104,6 +106,7 @@ def claim() -> Response | str | tuple[str, int]:
                    "active_ms": form.active_ms.data})
         if result.created:
             dispatch_assessment(factory, runtime().redis, result.claim_id)
+            notify(runtime().redis, result.claim_id, NoticeKind.RECEIPT)
         return redirect(status_url(result.claim_id))
     draft = services.prepare_claim(factory, booking_id, record_view=False)
     if draft.existing_claim_id is not None:
@@ -136,12 +139,32 @@ def status(token: str) -> str:
 
 
 def _status_page(view: services.ClaimView, *, info: InfoForm | None = None,
-                 appeal: AppealForm | None = None) -> str:
+                 appeal: AppealForm | None = None, survey: SurveyForm | None = None) -> str:
     if info is None and view.requested_info:
         info = InfoForm(formdata=None, asked=view.requested_info)
     if appeal is None and view.can_appeal:
         appeal = AppealForm(formdata=None)
-    return render_template("passenger/status.html", claim=view, info=info, appeal=appeal)
+    if survey is None and view.can_answer_survey:
+        survey = SurveyForm(formdata=None)
+    return render_template("passenger/status.html", claim=view, info=info, appeal=appeal,
+                           survey=survey)
+
+
+@blueprint.post("/status/<token>/survey")
+def survey(token: str) -> Response | tuple[str, int]:
+    claim_id = _claim_id(token)
+    view = _view(claim_id, record_view=False)
+    if not view.can_answer_survey:
+        abort(409, _("Thank you: we have your answer already."))
+    form = SurveyForm()
+    if not form.validate_on_submit():
+        return _status_page(view, survey=form), 422
+    try:
+        services.answer_survey(runtime().session_factory, claim_id, int(form.score.data or 0),
+                               form.comment.data)
+    except services.SurveyRefused:
+        abort(409, _("Thank you: we have your answer already."))
+    return redirect(url_for("passenger.status", token=token) + "#survey")
 
 
 @blueprint.post("/status/<token>/info")
@@ -233,6 +256,7 @@ def manual_claim() -> Response | str | tuple[str, int]:
             form.ticket.errors = [str(DOCUMENT_ERRORS[str(rejected)])]
         else:
             dispatch_assessment(factory, runtime().redis, claim_id)
+            notify(runtime().redis, claim_id, NoticeKind.RECEIPT)
             return redirect(status_url(claim_id))
     services.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED,
                              errors=sum(len(e) for e in form.errors.values()), manual=1)
@@ -251,6 +275,20 @@ def _manual_input(form: ManualClaimForm) -> manual.ManualClaimInput:
         payout_iban=form.iban.data if paid_to_account else None,
         payout_holder=(form.account_holder.data or "").strip() if paid_to_account else None,
         statement=(form.statement.data or "").strip() or None, language=_language())
+
+
+@blueprint.get("/status/<token>/form.pdf")
+def eu_form(token: str) -> Response:
+    """The claim on the common form of Implementing Regulation (EU) 2024/949, prefilled:
+    for a passenger who wants it on paper, or to send elsewhere. Small; made each time."""
+    claim_id = _claim_id(token)
+    language = _language()
+    view = _view(claim_id, record_view=False)
+    html = render_template("pdf/eu_form.html", claim=view, language=language,
+                           today=format_date(utcnow(), format="long"))
+    return Response(render_pdf(html), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="claim-{claim_id}-eu-form.pdf"',
+        "Cache-Control": "private, no-store"})
 
 
 @blueprint.get("/language/<code>")

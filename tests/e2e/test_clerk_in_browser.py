@@ -115,8 +115,10 @@ def test_keyboard_shortcuts_decide_a_claim(app: Flask, runner: FlaskCliRunner,
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
     _sign_in(page, live_portal)
+    page.wait_for_load_state("load")  # the shortcuts script has run
     page.keyboard.press("n")  # take the next claim
     expect(page).to_have_url(re.compile(r"/clerk/claims/\d+$"))
+    page.wait_for_load_state("load")
     claim_id = int(page.url.rsplit("/", 1)[1])
     page.get_by_label("Amount", exact=True).fill("12.50")
     page.locator("summary", has_text="Change the amount").click()

@@ -56,7 +56,7 @@ def test_a_late_train_goes_from_lookup_to_an_approved_claim(
     status_url = submitted.location
     assert "checking your claim" in client.get(status_url).get_data(as_text=True)
 
-    assert run_worker(app) == 2  # the assessment, then the decision notice
+    assert run_worker(app) == 3  # the assessment, the receipt, the decision notice
     page = client.get(status_url).get_data(as_text=True)
     assert "Approved: we pay you 19.75 EUR." in page
     assert "Arrived 74 minutes late: 25 % of the 79.00 EUR ticket price." in page
@@ -69,7 +69,7 @@ def test_a_late_train_goes_from_lookup_to_an_approved_claim(
         kinds = list(session.scalars(select(ClaimEvent.kind).order_by(ClaimEvent.id)))
     assert kinds == ["booking_found", "claim_form_shown", "claim_form_shown",
                      "claim_submitted", "status_viewed", "assessment_started",
-                     "claim_decided", "decision_mailed", "status_viewed"]
+                     "claim_decided", "receipt_mailed", "decision_mailed", "status_viewed"]
 
 
 def test_the_german_page_explains_in_german(app: Flask, client: FlaskClient,
@@ -118,7 +118,8 @@ def test_a_double_submit_files_one_claim(app: Flask, client: FlaskClient,
     second = client.post("/claim", data=data)
     assert first.location == second.location
     assert count(app, Claim) == 1
-    assert len(Queue(CLAIMS_QUEUE, connection=app.extensions["effortless"].redis)) == 1
+    # One assessment and one receipt queued: the second submit queued nothing.
+    assert len(Queue(CLAIMS_QUEUE, connection=app.extensions["effortless"].redis)) == 2
 
 
 def test_a_passenger_statement_sends_the_claim_to_a_clerk(app: Flask, client: FlaskClient,
@@ -148,7 +149,7 @@ def test_a_claim_survives_redis_being_down_and_the_sweeper_queues_it(
 
     assert pipeline.sweep(runtime.session_factory, runtime.redis) == 1
     assert pipeline.sweep(runtime.session_factory, runtime.redis) == 0  # already queued
-    assert run_worker(app) == 2  # the assessment, then the decision notice
+    assert run_worker(app) == 3  # the assessment, the receipt, the decision notice
     assert "Approved" in client.get(status_url).get_data(as_text=True)
 
 

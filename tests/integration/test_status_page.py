@@ -1,0 +1,89 @@
+"""The passenger's status page after the decision: where the money goes (masked, with the
+bank's name), amounts as the reader writes them, the CES 2.0 question asked once, and the
+claim on the EU common form."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from claims.models import Claim, ClaimEvent
+from tests.conftest import csrf_token
+from tests.integration.helpers import create_operator, load, run_worker
+from tests.integration.test_thin_path import look_up, submit
+from tests.records import arrival, rail_booking
+
+
+def _approved_claim(app: Flask, client: FlaskClient, language: str = "en") -> str:
+    create_operator(app)
+    load(app, [rail_booking("Q7K2LM", passenger={"name": "Hans Müller",
+                                                 "email": "hans@example.org"})], [arrival()])
+    client.get(f"/language/{language}")
+    look_up(client, "Q7K2LM", "Müller")
+    status_url = submit(client).location
+    run_worker(app)
+    return str(status_url)
+
+
+def test_the_payout_account_is_masked_and_named(app: Flask, client: FlaskClient) -> None:
+    page = client.get(_approved_claim(app, client)).get_data(as_text=True)
+    assert "Approved: we pay you 19.75 EUR." in page
+    assert "Paid to DE02 **** **** **** 2051 (Deutsche Kreditbank Berlin)." in page
+    assert "DE02120300000000202051" not in page
+
+
+def test_amounts_are_written_the_german_way_in_german(app: Flask, client: FlaskClient) -> None:
+    page = client.get(_approved_claim(app, client, "de")).get_data(as_text=True)
+    assert "Genehmigt: Wir zahlen Ihnen 19,75 EUR." in page
+
+
+def test_the_ces_question_is_asked_once_after_the_decision(
+        app: Flask, client: FlaskClient) -> None:
+    status_url = _approved_claim(app, client)
+    page = client.get(status_url).get_data(as_text=True)
+    assert "Test Rail made it easy for me to handle my claim." in page
+    token = csrf_token(page)
+    missing = client.post(status_url + "/survey", data={"csrf_token": token})
+    assert missing.status_code == 422
+    assert "Choose a number from 1 to 7." in missing.get_data(as_text=True)
+    assert client.post(status_url + "/survey", data={
+        "csrf_token": token, "score": "9"}).status_code == 422
+    answered = client.post(status_url + "/survey", data={
+        "csrf_token": token, "score": "6", "comment": "Quick, thanks"})
+    assert answered.status_code == 302
+    with app.extensions["effortless"].session_factory() as session:
+        claim = session.scalars(select(Claim)).one()
+        assert (claim.ces_score, claim.ces_comment) == (6, "Quick, thanks")
+        counts = session.scalars(select(ClaimEvent.counts).where(
+            ClaimEvent.kind == "survey_answered")).one()
+    assert counts == {"score": 6, "commented": 1}  # the comment itself stays out of the log
+    page = client.get(status_url).get_data(as_text=True)
+    assert "Thank you for your answer." in page and 'name="score"' not in page
+    assert client.post(status_url + "/survey", data={
+        "csrf_token": token, "score": "1"}).status_code == 409
+
+
+def test_the_claim_on_the_eu_common_form(app: Flask, client: FlaskClient) -> None:
+    from claims import services
+    from portal.pdf import render_pdf
+
+    status_url = _approved_claim(app, client)
+    assert "form.pdf" in client.get(status_url).get_data(as_text=True)
+    response = client.get(status_url + "/form.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    # What goes into the PDF, read as HTML: every field prefilled from the claim.
+    with app.extensions["effortless"].session_factory() as session:
+        claim_id = session.scalars(select(Claim.id)).one()
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        from flask import render_template
+
+        view = services.claim_view(app.extensions["effortless"].session_factory, claim_id,
+                                   language="de", record_view=False)
+        html = render_template("pdf/eu_form.html", claim=view, language="de", today="heute")
+    for expected in ("Durchführungsverordnung (EU) 2024/949", "Hans Müller",
+                     "hans@example.org", "Q7K2LM", "IC 2013", "74 Minuten",
+                     "79,00 EUR (single)", "19,75 EUR (25 %)", "DE02 **** **** **** 2051"):
+        assert expected in html, expected
+    assert render_pdf(html).startswith(b"%PDF-")
