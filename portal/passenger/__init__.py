@@ -2,4 +2,5 @@ from flask import Blueprint
 
 blueprint = Blueprint("passenger", __name__)
 
-from portal.passenger import views  # noqa: E402,F401  (routes register on import)
+# Routes register on import.
+from portal.passenger import manual_views, status, views  # noqa: E402,F401

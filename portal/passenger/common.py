@@ -1,0 +1,17 @@
+"""What the passenger modules share: the status link and the page's language."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import get_locale
+
+from portal.links import status_token
+
+
+def status_url(claim_id: int) -> str:
+    return url_for("passenger.status",
+                   token=status_token(current_app.config["SECRET_KEY"], claim_id))
+
+
+def page_language() -> str:
+    return str(get_locale() or "en")

@@ -1,0 +1,77 @@
+"""Claims without a booking: the journey typed, the ticket uploaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    current_app,
+    redirect,
+    render_template,
+    request,
+)
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from claims import manual, services
+from claims.models import EventKind
+from claims.notices import NoticeKind
+from portal.extensions import limiter, runtime
+from portal.passenger import blueprint
+from portal.passenger.common import page_language, status_url
+from portal.passenger.forms import (
+    ManualClaimForm,
+)
+from workflows.pipeline import dispatch_assessment, notify
+
+DOCUMENT_ERRORS = {
+    "empty": _l("The file is empty. Choose the photo or PDF of your ticket."),
+    "too-large": _l("The file is too large: at most 5 MB, please."),
+    "wrong-type": _l("Upload a PDF, JPEG or PNG file."),
+}
+
+
+@blueprint.route("/manual", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def manual_claim() -> Response | str | tuple[str, int]:
+    """No booking reference: the journey typed, the ticket uploaded, a clerk decides."""
+    factory = runtime().session_factory
+    form = ManualClaimForm()
+    form.operator.choices = [SelectChoice(slug, name) for slug, name in manual.operators(factory)]
+    if request.method == "GET":
+        services.note_form_event(factory, EventKind.MANUAL_FORM_SHOWN,
+                                 fields_shown=len(manual.MANUAL_FIELDS), fields_prefilled=0)
+        return render_template("passenger/manual.html", form=form)
+    if form.validate_on_submit():
+        ticket = form.ticket.data.read(manual.MAX_DOCUMENT_BYTES + 1)
+        typed = sum(1 for name in manual.MANUAL_FIELDS if str(form[name].data or "").strip())
+        try:
+            claim_id = manual.file_manual_claim(
+                factory, Path(current_app.instance_path) / "uploads", _manual_input(form),
+                ticket, typed_fields=typed)
+        except manual.DocumentRejected as rejected:
+            form.ticket.errors = [str(DOCUMENT_ERRORS[str(rejected)])]
+        else:
+            dispatch_assessment(factory, runtime().redis, claim_id)
+            notify(runtime().redis, claim_id, NoticeKind.RECEIPT)
+            return redirect(status_url(claim_id))
+    services.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED,
+                             errors=sum(len(e) for e in form.errors.values()), manual=1)
+    return render_template("passenger/manual.html", form=form), 422
+
+
+def _manual_input(form: ManualClaimForm) -> manual.ManualClaimInput:
+    paid_to_account = form.payout.data == "iban"
+    return manual.ManualClaimInput(
+        operator=form.operator.data or "", service=form.service.data.strip(),
+        origin=form.origin.data.strip(), destination=form.destination.data.strip(),
+        travel_date=form.travel_date.data, scheduled_arrival=form.scheduled_arrival.data,
+        price=form.price.data, passenger_name=form.passenger_name.data.strip(),
+        passenger_email=(form.passenger_email.data or "").strip() or None,
+        payout_method="iban" if paid_to_account else "voucher",
+        payout_iban=form.iban.data if paid_to_account else None,
+        payout_holder=(form.account_holder.data or "").strip() if paid_to_account else None,
+        statement=(form.statement.data or "").strip() or None, language=page_language())
+
+

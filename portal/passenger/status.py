@@ -1,0 +1,157 @@
+"""The passenger's claim after filing: status, letters, the EU form, answers to a clerk,
+an objection, and the CES question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import format_date
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from claims import review, services
+from claims.notices import DECIDED
+from claims.types import utcnow
+from portal.extensions import runtime
+from portal.links import claim_id_from_token
+from portal.passenger import blueprint
+from portal.passenger.common import page_language
+from portal.passenger.forms import (
+    AppealForm,
+    InfoForm,
+    SurveyForm,
+)
+from portal.pdf import render_pdf
+
+
+def _claim_id(token: str) -> int:
+    claim_id = claim_id_from_token(current_app.config["SECRET_KEY"], token)
+    if claim_id is None:
+        abort(404, _("This status link is not valid. Look your booking up again."))
+    return claim_id
+
+
+def _view(claim_id: int, *, record_view: bool = True) -> services.ClaimView:
+    try:
+        return services.claim_view(runtime().session_factory, claim_id,
+                                   language=page_language(), record_view=record_view)
+    except services.ClaimNotFound:
+        abort(404, _("This status link is not valid. Look your booking up again."))
+
+
+@blueprint.get("/status/<token>")
+def status(token: str) -> str:
+    view = _view(_claim_id(token))
+    return _status_page(view)
+
+
+def _status_page(view: services.ClaimView, *, info: InfoForm | None = None,
+                 appeal: AppealForm | None = None, survey: SurveyForm | None = None) -> str:
+    if info is None and view.requested_info:
+        info = InfoForm(formdata=None, asked=view.requested_info)
+    if appeal is None and view.can_appeal:
+        appeal = AppealForm(formdata=None)
+    if survey is None and view.can_answer_survey:
+        survey = SurveyForm(formdata=None)
+    return render_template("passenger/status.html", claim=view, info=info, appeal=appeal,
+                           survey=survey)
+
+
+@blueprint.post("/status/<token>/survey")
+def survey(token: str) -> Response | tuple[str, int]:
+    claim_id = _claim_id(token)
+    view = _view(claim_id, record_view=False)
+    if not view.can_answer_survey:
+        abort(409, _("Thank you: we have your answer already."))
+    form = SurveyForm()
+    if not form.validate_on_submit():
+        return _status_page(view, survey=form), 422
+    try:
+        services.answer_survey(runtime().session_factory, claim_id, int(form.score.data or 0),
+                               form.comment.data)
+    except services.SurveyRefused:
+        abort(409, _("Thank you: we have your answer already."))
+    return redirect(url_for("passenger.status", token=token) + "#survey")
+
+
+@blueprint.post("/status/<token>/info")
+def provide_info(token: str) -> Response | tuple[str, int]:
+    claim_id = _claim_id(token)
+    view = _view(claim_id, record_view=False)
+    if not view.requested_info:
+        abort(409, _("Nothing is being asked of you for this claim."))
+    form = InfoForm(asked=view.requested_info)
+    if not form.validate_on_submit():
+        return _status_page(view, info=form), 422
+    answers = {name: str(form[name].data).strip() for name in
+               ("arrived_with_service", "arrival_time", "statement", "iban", "account_holder")
+               if name in form}
+    answers["holder"] = answers.pop("account_holder", "")
+    try:
+        review.provide_info(runtime().session_factory, claim_id, answers)
+    except review.ReviewError:
+        abort(409, _("Nothing is being asked of you for this claim."))
+    return redirect(url_for("passenger.status", token=token))
+
+
+@blueprint.post("/status/<token>/appeal")
+def appeal(token: str) -> Response | tuple[str, int]:
+    claim_id = _claim_id(token)
+    view = _view(claim_id, record_view=False)
+    if not view.can_appeal:
+        abort(409, _("This claim cannot be objected to (again)."))
+    form = AppealForm()
+    if not form.validate_on_submit():
+        return _status_page(view, appeal=form), 422
+    try:
+        review.appeal(runtime().session_factory, claim_id, form.objection.data or "")
+    except review.ReviewError:
+        abort(409, _("This claim cannot be objected to (again)."))
+    return redirect(url_for("passenger.status", token=token))
+
+
+@blueprint.get("/status/<token>/letter.pdf")
+def letter(token: str) -> Response:
+    """Rendered on first request and kept: most claims never need their letter."""
+    claim_id = _claim_id(token)
+    language = page_language()
+    view = _view(claim_id, record_view=False)
+    if view.status not in DECIDED or view.decided_at is None:
+        abort(409, _("The letter is ready once your claim is decided."))
+    stamp = int(view.decided_at.timestamp())
+    path = Path(current_app.instance_path) / "letters" / (
+        f"claim-{claim_id}-{view.status.value}-{stamp}-{language}.pdf")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        html = render_template("pdf/decision_letter.html", claim=view, language=language,
+                               decided_on=format_date(view.decided_at, format="long"))
+        temporary = path.with_suffix(".partial")
+        temporary.write_bytes(render_pdf(html))
+        temporary.replace(path)
+    # A few dozen kilobytes: read whole rather than streamed from an open file.
+    return Response(path.read_bytes(), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="decision-{claim_id}.pdf"',
+        "Cache-Control": "private, max-age=300"})
+
+
+@blueprint.get("/status/<token>/form.pdf")
+def eu_form(token: str) -> Response:
+    """The claim on the common form of Implementing Regulation (EU) 2024/949, prefilled:
+    for a passenger who wants it on paper, or to send elsewhere. Small; made each time."""
+    claim_id = _claim_id(token)
+    language = page_language()
+    view = _view(claim_id, record_view=False)
+    html = render_template("pdf/eu_form.html", claim=view, language=language,
+                           today=format_date(utcnow(), format="long"))
+    return Response(render_pdf(html), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="claim-{claim_id}-eu-form.pdf"',
+        "Cache-Control": "private, no-store"})
+
+
