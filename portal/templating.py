@@ -66,6 +66,12 @@ def bank_name(iban: str | None) -> str:
         return ""
 
 
+def page_language() -> str:
+    """"de" or "en": the language alone, whatever region the browser names (de_DE)."""
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(mask_iban, "mask_iban")
     app.add_template_filter(bank_name, "bank_name")
@@ -73,5 +79,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, object]:
-        return {"current_language": str(get_locale() or "en"), "event_labels": EVENT_LABELS,
+        return {"current_language": page_language(), "event_labels": EVENT_LABELS,
                 "staff_event_labels": STAFF_EVENT_LABELS}

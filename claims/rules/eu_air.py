@@ -10,7 +10,14 @@ from claims.journey import delay_minutes
 from claims.rules import airports
 from claims.rules.causes import CAUSE_LABELS, EU_AIR_EXTRAORDINARY
 from claims.rules.journey_input import JourneyInput
-from claims.rules.result import Assessment, arrival_unknown, format_amount, not_due
+from claims.rules.result import (
+    Assessment,
+    arrival_unknown,
+    format_amount,
+    format_amount_de,
+    format_km,
+    not_due,
+)
 
 REGULATION = "Regulation (EC) 261/2004"
 CURRENCY = "EUR"
@@ -79,7 +86,7 @@ def _arrival_delay(journey: JourneyInput) -> int | None:
 
 
 def _delay(band: Band, distance: float, delay: int | None) -> Assessment:
-    km = f"{distance:,.0f} km"
+    km, km_de = format_km(distance, "en"), format_km(distance, "de")
     if delay is None:
         return arrival_unknown(CURRENCY, "eu-air.arrival-unknown", f"{REGULATION}, Art. 7")
     if delay < 180:
@@ -92,14 +99,14 @@ def _delay(band: Band, distance: float, delay: int | None) -> Assessment:
         return _due(half, delay, "eu-air.7-2-c", _delay_basis("Art. 7(1)(c) and 7(2)(c)"),
                     f"Arrived {delay} minutes late on a {km} flight: half of "
                     f"{format_amount(band.amount)} EUR for an arrival 3 to 4 hours late.",
-                    f"{delay} Minuten verspätet angekommen, Flug über {km}: die Hälfte von "
-                    f"{format_amount(band.amount)} EUR bei 3 bis 4 Stunden Verspätung.")
+                    f"{delay} Minuten verspätet angekommen, Flug über {km_de}: die Hälfte von "
+                    f"{format_amount_de(band.amount)} EUR bei 3 bis 4 Stunden Verspätung.")
     return _due(band.amount, delay, f"eu-air.7-1-{band.letter}",
                 _delay_basis(f"Art. 7(1)({band.letter})"),
                 f"Arrived {delay} minutes late on a {km} flight: "
                 f"{format_amount(band.amount)} EUR.",
-                f"{delay} Minuten verspätet angekommen, Flug über {km}: "
-                f"{format_amount(band.amount)} EUR.")
+                f"{delay} Minuten verspätet angekommen, Flug über {km_de}: "
+                f"{format_amount_de(band.amount)} EUR.")
 
 
 def _delay_basis(articles: str) -> str:
@@ -141,8 +148,8 @@ def _cancellation(journey: JourneyInput, band: Band, distance: float,
         rule, article, english, german = exempt
         return not_due(CURRENCY, delay, rule, f"{REGULATION}, {article}", english, german)
 
-    km = f"{distance:,.0f} km"
-    full = format_amount(band.amount)
+    km, km_de = format_km(distance, "en"), format_km(distance, "de")
+    full, full_de = format_amount(band.amount), format_amount_de(band.amount)
     if late_by is not None and late_by <= band.halving_window:
         hours = int(band.halving_window.total_seconds() // 3600)
         return _due(band.amount / 2, delay, f"eu-air.7-2-{band.letter}",
@@ -150,11 +157,11 @@ def _cancellation(journey: JourneyInput, band: Band, distance: float,
                     f"Flight cancelled; the reroute arrived within {hours} hours of the "
                     f"original time: half of {full} EUR for a {km} flight.",
                     f"Flug annulliert; die Ersatzbeförderung kam höchstens {hours} Stunden "
-                    f"später an: die Hälfte von {full} EUR für einen Flug über {km}.")
+                    f"später an: die Hälfte von {full_de} EUR für einen Flug über {km_de}.")
     return _due(band.amount, delay, f"eu-air.5-1-c-{band.letter}",
                 f"{REGULATION}, Art. 5(1)(c) and 7(1)({band.letter})",
                 f"Flight cancelled at short notice: {full} EUR for a {km} flight.",
-                f"Flug kurzfristig annulliert: {full} EUR für einen Flug über {km}.")
+                f"Flug kurzfristig annulliert: {full_de} EUR für einen Flug über {km_de}.")
 
 
 def _due(amount: Decimal, delay: int | None, rule: str, basis: str, english: str,

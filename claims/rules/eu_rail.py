@@ -6,7 +6,14 @@ from decimal import Decimal
 
 from claims.rules.causes import CAUSE_LABELS, EU_RAIL_FORCE_MAJEURE
 from claims.rules.journey_input import JourneyInput
-from claims.rules.result import Assessment, arrival_unknown, format_amount, not_due, round_money
+from claims.rules.result import (
+    Assessment,
+    arrival_unknown,
+    format_amount,
+    format_amount_de,
+    not_due,
+    round_money,
+)
 
 REGULATION = "Regulation (EU) 2021/782"
 BANDS = ((120, 50, "eu-rail.19-1-b", "Art. 19(1)(b)"), (60, 25, "eu-rail.19-1-a", "Art. 19(1)(a)"))
@@ -52,13 +59,13 @@ def assess(journey: JourneyInput) -> Assessment:
     amount = round_money(basis * percent / 100)
     if amount < journey.minimum_payout:
         return _under_minimum(journey, delay, amount)
-    price = format_amount(basis)
+    price, price_de = format_amount(basis), format_amount_de(basis)
     if fare.kind == "return":
         of_en = f"{price} {currency}, the price of the delayed leg of the return ticket"
-        of_de = f"von {price} {currency}, dem Preis der verspäteten Fahrt der Rückfahrkarte"
+        of_de = f"von {price_de} {currency}, dem Preis der verspäteten Fahrt der Rückfahrkarte"
     else:
         of_en = f"the {price} {currency} ticket price"
-        of_de = f"des Fahrpreises von {price} {currency}"
+        of_de = f"des Fahrpreises von {price_de} {currency}"
     return Assessment(
         eligible=True, amount=amount, currency=currency, percent=percent,
         delay_minutes=delay, rule=rule, legal_basis=f"{REGULATION}, {article}",
@@ -81,7 +88,8 @@ def _season(journey: JourneyInput, delay: int) -> Assessment:
         explanation_en=f"Arrived {delay} minutes late on a season ticket: the operator's flat "
                        f"{flat} {currency} per delay (at most {policy.cap_percent} % of the "
                        "pass value).",
-        explanation_de=f"{delay} Minuten verspätet angekommen mit Zeitkarte: pauschal {flat} "
+        explanation_de=f"{delay} Minuten verspätet angekommen mit Zeitkarte: pauschal "
+                       f"{format_amount_de(amount)} "
                        f"{currency} je Verspätung (höchstens {policy.cap_percent} % des "
                        "Kartenwerts).",
     )
@@ -93,5 +101,6 @@ def _under_minimum(journey: JourneyInput, delay: int, amount: Decimal) -> Assess
     return not_due(currency, delay, "eu-rail.19-8", f"{REGULATION}, Art. 19(8)",
                    f"Arrived {delay} minutes late, but {format_amount(amount)} {currency} is "
                    f"under the minimum payout of {minimum} {currency}.",
-                   f"{delay} Minuten verspätet angekommen, aber {format_amount(amount)} "
-                   f"{currency} liegen unter dem Mindestbetrag von {minimum} {currency}.")
+                   f"{delay} Minuten verspätet angekommen, aber {format_amount_de(amount)} "
+                   f"{currency} liegen unter dem Mindestbetrag von "
+                   f"{format_amount_de(journey.minimum_payout)} {currency}.")

@@ -33,6 +33,17 @@ def format_amount(amount: Decimal) -> str:
     return f"{round_money(amount):.2f}"
 
 
+def format_amount_de(amount: Decimal) -> str:
+    """19,75: the German decimal comma, for the German explanation."""
+    return format_amount(amount).replace(".", ",")
+
+
+def format_km(distance: float, language: str) -> str:
+    """1,234 km in English, 1.234 km in German."""
+    text = f"{distance:,.0f} km"
+    return text.replace(",", ".") if language == "de" else text
+
+
 def not_due(currency: str, delay: int | None, rule: str, legal_basis: str, english: str,
             german: str) -> Assessment:
     """No compensation: amount 0.00, and the rule that excluded it."""

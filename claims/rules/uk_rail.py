@@ -4,7 +4,14 @@ cause, no minimum."""
 from __future__ import annotations
 
 from claims.rules.journey_input import JourneyInput
-from claims.rules.result import Assessment, arrival_unknown, format_amount, not_due, round_money
+from claims.rules.result import (
+    Assessment,
+    arrival_unknown,
+    format_amount,
+    format_amount_de,
+    not_due,
+    round_money,
+)
 
 SCHEMES = ("DR15", "DR30")
 # (minimum delay, percent, of which fare), highest band first; DR30 lacks the 15-minute band.
@@ -51,7 +58,7 @@ def assess(journey: JourneyInput) -> Assessment:
         explanation_en=f"Arrived {delay} minutes late: {percent} % of the {price} "
                        f"{fare.currency} {which_en}.",
         explanation_de=f"{delay} Minuten verspätet angekommen: {percent} % des {which_de} von "
-                       f"{price} {fare.currency}.",
+                       f"{format_amount_de(basis)} {fare.currency}.",
     )
 
 

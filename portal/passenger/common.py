@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import current_app, url_for
-from flask_babel import get_locale
 
 from portal.links import status_token
+from portal.templating import page_language
+
+__all__ = ["page_language", "status_url"]
 
 
 def status_url(claim_id: int) -> str:
@@ -13,5 +15,3 @@ def status_url(claim_id: int) -> str:
                    token=status_token(current_app.config["SECRET_KEY"], claim_id))
 
 
-def page_language() -> str:
-    return str(get_locale() or "en")

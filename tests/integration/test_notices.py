@@ -106,7 +106,7 @@ def test_a_german_passenger_gets_german_mail(mailing_app: Flask,
     run_worker(mailing_app)
     assert "Ihr Antrag auf Verspätungsentschädigung ist eingegangen" in sink.subjects()
     message = sink.about("Ihr Antrag auf Verspätungsentschädigung: die Entscheidung")
-    assert "Test Rail hat Ihren Antrag AAAA01 genehmigt: Wir zahlen Ihnen 19.75 EUR." in (
+    assert "Test Rail hat Ihren Antrag AAAA01 genehmigt: Wir zahlen Ihnen 19,75 EUR." in (
         message.get_content())
 
 

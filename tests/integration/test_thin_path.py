@@ -78,7 +78,7 @@ def test_the_german_page_explains_in_german(app: Flask, client: FlaskClient,
     status_url = submit(client, ).location
     run_worker(app)
     page = client.get(status_url, headers={"Accept-Language": "de-DE,de;q=0.9"})
-    assert "74 Minuten verspätet angekommen: 25 % des Fahrpreises von 79.00 EUR." in (
+    assert "74 Minuten verspätet angekommen: 25 % des Fahrpreises von 79,00 EUR." in (
         page.get_data(as_text=True))
 
 

@@ -176,3 +176,9 @@ def test_delay_across_time_zones_compares_instants() -> None:
     arrival = datetime.fromisoformat("2026-07-10T07:20:00-04:00")
     result = eu_air.assess(flight("FRA", "JFK", late=None, actual_arrival=arrival))
     assert result.delay_minutes == 125
+
+
+def test_the_german_explanation_writes_numbers_the_german_way() -> None:
+    result = eu_air.assess(flight("FRA", "LIS", late=300))
+    assert "Flug über 1.872 km: 400,00 EUR." in result.explanation_de
+    assert "on a 1,872 km flight: 400.00 EUR." in result.explanation_en

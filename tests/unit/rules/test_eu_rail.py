@@ -33,7 +33,8 @@ def test_the_contract_example() -> None:
     result = eu_rail.assess(late(65))
     assert result.legal_basis == "Regulation (EU) 2021/782, Art. 19(1)(a)"
     assert result.explanation_en == "Arrived 65 minutes late: 25 % of the 39.90 EUR ticket price."
-    assert result.explanation_de.startswith("65 Minuten verspätet angekommen: 25 %")
+    assert result.explanation_de == ("65 Minuten verspätet angekommen: 25 % des Fahrpreises "
+                                     "von 39,90 EUR.")  # the German decimal comma
 
 
 @pytest.mark.parametrize(("price", "kind", "leg", "percent_of", "amount"), [

@@ -1,0 +1,132 @@
+"""Passengers in Chromium, on a phone-sized screen: a clear rail claim (in German) and a
+clear air claim with exactly two typed fields, a missed connection, and a claim without a
+booking. Every passenger page is checked with axe-core (no serious or critical violations),
+for sideways scrolling at 375 px, and screenshotted."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask.testing import FlaskCliRunner
+from playwright.sync_api import Browser, Page, expect
+
+PHONE = {"width": 375, "height": 812}
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def demo(runner: FlaskCliRunner) -> None:
+    seeded = runner.invoke(args=["demo", "seed", "--bookings", "200"])
+    assert seeded.exit_code == 0, seeded.output
+
+
+def check(page: Page, name: str, artifacts: Path) -> None:
+    """Accessible, fits a phone, and on file as a screenshot."""
+    page.wait_for_load_state("load")
+    results = Axe().run(page)
+    grave = [(v["id"], v["impact"], len(v["nodes"])) for v in results.response["violations"]
+             if v["impact"] in ("serious", "critical")]
+    assert grave == [], f"{name}: {grave}"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+        f"{name} scrolls sideways at {PHONE['width']} px")
+    page.screenshot(path=str(artifacts / f"passenger-{name}-375.png"), full_page=True)
+
+
+def _look_up(page: Page, url: str, reference: str, surname: str, *, german: bool) -> int:
+    page.goto(url + "/")
+    typed = 0
+    page.get_by_label("Buchungsnummer" if german else "Booking reference").fill(reference)
+    typed += 1
+    page.get_by_label("Nachname" if german else "Surname").fill(surname)
+    typed += 1
+    page.get_by_role("button", name="Buchung finden" if german else "Find my booking").click()
+    return typed
+
+
+def test_a_clear_rail_claim_in_german_takes_two_typed_fields(
+        demo: None, live_portal: str, browser: Browser, artifacts: Path) -> None:
+    page = browser.new_context(locale="de-DE", viewport=PHONE).new_page()
+    page.goto(live_portal + "/")
+    check(page, "start-de", artifacts)
+    started = time.monotonic()
+    typed = _look_up(page, live_portal, "demo01", "MUSTERMANN", german=True)
+    expect(page.locator("#preview")).to_contain_text("15,98 EUR")
+    check(page, "claim-de", artifacts)
+    page.get_by_role("button", name="Antrag einreichen").click()
+    expect(page.locator("#status")).to_contain_text("Genehmigt: Wir zahlen Ihnen 15,98 EUR.",
+                                                    timeout=15_000)
+    seconds = time.monotonic() - started
+    check(page, "status-de", artifacts)
+    assert typed == 2
+    print(f"clear rail claim: {typed} typed fields, 2 clicks, decided {seconds:.1f} s")
+
+
+def test_a_clear_air_claim_takes_two_typed_fields(
+        demo: None, live_portal: str, browser: Browser, artifacts: Path) -> None:
+    page = browser.new_context(locale="en-GB", viewport=PHONE).new_page()
+    started = time.monotonic()
+    typed = _look_up(page, live_portal, "DEMO06", "dupont", german=False)
+    expect(page.locator("#preview")).to_contain_text("You are owed 250.00 EUR")
+    page.get_by_role("button", name="Submit my claim").click()
+    expect(page.locator("#status")).to_contain_text("Approved: we pay you 250.00 EUR.",
+                                                    timeout=15_000)
+    seconds = time.monotonic() - started
+    expect(page.locator("#explanation")).to_contain_text("minutes")
+    check(page, "status-air", artifacts)
+    assert typed == 2
+    print(f"clear air claim: {typed} typed fields, 2 clicks, decided {seconds:.1f} s")
+
+
+def test_a_missed_connection_names_the_train_and_goes_to_a_clerk(
+        demo: None, live_portal: str, browser: Browser, artifacts: Path) -> None:
+    page = browser.new_context(locale="en-GB", viewport=PHONE).new_page()
+    _look_up(page, live_portal, "DEMO04", "Weber", german=False)
+    expect(page.get_by_text(re.compile("You probably missed your connection"))).to_be_visible()
+    # The details are open already: the passenger names the train they arrived with.
+    page.get_by_label(re.compile("Did you arrive with another train")).fill("ICE 1001")
+    check(page, "claim-missed-connection", artifacts)
+    page.get_by_role("button", name="Submit my claim").click()
+    expect(page.locator("#status")).to_contain_text("A member of staff is checking your claim",
+                                                    timeout=15_000)
+
+
+def test_a_claim_without_a_booking_uploads_the_ticket(
+        demo: None, live_portal: str, browser: Browser, artifacts: Path,
+        tmp_path: Path) -> None:
+    ticket = tmp_path / "ticket.pdf"
+    ticket.write_bytes(PDF)
+    page = browser.new_context(locale="en-GB", viewport=PHONE).new_page()
+    page.goto(live_portal + "/")
+    page.get_by_role("link", name=re.compile("No booking reference")).click()
+    check(page, "manual", artifacts)
+    page.get_by_label("Railway or airline").select_option(label="Demo Rail")
+    page.get_by_label("Train or flight").fill("RE 4711")
+    page.get_by_label("From").fill("Köln Hbf")
+    page.get_by_label("To", exact=True).fill("Bonn Hbf")
+    page.get_by_label("Date of travel").fill("2026-11-18")
+    page.get_by_label("Scheduled arrival").fill("13:42")
+    page.get_by_label("Ticket price").fill("12.40")
+    page.get_by_label(re.compile("Your ticket")).set_input_files(str(ticket))
+    page.get_by_label("Your name").fill("Jana Nowak")
+    page.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 00")
+    page.get_by_label("Account holder").fill("Jana Nowak")
+    page.get_by_role("button", name="Submit my claim").click()
+    expect(page.locator("#status")).to_contain_text("A member of staff is checking your claim",
+                                                    timeout=15_000)
+    check(page, "status-no-booking", artifacts)
+
+
+def test_a_form_with_errors_is_accessible(demo: None, live_portal: str, browser: Browser,
+                                          artifacts: Path) -> None:
+    page = browser.new_context(locale="en-GB", viewport=PHONE).new_page()
+    page.goto(live_portal + "/")
+    page.get_by_role("button", name="Find my booking").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    check(page, "start-errors", artifacts)
+    _look_up(page, live_portal, "NOPE99", "Nobody", german=False)
+    expect(page.locator("#not-found")).to_be_visible()
+    check(page, "start-not-found", artifacts)
