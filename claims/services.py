@@ -117,6 +117,7 @@ class ClaimView:
     passenger_email: str | None = None
     fare: tuple[str, str, str] | None = None  # amount, currency, kind
     manual_journey: dict[str, str] | None = None
+    paid_at: datetime | None = None
 
 
 def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
@@ -265,6 +266,7 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             fare=(f"{claim.booking.fare_amount:.2f}", claim.booking.fare_currency,
                   claim.booking.fare_kind) if claim.booking else None,
             manual_journey=claim.manual_journey,
+            paid_at=next((e.at for e in events if e.kind == EventKind.CLAIM_PAID), None),
         )
 
 

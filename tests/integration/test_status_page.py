@@ -87,3 +87,14 @@ def test_the_claim_on_the_eu_common_form(app: Flask, client: FlaskClient) -> Non
                      "79,00 EUR (single)", "19,75 EUR (25 %)", "DE02 **** **** **** 2051"):
         assert expected in html, expected
     assert render_pdf(html).startswith(b"%PDF-")
+
+
+def test_the_payout_date_shows_once_paid(app: Flask, client: FlaskClient) -> None:
+    status_url = _approved_claim(app, client)
+    assert "Paid on" not in client.get(status_url).get_data(as_text=True)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["operators", "configure", "test-rail", "--payout-account-name",
+                        "Test Rail", "--payout-account-iban", "DE89370400440532013000"])
+    assert runner.invoke(args=["payouts", "run"]).exit_code == 0
+    page = client.get(status_url).get_data(as_text=True)
+    assert "Paid on" in page and "Approved: we pay you 19.75 EUR." in page
