@@ -98,3 +98,15 @@ def test_the_payout_date_shows_once_paid(app: Flask, client: FlaskClient) -> Non
     assert runner.invoke(args=["payouts", "run"]).exit_code == 0
     page = client.get(status_url).get_data(as_text=True)
     assert "Paid on" in page and "Approved: we pay you 19.75 EUR." in page
+
+
+def test_a_passenger_told_nothing_is_due_learns_how_to_disagree(
+        app: Flask, client: FlaskClient) -> None:
+    from tests.records import DAY
+
+    create_operator(app)
+    load(app, [rail_booking("Q7K2LM")], [arrival(actual=f"{DAY}T11:54:00+01:00")])
+    look_up(client, "Q7K2LM", "Mustermann")
+    form = client.get("/claim").get_data(as_text=True)
+    assert "No compensation is due." in form
+    assert 'id="disagree"' in form and "a member of staff decides" in form
