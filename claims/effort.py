@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any
 
 from claims.models import Actor, EventKind
 
@@ -19,6 +22,8 @@ class LoggedEvent:
     kind: str
     actor: str
     actor_id: int | None
+    counts: dict[str, Any] = field(default_factory=dict)
+    id: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,3 +60,106 @@ def clerk_effort(events: Iterable[LoggedEvent]) -> ClerkEffort:
 
 def _capped(stretch: timedelta) -> float:
     return min(stretch, IDLE_CUTOFF).total_seconds()
+
+
+# Passenger time on task: gaps longer than this are breaks, not work (effort.md).
+PASSENGER_IDLE = timedelta(minutes=30)
+DECIDED = ("approved", "rejected", "paid")
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    claim_id: int
+    operator_id: int
+    regime: str
+    status: str
+    manual: bool
+    submitted_at: datetime
+    decided_at: datetime | None
+    amount: Decimal | None
+    reason_codes: str | None
+    ces_score: int | None
+
+
+def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[str, Any],
+                                                                         set[str]]:
+    """The claim's effort record and its drivers, from its events (and the events of its
+    booking before the claim existed: the lookup and the form)."""
+    events = sorted(events, key=lambda e: (e.at, e.id))
+    kinds = [e.kind for e in events]
+    submitted = next((e for e in events if e.kind == EventKind.CLAIM_SUBMITTED), None)
+    submit_counts = submitted.counts if submitted else {}
+    shown = next((e for e in events if e.kind == EventKind.CLAIM_FORM_SHOWN), None)
+    human = any(e.actor == Actor.CLERK for e in events)
+    paid_at = next((e.at for e in events if e.kind == EventKind.CLAIM_PAID), None)
+    decided = claim.status in DECIDED and claim.decided_at is not None
+    clerk = clerk_effort(events)
+    rejected_forms = [e for e in events if e.kind == EventKind.CLAIM_FORM_REJECTED]
+    info_requested = [e for e in events if e.kind == EventKind.INFO_REQUESTED]
+    after_submit = [e for e in events if submitted is not None and e.at >= submitted.at]
+    record = {
+        "claim_id": claim.claim_id, "operator_id": claim.operator_id, "regime": claim.regime,
+        "path": "no-booking" if claim.manual else "clerk" if human or not decided
+        else "touchless",
+        "status": claim.status, "submitted_at": claim.submitted_at,
+        "decision_seconds": _seconds(claim.submitted_at, claim.decided_at) if decided
+        else None,
+        "payout_seconds": _seconds(claim.submitted_at, paid_at),
+        "touchless_decision": decided and not human,
+        "touchless_payout": decided and not human and paid_at is not None,
+        "paid": paid_at is not None, "amount": claim.amount,
+        "fields_shown": int((shown.counts if shown else submit_counts).get("fields_shown", 0)),
+        "fields_prefilled": int((shown.counts if shown else {}).get("fields_prefilled", 0)),
+        "fields_typed": int(submit_counts.get("fields_typed", 0)),
+        "fields_changed": int(submit_counts.get("fields_changed", 0)),
+        "keystrokes": _known(submit_counts.get("keystrokes")),
+        "clicks": _known(submit_counts.get("clicks")),
+        "active_seconds": _active_seconds(events, submitted),
+        "validation_errors": sum(int(e.counts.get("errors", 0)) for e in rejected_forms),
+        "submit_attempts": len(rejected_forms) + (1 if submitted else 0),
+        "uploads": kinds.count(EventKind.DOCUMENT_UPLOADED),
+        "info_requests": len(info_requested),
+        "contacts": sum(1 for e in after_submit if e.kind == EventKind.STATUS_VIEWED),
+        "appeals": kinds.count(EventKind.APPEALED),
+        "clerk_seconds": int(clerk.seconds), "touches": clerk.touches, "clerks": clerk.clerks,
+        "handovers": clerk.handovers,
+        "jobs": kinds.count(EventKind.ASSESSMENT_STARTED) + sum(
+            1 for kind in kinds if kind in NOTICE_EVENTS),
+        "ces_score": claim.ces_score, "reason_codes": claim.reason_codes,
+        "last_event_id": max((e.id for e in events), default=0),
+    }
+    drivers = {f"reason:{code}" for code in (claim.reason_codes or "").split()}
+    drivers |= {f"field:{name}" for name in str(submit_counts.get("fields", "")).split()}
+    drivers |= {f"asked:{item}" for e in info_requested
+                for item in str(e.counts.get("asked", "")).split()}
+    if record["uploads"]:
+        drivers.add("document:ticket")
+    return record, drivers
+
+
+# Each mail sent is one job of the system's.
+NOTICE_EVENTS = {EventKind.DECISION_MAILED, EventKind.PAYOUT_MAILED, EventKind.RECEIPT_MAILED,
+                 EventKind.INFO_REQUEST_MAILED}
+
+
+def _seconds(start: datetime, end: datetime | None) -> int | None:
+    return None if end is None else max(0, int((end - start).total_seconds()))
+
+
+def _known(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _active_seconds(events: list[LoggedEvent], submitted: LoggedEvent | None) -> int:
+    """The passenger's time on task: from their first step to the submit, and on each
+    answer later, with breaks over PASSENGER_IDLE left out."""
+    steps = [e.at for e in events if e.actor == Actor.PASSENGER
+             and e.kind not in (EventKind.STATUS_VIEWED, EventKind.SURVEY_ANSWERED)]
+    total = timedelta()
+    for before, after in pairwise(steps):
+        if after - before <= PASSENGER_IDLE:
+            total += after - before
+    if submitted is not None and submitted.counts.get("active_ms") is not None:
+        # The page's own measure of the form, when its script ran, is the better one.
+        total = max(total, timedelta(milliseconds=int(submitted.counts["active_ms"])))
+    return int(total.total_seconds())

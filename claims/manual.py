@@ -73,12 +73,6 @@ def document_type(content: bytes) -> tuple[str, str]:
     raise DocumentRejected("wrong-type")
 
 
-def operators(session_factory: SessionFactory) -> list[tuple[str, str]]:
-    with session_factory() as session:
-        return [(slug, name) for slug, name in session.execute(
-            select(Operator.slug, Operator.name).order_by(Operator.name))]
-
-
 def file_manual_claim(session_factory: SessionFactory, uploads: Path, data: ManualClaimInput,
                       ticket: bytes, *, typed_fields: int) -> int:
     """Save the claim and its ticket together: if the file cannot be written, nothing is

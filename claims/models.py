@@ -284,6 +284,69 @@ class ClaimDocument(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class ClaimEffort(Base):
+    """What one claim cost the passenger and the organisation, derived from its events by
+    claims.effort; rebuilt whenever new events arrive, never typed in. Costs are worked out
+    from these figures at report time, so a changed cost rate applies to every claim."""
+
+    __tablename__ = "claim_effort"
+    __table_args__ = (Index("ix_claim_effort_submitted_at", "submitted_at"),)
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, index=True)
+    regime: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(12))  # touchless, clerk, no-booking
+    status: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decision_seconds: Mapped[int | None] = mapped_column(Integer)
+    payout_seconds: Mapped[int | None] = mapped_column(Integer)
+    touchless_decision: Mapped[bool] = mapped_column(Boolean)
+    touchless_payout: Mapped[bool] = mapped_column(Boolean)
+    paid: Mapped[bool] = mapped_column(Boolean)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    fields_shown: Mapped[int] = mapped_column(Integer)
+    fields_prefilled: Mapped[int] = mapped_column(Integer)
+    fields_typed: Mapped[int] = mapped_column(Integer)
+    fields_changed: Mapped[int] = mapped_column(Integer)
+    keystrokes: Mapped[int | None] = mapped_column(Integer)  # unknown without JavaScript
+    clicks: Mapped[int | None] = mapped_column(Integer)
+    active_seconds: Mapped[int] = mapped_column(Integer)
+    validation_errors: Mapped[int] = mapped_column(Integer)
+    submit_attempts: Mapped[int] = mapped_column(Integer)
+    uploads: Mapped[int] = mapped_column(Integer)
+    info_requests: Mapped[int] = mapped_column(Integer)
+    contacts: Mapped[int] = mapped_column(Integer)
+    appeals: Mapped[int] = mapped_column(Integer)
+    clerk_seconds: Mapped[int] = mapped_column(Integer)
+    touches: Mapped[int] = mapped_column(Integer)
+    clerks: Mapped[int] = mapped_column(Integer)
+    handovers: Mapped[int] = mapped_column(Integer)
+    jobs: Mapped[int] = mapped_column(Integer)
+    ces_score: Mapped[int | None] = mapped_column(Integer)
+    reason_codes: Mapped[str | None] = mapped_column(String(200))
+    last_event_id: Mapped[int] = mapped_column(Integer)
+
+
+class EffortDriver(Base):
+    """What made a claim more work: a reason code, a form field typed, a document or a
+    detail asked for. One row each, so the cost-of-complexity report is one grouped join."""
+
+    __tablename__ = "effort_drivers"
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim_effort.claim_id"),
+                                          primary_key=True)
+    driver: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class EffortProgress(Base):
+    """How far claims.effort has read the event log: one row."""
+
+    __tablename__ = "effort_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+
+
 class PayoutRun(Base):
     """One payout run of one operator: one SEPA file (or one voucher batch)."""
 

@@ -419,7 +419,7 @@ def request_info(session_factory: SessionFactory, claim_id: int, clerk_id: int,
         move(claim, ClaimStatus.INFO_REQUESTED)
         claim.requested_info = " ".join(chosen)
         record_event(session, EventKind.INFO_REQUESTED, Actor.CLERK, claim_id=claim.id,
-                     actor_id=clerk_id, items=len(chosen))
+                     actor_id=clerk_id, items=len(chosen), asked=" ".join(chosen))
         _end_work(session, claim.id, clerk_id)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.accounts import check_password
-from claims.models import Claim, ClaimStatus, User
+from claims.models import Claim, ClaimStatus, Operator, User
 from claims.types import utcnow
 
 MAX_FAILURES = 5
@@ -67,3 +67,9 @@ def straight_through(session_factory: sessionmaker[Session]) -> tuple[int, int]:
         touchless = session.scalar(select(func.count()).select_from(Claim).where(
             Claim.status.not_in(open_statuses), Claim.reason_codes.is_(None))) or 0
     return touchless, decided
+
+
+def operator_choices(session_factory: sessionmaker[Session]) -> list[tuple[str, str]]:
+    with session_factory() as session:
+        return [(slug, name) for slug, name in session.execute(
+            select(Operator.slug, Operator.name).order_by(Operator.name))]

@@ -11,6 +11,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,6 +45,11 @@ class Settings:
     # Claims one drain job decides per transaction: larger is faster under a storm, smaller
     # holds fewer row locks for less time.
     assessment_batch: int
+    # The effort reports' cost model (effort.md), stated on every report that uses it: a
+    # clerk hour at its capacity cost rate, one job of the system, one payout transaction.
+    cost_clerk_per_hour: Decimal
+    cost_per_job: Decimal
+    cost_per_payout: Decimal
     # Where passengers reach the portal: the base of the links in e-mails.
     public_url: str
 
@@ -95,6 +101,9 @@ def load_settings(overrides: Mapping[str, object] | None = None,
         rq_worker_count=_integer("RQ_WORKERS", text("RQ_WORKERS"), 2, low=1, high=64),
         assessment_batch=_integer("ASSESSMENT_BATCH", text("ASSESSMENT_BATCH"), 100,
                                   low=1, high=1000),
+        cost_clerk_per_hour=_rate("COST_CLERK_PER_HOUR", text("COST_CLERK_PER_HOUR"), "42.00"),
+        cost_per_job=_rate("COST_PER_JOB", text("COST_PER_JOB"), "0.002"),
+        cost_per_payout=_rate("COST_PER_PAYOUT", text("COST_PER_PAYOUT"), "0.15"),
         public_url=_public_url(text("PUBLIC_URL")),
     )
 
@@ -153,6 +162,17 @@ def _integer(key: str, value: str | None, default: int, *, low: int, high: int) 
     if not low <= number <= high:
         raise SettingsError(f"{key}={number} is outside {low}..{high}")
     return number
+
+
+def _rate(key: str, value: str | None, default: str) -> Decimal:
+    """A cost rate in EUR: a plain decimal number, zero or more."""
+    try:
+        rate = Decimal(value if value is not None else default)
+    except InvalidOperation:
+        raise SettingsError(f"{key}={value!r} is not a number such as 42.00") from None
+    if not rate.is_finite() or rate < 0:
+        raise SettingsError(f"{key}={value!r} must be zero or more")
+    return rate
 
 
 def _instance_secret(instance_path: Path, environment: str) -> str:

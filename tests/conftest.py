@@ -131,3 +131,13 @@ def csrf_token(html: str) -> str:
     value = VALUE.search(field.group(0)) if field else None
     assert value, "the page has no CSRF token"
     return value.group(1)
+
+
+@pytest.fixture(autouse=True)
+def _effort_reads_the_newest_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a test nothing else commits around the reader: it may read events at once."""
+    from datetime import timedelta
+
+    from claims import effort_store
+
+    monkeypatch.setattr(effort_store, "SETTLE", timedelta(0))

@@ -9,6 +9,7 @@ import redis
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims import effort_store
 from claims.assessment import claims_due_for_assessment
 from claims.models import ClaimStatus
 from claims.notices import NoticeKind, notices_due
@@ -56,6 +57,8 @@ def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> in
     # Jobs of workers that died mid-job (kill -9, a lost host) stop their heartbeat; RQ's
     # cleanup retries them or marks them failed, after which they can be queued again.
     Queue(CLAIMS_QUEUE, connection=connection).started_job_registry.cleanup()
+    # The effort records follow the event log; the reports read them.
+    effort_store.refresh(session_factory)
     for claim_id, kind in notices_due(session_factory):
         enqueue_notice(connection, claim_id, kind)
     due = claims_due_for_assessment(session_factory)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from claims import manual, services
+from claims import manual, services, staff
 from claims.models import EventKind
 from claims.notices import NoticeKind
 from portal.extensions import limiter, runtime
@@ -38,7 +38,8 @@ def manual_claim() -> Response | str | tuple[str, int]:
     """No booking reference: the journey typed, the ticket uploaded, a clerk decides."""
     factory = runtime().session_factory
     form = ManualClaimForm()
-    form.operator.choices = [SelectChoice(slug, name) for slug, name in manual.operators(factory)]
+    form.operator.choices = [SelectChoice(slug, name)
+                             for slug, name in staff.operator_choices(factory)]
     if request.method == "GET":
         services.note_form_event(factory, EventKind.MANUAL_FORM_SHOWN,
                                  fields_shown=len(manual.MANUAL_FIELDS), fields_prefilled=0)

@@ -1,20 +1,132 @@
-"""Management reports. The foundation shows where claims stand; effort.md's reports follow."""
+"""Management reports (effort.md): the effort report with its charts, as a page and a PDF,
+the per-claim effort table as CSV, and the what-if replay of another policy."""
 
 from __future__ import annotations
 
-from flask import render_template
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
-from claims import staff
+from flask import Response, abort, render_template, request
+from flask_babel import gettext as _
+
+from claims import effort_store, staff
+from claims.decision import ReasonCode
+from claims.models import Regime
+from claims.reporting import CostModel, ReportFilter, effort_rows, report, what_if
 from portal.auth import role_required
 from portal.extensions import runtime
-from portal.reports import blueprint
+from portal.pdf import render_pdf
+from portal.reports import blueprint, charts
+
+
+def cost_model() -> CostModel:
+    settings = runtime().settings
+    return CostModel(settings.cost_clerk_per_hour, settings.cost_per_job,
+                     settings.cost_per_payout)
+
+
+def _filter() -> ReportFilter:
+    def day(name: str) -> date | None:
+        value = request.args.get(name, "").strip()
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            abort(400, _("The date must look like 2026-11-20."))
+
+    regime = request.args.get("regime") or None
+    if regime is not None and regime not in {r.value for r in Regime}:
+        abort(400, _("Choose a regime from the list."))
+    start, end = day("start"), day("end")
+    if start and end and start > end:
+        abort(400, _("The period must start before it ends."))
+    return ReportFilter(start=start, end=end, operator=request.args.get("operator") or None,
+                        regime=regime)
+
+
+def _report_page(template: str) -> str:
+    wanted = _filter()
+    # Bring the records up to the events of a few seconds ago; cheap when caught up.
+    effort_store.refresh(runtime().session_factory)
+    figures = report(runtime().session_factory, wanted, cost_model())
+    pareto = charts.pareto([(d.driver, float(d.cost_of_complexity)) for d in figures.drivers],
+                           title=_("Cost of complexity by driver"), unit="EUR")
+    weeks = [w.start.isoformat() for w in figures.weeks]
+    straight = charts.line(list(zip(weeks, [None if w.straight_through is None
+                                            else 100 * w.straight_through
+                                            for w in figures.weeks], strict=True)),
+                           title=_("Straight-through share per week"), unit="%",
+                           maximum=100)
+    cost = charts.line(list(zip(weeks, [float(w.mean_cost) for w in figures.weeks],
+                                strict=True)),
+                       title=_("Mean cost per claim per week"), unit="EUR")
+    return render_template(template, report=figures, wanted=wanted,
+                           operators=staff.operator_choices(runtime().session_factory),
+                           regimes=[r.value for r in Regime], pareto=pareto,
+                           straight_chart=straight, cost_chart=cost,
+                           query=request.query_string.decode())
 
 
 @blueprint.get("/")
 @role_required("manager")
 def overview() -> str:
-    counts = staff.status_counts(runtime().session_factory)
-    touchless, decided = staff.straight_through(runtime().session_factory)
-    share = f"{100 * touchless / decided:.1f} %" if decided else "–"
-    return render_template("reports/overview.html", counts=counts, decided=decided,
-                           straight_through=share)
+    return _report_page("reports/overview.html")
+
+
+@blueprint.get("/report.pdf")
+@role_required("manager")
+def report_pdf() -> Response:
+    html = _report_page("reports/report_pdf.html")
+    return Response(render_pdf(html), mimetype="application/pdf", headers={
+        "Content-Disposition": 'attachment; filename="effort-report.pdf"'})
+
+
+@blueprint.get("/effort.csv")
+@role_required("manager")
+def effort_csv() -> Response:
+    wanted = _filter()
+    # Taken now: the rows are written after the view returns, outside its request.
+    factory = runtime().session_factory
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in effort_rows(factory, wanted):
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    return Response(lines(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="claim-effort.csv"'})
+
+
+@blueprint.get("/what-if")
+@role_required("manager")
+def what_if_page() -> str | tuple[str, int]:
+    wanted = _filter()
+    limit_text = request.args.get("limit", "").strip().replace(",", ".")
+    limit = None
+    if limit_text:
+        try:
+            limit = Decimal(limit_text)
+        except InvalidOperation:
+            limit = None
+        if limit is None or not limit.is_finite() or limit < 0:
+            return render_template("reports/what_if.html", wanted=wanted, result=None,
+                                   codes=list(ReasonCode), off=[], limit=limit_text,
+                                   error=_("Enter the limit as an amount such as 250.00."),
+                                   cost_model=cost_model()), 400
+    off = [code for code in request.args.getlist("off") if code in set(ReasonCode)]
+    result = None
+    if limit is not None or off:
+        effort_store.refresh(runtime().session_factory)
+        result = what_if(runtime().session_factory, wanted, cost_model(),
+                         auto_approve_limit=limit, rules_off=off)
+    return render_template("reports/what_if.html", wanted=wanted, result=result,
+                           codes=list(ReasonCode), off=off, limit=limit_text, error=None,
+                           cost_model=cost_model())

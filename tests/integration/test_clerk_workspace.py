@@ -112,16 +112,16 @@ def test_every_staff_route_refuses_anonymous_users_and_the_wrong_role(
         url = _example_url(app, rule)
         allowed = ROLES_OF_BLUEPRINT[rule.endpoint.split(".")[0]]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            anonymous = clients["anonymous"].open(url, method=method)
-            assert anonymous.status_code in (302, 401, 400), (rule, method)
-            if anonymous.status_code == 302:
-                assert anonymous.location.startswith("/clerk/login"), (rule, method)
+            with clients["anonymous"].open(url, method=method) as anonymous:
+                assert anonymous.status_code in (302, 401, 400), (rule, method)
+                if anonymous.status_code == 302:
+                    assert anonymous.location.startswith("/clerk/login"), (rule, method)
             for role in ("clerk", "manager"):
-                response = clients[role].open(url, method=method)
-                if role in allowed:
-                    assert response.status_code != 403, (rule, method, role)
-                else:
-                    assert response.status_code == 403, (rule, method, role)
+                with clients[role].open(url, method=method) as response:
+                    if role in allowed:
+                        assert response.status_code != 403, (rule, method, role)
+                    else:
+                        assert response.status_code == 403, (rule, method, role)
 
 
 def test_five_wrong_passwords_lock_the_account_for_a_while(

@@ -37,6 +37,7 @@ def test_overrides_win_over_the_environment(tmp_path: Path) -> None:
     ("MAIL_PORT", "smtp", "MAIL_PORT='smtp' is not a whole number"),
     ("MAIL_PORT", "70000", "MAIL_PORT=70000 is outside"),
     ("ASSESSMENT_BATCH", "0", "ASSESSMENT_BATCH=0 is outside"),
+    ("COST_CLERK_PER_HOUR", "lots", "COST_CLERK_PER_HOUR=.lots. is not a number"),
     ("EFFORTLESS_ENV", "staging", "EFFORTLESS_ENV='staging' is not one of"),
 ])
 def test_a_bad_value_stops_start_up_naming_the_setting(tmp_path: Path, key: str, value: str,

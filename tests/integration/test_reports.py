@@ -1,0 +1,203 @@
+"""Effort records from a real claim's events, and the reports' figures over four effort
+records written by hand, with every figure worked out by hand below."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import insert, select
+
+from claims import accounts, effort_store, review, services
+from claims.assessment import assess_claims
+from claims.models import Booking, Claim, ClaimEffort, EffortDriver, User
+from claims.reporting import CostModel, ReportFilter, report, what_if
+from tests.integration.helpers import create_operator, load
+from tests.integration.test_staff_pages import sign_in
+from tests.records import arrival, rail_booking
+
+# A clerk second costs 0.01, a job 0.01, a payout 0.50.
+MODEL = CostModel(clerk_per_hour=Decimal("36.00"), per_job=Decimal("0.01"),
+                  per_payout=Decimal("0.50"))
+
+
+def test_effort_records_follow_the_event_log(app: Flask) -> None:
+    factory = app.extensions["effortless"].session_factory
+    create_operator(app)
+    accounts.create_user(factory, "clerk@example.org", "clerk", "a-long-password")
+    load(app, [rail_booking("AAAA01", passenger={"name": "Anna Koch"}),
+               rail_booking("BBBB02", passenger={"name": "Ben Koch"})], [arrival()])
+    with factory() as session:
+        booking_a, booking_b = session.scalars(select(Booking.id).order_by(Booking.id)).all()
+        clerk = session.scalars(select(User.id)).one()
+    services.prepare_claim(factory, booking_a)  # the form is shown
+    a = services.submit_claim(factory, booking_a, services.ClaimInput(
+        "Anna Koch", None, None, None, "en"), effort={"keystrokes": 3}).claim_id
+    b = services.submit_claim(factory, booking_b, services.ClaimInput(
+        "Ben Koch", None, None, "It was later", "en"), effort={}).claim_id
+    assess_claims(factory, [a, b])
+    review.take_claim(factory, b, clerk)
+    review.request_info(factory, b, clerk, ["statement"])
+    review.provide_info(factory, b, {"statement": "Two hours"})
+    review.take_claim(factory, b, clerk)
+    review.approve(factory, b, clerk, amount=Decimal("19.75"))
+    assert effort_store.refresh_all(factory) == 2
+
+    with factory() as session:
+        records = {r.claim_id: r for r in session.scalars(select(ClaimEffort))}
+        drivers = set(session.execute(select(EffortDriver.claim_id, EffortDriver.driver)))
+    assert (records[a].path, records[a].touchless_decision, records[a].fields_shown,
+            records[a].fields_prefilled, records[a].keystrokes) == ("touchless", True, 4, 1, 3)
+    assert (records[b].path, records[b].touchless_decision, records[b].info_requests,
+            records[b].touches, records[b].clerks, records[b].status) == (
+        "clerk", False, 1, 2, 1, "approved")
+    assert drivers == {(b, "reason:passenger-statement"), (b, "field:statement"),
+                       (b, "asked:statement")}
+
+    # Idempotent: nothing new, nothing changes; a new event updates its claim's record.
+    assert effort_store.refresh_all(factory) == 0
+    services.claim_view(factory, a, language="en")  # a status look-up
+    assert effort_store.refresh_all(factory) == 1
+    with factory() as session:
+        assert session.get(ClaimEffort, a).contacts == 1  # type: ignore[union-attr]
+
+
+RECORDS: list[dict[str, Any]] = [
+    # 1: straight through, approved and paid: 4 jobs + a payout = 0.54
+    dict(path="touchless", status="paid", day=17, decision_seconds=10, payout_seconds=86400,
+         touchless_decision=True, touchless_payout=True, paid=True, amount="19.75",
+         clerk_seconds=0, jobs=4, active_seconds=60, contacts=1, info_requests=0,
+         ces_score=7, reason_codes=None, drivers=[]),
+    # 2: straight through, rejected: 2 jobs = 0.02
+    dict(path="touchless", status="rejected", day=18, decision_seconds=20,
+         payout_seconds=None, touchless_decision=True, touchless_payout=False, paid=False,
+         amount="0.00", clerk_seconds=0, jobs=2, active_seconds=120, contacts=0,
+         info_requests=0, ces_score=3, reason_codes=None, drivers=[]),
+    # 3: a clerk, 10 minutes, approved and paid: 6.00 + 0.05 + 0.50 = 6.55
+    dict(path="clerk", status="paid", day=19, decision_seconds=3600, payout_seconds=172800,
+         touchless_decision=False, touchless_payout=False, paid=True, amount="19.75",
+         clerk_seconds=600, jobs=5, active_seconds=300, contacts=2, info_requests=1,
+         ces_score=5, reason_codes="passenger-statement",
+         drivers=["reason:passenger-statement", "field:statement"]),
+    # 4: waiting for a clerk, over the limit, the week before: 1 job = 0.01
+    dict(path="clerk", status="needs_review", day=10, decision_seconds=None,
+         payout_seconds=None, touchless_decision=False, touchless_payout=False, paid=False,
+         amount="700.00", clerk_seconds=0, jobs=1, active_seconds=90, contacts=0,
+         info_requests=0, ces_score=None, reason_codes="amount-over-limit",
+         drivers=["reason:amount-over-limit"]),
+]
+
+
+@pytest.fixture
+def four_records(app: Flask) -> list[int]:
+    factory = app.extensions["effortless"].session_factory
+    create_operator(app)
+    with factory.begin() as session:
+        operator_id = session.scalar(select(accounts.Operator.id))
+        ids = []
+        for record in RECORDS:
+            claim = Claim(operator_id=operator_id, regime="eu-rail", status=record["status"],
+                          passenger_name="Hand Made", submitted_at=_day(record["day"]))
+            session.add(claim)
+            session.flush()
+            ids.append(claim.id)
+            values = {k: v for k, v in record.items() if k not in ("day", "drivers")}
+            session.execute(insert(ClaimEffort).values(
+                claim_id=claim.id, operator_id=operator_id, regime="eu-rail",
+                submitted_at=_day(record["day"]), fields_shown=4, fields_prefilled=2,
+                fields_typed=1, fields_changed=0, keystrokes=None, clicks=None,
+                validation_errors=0, submit_attempts=1, uploads=0, appeals=0, touches=0,
+                clerks=0, handovers=0, last_event_id=0,
+                **{**values, "amount": Decimal(values["amount"])}))
+            for driver in record["drivers"]:
+                session.execute(insert(EffortDriver).values(claim_id=claim.id, driver=driver))
+    return ids
+
+
+def _day(day: int) -> datetime:
+    return datetime(2026, 11, day, 12, 0, tzinfo=UTC)
+
+
+def test_the_report_figures_match_the_hand_count(app: Flask, four_records: list[int]) -> None:
+    figures = report(app.extensions["effortless"].session_factory, ReportFilter(), MODEL)
+    assert figures.claims == 4
+    assert figures.straight_through_decision == 2 / 4   # 1 and 2, of all four assessed
+    assert figures.straight_through_payout == 1 / 2     # 1, of the paid 1 and 3
+    assert figures.total_cost == Decimal("7.12")        # 0.54 + 0.02 + 6.55 + 0.01
+    assert (figures.decision_time.p50, figures.decision_time.p90) == (20, 2884)
+    assert figures.payout_time.p50 == (86400 + 172800) / 2
+
+    paths = {p.path: p for p in figures.paths}
+    assert (paths["touchless"].claims, paths["touchless"].cost) == (2, Decimal("0.28"))
+    assert (paths["touchless"].ces_mean, paths["touchless"].ces_top_box) == (5.0, 0.5)
+    assert paths["clerk"].cost == Decimal("3.28")       # (6.55 + 0.01) / 2
+    assert paths["clerk"].clerk_minutes == 5.0          # 600 s over 2 claims
+
+    # Cost of complexity: (mean cost with the driver - 0.28) x claims.
+    ranked = [(d.driver, d.claims, d.cost_of_complexity) for d in figures.drivers]
+    assert ranked == [("field:statement", 1, Decimal("6.27")),
+                      ("reason:passenger-statement", 1, Decimal("6.27")),
+                      ("reason:amount-over-limit", 1, Decimal("-0.27"))]
+    # Passenger minutes: 5.0 with it, 1.5 on a touchless claim.
+    assert figures.drivers[1].passenger_minutes == pytest.approx(3.5)
+
+    assert [(w.start.isoformat(), w.claims) for w in figures.weeks] == [
+        ("2026-11-09", 1), ("2026-11-16", 3)]
+    assert figures.weeks[1].straight_through == 2 / 3
+
+
+def test_filters_narrow_the_report(app: Flask, four_records: list[int]) -> None:
+    factory = app.extensions["effortless"].session_factory
+    week = report(factory, ReportFilter(start=_day(16).date(), end=_day(22).date()), MODEL)
+    assert week.claims == 3 and week.total_cost == Decimal("7.11")
+    assert report(factory, ReportFilter(regime="eu-air"), MODEL).claims == 0
+    assert report(factory, ReportFilter(operator="test-rail"), MODEL).claims == 4
+    assert report(factory, ReportFilter(operator="nobody"), MODEL).claims == 0
+
+
+def test_what_if_replays_the_claims_through_another_policy(
+        app: Flask, four_records: list[int]) -> None:
+    factory = app.extensions["effortless"].session_factory
+    statement_off = what_if(factory, ReportFilter(), MODEL, auto_approve_limit=None,
+                            rules_off=["passenger-statement"])
+    assert statement_off.today.straight_through == 0.5
+    assert (statement_off.changed.straight_through, statement_off.claims_freed) == (0.75, 1)
+    assert statement_off.changed.cost == Decimal("1.12")  # claim 3's 6.00 of clerk time
+    assert statement_off.changed.info_requests == 0
+    higher = what_if(factory, ReportFilter(), MODEL, auto_approve_limit=Decimal("800"),
+                     rules_off=[])
+    assert (higher.changed.straight_through, higher.claims_freed) == (0.75, 1)
+    lower = what_if(factory, ReportFilter(), MODEL, auto_approve_limit=Decimal("10"),
+                    rules_off=[])
+    assert lower.claims_added == 1  # claim 1, 19.75 over a 10.00 limit
+
+
+def test_a_manager_reads_filters_exports_and_what_ifs_the_report(
+        app: Flask, client: FlaskClient, four_records: list[int]) -> None:
+    factory = app.extensions["effortless"].session_factory
+    accounts.create_user(factory, "boss@example.org", "manager", "a-long-password")
+    sign_in(client, "boss@example.org", "a-long-password")
+    page = client.get("/reports/").get_data(as_text=True)
+    assert '<td id="straight-through">50.0 %</td>' in page
+    assert "<svg" in page and "Cost of complexity by driver" in page
+    assert "a clerk hour 42.00 EUR" in page  # the cost model in force is stated
+    narrowed = client.get("/reports/?start=2026-11-16&end=2026-11-22").get_data(as_text=True)
+    assert '<td id="claims">3</td>' in narrowed
+    assert client.get("/reports/?start=yesterday").status_code == 400
+    assert client.get("/reports/?start=2026-11-22&end=2026-11-01").status_code == 400
+
+    pdf = client.get("/reports/report.pdf?start=2026-11-16")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    exported = client.get("/reports/effort.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(exported)))
+    assert rows[0][0] == "claim_id" and len(rows) == 5
+
+    what = client.get("/reports/what-if?off=passenger-statement").get_data(as_text=True)
+    assert '<td id="changed-straight-through">75.0 %</td>' in what
+    assert client.get("/reports/what-if?limit=lots").status_code == 400
