@@ -137,7 +137,7 @@ def _copy_available(session: Session) -> bool:
     return session.connection().dialect.name == "postgresql"
 
 
-def _insert_many(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+def insert_many(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     if _copy_available(session):
@@ -168,6 +168,8 @@ def _copy(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> No
             for column, convert in zip(columns, converters, strict=True):
                 default = defaults.get(column.name)
                 value = row[column.name] if default is None else _default(default)
+                if isinstance(value, dict | list):
+                    value = json.dumps(value)  # a JSON column: COPY takes its text
                 values.append(convert(value, dialect) if convert else value)
             copy.write_row(values)
 
@@ -177,8 +179,13 @@ def _default(default: Any) -> Any:
     return default(None) if callable(default) else default
 
 
-def _next_ids(session: Session, model: type[Base], count: int) -> list[int]:
+def reserve_ids(session: Session, model: type[Base], count: int) -> list[int]:
+    """Ids for rows written by COPY (which would otherwise not say which ids it gave).
+    PostgreSQL only; SQLite has one writer at a time, who may count on from the maximum."""
     table = cast(Table, model.__table__).name
+    if session.connection().dialect.name != "postgresql":
+        start = (session.scalar(text(f"SELECT max(id) FROM {table}")) or 0) + 1
+        return list(range(start, start + count))
     return list(session.scalars(
         text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
              "FROM generate_series(1, :count)"), {"count": count}))
@@ -222,7 +229,7 @@ def _write_bookings(session: Session, chunk: list[BookingRecord], operator_ids: 
     if new:
         rows = [_booking_row(r, operator_ids[r.operator]) for r in new]
         if _copy_available(session):
-            ids = _next_ids(session, Booking, len(rows))
+            ids = reserve_ids(session, Booking, len(rows))
             _copy(session, Booking, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
         else:
             ids = list(session.scalars(
@@ -240,7 +247,7 @@ def _write_bookings(session: Session, chunk: list[BookingRecord], operator_ids: 
         for record, booking_id in [*zip(new, ids, strict=True), *old]
         for position, leg in enumerate(record.legs)
     ]
-    _insert_many(session, BookingLeg, legs)
+    insert_many(session, BookingLeg, legs)
     report.created += len(new)
     report.replaced += len(old)
 
@@ -276,7 +283,7 @@ def _write_operations(session: Session, chunk: list[OperationsRecordData],
             old.append({"id": existing[key], **row})
         else:
             new.append(row)
-    _insert_many(session, OperationsRecord, new)
+    insert_many(session, OperationsRecord, new)
     if old:
         session.execute(update(OperationsRecord), old)
     report.created += len(new)

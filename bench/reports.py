@@ -1,0 +1,189 @@
+"""Reports bench: create N claims (default 1,000,000) with their bookings and events as the
+portal writes them, build the effort records from the events, and print how long each
+report takes: each section, and the pages a manager opens (the report, its PDF, the
+what-if), for one operator's claims and for all.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1/test .venv/bin/python bench/reports.py
+
+The event mix: every claim is looked up, its form shown and filed and assessed; 85 % are
+decided by the rules, 15 % by a clerk (some after asking for a detail); 80 % are paid; a
+third answer the CES question; 5 % more bookings are looked up and never claimed."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import describe, isolated_setup
+from claims import accounts, effort_store
+from claims.imports import insert_many, reserve_ids
+from claims.models import Booking, Claim, ClaimEvent, User
+from claims.reporting import ReportFilter, report, what_if
+from portal import create_app
+
+START = datetime(2026, 5, 25, tzinfo=UTC)
+WEEKS = 26
+CHUNK = 50_000
+REASONS = ("passenger-statement", "no-operations-data", "missed-connection",
+           "amount-over-limit", "possible-duplicate", "cancelled")
+
+
+def _rows(rng: random.Random, operator_id: int, booking_id: int, claim_id: int | None,
+          clerk_id: int) -> tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, Any]]]:
+    at = START + timedelta(seconds=rng.randrange(WEEKS * 7 * 86400))
+    booking = {"id": booking_id, "operator_id": operator_id, "reference": f"R{booking_id}",
+               "regime": "eu-rail", "passenger_name": "Bench Passenger",
+               "fare_amount": Decimal("59.90"), "fare_currency": "EUR",
+               "fare_kind": "single"}
+    events: list[dict[str, Any]] = []
+
+    def event(offset: float, kind: str, actor: str = "passenger", on_claim: bool = True,
+              actor_id: int | None = None, **counts: Any) -> None:
+        events.append({"claim_id": claim_id if on_claim else None, "booking_id": booking_id,
+                       "at": at + timedelta(seconds=offset), "actor": actor,
+                       "actor_id": actor_id, "kind": kind, "counts": counts})
+
+    event(0, "booking_found", on_claim=False)
+    event(5, "claim_form_shown", on_claim=False, fields_shown=4, fields_prefilled=2)
+    if claim_id is None:
+        return booking, None, events
+    statement = rng.random() < 0.1
+    event(40, "claim_submitted", fields_typed=int(statement), fields_changed=0,
+          fields="statement" if statement else "")
+    event(41, "assessment_started", "system")
+    human = statement or rng.random() < 0.06
+    reasons = ("passenger-statement" if statement else rng.choice(REASONS)) if human else None
+    event(41, "claim_decided", "system")
+    decided = at + timedelta(seconds=41)
+    status, amount = ("approved", Decimal("14.98")) if rng.random() < 0.7 else \
+        ("rejected", Decimal("0.00"))
+    if human:
+        taken = rng.randrange(600, 3 * 86400)
+        event(taken, "claim_taken", "clerk", actor_id=clerk_id, handover=0)
+        event(taken, "work_started", "clerk", actor_id=clerk_id)
+        if rng.random() < 0.2:
+            event(taken + 120, "info_requested", "clerk", actor_id=clerk_id, items=1,
+                  asked="statement")
+            event(taken + 120, "work_ended", "clerk", actor_id=clerk_id, seconds=120)
+            taken += rng.randrange(3600, 86400)
+            event(taken, "info_provided")
+            event(taken + 60, "work_started", "clerk", actor_id=clerk_id)
+        work = rng.randrange(60, 900)
+        event(taken + work, "claim_decided", "clerk", actor_id=clerk_id)
+        event(taken + work, "work_ended", "clerk", actor_id=clerk_id, seconds=work)
+        decided = at + timedelta(seconds=taken + work)
+    event((decided - at).total_seconds() + 1, "decision_mailed", "system")
+    if status == "approved" and rng.random() < 0.9:
+        paid = (decided - at).total_seconds() + rng.randrange(3600, 3 * 86400)
+        event(paid, "claim_paid", "system")
+        status = "paid"
+    ces = rng.randint(1, 7) if rng.random() < 0.33 else None
+    if ces is not None:
+        event((decided - at).total_seconds() + 120, "survey_answered", score=ces)
+    if rng.random() < 0.3:
+        event((decided - at).total_seconds() + 300, "status_viewed")
+    claim = {"id": claim_id, "booking_id": booking_id, "operator_id": operator_id,
+             "regime": "eu-rail", "status": status, "language": "de",
+             "passenger_name": "Bench Passenger", "submitted_at": at + timedelta(seconds=40),
+             "decided_at": decided, "amount": amount, "currency": "EUR",
+             "reason_codes": reasons, "payout_method": "account", "ces_score": ces,
+             "eligible": status != "rejected"}
+    return booking, claim, events
+
+
+def create(setup: Any, claims: int, seed: int) -> None:
+    rng = random.Random(seed)
+    factory = setup.runtime.session_factory
+    accounts.create_user(factory, f"clerk-{setup.operator}@bench.example", "clerk",
+                         "bench-password-1")
+    bookings = int(claims * 1.05)
+    with factory.begin() as session:
+        clerk_id = session.query(User.id).order_by(User.id.desc()).first()[0]  # type: ignore[index]
+        booking_ids = reserve_ids(session, Booking, bookings)
+        claim_ids = reserve_ids(session, Claim, claims)
+    for start in range(0, bookings, CHUNK):
+        rows: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+        for index in range(start, min(start + CHUNK, bookings)):
+            claim_id = claim_ids[index] if index < claims else None
+            booking, claim, events = _rows(rng, setup.operator_id, booking_ids[index],
+                                           claim_id, clerk_id)
+            rows[0].append(booking)
+            if claim:
+                rows[1].append(claim)
+            rows[2].extend(events)
+        with factory.begin() as session:
+            insert_many(session, Booking, rows[0])
+            insert_many(session, Claim, rows[1])
+            insert_many(session, ClaimEvent, rows[2])
+
+
+def _timed(work: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    result = work()
+    return result, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    arguments = parser.parse_args()
+    with isolated_setup() as setup:
+        factory = setup.runtime.session_factory
+        _, created = _timed(lambda: create(setup, arguments.claims, arguments.seed))
+        built, refreshed = _timed(lambda: effort_store.refresh_all(factory,
+                                                                   settle=timedelta(0)))
+        app = create_app({k: v for k, v in setup.environment.items()
+                          if k in ("DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "SECRET_KEY",
+                                   "RATELIMIT_ENABLED")})
+        accounts.create_user(factory, f"boss-{setup.operator}@bench.example", "manager",
+                             "bench-password-1")
+        from portal.reports.views import cost_model
+
+        with app.app_context():
+            model = cost_model()
+        lines = []
+        for label, wanted in (("one operator", ReportFilter(operator=setup.operator)),
+                              ("all claims", ReportFilter()),
+                              ("one operator, 4 weeks", ReportFilter(
+                                  operator=setup.operator, start=START.date(),
+                                  end=(START + timedelta(weeks=4)).date()))):
+            figures, seconds = _timed(lambda w=wanted: report(factory, w, model))
+            sections = ", ".join(f"{name} {ms / 1000:.2f}" for name, ms in
+                                 figures.sections_ms.items())
+            lines.append(f"  report, {label:<22} {seconds:6.2f} s  ({figures.claims} claims; "
+                         f"{sections})")
+            _, seconds = _timed(lambda w=wanted: what_if(
+                factory, w, model, auto_approve_limit=Decimal("10.00"),
+                rules_off=["passenger-statement"]))
+            lines.append(f"  what-if, {label:<21} {seconds:6.2f} s")
+        client = app.test_client()
+        page = client.get("/clerk/login").get_data(as_text=True)
+        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        client.post("/clerk/login", data={"csrf_token": token,
+                                          "email": f"boss-{setup.operator}@bench.example",
+                                          "password": "bench-password-1"})
+        query = f"operator={setup.operator}"
+        for path in ("/reports/", f"/reports/?{query}", f"/reports/report.pdf?{query}",
+                     f"/reports/what-if?{query}&limit=10&off=passenger-statement"):
+            response, seconds = _timed(lambda p=path: client.get(p))
+            lines.append(f"  GET {path:<60} {seconds:6.2f} s  ({response.status_code}, "
+                         f"{len(response.data) // 1024} KB)")
+        app.extensions["effortless"].close()
+    print(f"bench/reports.py: {arguments.claims} claims with their events created in "
+          f"{created:.0f} s; {built} effort records built from the events in "
+          f"{refreshed:.0f} s; {describe(setup)}")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
