@@ -53,7 +53,9 @@ def money(amount: Decimal | str | None, currency: str | None) -> str:
     currency as its code, so no reader mistakes one currency's sign for another's."""
     if amount is None:
         return ""
-    return f"{format_decimal(Decimal(amount), format='#,##0.00')} {currency or ''}".strip()
+    value = Decimal(amount)
+    value = value if value != 0 else abs(value)  # never "-0.00"
+    return f"{format_decimal(value, format='#,##0.00')} {currency or ''}".strip()
 
 
 def bank_name(iban: str | None) -> str:
