@@ -1,14 +1,10 @@
-"""The clerk's side of a claim: the queue of edge cases, taking a claim, and deciding it.
-
-Every decision is a transition with its own transaction and an event carrying the clerk's
-id; the passenger hears of it by e-mail (the caller queues the notice after the commit).
-Work on a claim is bracketed by work_started and work_ended events: the effort reports
-derive clerk minutes from them."""
+"""The clerk's queue of edge cases, taking a claim from it, and the claim file with the
+evidence side by side. Work on a claim is bracketed by work_started and work_ended events:
+the effort reports derive clerk minutes from them. Decisions: claims.decisions_by_clerks."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -17,12 +13,9 @@ from typing import Any
 from sqlalchemy import String, exists, select, type_coerce
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from claims.assessment import booking_facts, facts_for, operator_policy
-from claims.decision import ReasonCode, journey_input
 from claims.effort import ClerkEffort, LoggedEvent, clerk_effort
 from claims.events import record_event
-from claims.journey import JourneyFacts
-from claims.lifecycle import ClaimNotFound, lock_claim, move
+from claims.lifecycle import ClaimNotFound, lock_claim
 from claims.models import (
     Actor,
     Booking,
@@ -36,8 +29,6 @@ from claims.models import (
     Operator,
     User,
 )
-from claims.rules.engine import assess
-from claims.rules.result import Assessment
 from claims.types import utcnow
 
 SessionFactory = sessionmaker[Session]
@@ -91,17 +82,17 @@ def review_queue(session_factory: SessionFactory, wanted: QueueFilter = QueueFil
                  limit: int = 100) -> QueuePage:
     """Claims waiting for a person, the nearest payment limit first."""
     with session_factory() as session:
-        query = _filtered(select(Claim), wanted).options(
+        query = open_claims_query(select(Claim), wanted).options(
             selectinload(Claim.booking).selectinload(Booking.legs),
             selectinload(Claim.operator))
         claims = session.scalars(query.order_by(Claim.submitted_at, Claim.id)
                                  .limit(limit)).all()
-        takers = _emails(session, {c.assigned_to for c in claims if c.assigned_to})
+        takers = staff_emails(session, {c.assigned_to for c in claims if c.assigned_to})
         counts: Counter[str] = Counter()
-        for codes in session.scalars(_filtered(select(Claim.reason_codes),
+        for codes in session.scalars(open_claims_query(select(Claim.reason_codes),
                                                replace(wanted, reason=None))):
             counts.update((codes or "").split())
-        total = sum(1 for _ in session.scalars(_filtered(select(Claim.id), wanted)))
+        total = sum(1 for _ in session.scalars(open_claims_query(select(Claim.id), wanted)))
         operators = tuple((slug, name) for slug, name in session.execute(
             select(Operator.slug, Operator.name).order_by(Operator.name)))
     return QueuePage(tuple(_entry(claim, takers) for claim in claims), total,
@@ -109,7 +100,7 @@ def review_queue(session_factory: SessionFactory, wanted: QueueFilter = QueueFil
                      operators)
 
 
-def _filtered(query: Any, wanted: QueueFilter) -> Any:
+def open_claims_query(query: Any, wanted: QueueFilter) -> Any:
     query = query.where(Claim.status.in_(OPEN))
     if wanted.reason:
         # Codes are space-separated words: pad both sides so "appeal" matches only itself.
@@ -142,7 +133,7 @@ def _entry(claim: Claim, takers: dict[int, str]) -> QueueEntry:
         taken_by=takers.get(claim.assigned_to) if claim.assigned_to else None)
 
 
-def _emails(session: Session, user_ids: set[int]) -> dict[int, str]:
+def staff_emails(session: Session, user_ids: set[int]) -> dict[int, str]:
     if not user_ids:
         return {}
     return {user_id: email for user_id, email in session.execute(
@@ -171,11 +162,11 @@ def take_next(session_factory: SessionFactory, clerk_id: int,
               wanted: QueueFilter = QueueFilter()) -> int | None:
     """The clerk's own open claim, else the untaken one with the nearest payment limit."""
     with session_factory() as session:
-        own = session.scalar(_filtered(select(Claim.id), wanted)
+        own = session.scalar(open_claims_query(select(Claim.id), wanted)
                              .where(Claim.assigned_to == clerk_id)
                              .order_by(Claim.submitted_at, Claim.id).limit(1))
         candidates = [own] if own else list(session.scalars(
-            _filtered(select(Claim.id), wanted).where(Claim.assigned_to.is_(None))
+            open_claims_query(select(Claim.id), wanted).where(Claim.assigned_to.is_(None))
             .order_by(Claim.submitted_at, Claim.id).limit(20)))
     for claim_id in candidates:
         # Two clerks may reach for the same claim: the row lock lets one have it.
@@ -196,7 +187,7 @@ def release_claim(session_factory: SessionFactory, claim_id: int, clerk_id: int)
         claim = lock_claim(session, claim_id)
         if claim.assigned_to == clerk_id:
             claim.assigned_to = claim.assigned_at = None
-        _end_work(session, claim.id, clerk_id)
+        end_work(session, claim.id, clerk_id)
 
 
 def _start_work(session: Session, claim_id: int, clerk_id: int) -> None:
@@ -205,7 +196,7 @@ def _start_work(session: Session, claim_id: int, clerk_id: int) -> None:
                      actor_id=clerk_id)
 
 
-def _end_work(session: Session, claim_id: int, clerk_id: int) -> None:
+def end_work(session: Session, claim_id: int, clerk_id: int) -> None:
     started = _open_work(session, claim_id, clerk_id)
     if started is not None:
         record_event(session, EventKind.WORK_ENDED, Actor.CLERK, claim_id=claim_id,
@@ -301,7 +292,7 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
         legs = _evidence(session, booking) if booking else ()
         events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)
                                  .order_by(ClaimEvent.id)).all()
-        clerks = _emails(session, {e.actor_id for e in events if e.actor_id} |
+        clerks = staff_emails(session, {e.actor_id for e in events if e.actor_id} |
                          ({claim.assigned_to} if claim.assigned_to else set()))
         german = claim.language.startswith("de")
         return ClaimFile(
@@ -368,199 +359,3 @@ def _related(session: Session, claim: Claim) -> tuple[RelatedClaim, ...]:
     return tuple(RelatedClaim(i, status, name,
                               "same-booking" if booking_id == claim.booking_id else "same-train")
                  for i, status, name, booking_id in rows)
-
-
-# Decisions --------------------------------------------------------------------------
-
-def approve(session_factory: SessionFactory, claim_id: int, clerk_id: int, *,
-            amount: Decimal, note: str | None = None) -> None:
-    """needs_review -> approved at the rules' amount, or at another with a reason."""
-    with session_factory.begin() as session:
-        claim = _open_claim(session, claim_id)
-        if amount <= 0:
-            raise ReviewError("amount-not-positive")
-        # Without a proposal from the rules (no booking, no data) the clerk sets the amount.
-        changed = claim.amount is not None and claim.eligible is True and amount != claim.amount
-        if changed and not (note or "").strip():
-            raise ReviewError("amount-change-needs-reason")
-        claim.amount = amount
-        claim.currency = claim.currency or _fare_currency(claim)
-        claim.eligible = True
-        if changed:
-            claim.clerk_note = (note or "").strip()
-        _decide(session, claim, ClaimStatus.APPROVED, clerk_id, amount_changed=int(changed))
-
-
-def reject(session_factory: SessionFactory, claim_id: int, clerk_id: int, *, reason: str,
-           explanation: str) -> None:
-    """needs_review -> rejected, with a reason code and an explanation in the passenger's
-    language (it replaces the rules' explanation in both languages: it is the one given)."""
-    if reason not in REJECTION_REASONS:
-        raise ReviewError("unknown-reason")
-    if not explanation.strip():
-        raise ReviewError("explanation-needed")
-    with session_factory.begin() as session:
-        claim = _open_claim(session, claim_id)
-        # The rules' amount stays on record: an appeal starts from it.
-        claim.eligible = False
-        claim.rule = f"clerk.{reason}"
-        claim.explanation_en = claim.explanation_de = explanation.strip()
-        _decide(session, claim, ClaimStatus.REJECTED, clerk_id)
-
-
-def request_info(session_factory: SessionFactory, claim_id: int, clerk_id: int,
-                 items: Sequence[str]) -> None:
-    """needs_review -> info_requested: the passenger gets a form with just these items."""
-    chosen = [item for item in INFO_ITEMS if item in items]
-    if not chosen or len(chosen) != len(set(items)):
-        raise ReviewError("choose-info")
-    with session_factory.begin() as session:
-        claim = _open_claim(session, claim_id)
-        move(claim, ClaimStatus.INFO_REQUESTED)
-        claim.requested_info = " ".join(chosen)
-        record_event(session, EventKind.INFO_REQUESTED, Actor.CLERK, claim_id=claim.id,
-                     actor_id=clerk_id, items=len(chosen), asked=" ".join(chosen))
-        _end_work(session, claim.id, clerk_id)
-
-
-def _open_claim(session: Session, claim_id: int) -> Claim:
-    claim = lock_claim(session, claim_id)
-    if claim.status not in OPEN:
-        raise ReviewError("not-open")
-    return claim
-
-
-def _fare_currency(claim: Claim) -> str | None:
-    if claim.booking is not None:
-        return claim.booking.fare_currency
-    return (claim.manual_journey or {}).get("currency")
-
-
-def _decide(session: Session, claim: Claim, status: ClaimStatus, clerk_id: int,
-            **counts: int) -> None:
-    move(claim, status)
-    claim.decided_at = utcnow()
-    claim.assigned_to = clerk_id
-    record_event(session, EventKind.CLAIM_DECIDED, Actor.CLERK, claim_id=claim.id,
-                 actor_id=clerk_id, decision=status.value, **counts)
-    _end_work(session, claim.id, clerk_id)
-
-
-# Cohorts: one service on one date, decided together after one review -----------------
-
-@dataclass(frozen=True)
-class Cohort:
-    operator: str
-    service: str
-    day: date
-    claims: int
-
-
-@dataclass(frozen=True)
-class CohortResult:
-    decided: tuple[tuple[int, ClaimStatus], ...]
-    left: tuple[int, ...]  # claims the rules cannot decide even with the cause confirmed
-
-
-def cohorts(session_factory: SessionFactory, minimum: int = 2) -> list[Cohort]:
-    """Open claims grouped by the service and date of their last leg, largest first."""
-    with session_factory() as session:
-        claims = session.scalars(select(Claim).where(Claim.status.in_(OPEN))
-                                 .options(selectinload(Claim.booking)
-                                          .selectinload(Booking.legs),
-                                          selectinload(Claim.operator))).all()
-        groups: Counter[tuple[str, str, date]] = Counter()
-        for claim in claims:
-            if claim.booking and claim.booking.legs:
-                last = claim.booking.legs[-1]
-                groups[(claim.operator.slug, last.service,
-                        last.scheduled_departure.date())] += 1
-    return [Cohort(operator, service, day, n)
-            for (operator, service, day), n in groups.most_common() if n >= minimum]
-
-
-def cohort_claims(session_factory: SessionFactory, operator: str, service: str,
-                  day: date) -> list[int]:
-    wanted = QueueFilter(operator=operator, service=service, day=day)
-    with session_factory() as session:
-        return list(session.scalars(_filtered(select(Claim.id), wanted).order_by(Claim.id)))
-
-
-def decide_cohort(session_factory: SessionFactory, claim_ids: Sequence[int], clerk_id: int,
-                  *, cause: str) -> CohortResult:
-    """The clerk confirmed the cause of the disruption for the whole cohort: the rules
-    decide each claim again with that cause, each in its own transaction, with its own
-    event (and so its own notice and letter)."""
-    decided: list[tuple[int, ClaimStatus]] = []
-    left: list[int] = []
-    for claim_id in claim_ids:
-        with session_factory.begin() as session:
-            claim = lock_claim(session, claim_id)
-            if claim.status not in OPEN or claim.booking is None:
-                left.append(claim_id)
-                continue
-            facts = replace(facts_for(session, [claim.booking])[claim.booking.id], cause=cause)
-            outcome = _assess_with(claim.booking, facts)
-            if outcome is None:
-                left.append(claim_id)
-                continue
-            claim.eligible, claim.amount = outcome.eligible, outcome.amount
-            claim.currency, claim.percent = outcome.currency, outcome.percent
-            claim.rule, claim.legal_basis = outcome.rule, outcome.legal_basis
-            claim.explanation_en = outcome.explanation_en
-            claim.explanation_de = outcome.explanation_de
-            status = ClaimStatus.APPROVED if outcome.eligible else ClaimStatus.REJECTED
-            _decide(session, claim, status, clerk_id, cohort=len(claim_ids))
-            decided.append((claim_id, status))
-    return CohortResult(tuple(decided), tuple(left))
-
-
-def _assess_with(booking: Booking, facts: JourneyFacts) -> Assessment | None:
-    if not facts.has_operations_data:
-        return None
-    result = assess(journey_input(booking_facts(booking), facts,
-                                  operator_policy(booking.operator)))
-    return None if result.rule.endswith("arrival-unknown") else result
-
-
-# The passenger's side ----------------------------------------------------------------
-
-def provide_info(session_factory: SessionFactory, claim_id: int,
-                 answers: dict[str, str]) -> None:
-    """info_requested -> needs_review, back in the queue with the answers."""
-    with session_factory.begin() as session:
-        claim = lock_claim(session, claim_id)
-        if claim.status != ClaimStatus.INFO_REQUESTED:
-            raise ReviewError("not-requested")
-        asked = (claim.requested_info or "").split()
-        if "arrived_with_service" in asked:
-            claim.arrived_with_service = answers["arrived_with_service"]
-        notes = [claim.statement] if claim.statement else []
-        if "arrival_time" in asked:
-            notes.append(f"Arrival time: {answers['arrival_time']}")
-        if "statement" in asked:
-            notes.append(answers["statement"])
-        claim.statement = "\n\n".join(notes) or None
-        if "iban" in asked:
-            claim.payout_method, claim.payout_iban = "iban", answers["iban"]
-            claim.payout_holder = answers.get("holder") or claim.passenger_name
-        move(claim, ClaimStatus.NEEDS_REVIEW)
-        claim.requested_info = None
-        record_event(session, EventKind.INFO_PROVIDED, Actor.PASSENGER, claim_id=claim.id,
-                     items=len(asked))
-
-
-def appeal(session_factory: SessionFactory, claim_id: int, text: str) -> None:
-    """rejected -> needs_review with reason code appeal; once per claim."""
-    if not text.strip():
-        raise ReviewError("appeal-needs-text")
-    with session_factory.begin() as session:
-        claim = lock_claim(session, claim_id)
-        if claim.status != ClaimStatus.REJECTED or claim.appeal_text is not None:
-            raise ReviewError("no-appeal")
-        move(claim, ClaimStatus.NEEDS_REVIEW)
-        claim.appeal_text = text.strip()
-        claim.reason_codes = ReasonCode.APPEAL.value
-        claim.assigned_to = claim.assigned_at = None
-        record_event(session, EventKind.APPEALED, Actor.PASSENGER, claim_id=claim.id)
-

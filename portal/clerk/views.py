@@ -22,7 +22,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from claims import manual, review, staff
+from claims import decisions_by_clerks, manual, review, staff
 from claims.lifecycle import ClaimNotFound
 from claims.notices import NoticeKind
 from portal.auth import StaffUser, role_required
@@ -152,7 +152,7 @@ def release(claim_id: int) -> Response:
 @role_required(*STAFF)
 def approve(claim_id: int) -> Response | tuple[str, int]:
     form = ApproveForm()
-    return _decide(claim_id, form, lambda: review.approve(
+    return _decide(claim_id, form, lambda: decisions_by_clerks.approve(
         runtime().session_factory, claim_id, _clerk_id(), amount=form.amount.data,
         note=form.note.data), NoticeKind.DECISION, approve=form)
 
@@ -161,7 +161,7 @@ def approve(claim_id: int) -> Response | tuple[str, int]:
 @role_required(*STAFF)
 def reject(claim_id: int) -> Response | tuple[str, int]:
     form = RejectForm()
-    return _decide(claim_id, form, lambda: review.reject(
+    return _decide(claim_id, form, lambda: decisions_by_clerks.reject(
         runtime().session_factory, claim_id, _clerk_id(), reason=form.reason.data or "",
         explanation=form.explanation.data or ""), NoticeKind.DECISION, reject=form)
 
@@ -170,7 +170,7 @@ def reject(claim_id: int) -> Response | tuple[str, int]:
 @role_required(*STAFF)
 def request_info(claim_id: int) -> Response | tuple[str, int]:
     form = InfoRequestForm()
-    return _decide(claim_id, form, lambda: review.request_info(
+    return _decide(claim_id, form, lambda: decisions_by_clerks.request_info(
         runtime().session_factory, claim_id, _clerk_id(), form.items.data or []),
         NoticeKind.INFO_REQUEST, info=form)
 
@@ -215,7 +215,7 @@ def document(claim_id: int, document_id: int) -> Response:
 @role_required(*STAFF)
 def cohorts() -> str:
     return render_template("clerk/cohorts.html",
-                           cohorts=review.cohorts(runtime().session_factory))
+                           cohorts=decisions_by_clerks.cohorts(runtime().session_factory))
 
 
 @blueprint.route("/cohorts/<operator>/<service>/<day>", methods=["GET", "POST"])
@@ -226,7 +226,7 @@ def cohort(operator: str, service: str, day: str) -> Response | str | tuple[str,
     except ValueError:
         abort(404)
     factory = runtime().session_factory
-    claim_ids = review.cohort_claims(factory, operator, service, service_day)
+    claim_ids = decisions_by_clerks.cohort_claims(factory, operator, service, service_day)
     if not claim_ids:
         abort(404, _("No open claims for this service on this date."))
     form = CohortForm()
@@ -234,7 +234,7 @@ def cohort(operator: str, service: str, day: str) -> Response | str | tuple[str,
         if not form.validate_on_submit():
             return render_template("clerk/cohort.html", form=form, claims=_files(claim_ids),
                                    service=service, day=service_day), 422
-        result = review.decide_cohort(factory, claim_ids, _clerk_id(),
+        result = decisions_by_clerks.decide_cohort(factory, claim_ids, _clerk_id(),
                                       cause=form.cause.data or "")
         for claim_id, _status in result.decided:
             notify(runtime().redis, claim_id, NoticeKind.DECISION)

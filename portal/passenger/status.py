@@ -16,7 +16,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from claims import review, services
+from claims import answers, review, services
 from claims.notices import DECIDED
 from claims.types import utcnow
 from portal.extensions import runtime
@@ -90,12 +90,12 @@ def provide_info(token: str) -> Response | tuple[str, int]:
     form = InfoForm(asked=view.requested_info)
     if not form.validate_on_submit():
         return _status_page(view, info=form), 422
-    answers = {name: str(form[name].data).strip() for name in
-               ("arrived_with_service", "arrival_time", "statement", "iban", "account_holder")
-               if name in form}
-    answers["holder"] = answers.pop("account_holder", "")
+    given = {name: str(form[name].data).strip() for name in
+             ("arrived_with_service", "arrival_time", "statement", "iban", "account_holder")
+             if name in form}
+    given["holder"] = given.pop("account_holder", "")
     try:
-        review.provide_info(runtime().session_factory, claim_id, answers)
+        answers.provide_info(runtime().session_factory, claim_id, given)
     except review.ReviewError:
         abort(409, _("Nothing is being asked of you for this claim."))
     return redirect(url_for("passenger.status", token=token))
@@ -111,7 +111,7 @@ def appeal(token: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _status_page(view, appeal=form), 422
     try:
-        review.appeal(runtime().session_factory, claim_id, form.objection.data or "")
+        answers.appeal(runtime().session_factory, claim_id, form.objection.data or "")
     except review.ReviewError:
         abort(409, _("This claim cannot be objected to (again)."))
     return redirect(url_for("passenger.status", token=token))

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import insert, select
 
-from claims import accounts, effort_store, review, services
+from claims import accounts, answers, decisions_by_clerks, effort_store, review, services
 from claims.assessment import assess_claims
 from claims.models import Booking, Claim, ClaimEffort, EffortDriver, User
 from claims.reporting import CostModel, ReportFilter, report, what_if
@@ -43,10 +43,10 @@ def test_effort_records_follow_the_event_log(app: Flask) -> None:
         "Ben Koch", None, None, "It was later", "en"), effort={}).claim_id
     assess_claims(factory, [a, b])
     review.take_claim(factory, b, clerk)
-    review.request_info(factory, b, clerk, ["statement"])
-    review.provide_info(factory, b, {"statement": "Two hours"})
+    decisions_by_clerks.request_info(factory, b, clerk, ["statement"])
+    answers.provide_info(factory, b, {"statement": "Two hours"})
     review.take_claim(factory, b, clerk)
-    review.approve(factory, b, clerk, amount=Decimal("19.75"))
+    decisions_by_clerks.approve(factory, b, clerk, amount=Decimal("19.75"))
     assert effort_store.refresh_all(factory) == 2
 
     with factory() as session:
