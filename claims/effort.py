@@ -105,6 +105,7 @@ def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[st
         "decision_seconds": _seconds(claim.submitted_at, claim.decided_at) if decided
         else None,
         "payout_seconds": _seconds(claim.submitted_at, paid_at),
+        "queue_seconds": _queue_seconds(events),
         "touchless_decision": decided and not human,
         "touchless_payout": decided and not human and paid_at is not None,
         "paid": paid_at is not None, "amount": claim.amount,
@@ -117,6 +118,7 @@ def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[st
         "active_seconds": _active_seconds(events, submitted),
         "validation_errors": sum(int(e.counts.get("errors", 0)) for e in rejected_forms),
         "submit_attempts": len(rejected_forms) + (1 if submitted else 0),
+        "steps": sum(1 for e in events if e.kind in PASSENGER_STEPS),
         "uploads": kinds.count(EventKind.DOCUMENT_UPLOADED),
         "info_requests": len(info_requested),
         "contacts": sum(1 for e in after_submit if e.kind == EventKind.STATUS_VIEWED),
@@ -140,6 +142,20 @@ def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[st
 # Each mail sent is one job of the system's.
 NOTICE_EVENTS = {EventKind.DECISION_MAILED, EventKind.PAYOUT_MAILED, EventKind.RECEIPT_MAILED,
                  EventKind.INFO_REQUEST_MAILED}
+
+
+# The pages a passenger passes on the way to a filed claim, and answering a clerk.
+PASSENGER_STEPS = {EventKind.BOOKING_FOUND, EventKind.CLAIM_FORM_SHOWN,
+                   EventKind.CLAIM_FORM_REJECTED, EventKind.MANUAL_FORM_SHOWN,
+                   EventKind.CLAIM_SUBMITTED, EventKind.INFO_PROVIDED, EventKind.APPEALED}
+
+
+def _queue_seconds(events: list[LoggedEvent]) -> int | None:
+    """From the claim reaching the queue to a clerk first opening it."""
+    queued = next((e.at for e in events if e.kind == EventKind.CLAIM_DECIDED
+                   and e.actor == Actor.SYSTEM), None)
+    opened = next((e.at for e in events if e.kind == EventKind.WORK_STARTED), None)
+    return _seconds(queued, opened) if queued is not None else None
 
 
 def _seconds(start: datetime, end: datetime | None) -> int | None:

@@ -300,6 +300,8 @@ class ClaimEffort(Base):
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decision_seconds: Mapped[int | None] = mapped_column(Integer)
     payout_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Of the time to decision, how long the claim waited for a clerk to open it.
+    queue_seconds: Mapped[int | None] = mapped_column(Integer)
     touchless_decision: Mapped[bool] = mapped_column(Boolean)
     touchless_payout: Mapped[bool] = mapped_column(Boolean)
     paid: Mapped[bool] = mapped_column(Boolean)
@@ -312,6 +314,7 @@ class ClaimEffort(Base):
     clicks: Mapped[int | None] = mapped_column(Integer)
     active_seconds: Mapped[int] = mapped_column(Integer)
     validation_errors: Mapped[int] = mapped_column(Integer)
+    steps: Mapped[int | None] = mapped_column(Integer)  # pages the passenger passed
     submit_attempts: Mapped[int] = mapped_column(Integer)
     uploads: Mapped[int] = mapped_column(Integer)
     info_requests: Mapped[int] = mapped_column(Integer)

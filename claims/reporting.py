@@ -104,6 +104,7 @@ class Report:
     straight_through_payout: float | None
     decision_time: Times
     payout_time: Times
+    queue_time: Times
     paths: tuple[PathFigures, ...]
     drivers: tuple[Driver, ...]
     weeks: tuple[Week, ...]
@@ -142,7 +143,7 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
     def timed(name: str, work: Any) -> Any:
         started = clock.perf_counter()
         result = work()
-        timings[name] = (clock.perf_counter() - started) * 1000
+        timings[name] = timings.get(name, 0.0) + (clock.perf_counter() - started) * 1000
         return result
 
     with session_factory() as session:
@@ -150,6 +151,7 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
         totals = timed("summary", lambda: _summary(session, where))
         decision_time = timed("times", lambda: _times(session, where, E.decision_seconds))
         payout_time = timed("times", lambda: _times(session, where, E.payout_seconds))
+        queue_time = timed("times", lambda: _times(session, where, E.queue_seconds))
         paths = timed("paths", lambda: _paths(session, where, model))
         drivers = timed("complexity", lambda: _drivers(session, where, model))
         weeks = timed("weeks", lambda: _weeks(session, where, model))
@@ -159,7 +161,8 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
         claims=claims,
         straight_through_decision=touchless / decided if decided else None,
         straight_through_payout=touchless_paid / paid if paid else None,
-        decision_time=decision_time, payout_time=payout_time, paths=paths, drivers=drivers,
+        decision_time=decision_time, payout_time=payout_time, queue_time=queue_time,
+        paths=paths, drivers=drivers,
         weeks=weeks, started=started, abandoned=abandoned,
         total_cost=model.cost(clerk_s, jobs, payouts), cost_model=model, sections_ms=timings)
 

@@ -48,6 +48,8 @@ def test_a_clear_claim_is_touchless_and_costs_the_passenger_two_minutes() -> Non
     assert (record["keystrokes"], record["clicks"]) == (40, 5)
     assert record["active_seconds"] == 120  # booking found at 0:00, submitted at 2:00
     assert (record["validation_errors"], record["submit_attempts"]) == (2, 2)
+    assert record["steps"] == 4  # found, form, form sent back, filed
+    assert record["queue_seconds"] is None  # never waited for a clerk
     assert record["contacts"] == 2  # two status look-ups after submitting
     assert record["jobs"] == 1 + 3  # one assessment, three mails
     assert (record["clerk_seconds"], record["touches"], record["ces_score"]) == (0, 0, 6)
@@ -78,6 +80,7 @@ def test_a_claim_a_clerk_handled_counts_the_clerks_time_and_the_request() -> Non
     assert (record["clerk_seconds"], record["touches"], record["clerks"],
             record["handovers"]) == (4 * 60, 2, 2, 1)
     assert record["info_requests"] == 1
+    assert record["queue_seconds"] == round((30 - 0.1) * 60)  # routed at 0:06, opened at 30:00
     # Passenger: the submit, then 40 - 0 = 40 min later the answer: a break over 30 min.
     assert record["active_seconds"] == 0
     assert drivers == {"reason:passenger-statement", "asked:iban", "asked:statement"}
