@@ -7,17 +7,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from claims.effort import ClaimFacts, LoggedEvent, effort_record
 from claims.models import (
+    Booking,
     Claim,
     ClaimEffort,
     ClaimEvent,
     EffortDriver,
     EffortProgress,
     EventKind,
+    StartedClaim,
 )
 from claims.types import utcnow
 
@@ -52,6 +55,7 @@ def refresh(session_factory: SessionFactory, *, events: int = 200_000,
             window, ClaimEvent.claim_id.is_(None), ClaimEvent.booking_id.is_not(None))
         claim_ids |= set(session.scalars(select(Claim.id).where(Claim.booking_id.in_(bookings))))
         rebuild(session, sorted(i for i in claim_ids if i is not None))
+        _note_started(session, window)
         progress.event_id = upto
         return len(claim_ids)
 
@@ -70,6 +74,29 @@ def _behind(session_factory: SessionFactory, settle: timedelta) -> bool:
         newest = session.scalar(select(func.max(ClaimEvent.id)).where(
             ClaimEvent.at < utcnow() - settle)) or 0
         return bool(newest > mark)
+
+
+def _note_started(session: Session, window: ColumnElement[bool]) -> None:
+    """Bookings whose claim form was opened in the window, and those filed in it."""
+    opened = session.execute(
+        select(ClaimEvent.booking_id, func.min(ClaimEvent.at), Booking.operator_id,
+               Booking.regime)
+        .join(Booking, Booking.id == ClaimEvent.booking_id)
+        .where(window, ClaimEvent.kind == EventKind.CLAIM_FORM_SHOWN)
+        .group_by(ClaimEvent.booking_id, Booking.operator_id, Booking.regime)).all()
+    for start in range(0, len(opened), CHUNK):
+        chunk = opened[start:start + CHUNK]
+        known = set(session.scalars(select(StartedClaim.booking_id).where(
+            StartedClaim.booking_id.in_([row[0] for row in chunk]))))
+        _insert(session, StartedClaim, [
+            {"booking_id": booking_id, "started_at": at, "operator_id": operator_id,
+             "regime": regime, "filed": False}
+            for booking_id, at, operator_id, regime in chunk if booking_id not in known])
+    filed = select(ClaimEvent.booking_id).where(
+        window, ClaimEvent.kind == EventKind.CLAIM_SUBMITTED,
+        ClaimEvent.booking_id.is_not(None))
+    session.execute(update(StartedClaim).where(StartedClaim.booking_id.in_(filed))
+                    .values(filed=True))
 
 
 def rebuild(session: Session, claim_ids: Sequence[int]) -> None:
@@ -112,7 +139,8 @@ def _rebuild_chunk(session: Session, claim_ids: Sequence[int]) -> None:
     _insert(session, EffortDriver, drivers)
 
 
-def _insert(session: Session, table: type[ClaimEffort] | type[EffortDriver],
+def _insert(session: Session,
+            table: type[ClaimEffort] | type[EffortDriver] | type[StartedClaim],
             rows: Iterable[dict[str, object]]) -> None:
     rows = list(rows)
     if rows:

@@ -341,6 +341,20 @@ class EffortDriver(Base):
     driver: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
 
 
+class StartedClaim(Base):
+    """A booking whose claim form a passenger opened, and whether a claim was filed from
+    it: kept by claims.effort_store so that abandonment is counted without reading the
+    whole event log."""
+
+    __tablename__ = "started_claims"
+
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, index=True)
+    regime: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    filed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class EffortProgress(Base):
     """How far claims.effort has read the event log: one row."""
 

@@ -18,7 +18,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from claims.decision import ReasonCode
 from claims.models import (
-    Booking,
     Claim,
     ClaimEffort,
     ClaimEvent,
@@ -26,6 +25,7 @@ from claims.models import (
     EffortDriver,
     EventKind,
     Operator,
+    StartedClaim,
 )
 
 SessionFactory = sessionmaker[Session]
@@ -271,33 +271,33 @@ def _weeks(session: Session, where: ColumnElement[bool], model: CostModel) -> tu
 def _abandonment(session: Session, wanted: ReportFilter) -> tuple[int, int]:
     """Claims started (the claim form opened, or the form without a booking) and how many
     of them were never filed."""
-    shown = select(ClaimEvent.booking_id).where(ClaimEvent.kind == EventKind.CLAIM_FORM_SHOWN)
+    started = select(func.count(), _int(StartedClaim.filed))
     manual = select(func.count()).select_from(ClaimEvent).where(
         ClaimEvent.kind == EventKind.MANUAL_FORM_SHOWN)
+    manual_filed = select(func.count()).select_from(Claim).where(
+        Claim.manual_journey.is_not(None))
     if wanted.start:
-        shown = shown.where(ClaimEvent.at >= _instant(wanted.start))
+        started = started.where(StartedClaim.started_at >= _instant(wanted.start))
         manual = manual.where(ClaimEvent.at >= _instant(wanted.start))
+        manual_filed = manual_filed.where(Claim.submitted_at >= _instant(wanted.start))
     if wanted.end:
         end = _instant(wanted.end + timedelta(days=1))
-        shown = shown.where(ClaimEvent.at < end)
+        started = started.where(StartedClaim.started_at < end)
         manual = manual.where(ClaimEvent.at < end)
-    if wanted.operator or wanted.regime:
-        bookings = select(Booking.id)
-        if wanted.operator:
-            bookings = bookings.join(Operator, Operator.id == Booking.operator_id).where(
-                Operator.slug == wanted.operator)
-        if wanted.regime:
-            bookings = bookings.where(Booking.regime == wanted.regime)
-        shown = shown.where(ClaimEvent.booking_id.in_(bookings))
-    opened = shown.distinct().subquery()
-    started = session.scalar(select(func.count()).select_from(opened)) or 0
-    filed = session.scalar(select(func.count()).select_from(Claim).where(
-        Claim.booking_id.in_(select(opened.c.booking_id)))) or 0
-    manual_started = 0 if (wanted.operator or wanted.regime) else (session.scalar(manual) or 0)
-    manual_filed = 0 if (wanted.operator or wanted.regime) else (session.scalar(
-        select(func.count()).select_from(Claim).where(Claim.manual_journey.is_not(None))) or 0)
-    return started + manual_started, max(0, started - filed) + max(0, manual_started
-                                                                    - manual_filed)
+        manual_filed = manual_filed.where(Claim.submitted_at < end)
+    if wanted.regime:
+        started = started.where(StartedClaim.regime == wanted.regime)
+    if wanted.operator:
+        started = started.where(StartedClaim.operator_id.in_(
+            select(Operator.id).where(Operator.slug == wanted.operator)))
+    opened, filed = session.execute(started).one()
+    # The form without a booking names no operator until it is sent: counted only unfiltered.
+    manual_opened = manual_done = 0
+    if not (wanted.operator or wanted.regime):
+        manual_opened = session.scalar(manual) or 0
+        manual_done = session.scalar(manual_filed) or 0
+    return (opened or 0) + manual_opened, max(0, (opened or 0) - (filed or 0)) + max(
+        0, manual_opened - manual_done)
 
 
 # What-if: replay the stored claims through another policy -----------------------------

@@ -32,11 +32,14 @@ def test_effort_records_follow_the_event_log(app: Flask) -> None:
     create_operator(app)
     accounts.create_user(factory, "clerk@example.org", "clerk", "a-long-password")
     load(app, [rail_booking("AAAA01", passenger={"name": "Anna Koch"}),
-               rail_booking("BBBB02", passenger={"name": "Ben Koch"})], [arrival()])
+               rail_booking("BBBB02", passenger={"name": "Ben Koch"}),
+               rail_booking("CCCC03", passenger={"name": "Cem Koch"})], [arrival()])
     with factory() as session:
-        booking_a, booking_b = session.scalars(select(Booking.id).order_by(Booking.id)).all()
+        booking_a, booking_b, booking_c = session.scalars(
+            select(Booking.id).order_by(Booking.id)).all()
         clerk = session.scalars(select(User.id)).one()
     services.prepare_claim(factory, booking_a)  # the form is shown
+    services.prepare_claim(factory, booking_c)  # ... and never sent
     a = services.submit_claim(factory, booking_a, services.ClaimInput(
         "Anna Koch", None, None, None, "en"), effort={"keystrokes": 3}).claim_id
     b = services.submit_claim(factory, booking_b, services.ClaimInput(
@@ -59,6 +62,9 @@ def test_effort_records_follow_the_event_log(app: Flask) -> None:
         "clerk", False, 1, 2, 1, "approved")
     assert drivers == {(b, "reason:passenger-statement"), (b, "field:statement"),
                        (b, "asked:statement")}
+    # Two forms opened (A, C), one of them never filed; B was filed without its form.
+    figures = report(factory, ReportFilter(), MODEL)
+    assert (figures.started, figures.abandoned) == (2, 1)
 
     # Idempotent: nothing new, nothing changes; a new event updates its claim's record.
     assert effort_store.refresh_all(factory) == 0
