@@ -142,7 +142,7 @@ def main() -> None:
         _, created = _timed(lambda: create(setup, arguments.claims, arguments.seed))
         if setup.runtime.engine.dialect.name == "postgresql":
             # What autovacuum does after a bulk load: statistics for the planner.
-            with setup.runtime.engine.connect() as connection:
+            with setup.runtime.engine.begin() as connection:
                 connection.exec_driver_sql("ANALYZE")
         built, refreshed = _timed(lambda: effort_store.refresh_all(factory,
                                                                    settle=timedelta(0)))
