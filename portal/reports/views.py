@@ -105,9 +105,7 @@ def effort_csv() -> Response:
         "Content-Disposition": 'attachment; filename="claim-effort.csv"'})
 
 
-@blueprint.get("/what-if")
-@role_required("manager")
-def what_if_page() -> str | tuple[str, int]:
+def _what_if(template: str) -> tuple[str, int]:
     wanted = _filter()
     limit_text = request.args.get("limit", "").strip().replace(",", ".")
     limit = None
@@ -117,16 +115,32 @@ def what_if_page() -> str | tuple[str, int]:
         except InvalidOperation:
             limit = None
         if limit is None or not limit.is_finite() or limit < 0:
-            return render_template("reports/what_if.html", wanted=wanted, result=None,
+            return render_template(template, wanted=wanted, result=None,
                                    codes=list(ReasonCode), off=[], limit=limit_text,
                                    error=_("Enter the limit as an amount such as 250.00."),
-                                   cost_model=cost_model()), 400
+                                   cost_model=cost_model(), query=""), 400
     off = [code for code in request.args.getlist("off") if code in set(ReasonCode)]
     result = None
     if limit is not None or off:
         effort_store.refresh(runtime().session_factory)
         result = what_if(runtime().session_factory, wanted, cost_model(),
                          auto_approve_limit=limit, rules_off=off)
-    return render_template("reports/what_if.html", wanted=wanted, result=result,
-                           codes=list(ReasonCode), off=off, limit=limit_text, error=None,
-                           cost_model=cost_model())
+    return render_template(template, wanted=wanted, result=result, codes=list(ReasonCode),
+                           off=off, limit=limit_text, error=None, cost_model=cost_model(),
+                           query=request.query_string.decode()), 200
+
+
+@blueprint.get("/what-if")
+@role_required("manager")
+def what_if_page() -> tuple[str, int]:
+    return _what_if("reports/what_if.html")
+
+
+@blueprint.get("/what-if.pdf")
+@role_required("manager")
+def what_if_pdf() -> Response | tuple[str, int]:
+    html, status = _what_if("reports/what_if_pdf.html")
+    if status != 200:
+        return html, status
+    return Response(render_pdf(html), mimetype="application/pdf", headers={
+        "Content-Disposition": 'attachment; filename="what-if.pdf"'})

@@ -207,3 +207,6 @@ def test_a_manager_reads_filters_exports_and_what_ifs_the_report(
     what = client.get("/reports/what-if?off=passenger-statement").get_data(as_text=True)
     assert '<td id="changed-straight-through">75.0 %</td>' in what
     assert client.get("/reports/what-if?limit=lots").status_code == 400
+    compared = client.get("/reports/what-if.pdf?off=passenger-statement")
+    assert compared.status_code == 200 and compared.data.startswith(b"%PDF-")
+    assert client.get("/reports/what-if.pdf?limit=-5").status_code == 400
