@@ -52,14 +52,11 @@ def _count(value: str | None) -> int | None:
     return min(int(value), 1_000_000)
 
 
-class ClaimForm(FlaskForm):
-    def __init__(self, *args: Any, account_on_file: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not account_on_file:
-            self.payout.choices = [c for c in self.payout.choices
-                                   if c.value != "account"]
-            if self.payout.data == "account":
-                self.payout.data = "iban"
+class _PassengerAndPayoutForm(FlaskForm):
+    """What both claim forms ask of the passenger: who they are, what to add, and where to
+    pay. Subclasses define `payout`, whose choice decides whether the account is needed."""
+
+    payout: RadioField
 
     def validate_iban(self, field: StringField) -> None:
         if self.payout.data != "iban":
@@ -82,25 +79,36 @@ class ClaimForm(FlaskForm):
               check_deliverability=False),
         Length(max=254),
     ], render_kw={"autocomplete": "email"})
+    statement = TextAreaField(_l("Anything we should know? (optional)"), validators=[
+        Optional(),
+        Length(max=2500, message=_l("At most 2,500 characters, please.")),
+    ])
+    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    account_holder = StringField(_l("Account holder"), validators=[Optional(), Length(max=200)],
+                                 render_kw={"autocomplete": "name"})
+
+
+class ClaimForm(_PassengerAndPayoutForm):
+    def __init__(self, *args: Any, account_on_file: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not account_on_file:
+            self.payout.choices = [c for c in self.payout.choices
+                                   if c.value != "account"]
+            if self.payout.data == "account":
+                self.payout.data = "iban"
+
     arrived_with_service = StringField(_l("Did you arrive with another train or flight?"),
                                        validators=[
         Optional(),
         Length(max=40, message=_l("A service is at most 40 characters.")),
         Regexp(r"^[\w .\-/]+$", message=_l("Use letters, digits and spaces, such as ICE 597.")),
     ])
-    statement = TextAreaField(_l("Anything we should know? (optional)"), validators=[
-        Optional(),
-        Length(max=2500, message=_l("At most 2,500 characters, please.")),
-    ])
     payout = RadioField(_l("How should we pay you?"), choices=[
         SelectChoice("account", _l("To the account on file")),
         SelectChoice("iban", _l("To this bank account")),
         SelectChoice("voucher", _l("As a travel voucher")),
     ], default="account")
-    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)],
-                       render_kw={"autocomplete": "off", "spellcheck": "false"})
-    account_holder = StringField(_l("Account holder"), validators=[Optional(), Length(max=200)],
-                                 render_kw={"autocomplete": "name"})
     keystrokes = HiddenField(filters=[_count])
     clicks = HiddenField(filters=[_count])
     active_ms = HiddenField(filters=[_count])
@@ -157,19 +165,8 @@ class AppealForm(FlaskForm):
     ])
 
 
-class ManualClaimForm(FlaskForm):
+class ManualClaimForm(_PassengerAndPayoutForm):
     """No booking: the journey, the price and the ticket, typed and uploaded."""
-
-    def validate_iban(self, field: StringField) -> None:
-        if self.payout.data != "iban":
-            return
-        if not (field.data or "").strip():
-            raise ValidationError(_l("Enter the IBAN we should pay to."))
-        _compact_iban(field)
-
-    def validate_account_holder(self, field: StringField) -> None:
-        if self.payout.data == "iban" and not (field.data or "").strip():
-            raise ValidationError(_l("Enter the name of the account holder."))
 
     operator = SelectField(_l("Railway or airline"), validate_choice=True)
     service = StringField(_l("Train or flight"), validators=[
@@ -189,24 +186,10 @@ class ManualClaimForm(FlaskForm):
         InputRequired(_l("Enter what the ticket cost.")),
         NumberRange(min=Decimal("0.01"), max=Decimal("10000"),
                     message=_l("Enter the price, such as 59.90."))])
-    passenger_name = StringField(_l("Your name"), validators=[
-        DataRequired(_l("Enter your name.")),
-        Length(max=200, message=_l("A name is at most 200 characters."))],
-        render_kw={"autocomplete": "name"})
-    passenger_email = EmailField(_l("E-mail for the decision"), validators=[
-        Optional(), Email(_l("Enter an e-mail address such as name@example.org."),
-                          check_deliverability=False), Length(max=254)],
-        render_kw={"autocomplete": "email"})
     payout = RadioField(_l("How should we pay you?"), choices=[
         SelectChoice("iban", _l("To this bank account")),
         SelectChoice("voucher", _l("As a travel voucher")),
     ], default="iban")
-    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)],
-                       render_kw={"autocomplete": "off", "spellcheck": "false"})
-    account_holder = StringField(_l("Account holder"), validators=[Optional(), Length(max=200)],
-                                 render_kw={"autocomplete": "name"})
-    statement = TextAreaField(_l("Anything we should know? (optional)"), validators=[
-        Optional(), Length(max=2500, message=_l("At most 2,500 characters, please."))])
     ticket = FileField(_l("Your ticket: a photo or PDF, at most 5 MB"), validators=[
         FileRequired(_l("Add a photo or PDF of your ticket."))],
         render_kw={"accept": "application/pdf,image/jpeg,image/png"})
