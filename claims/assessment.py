@@ -39,6 +39,7 @@ from claims.models import (
 )
 from claims.names import name_tokens, surname_matches, surname_of
 from claims.rules.journey_input import Fare, SeasonPolicy
+from claims.rules.result import Assessment
 from claims.types import utcnow
 
 SessionFactory = sessionmaker[Session]
@@ -136,16 +137,22 @@ def claims_due_for_assessment(session_factory: SessionFactory, limit: int = 1000
 
 def facts_for(session: Session, bookings: Sequence[Booking]) -> dict[int, JourneyFacts]:
     """Each booking's journey as the operations data tell it, in one query."""
-    keys = {operations_key(leg) for booking in bookings for leg in booking.legs}
-    arrivals: dict[OperationsKey, OperationsRecord] = {}
-    if keys:
-        rows = session.scalars(select(OperationsRecord).where(
-            OperationsRecord.operator_id.in_({b.operator_id for b in bookings}),
-            tuple_(OperationsRecord.service, OperationsRecord.service_date,
-                   OperationsRecord.stop).in_(sorted(keys))))
-        # Services are the operator's own: a key names one record per operator.
-        arrivals = {(r.service, r.service_date, r.stop): r for r in rows}
+    arrivals = operations_records(session, bookings)
     return {b.id: journey_facts(b.legs, arrivals) for b in bookings}
+
+
+def operations_records(session: Session, bookings: Sequence[Booking]
+                       ) -> dict[OperationsKey, OperationsRecord]:
+    """The operations records of the bookings' legs, by (service, date, stop)."""
+    keys = {operations_key(leg) for booking in bookings for leg in booking.legs}
+    if not keys:
+        return {}
+    rows = session.scalars(select(OperationsRecord).where(
+        OperationsRecord.operator_id.in_({b.operator_id for b in bookings}),
+        tuple_(OperationsRecord.service, OperationsRecord.service_date,
+               OperationsRecord.stop).in_(sorted(keys))))
+    # Services are the operator's own: a key names one record per operator.
+    return {(r.service, r.service_date, r.stop): r for r in rows}
 
 
 def decision_for(booking: Booking, facts: JourneyFacts, *, passenger_disagrees: bool,
@@ -249,14 +256,18 @@ def _apply(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:
     claim.decided_at = utcnow()
     claim.delay_minutes = facts.delay_minutes
     claim.reason_codes = " ".join(decision.reasons) or None
-    assessment = decision.assessment
-    if assessment is not None:
-        claim.eligible = assessment.eligible
-        claim.amount = assessment.amount
-        claim.currency = assessment.currency
-        claim.percent = assessment.percent
-        claim.rule = assessment.rule
-        claim.legal_basis = assessment.legal_basis
-        # Both languages are kept: the passenger may switch language on the status page.
-        claim.explanation_en = assessment.explanation_en
-        claim.explanation_de = assessment.explanation_de
+    if decision.assessment is not None:
+        record_assessment(claim, decision.assessment)
+
+
+def record_assessment(claim: Claim, assessment: Assessment) -> None:
+    """The rules' answer on the claim: by the workflow, or by a clerk's cohort decision."""
+    claim.eligible = assessment.eligible
+    claim.amount = assessment.amount
+    claim.currency = assessment.currency
+    claim.percent = assessment.percent
+    claim.rule = assessment.rule
+    claim.legal_basis = assessment.legal_basis
+    # Both languages are kept: the passenger may switch language on the status page.
+    claim.explanation_en = assessment.explanation_en
+    claim.explanation_de = assessment.explanation_de

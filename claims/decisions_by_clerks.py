@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from claims.assessment import booking_facts, facts_for, operator_policy
+from claims.assessment import booking_facts, facts_for, operator_policy, record_assessment
 from claims.decision import journey_input
 from claims.events import record_event
 from claims.journey import JourneyFacts
@@ -176,11 +176,7 @@ def decide_cohort(session_factory: SessionFactory, claim_ids: Sequence[int], cle
             if outcome is None:
                 left.append(claim_id)
                 continue
-            claim.eligible, claim.amount = outcome.eligible, outcome.amount
-            claim.currency, claim.percent = outcome.currency, outcome.percent
-            claim.rule, claim.legal_basis = outcome.rule, outcome.legal_basis
-            claim.explanation_en = outcome.explanation_en
-            claim.explanation_de = outcome.explanation_de
+            record_assessment(claim, outcome)
             status = ClaimStatus.APPROVED if outcome.eligible else ClaimStatus.REJECTED
             _decide(session, claim, status, clerk_id, cohort=len(claim_ids))
             decided.append((claim_id, status))

@@ -10,11 +10,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, exists, select, type_coerce
+from sqlalchemy import String, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from claims.assessment import operations_records
 from claims.effort import ClerkEffort, LoggedEvent, clerk_effort
 from claims.events import record_event
+from claims.journey import operations_key
 from claims.lifecycle import ClaimNotFound, lock_claim
 from claims.models import (
     Actor,
@@ -25,7 +27,6 @@ from claims.models import (
     ClaimEvent,
     ClaimStatus,
     EventKind,
-    OperationsRecord,
     Operator,
     User,
 )
@@ -75,7 +76,6 @@ class QueuePage:
     entries: tuple[QueueEntry, ...]
     total: int
     reason_counts: tuple[tuple[str, int], ...]
-    operators: tuple[tuple[str, str], ...]
 
 
 def review_queue(session_factory: SessionFactory, wanted: QueueFilter = QueueFilter(),
@@ -90,14 +90,12 @@ def review_queue(session_factory: SessionFactory, wanted: QueueFilter = QueueFil
         takers = staff_emails(session, {c.assigned_to for c in claims if c.assigned_to})
         counts: Counter[str] = Counter()
         for codes in session.scalars(open_claims_query(select(Claim.reason_codes),
-                                               replace(wanted, reason=None))):
+                                                       replace(wanted, reason=None))):
             counts.update((codes or "").split())
-        total = sum(1 for _ in session.scalars(open_claims_query(select(Claim.id), wanted)))
-        operators = tuple((slug, name) for slug, name in session.execute(
-            select(Operator.slug, Operator.name).order_by(Operator.name)))
+        total = session.scalar(select(func.count()).select_from(
+            open_claims_query(select(Claim.id), wanted).subquery())) or 0
     return QueuePage(tuple(_entry(claim, takers) for claim in claims), total,
-                     tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
-                     operators)
+                     tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))))
 
 
 def open_claims_query(query: Any, wanted: QueueFilter) -> Any:
@@ -329,14 +327,10 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
 
 
 def _evidence(session: Session, booking: Booking) -> tuple[LegEvidence, ...]:
-    keys = {(leg.service, leg.scheduled_departure.date(), leg.destination)
-            for leg in booking.legs}
-    records = {(r.service, r.service_date, r.stop): r for r in session.scalars(
-        select(OperationsRecord).where(OperationsRecord.operator_id == booking.operator_id,
-                                       OperationsRecord.service.in_({k[0] for k in keys})))}
+    records = operations_records(session, [booking])
     evidence = []
     for leg in booking.legs:
-        record = records.get((leg.service, leg.scheduled_departure.date(), leg.destination))
+        record = records.get(operations_key(leg))
         evidence.append(LegEvidence(
             leg.service, leg.origin, leg.destination, leg.scheduled_departure,
             leg.scheduled_arrival, record.actual_arrival if record else None,

@@ -92,7 +92,8 @@ def _queue_filter() -> review.QueueFilter:
 def queue() -> str:
     wanted = _queue_filter()
     page = review.review_queue(runtime().session_factory, wanted)
-    return render_template("clerk/queue.html", page=page, wanted=wanted)
+    return render_template("clerk/queue.html", page=page, wanted=wanted,
+                           operators=staff.operator_choices(runtime().session_factory))
 
 
 @blueprint.post("/next")
