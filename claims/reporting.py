@@ -8,8 +8,9 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from time import perf_counter
 from typing import Any
 
 from sqlalchemy import Integer, and_, cast, false, func, select, text
@@ -130,20 +131,16 @@ def _where(wanted: ReportFilter, session: Session) -> ColumnElement[bool]:
 
 
 def _instant(day: date) -> datetime:
-    from datetime import UTC
-
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostModel) -> Report:
-    import time as clock
-
     timings: dict[str, float] = {}
 
     def timed(name: str, work: Any) -> Any:
-        started = clock.perf_counter()
+        started = perf_counter()
         result = work()
-        timings[name] = timings.get(name, 0.0) + (clock.perf_counter() - started) * 1000
+        timings[name] = timings.get(name, 0.0) + (perf_counter() - started) * 1000
         return result
 
     with session_factory() as session:
@@ -155,7 +152,7 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
         drivers = timed("complexity", lambda: _drivers(session, where, model))
         weeks = timed("weeks", lambda: _weeks(session, where, model))
         started, abandoned = timed("abandonment", lambda: _abandonment(session, wanted))
-    claims, touchless, decided, touchless_paid, paid, clerk_s, jobs, payouts = totals
+    claims, touchless, decided, touchless_paid, paid, clerk_s, jobs = totals
     return Report(
         claims=claims,
         straight_through_decision=touchless / decided if decided else None,
@@ -163,7 +160,7 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
         decision_time=decision_time, payout_time=payout_time, queue_time=queue_time,
         paths=paths, drivers=drivers,
         weeks=weeks, started=started, abandoned=abandoned,
-        total_cost=model.cost(clerk_s, jobs, payouts), cost_model=model, sections_ms=timings)
+        total_cost=model.cost(clerk_s, jobs, paid), cost_model=model, sections_ms=timings)
 
 
 def _int(expression: Any) -> Any:
@@ -179,7 +176,7 @@ def _summary(session: Session, where: ColumnElement[bool]) -> tuple[int, ...]:
     decided = E.status.in_(ASSESSED)
     row = session.execute(select(
         func.count(), _int(E.touchless_decision), _int(decided), _int(E.touchless_payout),
-        _int(E.paid), _int(E.clerk_seconds), _int(E.jobs), _int(E.paid)).where(where)).one()
+        _int(E.paid), _int(E.clerk_seconds), _int(E.jobs)).where(where)).one()
     return tuple(int(value or 0) for value in row)
 
 

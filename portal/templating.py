@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel.numbers import format_decimal
 from flask import Flask
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -53,9 +54,15 @@ def money(amount: Decimal | str | None, currency: str | None) -> str:
     currency as its code, so no reader mistakes one currency's sign for another's."""
     if amount is None:
         return ""
+    return f"{format_number(amount, page_language())} {currency or ''}".strip()
+
+
+def format_number(amount: Decimal | str, language: str) -> str:
+    """An amount with two decimals as a reader of the language writes it; the pages and
+    the e-mails both write numbers through here."""
     value = Decimal(amount)
     value = value if value != 0 else abs(value)  # never "-0.00"
-    return f"{format_decimal(value, format='#,##0.00')} {currency or ''}".strip()
+    return format_decimal(value, format="#,##0.00", locale=language)
 
 
 def bank_name(iban: str | None) -> str:

@@ -10,13 +10,13 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from functools import cache
 
-from babel.numbers import format_decimal
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from claims.notices import Notice, NoticeKind
 from portal.links import status_token
 from portal.settings import PROJECT_ROOT, Settings
+from portal.templating import format_number
 
 log = logging.getLogger(__name__)
 TRANSLATIONS = PROJECT_ROOT / "portal" / "translations"
@@ -41,8 +41,7 @@ def _environment(language: str) -> Environment:
     translations = Translations.load(str(TRANSLATIONS), [language])
     environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     # 19.75 in English, 19,75 in German.
-    environment.globals["number"] = lambda amount: format_decimal(
-        amount, format="#,##0.00", locale=language)
+    environment.globals["number"] = lambda amount: format_number(amount, language)
     return environment
 
 

@@ -28,6 +28,16 @@ def cost_model() -> CostModel:
                      settings.cost_per_payout)
 
 
+# A page reads at most this many new events before it answers; the sweeper reads the rest.
+PAGE_CATCH_UP_EVENTS = 10_000
+
+
+def _catch_up() -> None:
+    """Bring the records up to the events of a few seconds ago: cheap when the sweeper
+    keeps up, and bounded when it does not (after a bulk load), so the page stays fast."""
+    effort_store.refresh(runtime().session_factory, events=PAGE_CATCH_UP_EVENTS)
+
+
 def _filter() -> ReportFilter:
     def day(name: str) -> date | None:
         value = request.args.get(name, "").strip()
@@ -50,8 +60,7 @@ def _filter() -> ReportFilter:
 
 def _report_page(template: str) -> str:
     wanted = _filter()
-    # Bring the records up to the events of a few seconds ago; cheap when caught up.
-    effort_store.refresh(runtime().session_factory)
+    _catch_up()
     figures = report(runtime().session_factory, wanted, cost_model())
     pareto = charts.pareto([(d.driver, float(d.cost_of_complexity)) for d in figures.drivers],
                            title=_("Cost of complexity by driver"), unit="EUR")
@@ -122,7 +131,7 @@ def _what_if(template: str) -> tuple[str, int]:
     off = [code for code in request.args.getlist("off") if code in set(ReasonCode)]
     result = None
     if limit is not None or off:
-        effort_store.refresh(runtime().session_factory)
+        _catch_up()
         result = what_if(runtime().session_factory, wanted, cost_model(),
                          auto_approve_limit=limit, rules_off=off)
     return render_template(template, wanted=wanted, result=result, codes=list(ReasonCode),
