@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 RQ_WORKERS ?= 2
+# Where SQLite, the embedded Redis, the outbox and payout files live (the settings read it too).
+INSTANCE_PATH ?= $(CURDIR)/instance
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # WeasyPrint renders with Pango; the browser tests drive Debian's Chromium.
@@ -52,15 +54,16 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations
 
+run: export INSTANCE_PATH := $(INSTANCE_PATH)
 run: system-packages $(VENV)/.installed $(CATALOGS)
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
 	@echo
 	@echo "Portal:  http://127.0.0.1:$(PORT)/   (Ctrl-C stops the web server, the workers and Redis)"
-	@echo "Redis:   $${REDIS_URL:-embedded, socket instance/redis.sock}"
-	@echo "Database: $${DATABASE_URL:-SQLite, instance/effortless.sqlite3}"
+	@echo "Redis:   $${REDIS_URL:-embedded, socket $(INSTANCE_PATH)/redis.sock}"
+	@echo "Database: $${DATABASE_URL:-SQLite, $(INSTANCE_PATH)/effortless.sqlite3}"
 	@if [ -z "$$REDIS_URL" ]; then \
-	  export REDIS_URL="unix://$(CURDIR)/instance/redis.sock"; processes="redis web worker"; \
+	  export REDIS_URL="unix://$(INSTANCE_PATH)/redis.sock"; processes="redis web worker"; \
 	else processes="web worker"; fi; \
 	WEB_PORT=$(PORT) exec $(BIN)/honcho start -c worker=$(RQ_WORKERS) $$processes
 

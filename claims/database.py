@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# The execution option that marks a transaction as one that writes. On SQLite it begins
+# with BEGIN IMMEDIATE, everything else with a plain (deferred) BEGIN.
+WRITES = "effortless_writes"
+
+
+class UnitOfWorkFactory(sessionmaker[Session]):
+    """`factory()` is a session that reads; `factory.begin()` a transaction that writes.
+
+    Every use case that writes opens its transaction with `begin()` (and commits by leaving
+    it), so the write lock is asked for at the start of exactly those transactions: a read
+    never holds SQLite's only write lock, and a writer waits its turn (busy timeout) instead
+    of failing when its read snapshot went stale before its first write."""
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        with self() as session, session.begin():
+            session.connection(execution_options={WRITES: True})
+            yield session
+
 
 def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
         # Web server, workers and CLI share one file: wait for locks instead of failing,
-        # and let readers proceed while one writer writes.
+        # and let readers proceed while one writer writes (WAL).
         # pysqlite's own transaction handling is switched off (isolation_level=None) so
-        # that every transaction starts with BEGIN IMMEDIATE: a read that later writes
-        # would otherwise fail with "database is locked" instead of waiting its turn.
+        # that we say how each transaction begins: IMMEDIATE where it will write (a deferred
+        # transaction that reads, then writes after another writer committed, would fail
+        # with "database is locked" instead of waiting), deferred where it only reads, so
+        # that a reader never waits for a writer nor blocks one.
         engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None},
                                **options)
 
@@ -27,8 +50,9 @@ def make_engine(url: str, **options: Any) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(connection: Any) -> None:
+            writes = connection.get_execution_options().get(WRITES, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
         return engine
     # No server-side prepared statements: a generic plan made while a table was small (an
@@ -37,5 +61,10 @@ def make_engine(url: str, **options: Any) -> Engine:
                          **options)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def for_writing(engine: Engine) -> Engine:
+    """The same engine (and pool), whose `begin()` starts a transaction that writes."""
+    return engine.execution_options(**{WRITES: True})
+
+
+def make_session_factory(engine: Engine) -> UnitOfWorkFactory:
+    return UnitOfWorkFactory(engine, expire_on_commit=False)

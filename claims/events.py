@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from claims.models import Actor, ClaimEvent, EventKind
 
@@ -15,3 +15,11 @@ def record_event(session: Session, kind: EventKind, actor: Actor, *,
     """Counts and durations only: never what a passenger typed."""
     session.add(ClaimEvent(kind=kind, actor=actor, actor_id=actor_id, claim_id=claim_id,
                            booking_id=booking_id, counts=counts))
+
+
+def append_event(session_factory: sessionmaker[Session], kind: EventKind, actor: Actor,
+                 **fields: Any) -> None:
+    """One event in a short transaction of its own: for use cases that otherwise only read,
+    so that their reading never holds the write lock."""
+    with session_factory.begin() as session:
+        record_event(session, kind, actor, **fields)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from claims.assessment import decision_for, facts_for
 from claims.decision import Decision
-from claims.events import record_event
+from claims.events import append_event, record_event
 from claims.journey import JourneyFacts
 from claims.lifecycle import ClaimNotFound, IllegalTransition, lock_claim, move, record_refusal
 from claims.models import (
@@ -126,31 +126,30 @@ def find_booking(session_factory: SessionFactory, reference: str, surname: str, 
 
     Which of the two did not match is deliberately not told: that would let anyone
     enumerate references."""
-    with session_factory.begin() as session:
-        candidates = session.scalars(
-            select(Booking).where(Booking.reference == normalise_reference(reference))).all()
-        for booking in candidates:
-            if surname_matches(booking.passenger_name, surname):
-                if record_lookup:
-                    record_event(session, EventKind.BOOKING_FOUND, Actor.PASSENGER,
-                                 booking_id=booking.id)
-                return booking.id
-    return None
+    with session_factory() as session:
+        candidates = session.execute(
+            select(Booking.id, Booking.passenger_name)
+            .where(Booking.reference == normalise_reference(reference))).all()
+    found = next((booking_id for booking_id, name in candidates
+                  if surname_matches(name, surname)), None)
+    if found is not None and record_lookup:
+        append_event(session_factory, EventKind.BOOKING_FOUND, Actor.PASSENGER,
+                     booking_id=found)
+    return found
 
 
 def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
                   record_view: bool = True) -> ClaimDraft:
     """The prefilled claim and what the rules would say; showing it is an effort event."""
-    with session_factory.begin() as session:
+    with session_factory() as session:
         booking = _booking(session, booking_id)
         facts = facts_for(session, [booking])[booking.id]
         existing = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
-        if existing is None and record_view:
-            record_event(session, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
-                         booking_id=booking_id, fields_shown=len(CLAIM_FIELDS),
-                         fields_prefilled=sum(1 for f in PREFILLED_FIELDS
-                                              if getattr(booking, f)))
-        return ClaimDraft(
+    if existing is None and record_view:
+        append_event(session_factory, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
+                     booking_id=booking_id, fields_shown=len(CLAIM_FIELDS),
+                     fields_prefilled=sum(1 for f in PREFILLED_FIELDS if getattr(booking, f)))
+    return ClaimDraft(
             booking_id=booking.id, operator_name=booking.operator.name,
             reference=booking.reference, regime=booking.regime,
             passenger_name=booking.passenger_name, passenger_email=booking.passenger_email,
@@ -212,13 +211,11 @@ def submit_claim(session_factory: SessionFactory, booking_id: int, data: ClaimIn
 def note_form_event(session_factory: SessionFactory, kind: EventKind,
                     booking_id: int | None = None, **counts: int) -> None:
     """A form shown or sent back with errors: counts only, for the effort record."""
-    with session_factory.begin() as session:
-        record_event(session, kind, Actor.PASSENGER, booking_id=booking_id, **counts)
+    append_event(session_factory, kind, Actor.PASSENGER, booking_id=booking_id, **counts)
 
 
 def note_enqueue_failed(session_factory: SessionFactory, claim_id: int) -> None:
-    with session_factory.begin() as session:
-        record_event(session, EventKind.ENQUEUE_FAILED, Actor.SYSTEM, claim_id=claim_id)
+    append_event(session_factory, EventKind.ENQUEUE_FAILED, Actor.SYSTEM, claim_id=claim_id)
 
 
 def withdraw_claim(session_factory: SessionFactory, claim_id: int) -> None:
@@ -235,13 +232,16 @@ def withdraw_claim(session_factory: SessionFactory, claim_id: int) -> None:
 
 def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
                record_view: bool = True) -> ClaimView:
-    with session_factory.begin() as session:
+    if record_view:
+        try:
+            append_event(session_factory, EventKind.STATUS_VIEWED, Actor.PASSENGER,
+                         claim_id=claim_id)
+        except IntegrityError:
+            raise ClaimNotFound(claim_id) from None
+    with session_factory() as session:
         claim = session.get(Claim, claim_id)
         if claim is None:
             raise ClaimNotFound(claim_id)
-        if record_view:
-            record_event(session, EventKind.STATUS_VIEWED, Actor.PASSENGER, claim_id=claim.id)
-            session.flush()
         events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)
                                  .order_by(ClaimEvent.id)).all()
         explanation = claim.explanation_de if language.startswith("de") else claim.explanation_en

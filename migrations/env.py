@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from claims.database import make_engine
+from claims.database import for_writing, make_engine
 from claims.models import Base
 from portal.settings import load_settings
 
@@ -19,7 +19,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     engine = make_engine(load_settings().database_url)
-    with engine.connect() as connection:
+    with for_writing(engine).connect() as connection:
         _run(connection)
     engine.dispose()
 

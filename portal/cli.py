@@ -157,11 +157,10 @@ def users_create(email: str, role: str, password: str) -> None:
 def demo_seed(seed: int, count: int, if_empty: bool) -> None:
     """Create the demo operators, bookings, operations data and staff accounts."""
     factory = runtime().session_factory
-    with factory() as session:
-        if if_empty and session.query(Booking.id).first() is not None:
-            click.echo("demo data: the database has bookings already; nothing seeded")
-            _print_demo(demo.generate(seed, len(demo.FEATURED)).featured)
-            return
+    if if_empty and _has_bookings(factory):
+        click.echo("demo data: the database has bookings already; nothing seeded")
+        _print_demo(demo.generate(seed, len(demo.FEATURED)).featured)
+        return
     data = demo.generate(seed, count)
     for operator in demo.OPERATORS:
         # Seeded before: the operator and its key stay, its bookings are replaced below.
@@ -181,6 +180,11 @@ def demo_seed(seed: int, count: int, if_empty: bool) -> None:
     click.echo(f"demo claims: {sum(outcomes.values())} filed and assessed: "
                + ", ".join(f"{n} {status}" for status, n in sorted(outcomes.items())))
     _print_demo(data.featured)
+
+
+def _has_bookings(factory: sessionmaker[Session]) -> bool:
+    with factory() as session:
+        return session.scalars(select(Booking.id).limit(1)).first() is not None
 
 
 def _file_demo_claims(factory: sessionmaker[Session], data: demo.DemoData) -> Counter[str]:

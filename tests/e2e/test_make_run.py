@@ -1,0 +1,77 @@
+"""`make run` as a newcomer runs it: start, Ctrl-C, start again on the same database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start(environment: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    # A session of its own, as a terminal gives the command: Ctrl-C goes to its group.
+    with log.open("ab") as output:
+        return subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={port}",
+                                 "RQ_WORKERS=1"], cwd=ROOT, env=environment,
+                                stdout=output, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def _answers(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"make run exited with {process.returncode}:\n"
+                                 + log.read_text(errors="replace")[-3000:])
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return int(response.status)
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {seconds} s:\n"
+                         + log.read_text(errors="replace")[-3000:])
+
+
+def _ctrl_c(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_make_run_serves_again_after_ctrl_c(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    # The embedded defaults, whatever servers the test run itself was pointed at.
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in {"DATABASE_URL", "REDIS_URL", "MAKEFLAGS", "MAKELEVEL"}}
+    environment["INSTANCE_PATH"] = str(instance)
+    log = tmp_path / "make-run.log"
+    for start in ("first", "second"):
+        port = _free_port()
+        process = _start(environment, port, log)
+        try:
+            assert _answers(f"http://127.0.0.1:{port}/", process, log, seconds=600) == 200
+        finally:
+            _ctrl_c(process)
+        assert process.returncode is not None, start
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, "the web server still runs"
+    output = log.read_text(errors="replace")
+    assert "nothing seeded" in output
+    assert "database is locked" not in output
+    assert (instance / "effortless.sqlite3").exists()
+    assert not (instance / "redis.sock").exists(), "the embedded Redis still runs"
