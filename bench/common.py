@@ -23,9 +23,11 @@ from typing import Any
 from rq import Queue
 from sqlalchemy import func, select
 
-from claims import accounts, migrate
-from claims.models import Claim, ClaimStatus, Operator
-from portal.settings import load_settings
+from claims.core.vocabulary import ClaimStatus
+from claims.db import migrate
+from claims.db.models import Claim, Operator
+from claims.operators import accounts
+from common.settings import load_settings
 from workflows import runtime
 from workflows.queues import CLAIMS_QUEUE
 

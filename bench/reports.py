@@ -23,10 +23,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import describe, isolated_setup
-from claims import accounts, effort_store
-from claims.imports import insert_many, reserve_ids
-from claims.models import Booking, Claim, ClaimEvent, User
-from claims.reporting import ReportFilter, report, what_if
+from claims.db.models import Booking, Claim, ClaimEvent, User
+from claims.operators import accounts
+from claims.operators.imports import insert_many, reserve_ids
+from claims.reporting import effort_store
+from claims.reporting.reports import ReportFilter, report, what_if
 from portal import create_app
 
 START = datetime(2026, 5, 25, tzinfo=UTC)

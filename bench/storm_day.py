@@ -33,10 +33,10 @@ from bench.common import (
     wait_until_decided,
 )
 from bench.submit_claims import delayed_journeys
-from claims import services
-from claims.imports import import_bookings, import_operations
-from claims.models import Booking
-from portal.settings import load_settings
+from claims.db.models import Booking
+from claims.operators.imports import import_bookings, import_operations
+from claims.passengers import filing
+from common.settings import load_settings
 from workflows import runtime
 from workflows.pipeline import dispatch_assessment
 
@@ -44,7 +44,7 @@ from workflows.pipeline import dispatch_assessment
 def _file(environment: dict[str, str], booking_ids: list[int]) -> None:
     current = runtime.install(runtime.build(load_settings(environ=environment)))
     for booking_id in booking_ids:
-        result = services.submit_claim(current.session_factory, booking_id, services.ClaimInput(
+        result = filing.submit_claim(current.session_factory, booking_id, filing.ClaimInput(
             passenger_name="Storm Passenger", passenger_email=None, arrived_with_service=None,
             statement=None, language="en"), effort={})
         dispatch_assessment(current.session_factory, current.redis, result.claim_id)

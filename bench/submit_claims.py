@@ -29,7 +29,7 @@ from bench.common import (
     trivial_endpoint_ceiling,
     wait_until_decided,
 )
-from claims.imports import import_bookings, import_operations
+from claims.operators.imports import import_bookings, import_operations
 
 
 def delayed_journeys(operator: str, count: int) -> tuple[list[dict], list[dict]]:

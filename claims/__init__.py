@@ -1,1 +1,1 @@
-"""The domain of Effortless: models, rules, decision policy, effort. No Flask, no Redis."""
+"""The domain of Effortless, in packages by role; no Flask, no Redis. See docs/architecture.md."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from claims.database import for_writing, make_engine
-from claims.models import Base
-from portal.settings import load_settings
+from claims.db.engine import for_writing, make_engine
+from claims.db.models import Base
+from common.settings import load_settings
 
 config = context.config
 target_metadata = Base.metadata

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from portal.settings import PROJECT_ROOT, load_settings
+from common.settings import PROJECT_ROOT, load_settings
 
 
 def create_app(overrides: Mapping[str, object] | None = None) -> Flask:

@@ -11,7 +11,7 @@ from flask import Flask, abort, redirect, request, session, url_for
 from flask_login import UserMixin, current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
-from claims import staff
+from claims.clerks import staff
 from portal.extensions import login_manager, runtime
 
 F = TypeVar("F", bound=Callable[..., Any])

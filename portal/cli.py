@@ -14,12 +14,16 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from claims import accounts, demo, migrate, payouts, services
-from claims.assessment import assess_claims
-from claims.imports import ImportReport, import_bookings, import_operations, json_lines
-from claims.models import Booking, Role
-from claims.notices import NoticeKind
+from claims.core.vocabulary import REGIMES, NoticeKind, Role
+from claims.db import migrate
+from claims.db.models import Booking
+from claims.operators import accounts
+from claims.operators.imports import ImportReport, import_bookings, import_operations, json_lines
+from claims.passengers import filing
+from claims.processing import payouts
+from claims.processing.assessment import assess_claims
 from portal.extensions import runtime
+from tools import demo
 from workflows.queues import enqueue_notice
 
 db_cli = AppGroup("db", help="The database schema.")
@@ -44,7 +48,7 @@ def db_upgrade() -> None:
 @operators_cli.command("create")
 @click.argument("slug")
 @click.option("--name", required=True, help="The operator's name as passengers know it.")
-@click.option("--regime", required=True, type=click.Choice(["eu-rail", "eu-air", "uk-rail"]))
+@click.option("--regime", required=True, type=click.Choice(REGIMES))
 def operators_create(slug: str, name: str, regime: str) -> None:
     """Create an operator and print its API key (shown only this once)."""
     try:
@@ -198,7 +202,7 @@ def _file_demo_claims(factory: sessionmaker[Session], data: demo.DemoData) -> Co
                                .order_by(Booking.id)).all()
     claim_ids = []
     for index, (booking_id, reference, name, email) in enumerate(rows):
-        filed = services.submit_claim(factory, booking_id, services.ClaimInput(
+        filed = filing.submit_claim(factory, booking_id, filing.ClaimInput(
             passenger_name=name, passenger_email=email, arrived_with_service=None,
             statement=statements[reference], language="de" if index % 2 else "en"),
             effort={})
@@ -222,11 +226,11 @@ def _print_demo(featured: list[tuple[str, str, str]]) -> None:
     factory = runtime().session_factory
     click.echo("\nDemo bookings (reference / surname -> what the passenger should see):")
     for reference, surname, _scenario in featured:
-        booking_id = services.find_booking(factory, reference, surname, record_lookup=False)
+        booking_id = filing.find_booking(factory, reference, surname, record_lookup=False)
         if booking_id is None:
             click.echo(f"  {reference} / {surname}: not in this database")
             continue
-        draft = services.prepare_claim(factory, booking_id, record_view=False)
+        draft = filing.prepare_claim(factory, booking_id, record_view=False)
         click.echo(f"  {reference} / {surname:<11} {draft.operator_name}: "
                    f"{_expected(draft)}")
     click.echo("\nStaff logins (at /clerk/login):")
@@ -234,7 +238,7 @@ def _print_demo(featured: list[tuple[str, str, str]]) -> None:
         click.echo(f"  {role:<8} {email}  password: {password}")
 
 
-def _expected(draft: services.ClaimDraft) -> str:
+def _expected(draft: filing.ClaimDraft) -> str:
     preview = draft.preview
     if preview.reasons:
         return "goes to a clerk (" + ", ".join(preview.reasons) + ")"

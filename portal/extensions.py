@@ -9,7 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
-from portal.settings import Settings
+from common.settings import Settings
 from workflows.runtime import Runtime
 
 LANGUAGES = ("en", "de")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
+
+from claims.core.iban import IbanError, check_iban
+from common.numbers import format_number
 
 EVENT_LABELS = {
     "booking_found": _l("Booking found"),
@@ -57,21 +57,13 @@ def money(amount: Decimal | str | None, currency: str | None) -> str:
     return f"{format_number(amount, page_language())} {currency or ''}".strip()
 
 
-def format_number(amount: Decimal | str, language: str) -> str:
-    """An amount with two decimals as a reader of the language writes it; the pages and
-    the e-mails both write numbers through here."""
-    value = Decimal(amount)
-    value = value if value != 0 else abs(value)  # never "-0.00"
-    return format_decimal(value, format="#,##0.00", locale=language)
-
-
 def bank_name(iban: str | None) -> str:
     """The bank's name from schwifty's registry, so a passenger sees where money goes."""
     if not iban:
         return ""
     try:
-        return IBAN(iban).bank_name or ""
-    except SchwiftyException:
+        return check_iban(iban).bank_name or ""
+    except IbanError:
         return ""
 
 

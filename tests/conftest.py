@@ -18,11 +18,11 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
-from claims import migrate
-from claims.database import make_engine
-from claims.models import Base
+from claims.db import migrate
+from claims.db.engine import make_engine
+from claims.db.models import Base
+from common.settings import load_settings
 from portal import create_app
-from portal.settings import load_settings
 from workflows import embedded_redis
 
 REAL_DATABASE = os.environ.get("DATABASE_URL") or None
@@ -138,6 +138,6 @@ def _effort_reads_the_newest_events(monkeypatch: pytest.MonkeyPatch) -> None:
     """In a test nothing else commits around the reader: it may read events at once."""
     from datetime import timedelta
 
-    from claims import effort_store
+    from claims.reporting import effort_store
 
     monkeypatch.setattr(effort_store, "SETTLE", timedelta(0))

@@ -9,8 +9,9 @@ from typing import Any
 
 from rq.job import Job
 
-from claims.assessment import assess_claim, assess_claims, fail_assessment
-from claims.notices import NoticeKind, mark_sent, pending_notice
+from claims.core.vocabulary import NoticeKind
+from claims.processing.assessment import assess_claim, assess_claims, fail_assessment
+from claims.processing.notices import mark_sent, pending_notice
 from workflows import runtime
 from workflows.mail import compose, deliver
 from workflows.queues import (

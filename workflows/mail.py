@@ -13,10 +13,11 @@ from functools import cache
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from claims.notices import Notice, NoticeKind
-from portal.links import status_token
-from portal.settings import PROJECT_ROOT, Settings
-from portal.templating import format_number
+from claims.core.vocabulary import NoticeKind
+from claims.processing.notices import Notice
+from common.links import status_link
+from common.numbers import format_number
+from common.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 TRANSLATIONS = PROJECT_ROOT / "portal" / "translations"
@@ -46,7 +47,7 @@ def _environment(language: str) -> Environment:
 
 
 def compose(notice: Notice, settings: Settings) -> EmailMessage:
-    link = f"{settings.public_url}/status/{status_token(settings.secret_key, notice.claim_id)}"
+    link = status_link(settings.public_url, settings.secret_key, notice.claim_id)
     body = _environment(notice.language).get_template(f"{notice.kind.value}.txt").render(
         notice=notice, status_url=link)
     message = EmailMessage()

@@ -9,12 +9,12 @@ import redis
 from rq import Queue
 from sqlalchemy.orm import Session, sessionmaker
 
-from claims import effort_store
-from claims.assessment import claims_due_for_assessment
-from claims.models import ClaimStatus
-from claims.notices import NoticeKind, notices_due
-from claims.services import note_enqueue_failed
-from claims.types import utcnow
+from claims.core.vocabulary import ClaimStatus, NoticeKind
+from claims.db.types import utcnow
+from claims.passengers.filing import note_enqueue_failed
+from claims.processing.assessment import claims_due_for_assessment
+from claims.processing.notices import notices_due
+from claims.reporting import effort_store
 from workflows.queues import (
     CLAIMS_QUEUE,
     dispatch_due,

@@ -11,8 +11,8 @@ import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from claims.database import make_engine, make_session_factory
-from portal.settings import Settings, load_settings
+from claims.db.engine import make_engine, make_session_factory
+from common.settings import Settings, load_settings
 from workflows import embedded_redis
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import claims.types
+import claims.db.types
 
 revision = '0001'
 down_revision = None
@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('regime', sa.String(length=10), nullable=False),
     sa.Column('api_key_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', claims.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', claims.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_operators')),
     sa.UniqueConstraint('api_key_hash', name=op.f('uq_operators_api_key_hash')),
     sa.UniqueConstraint('slug', name=op.f('uq_operators_slug'))
@@ -38,8 +38,8 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', claims.types.UtcDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', claims.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', claims.db.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', claims.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
@@ -50,7 +50,7 @@ def upgrade() -> None:
     sa.Column('regime', sa.String(length=10), nullable=False),
     sa.Column('passenger_name', sa.String(length=200), nullable=False),
     sa.Column('passenger_email', sa.String(length=254), nullable=True),
-    sa.Column('fare_amount', claims.types.Money(precision=12, scale=2), nullable=False),
+    sa.Column('fare_amount', claims.db.types.Money(precision=12, scale=2), nullable=False),
     sa.Column('fare_currency', sa.String(length=3), nullable=False),
     sa.Column('fare_kind', sa.String(length=10), nullable=False),
     sa.Column('fare_valid_from', sa.Date(), nullable=True),
@@ -59,7 +59,7 @@ def upgrade() -> None:
     sa.Column('carrier_eu', sa.Boolean(), nullable=True),
     sa.Column('payment_iban', sa.String(length=34), nullable=True),
     sa.Column('payment_holder', sa.String(length=200), nullable=True),
-    sa.Column('imported_at', claims.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('imported_at', claims.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['operator_id'], ['operators.id'], name=op.f('fk_bookings_operator_id_operators')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bookings')),
     sa.UniqueConstraint('operator_id', 'reference', name=op.f('uq_bookings_operator_id_reference'))
@@ -70,13 +70,13 @@ def upgrade() -> None:
     sa.Column('service', sa.String(length=40), nullable=False),
     sa.Column('service_date', sa.Date(), nullable=False),
     sa.Column('stop', sa.String(length=120), nullable=False),
-    sa.Column('actual_arrival', claims.types.LocalDateTime(length=32), nullable=True),
+    sa.Column('actual_arrival', claims.db.types.LocalDateTime(length=32), nullable=True),
     sa.Column('cancelled', sa.Boolean(), nullable=False),
     sa.Column('cause', sa.String(length=30), nullable=False),
     sa.Column('notice_days', sa.Integer(), nullable=True),
-    sa.Column('rerouted_departure', claims.types.LocalDateTime(length=32), nullable=True),
-    sa.Column('rerouted_arrival', claims.types.LocalDateTime(length=32), nullable=True),
-    sa.Column('imported_at', claims.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('rerouted_departure', claims.db.types.LocalDateTime(length=32), nullable=True),
+    sa.Column('rerouted_arrival', claims.db.types.LocalDateTime(length=32), nullable=True),
+    sa.Column('imported_at', claims.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['operator_id'], ['operators.id'], name=op.f('fk_operations_records_operator_id_operators')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_operations_records')),
     sa.UniqueConstraint('operator_id', 'service', 'service_date', 'stop', name=op.f('uq_operations_records_operator_id_service_service_date_stop'))
@@ -88,9 +88,9 @@ def upgrade() -> None:
     sa.Column('service', sa.String(length=40), nullable=False),
     sa.Column('origin', sa.String(length=120), nullable=False),
     sa.Column('destination', sa.String(length=120), nullable=False),
-    sa.Column('scheduled_departure', claims.types.LocalDateTime(length=32), nullable=False),
-    sa.Column('scheduled_arrival', claims.types.LocalDateTime(length=32), nullable=False),
-    sa.Column('leg_amount', claims.types.Money(precision=12, scale=2), nullable=True),
+    sa.Column('scheduled_departure', claims.db.types.LocalDateTime(length=32), nullable=False),
+    sa.Column('scheduled_arrival', claims.db.types.LocalDateTime(length=32), nullable=False),
+    sa.Column('leg_amount', claims.db.types.Money(precision=12, scale=2), nullable=True),
     sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], name=op.f('fk_booking_legs_booking_id_bookings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_booking_legs')),
     sa.UniqueConstraint('booking_id', 'position', name=op.f('uq_booking_legs_booking_id_position'))
@@ -106,11 +106,11 @@ def upgrade() -> None:
     sa.Column('passenger_email', sa.String(length=254), nullable=True),
     sa.Column('arrived_with_service', sa.String(length=40), nullable=True),
     sa.Column('statement', sa.Text(), nullable=True),
-    sa.Column('submitted_at', claims.types.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('decided_at', claims.types.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('submitted_at', claims.db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', claims.db.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('delay_minutes', sa.Integer(), nullable=True),
     sa.Column('eligible', sa.Boolean(), nullable=True),
-    sa.Column('amount', claims.types.Money(precision=12, scale=2), nullable=True),
+    sa.Column('amount', claims.db.types.Money(precision=12, scale=2), nullable=True),
     sa.Column('currency', sa.String(length=3), nullable=True),
     sa.Column('percent', sa.Integer(), nullable=True),
     sa.Column('rule', sa.String(length=40), nullable=True),
@@ -131,7 +131,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('claim_id', sa.Integer(), nullable=True),
     sa.Column('booking_id', sa.Integer(), nullable=True),
-    sa.Column('at', claims.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('at', claims.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=10), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=40), nullable=False),

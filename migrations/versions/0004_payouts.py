@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import claims.types
+import claims.db.types
 
 revision = '0004'
 down_revision = '0003'
@@ -23,10 +23,10 @@ def upgrade() -> None:
     op.create_table('payout_runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('operator_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', claims.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', claims.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('transfers', sa.Integer(), nullable=False),
     sa.Column('vouchers', sa.Integer(), nullable=False),
-    sa.Column('total', claims.types.Money(precision=12, scale=2), nullable=False),
+    sa.Column('total', claims.db.types.Money(precision=12, scale=2), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('file_name', sa.String(length=120), nullable=True),
     sa.ForeignKeyConstraint(['operator_id'], ['operators.id'], name=op.f('fk_payout_runs_operator_id_operators')),
@@ -40,12 +40,12 @@ def upgrade() -> None:
     sa.Column('claim_id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('method', sa.String(length=10), nullable=False),
-    sa.Column('amount', claims.types.Money(precision=12, scale=2), nullable=False),
+    sa.Column('amount', claims.db.types.Money(precision=12, scale=2), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('iban', sa.String(length=34), nullable=True),
     sa.Column('holder', sa.String(length=200), nullable=True),
     sa.Column('voucher_code', sa.String(length=24), nullable=True),
-    sa.Column('created_at', claims.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', claims.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['claim_id'], ['claims.id'], name=op.f('fk_payouts_claim_id_claims')),
     sa.ForeignKeyConstraint(['run_id'], ['payout_runs.id'], name=op.f('fk_payouts_run_id_payout_runs')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payouts')),

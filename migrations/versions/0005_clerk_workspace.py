@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import claims.types
+import claims.db.types
 
 revision = '0005'
 down_revision = '0004'
@@ -20,7 +20,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('claims') as batch:
         batch.add_column(sa.Column('assigned_to', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('assigned_at', claims.types.UtcDateTime(timezone=True),
+        batch.add_column(sa.Column('assigned_at', claims.db.types.UtcDateTime(timezone=True),
                                    nullable=True))
         batch.add_column(sa.Column('requested_info', sa.String(length=100), nullable=True))
         batch.add_column(sa.Column('clerk_note', sa.Text(), nullable=True))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import claims.types
+import claims.db.types
 
 revision = '0006'
 down_revision = '0005'
@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.Column('stored_name', sa.String(length=80), nullable=False),
         sa.Column('content_type', sa.String(length=40), nullable=False),
         sa.Column('size', sa.Integer(), nullable=False),
-        sa.Column('uploaded_at', claims.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column('uploaded_at', claims.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['claim_id'], ['claims.id'],
                                 name=op.f('fk_claim_documents_claim_id_claims')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_claim_documents')),

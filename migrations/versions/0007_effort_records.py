@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import claims.types
+import claims.db.types
 
 revision = '0007'
 down_revision = '0006'
@@ -30,13 +30,13 @@ def upgrade() -> None:
         sa.Column('regime', sa.String(length=10), nullable=False),
         sa.Column('path', sa.String(length=12), nullable=False),
         sa.Column('status', sa.String(length=20), nullable=False),
-        sa.Column('submitted_at', claims.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column('submitted_at', claims.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column('decision_seconds', sa.Integer(), nullable=True),
         sa.Column('payout_seconds', sa.Integer(), nullable=True),
         sa.Column('touchless_decision', sa.Boolean(), nullable=False),
         sa.Column('touchless_payout', sa.Boolean(), nullable=False),
         sa.Column('paid', sa.Boolean(), nullable=False),
-        sa.Column('amount', claims.types.Money(precision=12, scale=2), nullable=True),
+        sa.Column('amount', claims.db.types.Money(precision=12, scale=2), nullable=True),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in INTEGERS[:4]],
         sa.Column('keystrokes', sa.Integer(), nullable=True),
         sa.Column('clicks', sa.Integer(), nullable=True),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import claims.types
+import claims.db.types
 
 revision = '0009'
 down_revision = '0008'
@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column('booking_id', sa.Integer(), nullable=False),
         sa.Column('operator_id', sa.Integer(), nullable=False),
         sa.Column('regime', sa.String(length=10), nullable=False),
-        sa.Column('started_at', claims.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column('started_at', claims.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column('filed', sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'],
                                 name=op.f('fk_started_claims_booking_id_bookings')),

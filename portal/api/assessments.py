@@ -8,9 +8,9 @@ from typing import Any
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
-from claims.rules.engine import assess
-from claims.rules.request import InvalidRequest, parse_request
-from claims.rules.result import Assessment, format_amount
+from claims.core.rules.engine import assess
+from claims.core.rules.request import InvalidRequest, parse_request
+from claims.core.rules.result import Assessment, format_amount
 from portal.api import blueprint
 from portal.extensions import csrf, limiter
 

@@ -8,8 +8,8 @@ from typing import Any
 from flask import abort, jsonify, request
 from werkzeug.wrappers import Response
 
-from claims import accounts
-from claims.imports import ImportReport, import_bookings, import_operations, json_body
+from claims.operators import accounts
+from claims.operators.imports import ImportReport, import_bookings, import_operations, json_body
 from portal.api import blueprint
 from portal.extensions import csrf, runtime
 

@@ -7,7 +7,8 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from claims.rules.causes import CAUSES
+from claims.core.rules.causes import CAUSES
+from claims.core.vocabulary import REGIMES
 from portal.api import blueprint
 
 _INSTANT = {"type": "string", "format": "date-time",
@@ -61,7 +62,7 @@ DOCUMENT: dict[str, Any] = {
                 "type": "object", "additionalProperties": False,
                 "required": ["regime", "scheduled_arrival"],
                 "properties": {
-                    "regime": {"type": "string", "enum": ["eu-rail", "eu-air", "uk-rail"]},
+                    "regime": {"type": "string", "enum": list(REGIMES)},
                     "scheduled_arrival": _INSTANT,
                     "actual_arrival": {**_INSTANT, "nullable": True},
                     "cancelled": {"type": "boolean", "default": False},

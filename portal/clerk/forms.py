@@ -18,8 +18,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from claims.review import INFO_ITEMS, REJECTION_REASONS
-from claims.rules.causes import CAUSES
+from claims.clerks.review import INFO_ITEMS, REJECTION_REASONS
+from claims.core.rules.causes import CAUSES
 
 INFO_LABELS = {
     "arrived_with_service": _l("The service they actually arrived with"),

@@ -22,9 +22,10 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from claims import decisions_by_clerks, manual, review, staff
-from claims.lifecycle import ClaimNotFound
-from claims.notices import NoticeKind
+from claims.clerks import decisions, review, staff
+from claims.core.vocabulary import AWAITING_CLERK, NoticeKind
+from claims.passengers import manual
+from claims.processing.lifecycle import ClaimNotFound
 from portal.auth import StaffUser, role_required
 from portal.clerk import blueprint
 from portal.clerk.forms import (
@@ -113,7 +114,7 @@ def claim(claim_id: int) -> str:
     evidence = _file(claim_id)
     # Opening an open claim nobody holds takes it, and work (re)starts: that is how the
     # effort reports know the clerk's time. A claim another clerk holds is only shown.
-    if evidence.status in review.OPEN and evidence.assigned_to in (None, _clerk_id()):
+    if evidence.status in AWAITING_CLERK and evidence.assigned_to in (None, _clerk_id()):
         review.take_claim(runtime().session_factory, claim_id, _clerk_id())
         evidence = _file(claim_id)
     return _render_claim(evidence)
@@ -153,7 +154,7 @@ def release(claim_id: int) -> Response:
 @role_required(*STAFF)
 def approve(claim_id: int) -> Response | tuple[str, int]:
     form = ApproveForm()
-    return _decide(claim_id, form, lambda: decisions_by_clerks.approve(
+    return _decide(claim_id, form, lambda: decisions.approve(
         runtime().session_factory, claim_id, _clerk_id(), amount=form.amount.data,
         note=form.note.data), NoticeKind.DECISION, approve=form)
 
@@ -162,7 +163,7 @@ def approve(claim_id: int) -> Response | tuple[str, int]:
 @role_required(*STAFF)
 def reject(claim_id: int) -> Response | tuple[str, int]:
     form = RejectForm()
-    return _decide(claim_id, form, lambda: decisions_by_clerks.reject(
+    return _decide(claim_id, form, lambda: decisions.reject(
         runtime().session_factory, claim_id, _clerk_id(), reason=form.reason.data or "",
         explanation=form.explanation.data or ""), NoticeKind.DECISION, reject=form)
 
@@ -171,7 +172,7 @@ def reject(claim_id: int) -> Response | tuple[str, int]:
 @role_required(*STAFF)
 def request_info(claim_id: int) -> Response | tuple[str, int]:
     form = InfoRequestForm()
-    return _decide(claim_id, form, lambda: decisions_by_clerks.request_info(
+    return _decide(claim_id, form, lambda: decisions.request_info(
         runtime().session_factory, claim_id, _clerk_id(), form.items.data or []),
         NoticeKind.INFO_REQUEST, info=form)
 
@@ -216,7 +217,7 @@ def document(claim_id: int, document_id: int) -> Response:
 @role_required(*STAFF)
 def cohorts() -> str:
     return render_template("clerk/cohorts.html",
-                           cohorts=decisions_by_clerks.cohorts(runtime().session_factory))
+                           cohorts=decisions.cohorts(runtime().session_factory))
 
 
 @blueprint.route("/cohorts/<operator>/<service>/<day>", methods=["GET", "POST"])
@@ -227,7 +228,7 @@ def cohort(operator: str, service: str, day: str) -> Response | str | tuple[str,
     except ValueError:
         abort(404)
     factory = runtime().session_factory
-    claim_ids = decisions_by_clerks.cohort_claims(factory, operator, service, service_day)
+    claim_ids = decisions.cohort_claims(factory, operator, service, service_day)
     if not claim_ids:
         abort(404, _("No open claims for this service on this date."))
     form = CohortForm()
@@ -235,7 +236,7 @@ def cohort(operator: str, service: str, day: str) -> Response | str | tuple[str,
         if not form.validate_on_submit():
             return render_template("clerk/cohort.html", form=form, claims=_files(claim_ids),
                                    service=service, day=service_day), 422
-        result = decisions_by_clerks.decide_cohort(factory, claim_ids, _clerk_id(),
+        result = decisions.decide_cohort(factory, claim_ids, _clerk_id(),
                                       cause=form.cause.data or "")
         for claim_id, _status in result.decided:
             notify(runtime().redis, claim_id, NoticeKind.DECISION)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, request
 
-from portal.links import status_token
+from common.links import status_link
 from portal.templating import page_language
 
 __all__ = ["page_language", "status_url"]
 
 
 def status_url(claim_id: int) -> str:
-    return url_for("passenger.status",
-                   token=status_token(current_app.config["SECRET_KEY"], claim_id))
+    return status_link(request.script_root, current_app.config["SECRET_KEY"], claim_id)
 
 

@@ -8,8 +8,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
 from wtforms import (
     DateField,
     DecimalField,
@@ -32,6 +30,8 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+
+from claims.core.iban import IbanError, check_iban
 
 
 class LookupForm(FlaskForm):
@@ -116,8 +116,8 @@ class ClaimForm(_PassengerAndPayoutForm):
 
 def _compact_iban(field: StringField) -> None:
     try:
-        field.data = IBAN(field.data).compact
-    except SchwiftyException:
+        field.data = check_iban(field.data).compact
+    except IbanError:
         raise ValidationError(_l("This is not a valid IBAN. Please check it.")) from None
 
 

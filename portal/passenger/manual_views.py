@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from claims import manual, services, staff
-from claims.models import EventKind
-from claims.notices import NoticeKind
+from claims.clerks import staff
+from claims.core.vocabulary import EventKind, NoticeKind
+from claims.passengers import filing, manual
 from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
 from portal.passenger.common import page_language, status_url
@@ -41,7 +41,7 @@ def manual_claim() -> Response | str | tuple[str, int]:
     form.operator.choices = [SelectChoice(slug, name)
                              for slug, name in staff.operator_choices(factory)]
     if request.method == "GET":
-        services.note_form_event(factory, EventKind.MANUAL_FORM_SHOWN,
+        filing.note_form_event(factory, EventKind.MANUAL_FORM_SHOWN,
                                  fields_shown=len(manual.MANUAL_FIELDS), fields_prefilled=0)
         return render_template("passenger/manual.html", form=form)
     if form.validate_on_submit():
@@ -57,7 +57,7 @@ def manual_claim() -> Response | str | tuple[str, int]:
             dispatch_assessment(factory, runtime().redis, claim_id)
             notify(runtime().redis, claim_id, NoticeKind.RECEIPT)
             return redirect(status_url(claim_id))
-    services.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED,
+    filing.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED,
                              errors=sum(len(e) for e in form.errors.values()), manual=1)
     return render_template("passenger/manual.html", form=form), 422
 

@@ -16,11 +16,12 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from claims import answers, review, services
-from claims.notices import DECIDED
-from claims.types import utcnow
+from claims.clerks import review
+from claims.core.vocabulary import DECIDED
+from claims.db.types import utcnow
+from claims.passengers import answers, filing
+from common.links import claim_id_from_token
 from portal.extensions import runtime
-from portal.links import claim_id_from_token
 from portal.passenger import blueprint
 from portal.passenger.common import page_language
 from portal.passenger.forms import (
@@ -38,11 +39,11 @@ def _claim_id(token: str) -> int:
     return claim_id
 
 
-def _view(claim_id: int, *, record_view: bool = True) -> services.ClaimView:
+def _view(claim_id: int, *, record_view: bool = True) -> filing.ClaimView:
     try:
-        return services.claim_view(runtime().session_factory, claim_id,
+        return filing.claim_view(runtime().session_factory, claim_id,
                                    language=page_language(), record_view=record_view)
-    except services.ClaimNotFound:
+    except filing.ClaimNotFound:
         abort(404, _("This status link is not valid. Look your booking up again."))
 
 
@@ -52,7 +53,7 @@ def status(token: str) -> str:
     return _status_page(view)
 
 
-def _status_page(view: services.ClaimView, *, info: InfoForm | None = None,
+def _status_page(view: filing.ClaimView, *, info: InfoForm | None = None,
                  appeal: AppealForm | None = None, survey: SurveyForm | None = None) -> str:
     if info is None and view.requested_info:
         info = InfoForm(formdata=None, asked=view.requested_info)
@@ -74,9 +75,9 @@ def survey(token: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _status_page(view, survey=form), 422
     try:
-        services.answer_survey(runtime().session_factory, claim_id, int(form.score.data or 0),
+        filing.answer_survey(runtime().session_factory, claim_id, int(form.score.data or 0),
                                form.comment.data)
-    except services.SurveyRefused:
+    except filing.SurveyRefused:
         abort(409, _("Thank you: we have your answer already."))
     return redirect(url_for("passenger.status", token=token) + "#survey")
 

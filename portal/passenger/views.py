@@ -11,9 +11,8 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from claims import services
-from claims.models import EventKind
-from claims.notices import NoticeKind
+from claims.core.vocabulary import EventKind, NoticeKind
+from claims.passengers import filing
 from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
 from portal.passenger.common import page_language, status_url
@@ -41,7 +40,7 @@ def lookup() -> Response | tuple[str, int]:
     form = LookupForm()
     if not form.validate_on_submit():
         return render_template("passenger/start.html", form=form), 422
-    booking_id = services.find_booking(runtime().session_factory, form.reference.data or "",
+    booking_id = filing.find_booking(runtime().session_factory, form.reference.data or "",
                                        form.surname.data or "")
     if booking_id is None:
         # Which of the two did not match is not said: that would help guess references.
@@ -57,7 +56,7 @@ def claim() -> Response | str | tuple[str, int]:
         return redirect(url_for("passenger.start"))
     factory = runtime().session_factory
     if request.method == "GET":
-        draft = services.prepare_claim(factory, booking_id)
+        draft = filing.prepare_claim(factory, booking_id)
         if draft.existing_claim_id is not None:
             return redirect(status_url(draft.existing_claim_id))
         account_on_file = draft.payment_iban is not None
@@ -67,9 +66,9 @@ def claim() -> Response | str | tuple[str, int]:
         return render_template("passenger/claim.html", form=form, draft=draft)
 
     # A valid submit needs only this; the whole draft is loaded to show the form again.
-    form = ClaimForm(account_on_file=services.has_account_on_file(factory, booking_id))
+    form = ClaimForm(account_on_file=filing.has_account_on_file(factory, booking_id))
     if form.validate_on_submit():
-        result = services.submit_claim(factory, booking_id, services.ClaimInput(
+        result = filing.submit_claim(factory, booking_id, filing.ClaimInput(
             passenger_name=(form.passenger_name.data or "").strip(),
             passenger_email=(form.passenger_email.data or "").strip() or None,
             arrived_with_service=(form.arrived_with_service.data or "").strip() or None,
@@ -85,11 +84,11 @@ def claim() -> Response | str | tuple[str, int]:
             dispatch_assessment(factory, runtime().redis, result.claim_id)
             notify(runtime().redis, result.claim_id, NoticeKind.RECEIPT)
         return redirect(status_url(result.claim_id))
-    draft = services.prepare_claim(factory, booking_id, record_view=False)
+    draft = filing.prepare_claim(factory, booking_id, record_view=False)
     if draft.existing_claim_id is not None:
         return redirect(status_url(draft.existing_claim_id))
     # Effort: each form sent back counts, with how many errors it showed.
-    services.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED, booking_id=booking_id,
+    filing.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED, booking_id=booking_id,
                              errors=sum(len(e) for e in form.errors.values()))
     return render_template("passenger/claim.html", form=form, draft=draft), 422
 

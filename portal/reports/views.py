@@ -7,15 +7,15 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 
-from claims import effort_store, staff
-from claims.decision import ReasonCode
-from claims.models import Regime
-from claims.reporting import CostModel, ReportFilter, effort_rows, report, what_if
+from claims.clerks import staff
+from claims.core.amounts import AmountError, parse_amount
+from claims.core.vocabulary import REGIMES, ReasonCode
+from claims.reporting import effort_store
+from claims.reporting.reports import CostModel, ReportFilter, effort_rows, report, what_if
 from portal.auth import role_required
 from portal.extensions import runtime
 from portal.pdf import render_pdf
@@ -49,7 +49,7 @@ def _filter() -> ReportFilter:
             abort(400, _("The date must look like 2026-11-20."))
 
     regime = request.args.get("regime") or None
-    if regime is not None and regime not in {r.value for r in Regime}:
+    if regime is not None and regime not in REGIMES:
         abort(400, _("Choose a regime from the list."))
     start, end = day("start"), day("end")
     if start and end and start > end:
@@ -75,7 +75,7 @@ def _report_page(template: str) -> str:
                        title=_("Mean cost per claim per week"), unit="EUR")
     return render_template(template, report=figures, wanted=wanted,
                            operators=staff.operator_choices(runtime().session_factory),
-                           regimes=[r.value for r in Regime], pareto=pareto,
+                           regimes=list(REGIMES), pareto=pareto,
                            straight_chart=straight, cost_chart=cost,
                            query=request.query_string.decode())
 
@@ -120,10 +120,10 @@ def _what_if(template: str) -> tuple[str, int]:
     limit = None
     if limit_text:
         try:
-            limit = Decimal(limit_text)
-        except InvalidOperation:
+            limit = parse_amount(limit_text)
+        except AmountError:
             limit = None
-        if limit is None or not limit.is_finite() or limit < 0:
+        if limit is None:
             return render_template(template, wanted=wanted, result=None,
                                    codes=list(ReasonCode), off=[], limit=limit_text,
                                    error=_("Enter the limit as an amount such as 250.00."),

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from claims import migrate  # noqa: F401  (the schema exists before the servers start)
+from claims.db import migrate  # noqa: F401  (the schema exists before the servers start)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -13,8 +13,8 @@ from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
-from claims.models import Claim
-from portal.links import status_token
+from claims.db.models import Claim
+from common.links import status_token
 
 
 def _seed(app: Flask, runner: FlaskCliRunner) -> None:

@@ -12,7 +12,7 @@ from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, expect
 from sqlalchemy import func, select
 
-from claims.models import Claim
+from claims.db.models import Claim
 
 
 def test_a_manager_reads_filters_exports_and_what_ifs_the_demo_report(

@@ -10,8 +10,8 @@ from flask import Flask
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
-from claims import accounts
-from claims.imports import import_bookings, import_operations
+from claims.operators import accounts
+from claims.operators.imports import import_bookings, import_operations
 from workflows.queues import CLAIMS_QUEUE
 
 

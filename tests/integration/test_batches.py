@@ -10,9 +10,9 @@ from flask import Flask
 from rq import Queue
 from sqlalchemy import select
 
-from claims import services
-from claims.assessment import assess_claims
-from claims.models import Booking, Claim, ClaimEvent
+from claims.db.models import Booking, Claim, ClaimEvent
+from claims.passengers import filing
+from claims.processing.assessment import assess_claims
 from tests.integration.helpers import create_operator, load, run_worker
 from tests.records import arrival, rail_booking
 from workflows import pipeline
@@ -34,7 +34,7 @@ def _file(app: Flask, operator: str = "test-rail", name: str = "Hans Müller",
     with factory() as session:
         booking_ids = session.scalars(select(Booking.id).join(Booking.operator)
                                       .where(Booking.reference.like(f"{prefix}%"))).all()
-    return [services.submit_claim(factory, booking_id, services.ClaimInput(
+    return [filing.submit_claim(factory, booking_id, filing.ClaimInput(
         passenger_name=f"{name} {index}", passenger_email=None, arrived_with_service=None,
         statement=None, language="de"), effort={}).claim_id
         for index, booking_id in enumerate(booking_ids)]

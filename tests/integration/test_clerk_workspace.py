@@ -14,10 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from claims import accounts, services
-from claims.assessment import assess_claims
-from claims.models import Booking, Claim, ClaimEvent, User
-from claims.types import utcnow
+from claims.db.models import Booking, Claim, ClaimEvent, User
+from claims.db.types import utcnow
+from claims.operators import accounts
+from claims.passengers import filing
+from claims.processing.assessment import assess_claims
 from portal.auth import IDLE_TIMEOUT_SECONDS
 from tests.conftest import csrf_token
 from tests.integration.helpers import create_operator, load, run_worker
@@ -55,7 +56,7 @@ def _open_claims(app: Flask, count: int = 3, *, service: str = "IC 2013",
     factory = app.extensions["effortless"].session_factory
     with factory() as session:
         booking_ids = session.scalars(select(Booking.id).order_by(Booking.id)).all()
-    claim_ids = [services.submit_claim(factory, booking_id, services.ClaimInput(
+    claim_ids = [filing.submit_claim(factory, booking_id, filing.ClaimInput(
         passenger_name=f"Eva Muster{index}", passenger_email=f"eva{index}@example.org",
         arrived_with_service=None, statement=statement, language="de"), effort={}).claim_id
         for index, booking_id in enumerate(booking_ids)]
@@ -233,7 +234,7 @@ def test_approving_at_the_rules_amount_or_another_with_a_reason(
 
 def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
                                                staff: dict[str, int]) -> None:
-    from portal.links import status_token
+    from common.links import status_token
 
     [claim_id] = _open_claims(app, count=1)
     sign_in(client, "clerk@example.org", PASSWORD)
@@ -270,7 +271,7 @@ def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
 
 def test_a_request_for_information_shows_the_passenger_just_that(
         app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
-    from portal.links import status_token
+    from common.links import status_token
 
     [claim_id] = _open_claims(app, count=1)
     sign_in(client, "clerk@example.org", PASSWORD)

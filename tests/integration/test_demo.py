@@ -5,8 +5,8 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
-from claims import demo
-from claims.models import Booking, OperationsRecord, Operator, User
+from claims.db.models import Booking, OperationsRecord, Operator, User
+from tools import demo
 
 
 def _fingerprint(data: demo.DemoData) -> str:

@@ -23,7 +23,7 @@ from flask import Flask
 from rq import Queue
 from sqlalchemy import select
 
-from claims.models import Claim, ClaimEvent
+from claims.db.models import Claim, ClaimEvent
 from portal import create_app
 from tests.e2e.conftest import _free_port, _wait_for
 from tests.integration.helpers import create_operator, load

@@ -8,9 +8,10 @@ from flask.testing import FlaskClient
 from rq import Retry
 from sqlalchemy import select
 
-from claims import services
-from claims.lifecycle import ALLOWED, IllegalTransition, can_move
-from claims.models import Claim, ClaimEvent, ClaimStatus
+from claims.core.vocabulary import ClaimStatus
+from claims.db.models import Claim, ClaimEvent
+from claims.passengers import filing
+from claims.processing.lifecycle import ALLOWED, IllegalTransition, can_move
 from tests.conftest import csrf_token
 from tests.integration.helpers import create_operator, load, run_worker
 from tests.integration.test_thin_path import look_up, submit
@@ -56,7 +57,7 @@ def test_a_paid_or_decided_claim_cannot_be_withdrawn_and_the_refusal_is_logged(
     claim = _claim(app)
     assert claim.status == "approved"
     with pytest.raises(IllegalTransition, match="approved -> withdrawn is not allowed"):
-        services.withdraw_claim(app.extensions["effortless"].session_factory, claim.id)
+        filing.withdraw_claim(app.extensions["effortless"].session_factory, claim.id)
     assert _claim(app).status == "approved"
     assert ("transition_refused", {"refused_from": "approved", "refused_to": "withdrawn"}) in (
         _events(app))
@@ -66,7 +67,7 @@ def test_a_submitted_claim_can_be_withdrawn_and_is_then_not_assessed(
         app: Flask, client: FlaskClient, late_booking: None) -> None:
     look_up(client, "Q7K2LM", "Müller")
     submit(client)
-    services.withdraw_claim(app.extensions["effortless"].session_factory, _claim(app).id)
+    filing.withdraw_claim(app.extensions["effortless"].session_factory, _claim(app).id)
     run_worker(app)
     assert _claim(app).status == "withdrawn"
     assert "assessment_started" not in [kind for kind, _ in _events(app)]

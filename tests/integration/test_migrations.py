@@ -8,9 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, text, update
 from sqlalchemy.exc import DBAPIError
 
-from claims import migrate
-from claims.database import make_engine
-from claims.models import Base, ClaimEvent
+from claims.db import migrate
+from claims.db.engine import make_engine
+from claims.db.models import Base, ClaimEvent
 from tests.conftest import REAL_DATABASE
 
 

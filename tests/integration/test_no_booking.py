@@ -13,8 +13,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from claims import accounts
-from claims.models import Claim, ClaimDocument
+from claims.db.models import Claim, ClaimDocument
+from claims.operators import accounts
 from tests.conftest import csrf_token
 from tests.integration.helpers import count, create_operator, run_worker
 from tests.integration.test_staff_pages import sign_in

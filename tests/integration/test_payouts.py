@@ -11,8 +11,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from claims.models import Claim, Payout
-from claims.payouts import run_payouts, voucher_code
+from claims.db.models import Claim, Payout
+from claims.processing.payouts import run_payouts, voucher_code
 from tests.conftest import csrf_token
 from tests.integration.helpers import create_operator, load, run_worker
 from tests.integration.test_thin_path import look_up

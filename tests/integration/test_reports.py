@@ -14,10 +14,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import insert, select
 
-from claims import accounts, answers, decisions_by_clerks, effort_store, review, services
-from claims.assessment import assess_claims
-from claims.models import Booking, Claim, ClaimEffort, EffortDriver, User
-from claims.reporting import CostModel, ReportFilter, report, what_if
+from claims.clerks import decisions, review
+from claims.db.models import Booking, Claim, ClaimEffort, EffortDriver, User
+from claims.operators import accounts
+from claims.passengers import answers, filing
+from claims.processing.assessment import assess_claims
+from claims.reporting import effort_store
+from claims.reporting.reports import CostModel, ReportFilter, report, what_if
 from tests.integration.helpers import create_operator, load
 from tests.integration.test_staff_pages import sign_in
 from tests.records import arrival, rail_booking
@@ -38,18 +41,18 @@ def test_effort_records_follow_the_event_log(app: Flask) -> None:
         booking_a, booking_b, booking_c = session.scalars(
             select(Booking.id).order_by(Booking.id)).all()
         clerk = session.scalars(select(User.id)).one()
-    services.prepare_claim(factory, booking_a)  # the form is shown
-    services.prepare_claim(factory, booking_c)  # ... and never sent
-    a = services.submit_claim(factory, booking_a, services.ClaimInput(
+    filing.prepare_claim(factory, booking_a)  # the form is shown
+    filing.prepare_claim(factory, booking_c)  # ... and never sent
+    a = filing.submit_claim(factory, booking_a, filing.ClaimInput(
         "Anna Koch", None, None, None, "en"), effort={"keystrokes": 3}).claim_id
-    b = services.submit_claim(factory, booking_b, services.ClaimInput(
+    b = filing.submit_claim(factory, booking_b, filing.ClaimInput(
         "Ben Koch", None, None, "It was later", "en"), effort={}).claim_id
     assess_claims(factory, [a, b])
     review.take_claim(factory, b, clerk)
-    decisions_by_clerks.request_info(factory, b, clerk, ["statement"])
+    decisions.request_info(factory, b, clerk, ["statement"])
     answers.provide_info(factory, b, {"statement": "Two hours"})
     review.take_claim(factory, b, clerk)
-    decisions_by_clerks.approve(factory, b, clerk, amount=Decimal("19.75"))
+    decisions.approve(factory, b, clerk, amount=Decimal("19.75"))
     assert effort_store.refresh_all(factory) == 2
 
     with factory() as session:
@@ -68,7 +71,7 @@ def test_effort_records_follow_the_event_log(app: Flask) -> None:
 
     # Idempotent: nothing new, nothing changes; a new event updates its claim's record.
     assert effort_store.refresh_all(factory) == 0
-    services.claim_view(factory, a, language="en")  # a status look-up
+    filing.claim_view(factory, a, language="en")  # a status look-up
     assert effort_store.refresh_all(factory) == 1
     with factory() as session:
         assert session.get(ClaimEffort, a).contacts == 1  # type: ignore[union-attr]

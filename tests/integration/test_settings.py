@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from common.settings import SettingsError, load_settings
 from portal import create_app
-from portal.settings import SettingsError, load_settings
 
 
 def test_embedded_defaults_live_under_the_instance_folder(tmp_path: Path) -> None:

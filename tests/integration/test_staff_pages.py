@@ -3,7 +3,7 @@
 from flask import Flask
 from flask.testing import FlaskClient
 
-from claims import accounts
+from claims.operators import accounts
 from tests.conftest import csrf_token
 from tests.integration.helpers import create_operator, load, run_worker
 from tests.integration.test_thin_path import look_up, submit

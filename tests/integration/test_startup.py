@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from claims.models import Operator
+from claims.db.models import Operator
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).parent / "flask"

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from claims.models import Claim, ClaimEvent
+from claims.db.models import Claim, ClaimEvent
 from tests.conftest import csrf_token
 from tests.integration.helpers import create_operator, load, run_worker
 from tests.integration.test_thin_path import look_up, submit
@@ -65,7 +65,7 @@ def test_the_ces_question_is_asked_once_after_the_decision(
 
 
 def test_the_claim_on_the_eu_common_form(app: Flask, client: FlaskClient) -> None:
-    from claims import services
+    from claims.passengers import filing
     from portal.pdf import render_pdf
 
     status_url = _approved_claim(app, client)
@@ -79,7 +79,7 @@ def test_the_claim_on_the_eu_common_form(app: Flask, client: FlaskClient) -> Non
     with app.test_request_context(headers={"Accept-Language": "de"}):
         from flask import render_template
 
-        view = services.claim_view(app.extensions["effortless"].session_factory, claim_id,
+        view = filing.claim_view(app.extensions["effortless"].session_factory, claim_id,
                                    language="de", record_view=False)
         html = render_template("pdf/eu_form.html", claim=view, language="de", today="heute")
     for expected in ("Durchführungsverordnung (EU) 2024/949", "Hans Müller",

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from rq import Queue
 from sqlalchemy import select
 
-from claims.models import Claim, ClaimEvent
+from claims.db.models import Claim, ClaimEvent
 from tests.conftest import csrf_token
 from tests.integration.helpers import count, create_operator, load, run_worker
 from tests.records import DAY, arrival, rail_booking
@@ -155,7 +155,7 @@ def test_a_claim_survives_redis_being_down_and_the_sweeper_queues_it(
 
 def test_assessing_twice_changes_nothing(app: Flask, client: FlaskClient,
                                          late_booking: None) -> None:
-    from claims.assessment import assess_claim
+    from claims.processing.assessment import assess_claim
 
     look_up(client, "Q7K2LM", "Müller")
     submit(client)

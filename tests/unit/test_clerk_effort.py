@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from claims.effort import IDLE_CUTOFF, LoggedEvent, clerk_effort
+from claims.core.effort import IDLE_CUTOFF, LoggedEvent, clerk_effort
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

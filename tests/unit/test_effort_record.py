@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from claims.effort import ClaimFacts, LoggedEvent, effort_record
+from claims.core.effort import ClaimFacts, LoggedEvent, effort_record
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

@@ -2,11 +2,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from claims.decision import BookingFacts, ClaimSignals, OperatorPolicy, ReasonCode, deadline, decide
-from claims.journey import delay_minutes, journey_facts, operations_key
-from claims.models import ClaimStatus
-from claims.records import parse_booking, parse_operations
-from claims.rules.journey_input import Fare
+from claims.core.journey import delay_minutes, journey_facts, operations_key
+from claims.core.policy import BookingFacts, ClaimSignals, OperatorPolicy, deadline, decide
+from claims.core.rules.journey_input import Fare
+from claims.core.vocabulary import ClaimStatus, ReasonCode
+from claims.operators.records import parse_booking, parse_operations
 from tests.records import DAY, arrival, rail_booking
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from claims.names import normalise_reference, surname_matches
+from claims.core.names import normalise_reference, surname_matches
 
 
 @pytest.mark.parametrize(("booked", "typed"), [

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from claims.records import RecordError, parse_booking, parse_operations
+from claims.operators.records import RecordError, parse_booking, parse_operations
 from tests.records import DAY, arrival, rail_booking
 
 

@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from claims.rules.journey_input import Fare, JourneyInput
+from claims.core.rules.journey_input import Fare, JourneyInput
 
 SCHEDULED = datetime.fromisoformat("2026-03-02T11:44:00+01:00")
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from claims.rules import airports, eu_air
-from claims.rules.causes import CAUSES, EU_AIR_EXTRAORDINARY
-from claims.rules.journey_input import JourneyInput
+from claims.core.rules import airports, eu_air
+from claims.core.rules.causes import CAUSES, EU_AIR_EXTRAORDINARY
+from claims.core.rules.journey_input import JourneyInput
 
 DEPARTURE = datetime.fromisoformat("2026-07-10T10:00:00+02:00")
 ARRIVAL = datetime.fromisoformat("2026-07-10T11:15:00+02:00")

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from claims.rules import eu_rail
-from claims.rules.causes import CAUSES, EU_RAIL_FORCE_MAJEURE
-from claims.rules.journey_input import SeasonPolicy
+from claims.core.rules import eu_rail
+from claims.core.rules.causes import CAUSES, EU_RAIL_FORCE_MAJEURE
+from claims.core.rules.journey_input import SeasonPolicy
 from tests.unit.rules.helpers import fare, late
 
 

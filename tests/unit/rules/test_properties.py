@@ -6,10 +6,10 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claims.rules import eu_rail
-from claims.rules.causes import CAUSES
-from claims.rules.engine import assess
-from claims.rules.journey_input import JourneyInput
+from claims.core.rules import eu_rail
+from claims.core.rules.causes import CAUSES
+from claims.core.rules.engine import assess
+from claims.core.rules.journey_input import JourneyInput
 from tests.unit.rules.helpers import SCHEDULED, fare
 
 prices = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("5000.00"), places=2)

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from claims.rules import uk_rail
-from claims.rules.causes import CAUSES
+from claims.core.rules import uk_rail
+from claims.core.rules.causes import CAUSES
 from tests.unit.rules.helpers import fare, late
 
 

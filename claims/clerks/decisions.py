@@ -1,0 +1,190 @@
+"""A clerk's decisions on a claim, one by one or for a whole cohort (one service on one
+date) at once. Each is a transition in its own transaction with an event carrying the
+clerk's id; the caller queues the passenger's notice after the commit."""
+
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from claims.clerks.review import (
+    INFO_ITEMS,
+    REJECTION_REASONS,
+    QueueFilter,
+    ReviewError,
+    end_work,
+    open_claims_query,
+)
+from claims.core.journey import JourneyFacts
+from claims.core.policy import journey_input
+from claims.core.rules.engine import assess
+from claims.core.rules.result import Assessment
+from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind
+from claims.db.events import record_event
+from claims.db.models import Booking, Claim
+from claims.db.types import utcnow
+from claims.processing.assessment import (
+    booking_facts,
+    facts_for,
+    operator_policy,
+    record_assessment,
+)
+from claims.processing.lifecycle import lock_claim, move
+
+SessionFactory = sessionmaker[Session]
+
+
+# Decisions --------------------------------------------------------------------------
+
+def approve(session_factory: SessionFactory, claim_id: int, clerk_id: int, *,
+            amount: Decimal, note: str | None = None) -> None:
+    """needs_review -> approved at the rules' amount, or at another with a reason."""
+    with session_factory.begin() as session:
+        claim = _open_claim(session, claim_id)
+        if amount <= 0:
+            raise ReviewError("amount-not-positive")
+        # Without a proposal from the rules (no booking, no data) the clerk sets the amount.
+        changed = claim.amount is not None and claim.eligible is True and amount != claim.amount
+        if changed and not (note or "").strip():
+            raise ReviewError("amount-change-needs-reason")
+        claim.amount = amount
+        claim.currency = claim.currency or _fare_currency(claim)
+        claim.eligible = True
+        if changed:
+            claim.clerk_note = (note or "").strip()
+        _decide(session, claim, ClaimStatus.APPROVED, clerk_id, amount_changed=int(changed))
+
+
+def reject(session_factory: SessionFactory, claim_id: int, clerk_id: int, *, reason: str,
+           explanation: str) -> None:
+    """needs_review -> rejected, with a reason code and an explanation in the passenger's
+    language (it replaces the rules' explanation in both languages: it is the one given)."""
+    if reason not in REJECTION_REASONS:
+        raise ReviewError("unknown-reason")
+    if not explanation.strip():
+        raise ReviewError("explanation-needed")
+    with session_factory.begin() as session:
+        claim = _open_claim(session, claim_id)
+        # The rules' amount stays on record: an appeal starts from it.
+        claim.eligible = False
+        claim.rule = f"clerk.{reason}"
+        claim.explanation_en = claim.explanation_de = explanation.strip()
+        _decide(session, claim, ClaimStatus.REJECTED, clerk_id)
+
+
+def request_info(session_factory: SessionFactory, claim_id: int, clerk_id: int,
+                 items: Sequence[str]) -> None:
+    """needs_review -> info_requested: the passenger gets a form with just these items."""
+    chosen = [item for item in INFO_ITEMS if item in items]
+    if not chosen or len(chosen) != len(set(items)):
+        raise ReviewError("choose-info")
+    with session_factory.begin() as session:
+        claim = _open_claim(session, claim_id)
+        move(claim, ClaimStatus.INFO_REQUESTED)
+        claim.requested_info = " ".join(chosen)
+        record_event(session, EventKind.INFO_REQUESTED, Actor.CLERK, claim_id=claim.id,
+                     actor_id=clerk_id, items=len(chosen), asked=" ".join(chosen))
+        end_work(session, claim.id, clerk_id)
+
+
+def _open_claim(session: Session, claim_id: int) -> Claim:
+    claim = lock_claim(session, claim_id)
+    if claim.status not in AWAITING_CLERK:
+        raise ReviewError("not-open")
+    return claim
+
+
+def _fare_currency(claim: Claim) -> str | None:
+    if claim.booking is not None:
+        return claim.booking.fare_currency
+    return (claim.manual_journey or {}).get("currency")
+
+
+def _decide(session: Session, claim: Claim, status: ClaimStatus, clerk_id: int,
+            **counts: int) -> None:
+    move(claim, status)
+    claim.decided_at = utcnow()
+    claim.assigned_to = clerk_id
+    record_event(session, EventKind.CLAIM_DECIDED, Actor.CLERK, claim_id=claim.id,
+                 actor_id=clerk_id, decision=status.value, **counts)
+    end_work(session, claim.id, clerk_id)
+
+
+# Cohorts: one service on one date, decided together after one review -----------------
+
+@dataclass(frozen=True)
+class Cohort:
+    operator: str
+    service: str
+    day: date
+    claims: int
+
+
+@dataclass(frozen=True)
+class CohortResult:
+    decided: tuple[tuple[int, ClaimStatus], ...]
+    left: tuple[int, ...]  # claims the rules cannot decide even with the cause confirmed
+
+
+def cohorts(session_factory: SessionFactory, minimum: int = 2) -> list[Cohort]:
+    """Open claims grouped by the service and date of their last leg, largest first."""
+    with session_factory() as session:
+        claims = session.scalars(select(Claim).where(Claim.status.in_(AWAITING_CLERK))
+                                 .options(selectinload(Claim.booking)
+                                          .selectinload(Booking.legs),
+                                          selectinload(Claim.operator))).all()
+        groups: Counter[tuple[str, str, date]] = Counter()
+        for claim in claims:
+            if claim.booking and claim.booking.legs:
+                last = claim.booking.legs[-1]
+                groups[(claim.operator.slug, last.service,
+                        last.scheduled_departure.date())] += 1
+    return [Cohort(operator, service, day, n)
+            for (operator, service, day), n in groups.most_common() if n >= minimum]
+
+
+def cohort_claims(session_factory: SessionFactory, operator: str, service: str,
+                  day: date) -> list[int]:
+    wanted = QueueFilter(operator=operator, service=service, day=day)
+    with session_factory() as session:
+        return list(session.scalars(open_claims_query(select(Claim.id), wanted).order_by(Claim.id)))
+
+
+def decide_cohort(session_factory: SessionFactory, claim_ids: Sequence[int], clerk_id: int,
+                  *, cause: str) -> CohortResult:
+    """The clerk confirmed the cause of the disruption for the whole cohort: the rules
+    decide each claim again with that cause, each in its own transaction, with its own
+    event (and so its own notice and letter)."""
+    decided: list[tuple[int, ClaimStatus]] = []
+    left: list[int] = []
+    for claim_id in claim_ids:
+        with session_factory.begin() as session:
+            claim = lock_claim(session, claim_id)
+            if claim.status not in AWAITING_CLERK or claim.booking is None:
+                left.append(claim_id)
+                continue
+            facts = replace(facts_for(session, [claim.booking])[claim.booking.id], cause=cause)
+            outcome = _assess_with(claim.booking, facts)
+            if outcome is None:
+                left.append(claim_id)
+                continue
+            record_assessment(claim, outcome)
+            status = ClaimStatus.APPROVED if outcome.eligible else ClaimStatus.REJECTED
+            _decide(session, claim, status, clerk_id, cohort=len(claim_ids))
+            decided.append((claim_id, status))
+    return CohortResult(tuple(decided), tuple(left))
+
+
+def _assess_with(booking: Booking, facts: JourneyFacts) -> Assessment | None:
+    if not facts.has_operations_data:
+        return None
+    result = assess(journey_input(booking_facts(booking), facts,
+                                  operator_policy(booking.operator)))
+    return None if result.rule.endswith("arrival-unknown") else result

@@ -1,0 +1,344 @@
+"""The clerk's queue of edge cases, taking a claim from it, and the claim file with the
+evidence side by side. Work on a claim is bracketed by work_started and work_ended events:
+the effort reports derive clerk minutes from them. Decisions: claims.decisions_by_clerks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import String, exists, func, select, type_coerce
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from claims.core.effort import ClerkEffort, LoggedEvent, clerk_effort
+from claims.core.journey import operations_key
+from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind
+from claims.db.events import record_event
+from claims.db.models import Booking, BookingLeg, Claim, ClaimDocument, ClaimEvent, Operator, User
+from claims.db.types import utcnow
+from claims.processing.assessment import operations_records
+from claims.processing.lifecycle import ClaimNotFound, lock_claim
+
+SessionFactory = sessionmaker[Session]
+# EU rail 2021/782 Art. 19(7): pay within one month of the claim. The queue is ordered by it.
+PAYMENT_LIMIT = timedelta(days=30)
+# What a clerk can ask a passenger for; the passenger's form shows just these.
+INFO_ITEMS = ("arrived_with_service", "arrival_time", "statement", "iban")
+# Rejection reasons a clerk can give, besides the rules' own.
+REJECTION_REASONS = ("not-eligible", "extraordinary-circumstances", "past-deadline",
+                     "duplicate", "no-evidence")
+# The claims a clerk may decide: those waiting for a person.
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be made as asked; the message says why, for the clerk."""
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    reason: str | None = None
+    operator: str | None = None
+    service: str | None = None
+    day: date | None = None
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    claim_id: int
+    operator: str
+    reference: str | None
+    service: str | None
+    service_date: date | None
+    submitted_at: datetime
+    pay_by: datetime
+    reason_codes: tuple[str, ...]
+    amount: Decimal | None
+    currency: str | None
+    taken_by: str | None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    entries: tuple[QueueEntry, ...]
+    total: int
+    reason_counts: tuple[tuple[str, int], ...]
+
+
+def review_queue(session_factory: SessionFactory, wanted: QueueFilter = QueueFilter(),
+                 limit: int = 100) -> QueuePage:
+    """Claims waiting for a person, the nearest payment limit first."""
+    with session_factory() as session:
+        query = open_claims_query(select(Claim), wanted).options(
+            selectinload(Claim.booking).selectinload(Booking.legs),
+            selectinload(Claim.operator))
+        claims = session.scalars(query.order_by(Claim.submitted_at, Claim.id)
+                                 .limit(limit)).all()
+        takers = staff_emails(session, {c.assigned_to for c in claims if c.assigned_to})
+        counts: Counter[str] = Counter()
+        for codes in session.scalars(open_claims_query(select(Claim.reason_codes),
+                                                       replace(wanted, reason=None))):
+            counts.update((codes or "").split())
+        total = session.scalar(select(func.count()).select_from(
+            open_claims_query(select(Claim.id), wanted).subquery())) or 0
+    return QueuePage(tuple(_entry(claim, takers) for claim in claims), total,
+                     tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))))
+
+
+def open_claims_query(query: Any, wanted: QueueFilter) -> Any:
+    query = query.where(Claim.status.in_(AWAITING_CLERK))
+    if wanted.reason:
+        # Codes are space-separated words: pad both sides so "appeal" matches only itself.
+        query = query.where((" " + Claim.reason_codes + " ").contains(f" {wanted.reason} "))
+    if wanted.operator:
+        query = query.where(Claim.operator_id.in_(
+            select(Operator.id).where(Operator.slug == wanted.operator)))
+    if wanted.service or wanted.day:
+        leg = select(BookingLeg.id).where(BookingLeg.booking_id == Claim.booking_id)
+        if wanted.service:
+            leg = leg.where(BookingLeg.service == wanted.service)
+        if wanted.day:
+            # Stored as ISO text with the local offset: the prefix is the local date.
+            leg = leg.where(type_coerce(BookingLeg.scheduled_departure, String)
+                            .startswith(wanted.day.isoformat()))
+        query = query.where(exists(leg))
+    return query
+
+
+def _entry(claim: Claim, takers: dict[int, str]) -> QueueEntry:
+    last = claim.booking.legs[-1] if claim.booking and claim.booking.legs else None
+    return QueueEntry(
+        claim_id=claim.id, operator=claim.operator.name,
+        reference=claim.booking.reference if claim.booking else None,
+        service=last.service if last else None,
+        service_date=last.scheduled_departure.date() if last else None,
+        submitted_at=claim.submitted_at, pay_by=claim.submitted_at + PAYMENT_LIMIT,
+        reason_codes=tuple((claim.reason_codes or "").split()), amount=claim.amount,
+        currency=claim.currency,
+        taken_by=takers.get(claim.assigned_to) if claim.assigned_to else None)
+
+
+def staff_emails(session: Session, user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    return {user_id: email for user_id, email in session.execute(
+        select(User.id, User.email).where(User.id.in_(user_ids)))}
+
+
+# Taking and working on a claim ---------------------------------------------------------
+
+def take_claim(session_factory: SessionFactory, claim_id: int, clerk_id: int) -> bool:
+    """The clerk takes the claim (from whoever had it: a handover) and starts work on it.
+    False when the claim is no longer waiting for a person."""
+    with session_factory.begin() as session:
+        claim = lock_claim(session, claim_id)
+        if claim.status not in AWAITING_CLERK:
+            return False
+        if claim.assigned_to != clerk_id:
+            previous = claim.assigned_to
+            claim.assigned_to, claim.assigned_at = clerk_id, utcnow()
+            record_event(session, EventKind.CLAIM_TAKEN, Actor.CLERK, claim_id=claim.id,
+                         actor_id=clerk_id, handover=int(previous is not None))
+        _start_work(session, claim.id, clerk_id)
+        return True
+
+
+def take_next(session_factory: SessionFactory, clerk_id: int,
+              wanted: QueueFilter = QueueFilter()) -> int | None:
+    """The clerk's own open claim, else the untaken one with the nearest payment limit."""
+    with session_factory() as session:
+        own = session.scalar(open_claims_query(select(Claim.id), wanted)
+                             .where(Claim.assigned_to == clerk_id)
+                             .order_by(Claim.submitted_at, Claim.id).limit(1))
+        candidates = [own] if own else list(session.scalars(
+            open_claims_query(select(Claim.id), wanted).where(Claim.assigned_to.is_(None))
+            .order_by(Claim.submitted_at, Claim.id).limit(20)))
+    for claim_id in candidates:
+        # Two clerks may reach for the same claim: the row lock lets one have it.
+        with session_factory.begin() as session:
+            claim = lock_claim(session, claim_id)
+            if claim.status in AWAITING_CLERK and claim.assigned_to in (None, clerk_id):
+                claim.assigned_to, claim.assigned_at = clerk_id, utcnow()
+                record_event(session, EventKind.CLAIM_TAKEN, Actor.CLERK, claim_id=claim.id,
+                             actor_id=clerk_id, handover=0)
+                _start_work(session, claim.id, clerk_id)
+                return claim_id
+    return None
+
+
+def release_claim(session_factory: SessionFactory, claim_id: int, clerk_id: int) -> None:
+    """Back to the queue, untaken; the clerk's work on it ends."""
+    with session_factory.begin() as session:
+        claim = lock_claim(session, claim_id)
+        if claim.assigned_to == clerk_id:
+            claim.assigned_to = claim.assigned_at = None
+        end_work(session, claim.id, clerk_id)
+
+
+def _start_work(session: Session, claim_id: int, clerk_id: int) -> None:
+    if _open_work(session, claim_id, clerk_id) is None:
+        record_event(session, EventKind.WORK_STARTED, Actor.CLERK, claim_id=claim_id,
+                     actor_id=clerk_id)
+
+
+def end_work(session: Session, claim_id: int, clerk_id: int) -> None:
+    started = _open_work(session, claim_id, clerk_id)
+    if started is not None:
+        record_event(session, EventKind.WORK_ENDED, Actor.CLERK, claim_id=claim_id,
+                     actor_id=clerk_id,
+                     seconds=int((utcnow() - started).total_seconds()))
+
+
+def _open_work(session: Session, claim_id: int, clerk_id: int) -> datetime | None:
+    """When the clerk's current stretch of work on the claim began, if one is open."""
+    last = session.execute(
+        select(ClaimEvent.kind, ClaimEvent.at).where(
+            ClaimEvent.claim_id == claim_id, ClaimEvent.actor_id == clerk_id,
+            ClaimEvent.kind.in_([EventKind.WORK_STARTED, EventKind.WORK_ENDED]))
+        .order_by(ClaimEvent.id.desc()).limit(1)).first()
+    return last.at if last is not None and last.kind == EventKind.WORK_STARTED else None
+
+
+# The claim file: everything a clerk needs, side by side ------------------------------
+
+@dataclass(frozen=True)
+class LegEvidence:
+    service: str
+    origin: str
+    destination: str
+    scheduled_departure: datetime
+    scheduled_arrival: datetime
+    actual_arrival: datetime | None
+    cancelled: bool | None
+    cause: str | None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    actor: str
+    clerk: str | None
+
+
+@dataclass(frozen=True)
+class RelatedClaim:
+    claim_id: int
+    status: str
+    passenger_name: str
+    why: str  # "same-booking" or "same-train"
+
+
+@dataclass(frozen=True)
+class ClaimFile:
+    claim_id: int
+    status: ClaimStatus
+    operator: str
+    regime: str
+    reference: str | None
+    language: str
+    passenger_name: str
+    booking_name: str | None
+    passenger_email: str | None
+    fare: str | None
+    payout_method: str
+    payout_iban: str | None
+    statement: str | None
+    arrived_with_service: str | None
+    appeal_text: str | None
+    requested_info: tuple[str, ...]
+    legs: tuple[LegEvidence, ...]
+    delay_minutes: int | None
+    eligible: bool | None
+    amount: Decimal | None
+    currency: str | None
+    percent: int | None
+    rule: str | None
+    legal_basis: str | None
+    explanation: str | None
+    reason_codes: tuple[str, ...]
+    submitted_at: datetime
+    pay_by: datetime
+    taken_by: str | None
+    assigned_to: int | None
+    timeline: tuple[TimelineEntry, ...]
+    related: tuple[RelatedClaim, ...]
+    effort: ClerkEffort
+    manual_journey: dict[str, str] | None
+    documents: tuple[tuple[int, str, str, int], ...]  # id, kind, content type, bytes
+
+
+def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
+    with session_factory() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            raise ClaimNotFound(claim_id)
+        booking = claim.booking
+        legs = _evidence(session, booking) if booking else ()
+        events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)
+                                 .order_by(ClaimEvent.id)).all()
+        clerks = staff_emails(session, {e.actor_id for e in events if e.actor_id} |
+                         ({claim.assigned_to} if claim.assigned_to else set()))
+        german = claim.language.startswith("de")
+        return ClaimFile(
+            claim_id=claim.id, status=ClaimStatus(claim.status), operator=claim.operator.name,
+            regime=claim.regime, reference=booking.reference if booking else None,
+            language="de" if german else "en", passenger_name=claim.passenger_name,
+            booking_name=booking.passenger_name if booking else None,
+            passenger_email=claim.passenger_email,
+            fare=f"{booking.fare_amount} {booking.fare_currency} ({booking.fare_kind})"
+            if booking else None,
+            payout_method=claim.payout_method,
+            payout_iban=claim.payout_iban or (booking.payment_iban if booking else None),
+            statement=claim.statement, arrived_with_service=claim.arrived_with_service,
+            appeal_text=claim.appeal_text,
+            requested_info=tuple((claim.requested_info or "").split()), legs=legs,
+            delay_minutes=claim.delay_minutes, eligible=claim.eligible, amount=claim.amount,
+            currency=claim.currency, percent=claim.percent, rule=claim.rule,
+            legal_basis=claim.legal_basis,
+            explanation=claim.explanation_de if german else claim.explanation_en,
+            reason_codes=tuple((claim.reason_codes or "").split()),
+            submitted_at=claim.submitted_at, pay_by=claim.submitted_at + PAYMENT_LIMIT,
+            taken_by=clerks.get(claim.assigned_to) if claim.assigned_to else None,
+            assigned_to=claim.assigned_to,
+            timeline=tuple(TimelineEntry(e.at, e.kind, e.actor,
+                                         clerks.get(e.actor_id) if e.actor_id else None)
+                           for e in events),
+            related=_related(session, claim),
+            effort=clerk_effort(LoggedEvent(e.at, e.kind, e.actor, e.actor_id)
+                                for e in events),
+            manual_journey=claim.manual_journey,
+            documents=tuple((d.id, d.kind, d.content_type, d.size) for d in session.scalars(
+                select(ClaimDocument).where(ClaimDocument.claim_id == claim.id)
+                .order_by(ClaimDocument.id))))
+
+
+def _evidence(session: Session, booking: Booking) -> tuple[LegEvidence, ...]:
+    records = operations_records(session, [booking])
+    evidence = []
+    for leg in booking.legs:
+        record = records.get(operations_key(leg))
+        evidence.append(LegEvidence(
+            leg.service, leg.origin, leg.destination, leg.scheduled_departure,
+            leg.scheduled_arrival, record.actual_arrival if record else None,
+            record.cancelled if record else None, record.cause if record else None))
+    return tuple(evidence)
+
+
+def _related(session: Session, claim: Claim) -> tuple[RelatedClaim, ...]:
+    """Other claims on the same booking, and by anyone on the same train to the same stop."""
+    if claim.booking is None or not claim.booking.legs:
+        return ()
+    last = claim.booking.legs[-1]
+    rows = session.execute(
+        select(Claim.id, Claim.status, Claim.passenger_name, Claim.booking_id)
+        .join(BookingLeg, BookingLeg.booking_id == Claim.booking_id)
+        .where(Claim.id != claim.id, Claim.operator_id == claim.operator_id,
+               BookingLeg.service == last.service, BookingLeg.destination == last.destination,
+               BookingLeg.scheduled_arrival == last.scheduled_arrival)
+        .order_by(Claim.id).limit(50)).all()
+    return tuple(RelatedClaim(i, status, name,
+                              "same-booking" if booking_id == claim.booking_id else "same-train")
+                 for i, status, name, booking_id in rows)

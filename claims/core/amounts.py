@@ -1,0 +1,39 @@
+"""Amounts of money as people and operators write them: one parser, one set of limits."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+# Above any fare or compensation, below what the database's NUMERIC(12, 2) holds.
+LARGEST = Decimal("999999999.99")
+
+
+class AmountError(ValueError):
+    """Not an amount we take; the message says what is expected, in English."""
+
+
+def parse_amount(value: object, *, decimal_comma: bool = False,
+                 largest: Decimal = LARGEST) -> Decimal:
+    """A non-negative decimal string with at most two decimals, to the cent.
+
+    Floats are refused: 79.1 in binary is not 79.10, and money must be exact. A decimal
+    comma ("49,90") is read only where a person types, never in an operator's records."""
+    if isinstance(value, Decimal):
+        value = str(value)
+    if not isinstance(value, str):
+        raise AmountError('a decimal string such as "79.00"')
+    text = value.strip()
+    if decimal_comma and "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise AmountError(f'{value!r} is not an amount such as "79.00"') from None
+    if not amount.is_finite() or amount < 0:
+        raise AmountError("a non-negative amount")
+    if amount != amount.quantize(CENT):
+        raise AmountError("at most two decimals")
+    if amount > largest:
+        raise AmountError(f"at most {largest}")
+    return amount.quantize(CENT)

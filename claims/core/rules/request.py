@@ -1,0 +1,191 @@
+"""The assessment request of rules.md, validated field by field.
+
+Every problem is collected, so one answer tells the caller all that is wrong:
+{"fare.amount": ["..."], "origin": ["..."]}."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from claims.core.amounts import AmountError, parse_amount
+from claims.core.rules import airports
+from claims.core.rules.causes import CAUSES
+from claims.core.rules.eu_rail import MAXIMUM_THRESHOLD
+from claims.core.rules.journey_input import Fare, JourneyInput
+from claims.core.rules.uk_rail import SCHEMES
+from claims.core.vocabulary import REGIMES
+
+FIELDS = frozenset({
+    "regime", "scheduled_arrival", "actual_arrival", "cancelled", "cause", "fare",
+    "leg_amount", "minimum_payout", "informed_before_purchase", "scheme", "origin",
+    "destination", "carrier_eu", "scheduled_departure", "cancellation_notice_days",
+    "rerouted_departure", "rerouted_arrival",
+})
+
+
+class InvalidRequest(ValueError):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class _Reader:
+    def __init__(self, body: Mapping[str, Any]) -> None:
+        self.body = body
+        self.errors: dict[str, list[str]] = {}
+
+    def error(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def instant(self, field: str, *, required: bool = False) -> datetime | None:
+        value = self.body.get(field)
+        if value is None:
+            if required:
+                self.error(field, "required")
+            return None
+        message = "an ISO 8601 time with its UTC offset, such as 2026-03-02T10:13:00+01:00"
+        if not isinstance(value, str):
+            self.error(field, message)
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            self.error(field, message)
+            return None
+        if moment.tzinfo is None:
+            self.error(field, message)
+            return None
+        return moment
+
+    def flag(self, field: str, default: bool) -> bool:
+        value = self.body.get(field, default)
+        if not isinstance(value, bool):
+            self.error(field, "true or false")
+            return default
+        return value
+
+    def amount(self, field: str, value: Any) -> Decimal | None:
+        if not isinstance(value, str):
+            # A JSON number is refused too: money must be exact.
+            self.error(field, 'a decimal string such as "39.90"')
+            return None
+        try:
+            return parse_amount(value)
+        except AmountError as error:
+            self.error(field, str(error))
+            return None
+
+    def choice(self, field: str, allowed: tuple[str, ...] | frozenset[str], default: str) -> str:
+        value = self.body.get(field, default)
+        if not isinstance(value, str) or value not in allowed:
+            self.error(field, f"one of {', '.join(sorted(allowed))}")
+            return default
+        return str(value)
+
+    def airport(self, field: str) -> str | None:
+        value = self.body.get(field)
+        if value is None:
+            self.error(field, "required for eu-air: an IATA airport code such as FRA")
+            return None
+        if not isinstance(value, str) or not airports.known(value.strip().upper()):
+            self.error(field, "not a known IATA airport code")
+            return None
+        return value.strip().upper()
+
+
+def parse_request(body: Any) -> JourneyInput:
+    if not isinstance(body, dict):
+        raise InvalidRequest({"body": ["a JSON object is required"]})
+    reader = _Reader(body)
+    for unknown in sorted(set(body) - FIELDS):
+        reader.error(unknown, "unknown field")
+
+    regime = body.get("regime")
+    if regime not in REGIMES:
+        reader.error("regime", f"required: one of {', '.join(REGIMES)}")
+    scheduled_arrival = reader.instant("scheduled_arrival", required=True)
+    actual_arrival = reader.instant("actual_arrival")
+    cancelled = reader.flag("cancelled", False)
+    cause = reader.choice("cause", CAUSES, "unknown")
+    informed = reader.flag("informed_before_purchase", False)
+    scheme = reader.choice("scheme", SCHEMES, "DR15")
+
+    fare = _fare(reader, body.get("fare"), required=regime in ("eu-rail", "uk-rail"))
+    leg_amount = None
+    if body.get("leg_amount") is not None:
+        leg_amount = reader.amount("leg_amount", body["leg_amount"])
+        if fare is not None and fare.kind != "return":
+            reader.error("leg_amount", "only for a return ticket whose legs are priced apart")
+        elif fare is not None and leg_amount is not None and leg_amount > fare.amount:
+            reader.error("leg_amount", "more than the whole fare")
+    minimum = Decimal("4.00")
+    if body.get("minimum_payout") is not None:
+        asked = reader.amount("minimum_payout", body["minimum_payout"])
+        # 0.00 is a real minimum (no threshold, Art. 19(8)), not "use the default".
+        minimum = asked if asked is not None else minimum
+        if minimum > MAXIMUM_THRESHOLD:
+            reader.error("minimum_payout", "at most 4.00: Art. 19(8) allows no higher threshold")
+    if regime == "uk-rail" and fare is not None and fare.kind == "season":
+        reader.error("fare.kind", "Delay Repay on season tickets is not assessed here")
+
+    origin = destination = None
+    carrier_eu = body.get("carrier_eu")
+    scheduled_departure = reader.instant("scheduled_departure")
+    rerouted_departure = reader.instant("rerouted_departure")
+    rerouted_arrival = reader.instant("rerouted_arrival")
+    notice = body.get("cancellation_notice_days")
+    if notice is not None and (isinstance(notice, bool) or not isinstance(notice, int)
+                               or not 0 <= notice <= 3650):
+        reader.error("cancellation_notice_days", "a whole number of days, 0 or more")
+        notice = None
+    if carrier_eu is not None and not isinstance(carrier_eu, bool):
+        reader.error("carrier_eu", "true or false")
+        carrier_eu = None
+    if regime == "eu-air":
+        origin, destination = reader.airport("origin"), reader.airport("destination")
+        if origin and destination and origin == destination:
+            reader.error("destination", "the same airport as the origin")
+        if cancelled and scheduled_departure is None:
+            reader.error("scheduled_departure", "required for a cancelled flight")
+        if (origin and not airports.in_regulation_area(origin) and carrier_eu is None):
+            reader.error("carrier_eu", "required for a flight departing outside the EU")
+
+    if reader.errors:
+        raise InvalidRequest(reader.errors)
+    assert scheduled_arrival is not None and isinstance(regime, str)
+    return JourneyInput(
+        regime=regime, scheduled_arrival=scheduled_arrival, actual_arrival=actual_arrival,
+        cancelled=cancelled, cause=cause, fare=fare, leg_amount=leg_amount,
+        minimum_payout=minimum, informed_before_purchase=informed, scheme=scheme,
+        origin=origin, destination=destination, carrier_eu=carrier_eu,
+        scheduled_departure=scheduled_departure, cancellation_notice_days=notice,
+        rerouted_departure=rerouted_departure, rerouted_arrival=rerouted_arrival,
+    )
+
+
+def _fare(reader: _Reader, value: Any, *, required: bool) -> Fare | None:
+    if value is None:
+        if required:
+            reader.error("fare", "required for rail: {amount, currency, kind}")
+        return None
+    if not isinstance(value, dict):
+        reader.error("fare", "an object {amount, currency, kind}")
+        return None
+    for unknown in sorted(set(value) - {"amount", "currency", "kind"}):
+        reader.error(f"fare.{unknown}", "unknown field")
+    amount = reader.amount("fare.amount", value.get("amount"))
+    currency = value.get("currency")
+    if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()
+            and currency.isupper()):
+        reader.error("fare.currency", "an ISO 4217 code such as EUR")
+        currency = None
+    kind = value.get("kind", "single")
+    if kind not in ("single", "return", "season"):
+        reader.error("fare.kind", "one of return, season, single")
+        kind = None
+    if amount is None or currency is None or kind is None:
+        return None
+    return Fare(amount, currency, kind)

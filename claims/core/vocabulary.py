@@ -1,0 +1,109 @@
+"""The product's vocabulary, each word defined once: regimes, claim statuses and the
+groups of them the code asks about, actors, event kinds, roles, reason codes, notices."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Regime(StrEnum):
+    EU_RAIL = "eu-rail"
+    EU_AIR = "eu-air"
+    UK_RAIL = "uk-rail"
+
+
+class ClaimStatus(StrEnum):
+    SUBMITTED = "submitted"
+    ASSESSING = "assessing"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    NEEDS_REVIEW = "needs_review"
+    INFO_REQUESTED = "info_requested"
+    PAID = "paid"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def decided(self) -> bool:
+        """Past the automatic assessment: a second assessment run must change nothing."""
+        return self not in AWAITING_ASSESSMENT
+
+
+class Actor(StrEnum):
+    PASSENGER = "passenger"
+    SYSTEM = "system"
+    CLERK = "clerk"
+
+
+class EventKind(StrEnum):
+    BOOKING_FOUND = "booking_found"
+    CLAIM_FORM_SHOWN = "claim_form_shown"
+    CLAIM_SUBMITTED = "claim_submitted"
+    ENQUEUE_FAILED = "enqueue_failed"
+    ASSESSMENT_STARTED = "assessment_started"
+    CLAIM_DECIDED = "claim_decided"
+    ASSESSMENT_FAILED = "assessment_failed"
+    TRANSITION_REFUSED = "transition_refused"
+    CLAIM_WITHDRAWN = "claim_withdrawn"
+    CLAIM_PAID = "claim_paid"
+    DECISION_MAILED = "decision_mailed"
+    PAYOUT_MAILED = "payout_mailed"
+    STATUS_VIEWED = "status_viewed"
+    # The clerk workspace: every one carries the clerk's id as actor_id.
+    CLAIM_TAKEN = "claim_taken"
+    WORK_STARTED = "work_started"
+    WORK_ENDED = "work_ended"
+    INFO_REQUESTED = "info_requested"
+    INFO_REQUEST_MAILED = "info_request_mailed"
+    # The passenger's side of an information request and of an objection.
+    INFO_PROVIDED = "info_provided"
+    APPEALED = "appealed"
+    # The passenger path's effort: a form sent back with errors, a survey answered.
+    CLAIM_FORM_REJECTED = "claim_form_rejected"
+    MANUAL_FORM_SHOWN = "manual_form_shown"
+    DOCUMENT_UPLOADED = "document_uploaded"
+    SURVEY_ANSWERED = "survey_answered"
+    RECEIPT_MAILED = "receipt_mailed"
+
+
+class Role(StrEnum):
+    CLERK = "clerk"
+    MANAGER = "manager"
+
+
+# Every regime, in the order forms and documents list them.
+REGIMES: tuple[str, ...] = tuple(regime.value for regime in Regime)
+
+# Filed, the rules not yet done with it.
+AWAITING_ASSESSMENT = frozenset({ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING})
+# A decision the passenger has been told (or will be): the letter, the survey, the notice.
+DECIDED = frozenset({ClaimStatus.APPROVED, ClaimStatus.REJECTED, ClaimStatus.PAID})
+# Waiting for a clerk's decision.
+AWAITING_CLERK = frozenset({ClaimStatus.NEEDS_REVIEW})
+# Past the automatic assessment: decided by the rules, or handed to a person.
+ASSESSED = DECIDED | AWAITING_CLERK | {ClaimStatus.INFO_REQUESTED}
+
+
+class ReasonCode(StrEnum):
+    """Why a claim left the straight-through path: the one documented list. Drives the
+    clerk queue and the effort reports."""
+
+    NO_OPERATIONS_DATA = "no-operations-data"      # no arrival record for the journey yet
+    NO_ARRIVAL_TIME = "no-arrival-time"            # a record, but no arrival time in it
+    CANCELLED = "cancelled"                        # a cancelled train: real arrival unknown
+    MISSED_CONNECTION = "missed-connection"        # an earlier leg arrived after the next left
+    SEASON_TICKET = "season-ticket"                # the pass's cap needs its payout history
+    PASSENGER_STATEMENT = "passenger-statement"    # the passenger says it was otherwise
+    AMOUNT_OVER_LIMIT = "amount-over-limit"        # above the operator's auto-approve limit
+    POSSIBLE_DUPLICATE = "possible-duplicate"      # same name, same train, another booking
+    NAME_CHANGED = "name-changed"                  # fraud signal: surname differs from booking
+    PAST_DEADLINE = "past-deadline"                # filed after the regime's claim deadline
+    JOB_FAILED = "job-failed"                      # the assessment failed after its retries
+    NO_BOOKING = "no-booking"                      # filed without a booking (manual path)
+    APPEAL = "appeal"                              # the passenger objected to a rejection
+
+
+class NoticeKind(StrEnum):
+    DECISION = "decision"
+    PAYOUT = "payout"
+    INFO_REQUEST = "info_request"
+    RECEIPT = "receipt"

@@ -1,0 +1,1 @@
+"""Persistence: models, column types, engine and sessions, migrations, the event log."""

@@ -1,0 +1,346 @@
+"""The persistent model. SQLAlchemy 2.x declarative mapping; the schema itself is made by
+the Alembic migrations in migrations/ (a test proves the two agree)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from claims.core.vocabulary import ClaimStatus
+from claims.db.types import LocalDateTime, Money, UtcDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    regime: Mapped[str] = mapped_column(String(10))
+    # Only a SHA-256 of the key is kept; the key itself is shown once, at creation.
+    api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The operator's own choices within the law (rules.md), and the workflow's limit.
+    minimum_payout: Mapped[Decimal] = mapped_column(Money, default=Decimal("4.00"),
+                                                    server_default="4.00")
+    uk_scheme: Mapped[str] = mapped_column(String(4), default="DR15", server_default="DR15")
+    season_flat_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("5.00"),
+                                                        server_default="5.00")
+    season_cap_percent: Mapped[int] = mapped_column(Integer, default=25, server_default="25")
+    auto_approve_limit: Mapped[Decimal] = mapped_column(Money, default=Decimal("600.00"),
+                                                        server_default="600.00")
+    # The account payouts are sent from: the debtor of the SEPA transfer file.
+    payout_account_name: Mapped[str | None] = mapped_column(String(70))
+    payout_account_iban: Mapped[str | None] = mapped_column(String(34))
+    payout_account_bic: Mapped[str | None] = mapped_column(String(11))
+
+
+class Booking(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (UniqueConstraint("operator_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    reference: Mapped[str] = mapped_column(String(20))
+    regime: Mapped[str] = mapped_column(String(10))
+    passenger_name: Mapped[str] = mapped_column(String(200))
+    passenger_email: Mapped[str | None] = mapped_column(String(254))
+    fare_amount: Mapped[Decimal] = mapped_column(Money)
+    fare_currency: Mapped[str] = mapped_column(String(3))
+    fare_kind: Mapped[str] = mapped_column(String(10))
+    fare_valid_from: Mapped[date | None] = mapped_column(Date)
+    fare_valid_until: Mapped[date | None] = mapped_column(Date)
+    scheme: Mapped[str | None] = mapped_column(String(4))
+    carrier_eu: Mapped[bool | None] = mapped_column(Boolean)
+    payment_iban: Mapped[str | None] = mapped_column(String(34))
+    payment_holder: Mapped[str | None] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    operator: Mapped[Operator] = relationship()
+    legs: Mapped[list[BookingLeg]] = relationship(
+        order_by="BookingLeg.position", cascade="all, delete-orphan", back_populates="booking")
+
+
+class BookingLeg(Base):
+    __tablename__ = "booking_legs"
+    __table_args__ = (
+        UniqueConstraint("booking_id", "position"),
+        # Finds the other bookings on the same train: duplicates, and cohorts for clerks.
+        Index("ix_booking_legs_service_scheduled_arrival", "service", "scheduled_arrival"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    service: Mapped[str] = mapped_column(String(40))
+    origin: Mapped[str] = mapped_column(String(120))
+    destination: Mapped[str] = mapped_column(String(120))
+    scheduled_departure: Mapped[datetime] = mapped_column(LocalDateTime)
+    scheduled_arrival: Mapped[datetime] = mapped_column(LocalDateTime)
+    leg_amount: Mapped[Decimal | None] = mapped_column(Money)
+
+    booking: Mapped[Booking] = relationship(back_populates="legs")
+
+    @property
+    def service_date(self) -> date:
+        """The service's scheduled departure date, local: the operations record's `date`."""
+        return self.scheduled_departure.date()
+
+
+class OperationsRecord(Base):
+    __tablename__ = "operations_records"
+    __table_args__ = (UniqueConstraint("operator_id", "service", "service_date", "stop"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    service: Mapped[str] = mapped_column(String(40))
+    service_date: Mapped[date] = mapped_column(Date)
+    stop: Mapped[str] = mapped_column(String(120))
+    actual_arrival: Mapped[datetime | None] = mapped_column(LocalDateTime)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    cause: Mapped[str] = mapped_column(String(30), default="unknown")
+    notice_days: Mapped[int | None] = mapped_column(Integer)
+    rerouted_departure: Mapped[datetime | None] = mapped_column(LocalDateTime)
+    rerouted_arrival: Mapped[datetime | None] = mapped_column(LocalDateTime)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One claim per booking: a double submit or a second attempt finds the first claim.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), unique=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    regime: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default=ClaimStatus.SUBMITTED, index=True)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    passenger_name: Mapped[str] = mapped_column(String(200))
+    passenger_email: Mapped[str | None] = mapped_column(String(254))
+    arrived_with_service: Mapped[str | None] = mapped_column(String(40))
+    statement: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delay_minutes: Mapped[int | None] = mapped_column(Integer)
+    eligible: Mapped[bool | None] = mapped_column(Boolean)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    percent: Mapped[int | None] = mapped_column(Integer)
+    rule: Mapped[str | None] = mapped_column(String(40))
+    legal_basis: Mapped[str | None] = mapped_column(String(120))
+    explanation_en: Mapped[str | None] = mapped_column(Text)
+    explanation_de: Mapped[str | None] = mapped_column(Text)
+    # Reason codes that took the claim off the straight-through path, space-separated.
+    reason_codes: Mapped[str | None] = mapped_column(String(200))
+    # How the passenger is paid: the account on the booking, an IBAN they gave, a voucher.
+    payout_method: Mapped[str] = mapped_column(String(10), default="account",
+                                               server_default="account")
+    payout_iban: Mapped[str | None] = mapped_column(String(34))
+    payout_holder: Mapped[str | None] = mapped_column(String(200))
+    # The clerk who took the claim from the queue; others see it is taken.
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # What a clerk asked the passenger for, space-separated (claims.review.INFO_ITEMS).
+    requested_info: Mapped[str | None] = mapped_column(String(100))
+    # Staff text: why an amount was changed, the passenger's objection. Not in the log.
+    clerk_note: Mapped[str | None] = mapped_column(Text)
+    appeal_text: Mapped[str | None] = mapped_column(Text)
+    # Filed without a booking: the journey as the passenger gave it (service, origin,
+    # destination, date, scheduled arrival, price, currency), for a clerk to check.
+    manual_journey: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # CES 2.0, 1-7, after the decision; the comment is the passenger's own words.
+    ces_score: Mapped[int | None] = mapped_column(Integer)
+    ces_comment: Mapped[str | None] = mapped_column(Text)
+
+    booking: Mapped[Booking | None] = relationship()
+    operator: Mapped[Operator] = relationship()
+    events: Mapped[list[ClaimEvent]] = relationship(
+        order_by="ClaimEvent.id", back_populates="claim", viewonly=True)
+
+
+class ClaimEvent(Base):
+    """Append-only: one row per step of a claim. Counts and durations, never typed text.
+
+    A lookup happens before the claim exists, so its event carries the booking only."""
+
+    __tablename__ = "claim_events"
+    __table_args__ = (Index("ix_claim_events_claim_id_id", "claim_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(10))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    claim: Mapped[Claim | None] = relationship(back_populates="events")
+
+
+class ClaimDocument(Base):
+    """A file a passenger uploaded (a ticket), stored under instance/uploads/ by a name of
+    our choosing; the name the passenger's device gave it is never used on disk."""
+
+    __tablename__ = "claim_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ClaimEffort(Base):
+    """What one claim cost the passenger and the organisation, derived from its events by
+    claims.effort; rebuilt whenever new events arrive, never typed in. Costs are worked out
+    from these figures at report time, so a changed cost rate applies to every claim."""
+
+    __tablename__ = "claim_effort"
+    __table_args__ = (Index("ix_claim_effort_submitted_at", "submitted_at"),)
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, index=True)
+    regime: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(12))  # touchless, clerk, no-booking
+    status: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decision_seconds: Mapped[int | None] = mapped_column(Integer)
+    payout_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Of the time to decision, how long the claim waited for a clerk to open it.
+    queue_seconds: Mapped[int | None] = mapped_column(Integer)
+    touchless_decision: Mapped[bool] = mapped_column(Boolean)
+    touchless_payout: Mapped[bool] = mapped_column(Boolean)
+    paid: Mapped[bool] = mapped_column(Boolean)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    fields_shown: Mapped[int] = mapped_column(Integer)
+    fields_prefilled: Mapped[int] = mapped_column(Integer)
+    fields_typed: Mapped[int] = mapped_column(Integer)
+    fields_changed: Mapped[int] = mapped_column(Integer)
+    keystrokes: Mapped[int | None] = mapped_column(Integer)  # unknown without JavaScript
+    clicks: Mapped[int | None] = mapped_column(Integer)
+    active_seconds: Mapped[int] = mapped_column(Integer)
+    validation_errors: Mapped[int] = mapped_column(Integer)
+    steps: Mapped[int | None] = mapped_column(Integer)  # pages the passenger passed
+    submit_attempts: Mapped[int] = mapped_column(Integer)
+    uploads: Mapped[int] = mapped_column(Integer)
+    info_requests: Mapped[int] = mapped_column(Integer)
+    contacts: Mapped[int] = mapped_column(Integer)
+    appeals: Mapped[int] = mapped_column(Integer)
+    clerk_seconds: Mapped[int] = mapped_column(Integer)
+    touches: Mapped[int] = mapped_column(Integer)
+    clerks: Mapped[int] = mapped_column(Integer)
+    handovers: Mapped[int] = mapped_column(Integer)
+    jobs: Mapped[int] = mapped_column(Integer)
+    ces_score: Mapped[int | None] = mapped_column(Integer)
+    reason_codes: Mapped[str | None] = mapped_column(String(200))
+    last_event_id: Mapped[int] = mapped_column(Integer)
+
+
+class EffortDriver(Base):
+    """What made a claim more work: a reason code, a form field typed, a document or a
+    detail asked for. One row each, so the cost-of-complexity report is one grouped join."""
+
+    __tablename__ = "effort_drivers"
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim_effort.claim_id"),
+                                          primary_key=True)
+    driver: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class StartedClaim(Base):
+    """A booking whose claim form a passenger opened, and whether a claim was filed from
+    it: kept by claims.effort_store so that abandonment is counted without reading the
+    whole event log."""
+
+    __tablename__ = "started_claims"
+
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, index=True)
+    regime: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    filed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EffortProgress(Base):
+    """How far claims.effort has read the event log: one row."""
+
+    __tablename__ = "effort_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+
+
+class PayoutRun(Base):
+    """One payout run of one operator: one SEPA file (or one voucher batch)."""
+
+    __tablename__ = "payout_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    vouchers: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    currency: Mapped[str] = mapped_column(String(3))
+    # Set once the file is on disk; a run without it gets its file on the next run.
+    file_name: Mapped[str | None] = mapped_column(String(120))
+
+
+class Payout(Base):
+    """Money moved for a claim. The unique claim_id is the guarantee of paying once."""
+
+    __tablename__ = "payouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), unique=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payout_runs.id"), index=True)
+    method: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    holder: Mapped[str | None] = mapped_column(String(200))
+    voucher_code: Mapped[str | None] = mapped_column(String(24), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

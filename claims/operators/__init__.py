@@ -1,0 +1,1 @@
+"""Operators: their accounts and settings, and the records they import."""

@@ -1,0 +1,166 @@
+"""Operators (with their API keys) and staff users."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims.core.amounts import LARGEST, AmountError, parse_amount
+from claims.core.iban import IbanError, check_iban
+from claims.core.vocabulary import REGIMES, Role
+from claims.db.models import Operator, User
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+class AccountError(ValueError):
+    pass
+
+
+def hash_api_key(key: str) -> str:
+    # Keys are 256 random bits, so a plain SHA-256 is enough to make a leaked table useless.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_operator(session_factory: sessionmaker[Session], slug: str, name: str,
+                    regime: str) -> str:
+    """Create the operator and return its API key, which is stored only as a hash."""
+    if not _SLUG.match(slug):
+        raise AccountError("slug: 3 to 40 lower-case letters, digits and hyphens")
+    if regime not in REGIMES:
+        raise AccountError(f"regime: one of {', '.join(REGIMES)}")
+    if not name.strip():
+        raise AccountError("name: required")
+    key = "eff_" + secrets.token_urlsafe(32)
+    try:
+        with session_factory.begin() as session:
+            session.add(Operator(slug=slug, name=name.strip(), regime=regime,
+                                 api_key_hash=hash_api_key(key)))
+    except IntegrityError:
+        raise AccountError(f"slug: an operator {slug!r} exists already") from None
+    return key
+
+
+def operator_for_api_key(session_factory: sessionmaker[Session], key: str) -> str | None:
+    with session_factory() as session:
+        return session.scalar(select(Operator.slug)
+                              .where(Operator.api_key_hash == hash_api_key(key)))
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    try:
+        scheme, salt, digest = password_hash.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def create_user(session_factory: sessionmaker[Session], email: str, role: str,
+                password: str) -> int:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise AccountError("email: not an e-mail address")
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"role: one of {', '.join(r.value for r in Role)}")
+    if len(password) < 10:
+        raise AccountError("password: at least 10 characters")
+    try:
+        with session_factory.begin() as session:
+            user = User(email=email, role=role, password_hash=hash_password(password))
+            session.add(user)
+            session.flush()
+            return user.id
+    except IntegrityError:
+        raise AccountError(f"email: a user {email} exists already") from None
+
+
+@dataclass(frozen=True)
+class OperatorConfiguration:
+    slug: str
+    name: str
+    regime: str
+    minimum_payout: Decimal
+    uk_scheme: str
+    season_flat_amount: Decimal
+    season_cap_percent: int
+    auto_approve_limit: Decimal
+    payout_account_name: str | None
+    payout_account_iban: str | None
+
+
+def _decimal(field: str, value: str | Decimal, *, high: Decimal | None = None) -> Decimal:
+    try:
+        return parse_amount(value, largest=LARGEST if high is None else high)
+    except AmountError as error:
+        raise AccountError(f"{field}: {error}") from None
+
+
+def configure_operator(session_factory: sessionmaker[Session], slug: str, *,
+                       minimum_payout: str | None = None, uk_scheme: str | None = None,
+                       season_flat_amount: str | None = None,
+                       season_cap_percent: int | None = None,
+                       auto_approve_limit: str | None = None,
+                       payout_account_name: str | None = None,
+                       payout_account_iban: str | None = None) -> OperatorConfiguration:
+    """Change what is given, keep the rest; return the whole configuration."""
+    with session_factory.begin() as session:
+        operator = session.scalar(select(Operator).where(Operator.slug == slug))
+        if operator is None:
+            raise AccountError(f"slug: no operator {slug!r}")
+        if minimum_payout is not None:
+            # Art. 19(8): an operator may refuse amounts under a threshold of at most 4 EUR.
+            operator.minimum_payout = _decimal("minimum-payout", minimum_payout,
+                                               high=Decimal("4.00"))
+        if uk_scheme is not None:
+            if uk_scheme not in ("DR15", "DR30"):
+                raise AccountError("scheme: DR15 or DR30")
+            operator.uk_scheme = uk_scheme
+        if season_flat_amount is not None:
+            operator.season_flat_amount = _decimal("season-flat-amount", season_flat_amount)
+        if season_cap_percent is not None:
+            if not 0 <= season_cap_percent <= 100:
+                raise AccountError("season-cap-percent: 0 to 100")
+            operator.season_cap_percent = season_cap_percent
+        if auto_approve_limit is not None:
+            operator.auto_approve_limit = _decimal("auto-approve-limit", auto_approve_limit)
+        if payout_account_name is not None:
+            if not payout_account_name.strip() or len(payout_account_name) > 70:
+                raise AccountError("payout-account-name: 1 to 70 characters")
+            operator.payout_account_name = payout_account_name.strip()
+        if payout_account_iban is not None:
+            try:
+                iban = check_iban(payout_account_iban)
+            except IbanError as error:
+                raise AccountError(f"payout-account-iban: {error}") from None
+            operator.payout_account_iban = iban.compact
+            operator.payout_account_bic = iban.bic
+        return operator_configuration(operator)
+
+
+def operator_configuration(operator: Operator) -> OperatorConfiguration:
+    return OperatorConfiguration(
+        slug=operator.slug, name=operator.name, regime=operator.regime,
+        minimum_payout=operator.minimum_payout, uk_scheme=operator.uk_scheme,
+        season_flat_amount=operator.season_flat_amount,
+        season_cap_percent=operator.season_cap_percent,
+        auto_approve_limit=operator.auto_approve_limit,
+        payout_account_name=operator.payout_account_name,
+        payout_account_iban=operator.payout_account_iban)

@@ -1,0 +1,1 @@
+"""The passenger's use cases: finding a booking, filing a claim, its status, answers to a clerk."""

@@ -1,0 +1,55 @@
+"""The passenger's answers to the clerk: the detail asked for, and an objection."""
+
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims.clerks.review import ReviewError
+from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
+from claims.db.events import record_event
+from claims.processing.lifecycle import lock_claim, move
+
+SessionFactory = sessionmaker[Session]
+
+
+# The passenger's side ----------------------------------------------------------------
+
+def provide_info(session_factory: SessionFactory, claim_id: int,
+                 answers: dict[str, str]) -> None:
+    """info_requested -> needs_review, back in the queue with the answers."""
+    with session_factory.begin() as session:
+        claim = lock_claim(session, claim_id)
+        if claim.status != ClaimStatus.INFO_REQUESTED:
+            raise ReviewError("not-requested")
+        asked = (claim.requested_info or "").split()
+        if "arrived_with_service" in asked:
+            claim.arrived_with_service = answers["arrived_with_service"]
+        notes = [claim.statement] if claim.statement else []
+        if "arrival_time" in asked:
+            notes.append(f"Arrival time: {answers['arrival_time']}")
+        if "statement" in asked:
+            notes.append(answers["statement"])
+        claim.statement = "\n\n".join(notes) or None
+        if "iban" in asked:
+            claim.payout_method, claim.payout_iban = "iban", answers["iban"]
+            claim.payout_holder = answers.get("holder") or claim.passenger_name
+        move(claim, ClaimStatus.NEEDS_REVIEW)
+        claim.requested_info = None
+        record_event(session, EventKind.INFO_PROVIDED, Actor.PASSENGER, claim_id=claim.id,
+                     items=len(asked))
+
+
+def appeal(session_factory: SessionFactory, claim_id: int, text: str) -> None:
+    """rejected -> needs_review with reason code appeal; once per claim."""
+    if not text.strip():
+        raise ReviewError("appeal-needs-text")
+    with session_factory.begin() as session:
+        claim = lock_claim(session, claim_id)
+        if claim.status != ClaimStatus.REJECTED or claim.appeal_text is not None:
+            raise ReviewError("no-appeal")
+        move(claim, ClaimStatus.NEEDS_REVIEW)
+        claim.appeal_text = text.strip()
+        claim.reason_codes = ReasonCode.APPEAL.value
+        claim.assigned_to = claim.assigned_at = None
+        record_event(session, EventKind.APPEALED, Actor.PASSENGER, claim_id=claim.id)

@@ -1,0 +1,311 @@
+"""The passenger path's use cases. Each owns its transaction; views and jobs call them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from claims.core.journey import JourneyFacts
+from claims.core.names import normalise_reference, surname_matches
+from claims.core.policy import Decision
+from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, EventKind
+from claims.db.events import append_event, record_event
+from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent
+from claims.processing.assessment import decision_for, facts_for
+from claims.processing.lifecycle import (
+    ClaimNotFound,
+    IllegalTransition,
+    lock_claim,
+    move,
+    record_refusal,
+)
+
+SessionFactory = sessionmaker[Session]
+# Asked after a decision the passenger can judge the handling by.
+# The claim form's fields; name and e-mail come prefilled from the booking.
+CLAIM_FIELDS = ("passenger_name", "passenger_email", "arrived_with_service", "statement")
+PREFILLED_FIELDS = ("passenger_name", "passenger_email")
+
+
+@dataclass(frozen=True)
+class LegView:
+    service: str
+    origin: str
+    destination: str
+    scheduled_departure: datetime
+    scheduled_arrival: datetime
+
+
+@dataclass(frozen=True)
+class ClaimDraft:
+    booking_id: int
+    operator_name: str
+    reference: str
+    regime: str
+    passenger_name: str
+    passenger_email: str | None
+    payment_iban: str | None
+    legs: tuple[LegView, ...]
+    facts: JourneyFacts
+    preview: Decision
+    existing_claim_id: int | None
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    passenger_name: str
+    passenger_email: str | None
+    arrived_with_service: str | None
+    statement: str | None
+    language: str
+    payout_method: str = "account"
+    payout_iban: str | None = None
+    payout_holder: str | None = None
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    claim_id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    kind: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    claim_id: int
+    status: ClaimStatus
+    operator_name: str
+    reference: str | None
+    passenger_name: str
+    legs: tuple[LegView, ...]
+    submitted_at: datetime
+    decided_at: datetime | None
+    delay_minutes: int | None
+    eligible: bool | None
+    amount: str | None
+    currency: str | None
+    percent: int | None
+    rule: str | None
+    legal_basis: str | None
+    explanation: str | None
+    reason_codes: tuple[str, ...]
+    events: tuple[EventView, ...]
+    # What a clerk asked for, while the claim waits for it.
+    requested_info: tuple[str, ...] = ()
+    # A rejected claim may be objected to once.
+    can_appeal: bool = False
+    # CES 2.0 is asked once, after the decision.
+    can_answer_survey: bool = False
+    survey_answered: bool = False
+    payout_method: str = "account"
+    # Where the money goes; pages show it masked.
+    payout_iban: str | None = None
+    # For the EU common form: the passenger's own details and the ticket.
+    passenger_email: str | None = None
+    fare: tuple[str, str, str] | None = None  # amount, currency, kind
+    manual_journey: dict[str, str] | None = None
+    paid_at: datetime | None = None
+
+
+def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
+                 record_lookup: bool = True) -> int | None:
+    """The booking with this reference whose passenger has this surname, or None.
+
+    Which of the two did not match is deliberately not told: that would let anyone
+    enumerate references."""
+    with session_factory() as session:
+        candidates = session.execute(
+            select(Booking.id, Booking.passenger_name)
+            .where(Booking.reference == normalise_reference(reference))).all()
+    found = next((booking_id for booking_id, name in candidates
+                  if surname_matches(name, surname)), None)
+    if found is not None and record_lookup:
+        append_event(session_factory, EventKind.BOOKING_FOUND, Actor.PASSENGER,
+                     booking_id=found)
+    return found
+
+
+def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
+                  record_view: bool = True) -> ClaimDraft:
+    """The prefilled claim and what the rules would say; showing it is an effort event."""
+    with session_factory() as session:
+        booking = _booking(session, booking_id)
+        facts = facts_for(session, [booking])[booking.id]
+        existing = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
+    if existing is None and record_view:
+        append_event(session_factory, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
+                     booking_id=booking_id, fields_shown=len(CLAIM_FIELDS),
+                     fields_prefilled=sum(1 for f in PREFILLED_FIELDS if getattr(booking, f)))
+    return ClaimDraft(
+            booking_id=booking.id, operator_name=booking.operator.name,
+            reference=booking.reference, regime=booking.regime,
+            passenger_name=booking.passenger_name, passenger_email=booking.passenger_email,
+            payment_iban=booking.payment_iban, legs=_leg_views(booking.legs), facts=facts,
+            preview=decision_for(booking, facts, passenger_disagrees=False),
+            existing_claim_id=existing,
+        )
+
+
+def has_account_on_file(session_factory: SessionFactory, booking_id: int) -> bool:
+    with session_factory() as session:
+        return session.scalar(select(Booking.payment_iban.is_not(None))
+                              .where(Booking.id == booking_id)) or False
+
+
+def submit_claim(session_factory: SessionFactory, booking_id: int, data: ClaimInput,
+                 effort: dict[str, int | None]) -> SubmitResult:
+    """File the claim; a second submit for the same booking returns the first claim."""
+    try:
+        with session_factory.begin() as session:
+            existing = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
+            if existing is not None:
+                return SubmitResult(existing, created=False)
+            booking = session.get(Booking, booking_id)
+            if booking is None:
+                raise ClaimNotFound(f"no booking {booking_id}")
+            claim = Claim(
+                booking_id=booking.id, operator_id=booking.operator_id, regime=booking.regime,
+                status=ClaimStatus.SUBMITTED, language=data.language,
+                passenger_name=data.passenger_name, passenger_email=data.passenger_email,
+                arrived_with_service=data.arrived_with_service, statement=data.statement,
+                payout_method=data.payout_method, payout_iban=data.payout_iban,
+                payout_holder=data.payout_holder,
+            )
+            session.add(claim)
+            session.flush()
+            changed = [f for f in PREFILLED_FIELDS
+                       if getattr(booking, f) and getattr(data, f) != getattr(booking, f)]
+            typed = [f for f in CLAIM_FIELDS if f not in PREFILLED_FIELDS and getattr(data, f)]
+            if data.payout_method == "iban":
+                typed += ["iban", "account_holder"]
+            counts = {k: v for k, v in effort.items() if v is not None}
+            # Which fields, by name (never what was in them): the effort reports rank the
+            # form's fields by the work they cause.
+            record_event(session, EventKind.CLAIM_SUBMITTED, Actor.PASSENGER,
+                         claim_id=claim.id, booking_id=booking.id,
+                         fields_changed=len(changed), fields_typed=len(typed) + len(changed),
+                         fields=" ".join(typed + changed), **counts)
+            return SubmitResult(claim.id, created=True)
+    except IntegrityError:
+        # Two submits raced; the unique booking_id let exactly one through.
+        with session_factory() as session:
+            winner = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
+        if winner is None:
+            raise
+        return SubmitResult(winner, created=False)
+
+
+def note_form_event(session_factory: SessionFactory, kind: EventKind,
+                    booking_id: int | None = None, **counts: int) -> None:
+    """A form shown or sent back with errors: counts only, for the effort record."""
+    append_event(session_factory, kind, Actor.PASSENGER, booking_id=booking_id, **counts)
+
+
+def note_enqueue_failed(session_factory: SessionFactory, claim_id: int) -> None:
+    append_event(session_factory, EventKind.ENQUEUE_FAILED, Actor.SYSTEM, claim_id=claim_id)
+
+
+def withdraw_claim(session_factory: SessionFactory, claim_id: int) -> None:
+    """The passenger takes the claim back; refused (and logged) once it is paid or closed."""
+    try:
+        with session_factory.begin() as session:
+            claim = lock_claim(session, claim_id)
+            move(claim, ClaimStatus.WITHDRAWN)
+            record_event(session, EventKind.CLAIM_WITHDRAWN, Actor.PASSENGER, claim_id=claim.id)
+    except IllegalTransition as refused:
+        record_refusal(session_factory, refused, Actor.PASSENGER)
+        raise
+
+
+def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
+               record_view: bool = True) -> ClaimView:
+    if record_view:
+        try:
+            append_event(session_factory, EventKind.STATUS_VIEWED, Actor.PASSENGER,
+                         claim_id=claim_id)
+        except IntegrityError:
+            raise ClaimNotFound(claim_id) from None
+    with session_factory() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            raise ClaimNotFound(claim_id)
+        events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)
+                                 .order_by(ClaimEvent.id)).all()
+        explanation = claim.explanation_de if language.startswith("de") else claim.explanation_en
+        return ClaimView(
+            claim_id=claim.id, status=ClaimStatus(claim.status),
+            operator_name=claim.operator.name,
+            reference=claim.booking.reference if claim.booking else None,
+            passenger_name=claim.passenger_name,
+            legs=_leg_views(claim.booking.legs) if claim.booking else (),
+            submitted_at=claim.submitted_at, decided_at=claim.decided_at,
+            delay_minutes=claim.delay_minutes, eligible=claim.eligible,
+            amount=f"{claim.amount:.2f}" if claim.amount is not None else None,
+            currency=claim.currency, percent=claim.percent, rule=claim.rule,
+            legal_basis=claim.legal_basis, explanation=explanation,
+            reason_codes=tuple((claim.reason_codes or "").split()),
+            events=tuple(EventView(e.at, e.kind, e.actor) for e in events),
+            requested_info=tuple((claim.requested_info or "").split())
+            if claim.status == ClaimStatus.INFO_REQUESTED else (),
+            can_appeal=claim.status == ClaimStatus.REJECTED and claim.appeal_text is None,
+            can_answer_survey=claim.status in DECIDED and claim.ces_score is None,
+            survey_answered=claim.ces_score is not None,
+            payout_method=claim.payout_method,
+            payout_iban=claim.payout_iban or (claim.booking.payment_iban
+                                              if claim.booking else None),
+            passenger_email=claim.passenger_email,
+            fare=(f"{claim.booking.fare_amount:.2f}", claim.booking.fare_currency,
+                  claim.booking.fare_kind) if claim.booking else None,
+            manual_journey=claim.manual_journey,
+            paid_at=next((e.at for e in events if e.kind == EventKind.CLAIM_PAID), None),
+        )
+
+
+class SurveyRefused(ValueError):
+    pass
+
+
+def answer_survey(session_factory: SessionFactory, claim_id: int, score: int,
+                  comment: str | None) -> None:
+    """CES 2.0: "<operator> made it easy for me to handle my claim", 1 to 7, once."""
+    if not 1 <= score <= 7:
+        raise SurveyRefused("score")
+    with session_factory.begin() as session:
+        claim = lock_claim(session, claim_id)
+        if claim.status not in DECIDED or claim.ces_score is not None:
+            raise SurveyRefused("not-now")
+        claim.ces_score = score
+        claim.ces_comment = (comment or "").strip() or None
+        record_event(session, EventKind.SURVEY_ANSWERED, Actor.PASSENGER, claim_id=claim.id,
+                     score=score, commented=int(claim.ces_comment is not None))
+
+
+def _claim(session: Session, claim_id: int) -> Claim:
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise ClaimNotFound(claim_id)
+    return claim
+
+
+def _booking(session: Session, booking_id: int) -> Booking:
+    booking = session.scalar(select(Booking).where(Booking.id == booking_id)
+                             .options(selectinload(Booking.legs), selectinload(Booking.operator)))
+    if booking is None:
+        raise ClaimNotFound(f"no booking {booking_id}")
+    return booking
+
+
+def _leg_views(legs: Sequence[BookingLeg]) -> tuple[LegView, ...]:
+    return tuple(LegView(leg.service, leg.origin, leg.destination, leg.scheduled_departure,
+                         leg.scheduled_arrival) for leg in legs)

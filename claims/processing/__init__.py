@@ -1,0 +1,1 @@
+"""What happens to a claim after filing: lifecycle, assessment, notices, payouts."""

@@ -1,0 +1,258 @@
+"""Assessing claims: submitted -> assessing -> approved | rejected | needs_review.
+
+Two ways in, with the same transitions, events and decisions:
+- one claim (start_assessment, then decide_claim, a transaction each, so a claim being
+  assessed is visible as such): the path of retries and of the sweeper;
+- a batch (assess_claims, one transaction for up to a few hundred claims): the storm-day
+  path, where a commit and three look-ups per batch instead of per claim is what lets two
+  workers keep up with a thousand passengers filing at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select, tuple_
+from sqlalchemy.orm import Session, joinedload, sessionmaker
+
+from claims.core.journey import JourneyFacts, OperationsKey, journey_facts, operations_key
+from claims.core.names import name_tokens, surname_matches, surname_of
+from claims.core.policy import BookingFacts, ClaimSignals, Decision, OperatorPolicy, decide
+from claims.core.rules.journey_input import Fare, SeasonPolicy
+from claims.core.rules.result import Assessment
+from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
+from claims.db.events import record_event
+from claims.db.models import Booking, BookingLeg, Claim, OperationsRecord, Operator
+from claims.db.types import utcnow
+from claims.processing.lifecycle import ClaimNotFound, lock_claim, move
+
+SessionFactory = sessionmaker[Session]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: ClaimStatus
+    # A decision the passenger should hear of, by e-mail.
+    notify: bool
+
+
+def start_assessment(session_factory: SessionFactory, claim_id: int) -> bool:
+    """submitted -> assessing. True when there is assessing to do (also when a worker died
+    mid-assessment and left it assessing); False for a claim decided or withdrawn."""
+    with session_factory.begin() as session:
+        claim = lock_claim(session, claim_id)
+        status = ClaimStatus(claim.status)
+        if status == ClaimStatus.ASSESSING:
+            return True
+        if status != ClaimStatus.SUBMITTED:
+            return False
+        _start(session, claim)
+        return True
+
+
+def decide_claim(session_factory: SessionFactory, claim_id: int) -> Outcome:
+    """assessing -> approved, rejected or needs_review, by the rules and the policy."""
+    with session_factory.begin() as session:
+        claim = session.scalars(_with_booking(
+            select(Claim).where(Claim.id == claim_id).with_for_update(of=Claim))
+        ).unique().one_or_none()
+        if claim is None:
+            raise ClaimNotFound(claim_id)
+        if claim.status != ClaimStatus.ASSESSING:
+            return Outcome(ClaimStatus(claim.status), notify=False)
+        return _decide_batch(session, [claim])[claim.id]
+
+
+def assess_claim(session_factory: SessionFactory, claim_id: int) -> Outcome:
+    """Decide a submitted claim. Running it again on a decided claim changes nothing."""
+    if start_assessment(session_factory, claim_id):
+        return decide_claim(session_factory, claim_id)
+    with session_factory() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            raise ClaimNotFound(claim_id)
+        return Outcome(ClaimStatus(claim.status), notify=False)
+
+
+def assess_claims(session_factory: SessionFactory,
+                  claim_ids: Sequence[int]) -> dict[int, Outcome]:
+    """Decide, in one transaction, every claim of the batch that is still submitted.
+    Claims another worker holds are skipped (it is deciding them), and so are claims
+    already decided or being assessed one by one: running a batch twice changes nothing."""
+    if not claim_ids:
+        return {}
+    with session_factory.begin() as session:
+        claims = session.scalars(_with_booking(
+            select(Claim).where(Claim.id.in_(claim_ids),
+                                Claim.status == ClaimStatus.SUBMITTED)
+            .order_by(Claim.id).with_for_update(of=Claim, skip_locked=True))).unique().all()
+        for claim in claims:
+            _start(session, claim)
+        return _decide_batch(session, claims)
+
+
+def fail_assessment(session_factory: SessionFactory, claim_id: int, error: str) -> bool:
+    """The assessment failed for good: a clerk takes the claim, with reason job-failed.
+    Only the error's type is kept: messages may quote personal data."""
+    with session_factory.begin() as session:
+        claim = lock_claim(session, claim_id)
+        if ClaimStatus(claim.status).decided:
+            return False
+        if claim.status == ClaimStatus.SUBMITTED:
+            move(claim, ClaimStatus.ASSESSING)
+        move(claim, ClaimStatus.NEEDS_REVIEW)
+        claim.reason_codes = ReasonCode.JOB_FAILED.value
+        claim.decided_at = utcnow()
+        record_event(session, EventKind.ASSESSMENT_FAILED, Actor.SYSTEM, claim_id=claim.id,
+                     error=error[:80])
+        return True
+
+
+def claims_due_for_assessment(session_factory: SessionFactory, limit: int = 1000
+                              ) -> list[tuple[int, ClaimStatus, datetime]]:
+    """(claim id, status, submitted at) of claims not yet decided, oldest first."""
+    with session_factory() as session:
+        return [(claim_id, ClaimStatus(status), submitted_at)
+                for claim_id, status, submitted_at in session.execute(
+                    select(Claim.id, Claim.status, Claim.submitted_at).where(
+                        Claim.status.in_([ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING]))
+                    .order_by(Claim.id).limit(limit))]
+
+
+def facts_for(session: Session, bookings: Sequence[Booking]) -> dict[int, JourneyFacts]:
+    """Each booking's journey as the operations data tell it, in one query."""
+    arrivals = operations_records(session, bookings)
+    return {b.id: journey_facts(b.legs, arrivals) for b in bookings}
+
+
+def operations_records(session: Session, bookings: Sequence[Booking]
+                       ) -> dict[OperationsKey, OperationsRecord]:
+    """The operations records of the bookings' legs, by (service, date, stop)."""
+    keys = {operations_key(leg) for booking in bookings for leg in booking.legs}
+    if not keys:
+        return {}
+    rows = session.scalars(select(OperationsRecord).where(
+        OperationsRecord.operator_id.in_({b.operator_id for b in bookings}),
+        tuple_(OperationsRecord.service, OperationsRecord.service_date,
+               OperationsRecord.stop).in_(sorted(keys))))
+    # Services are the operator's own: a key names one record per operator.
+    return {(r.service, r.service_date, r.stop): r for r in rows}
+
+
+def decision_for(booking: Booking, facts: JourneyFacts, *, passenger_disagrees: bool,
+                 claim: Claim | None = None, duplicate: bool = False) -> Decision:
+    """The rules and the operator's policy on a booking; without a claim, the preview."""
+    signals = ClaimSignals(
+        passenger_disagrees=passenger_disagrees, possible_duplicate=duplicate,
+        name_changed=claim is not None and not surname_matches(
+            booking.passenger_name, surname_of(claim.passenger_name)),
+        claimed_at=claim.submitted_at if claim is not None else utcnow())
+    return decide(booking_facts(booking), facts, operator_policy(booking.operator), signals)
+
+
+def operator_policy(operator: Operator) -> OperatorPolicy:
+    return OperatorPolicy(
+        minimum_payout=operator.minimum_payout, uk_scheme=operator.uk_scheme,
+        season=SeasonPolicy(operator.season_flat_amount, operator.season_cap_percent),
+        auto_approve_limit=operator.auto_approve_limit)
+
+
+def booking_facts(booking: Booking) -> BookingFacts:
+    last = booking.legs[-1]
+    return BookingFacts(
+        regime=booking.regime,
+        fare=Fare(booking.fare_amount, booking.fare_currency, booking.fare_kind),
+        scheme=booking.scheme, carrier_eu=booking.carrier_eu, leg_amount=last.leg_amount)
+
+
+def _with_booking(query: Select[Claim]) -> Select[Claim]:
+    return query.options(joinedload(Claim.booking).joinedload(Booking.operator),
+                         joinedload(Claim.booking).selectinload(Booking.legs))
+
+
+def _start(session: Session, claim: Claim) -> None:
+    move(claim, ClaimStatus.ASSESSING)
+    record_event(session, EventKind.ASSESSMENT_STARTED, Actor.SYSTEM, claim_id=claim.id)
+
+
+def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcome]:
+    """assessing -> decided for claims locked in this transaction, bookings loaded."""
+    bookings = [claim.booking for claim in claims if claim.booking is not None]
+    facts = facts_for(session, bookings)
+    duplicates = possible_duplicates(session, claims)
+    outcomes: dict[int, Outcome] = {}
+    for claim in claims:
+        if claim.booking is None:
+            # Filed without a booking: there is nothing for the rules to check it against.
+            move(claim, ClaimStatus.NEEDS_REVIEW)
+            claim.decided_at = utcnow()
+            claim.reason_codes = ReasonCode.NO_BOOKING.value
+            record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
+                         reason_count=1)
+            outcomes[claim.id] = Outcome(ClaimStatus.NEEDS_REVIEW, notify=False)
+            continue
+        journey = facts[claim.booking.id]
+        decision = decision_for(claim.booking, journey, passenger_disagrees=bool(
+            claim.statement or claim.arrived_with_service), claim=claim,
+            duplicate=claim.id in duplicates)
+        _apply(claim, decision, journey)
+        record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
+                     reason_count=len(decision.reasons))
+        notify = bool(claim.passenger_email) and decision.status != ClaimStatus.NEEDS_REVIEW
+        outcomes[claim.id] = Outcome(decision.status, notify)
+    return outcomes
+
+
+def possible_duplicates(session: Session, claims: Sequence[Claim]) -> set[int]:
+    """Ids of the claims for which another open claim, on another booking, by the same
+    name, is for the same train of the same operator to the same stop: one query for the
+    whole batch."""
+    trains = {claim.id: (claim.operator_id, leg.service, leg.destination,
+                         leg.scheduled_arrival)
+              for claim in claims if claim.booking is not None
+              for leg in claim.booking.legs[-1:]}
+    if not trains:
+        return set()
+    on_train: dict[tuple[int, str, str, datetime], list[tuple[int, str]]] = {}
+    for claim_id, name, operator_id, service, destination, arrival in session.execute(
+            select(Claim.id, Claim.passenger_name, Claim.operator_id, BookingLeg.service,
+                   BookingLeg.destination, BookingLeg.scheduled_arrival)
+            .join(BookingLeg, BookingLeg.booking_id == Claim.booking_id)
+            .where(Claim.status != ClaimStatus.WITHDRAWN,
+                   tuple_(Claim.operator_id, BookingLeg.service, BookingLeg.destination,
+                          BookingLeg.scheduled_arrival).in_(sorted(set(trains.values()))))):
+        on_train.setdefault((operator_id, service, destination, arrival), []).append(
+            (claim_id, name))
+    duplicates = set()
+    for claim in claims:
+        train = trains.get(claim.id)
+        if train is None:
+            continue
+        mine = name_tokens(claim.passenger_name)
+        if any(other_id != claim.id and name_tokens(name) == mine
+               for other_id, name in on_train.get(train, [])):
+            duplicates.add(claim.id)
+    return duplicates
+
+
+def _apply(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:
+    move(claim, decision.status)
+    claim.decided_at = utcnow()
+    claim.delay_minutes = facts.delay_minutes
+    claim.reason_codes = " ".join(decision.reasons) or None
+    if decision.assessment is not None:
+        record_assessment(claim, decision.assessment)
+
+
+def record_assessment(claim: Claim, assessment: Assessment) -> None:
+    """The rules' answer on the claim: by the workflow, or by a clerk's cohort decision."""
+    claim.eligible = assessment.eligible
+    claim.amount = assessment.amount
+    claim.currency = assessment.currency
+    claim.percent = assessment.percent
+    claim.rule = assessment.rule
+    claim.legal_basis = assessment.legal_basis
+    # Both languages are kept: the passenger may switch language on the status page.
+    claim.explanation_en = assessment.explanation_en
+    claim.explanation_de = assessment.explanation_de

@@ -1,0 +1,69 @@
+"""The claim's states and the transitions between them.
+
+submitted -> assessing -> approved | rejected | needs_review (<-> info_requested) -> paid;
+withdrawn from any open state. Every transition is checked here; an illegal one is
+refused, and the refusal is logged and written to the event log."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims.core.vocabulary import Actor, ClaimStatus, EventKind
+from claims.db.events import record_event
+from claims.db.models import Claim
+
+log = logging.getLogger(__name__)
+S = ClaimStatus
+
+ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
+    S.SUBMITTED: frozenset({S.ASSESSING, S.WITHDRAWN}),
+    S.ASSESSING: frozenset({S.APPROVED, S.REJECTED, S.NEEDS_REVIEW, S.WITHDRAWN}),
+    S.NEEDS_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.INFO_REQUESTED, S.WITHDRAWN}),
+    S.INFO_REQUESTED: frozenset({S.NEEDS_REVIEW, S.WITHDRAWN}),
+    S.APPROVED: frozenset({S.PAID}),
+    S.REJECTED: frozenset({S.NEEDS_REVIEW}),  # an appeal
+    S.PAID: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+
+class ClaimNotFound(LookupError):
+    pass
+
+
+def lock_claim(session: Session, claim_id: int) -> Claim:
+    """The claim, row-locked: two workers or clerks acting on one claim take turns."""
+    claim = session.get(Claim, claim_id, with_for_update=True)
+    if claim is None:
+        raise ClaimNotFound(claim_id)
+    return claim
+
+
+class IllegalTransition(Exception):
+    def __init__(self, claim_id: int, current: ClaimStatus, wanted: ClaimStatus) -> None:
+        super().__init__(f"claim {claim_id}: {current} -> {wanted} is not allowed")
+        self.claim_id, self.current, self.wanted = claim_id, current, wanted
+
+
+def can_move(current: ClaimStatus, wanted: ClaimStatus) -> bool:
+    return wanted in ALLOWED[current]
+
+
+def move(claim: Claim, wanted: ClaimStatus) -> None:
+    """Change the status inside the caller's transaction, or raise IllegalTransition."""
+    current = ClaimStatus(claim.status)
+    if not can_move(current, wanted):
+        raise IllegalTransition(claim.id, current, wanted)
+    claim.status = wanted
+
+
+def record_refusal(session_factory: sessionmaker[Session], refused: IllegalTransition,
+                   actor: Actor, actor_id: int | None = None) -> None:
+    """In a transaction of its own: the refused one has been rolled back."""
+    log.warning("refused: %s", refused)
+    with session_factory.begin() as session:
+        record_event(session, EventKind.TRANSITION_REFUSED, actor, claim_id=refused.claim_id,
+                     actor_id=actor_id, refused_from=refused.current.value,
+                     refused_to=refused.wanted.value)

@@ -1,0 +1,118 @@
+"""What a passenger is told, and when: on the decision and on the payout, once each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, EventKind, NoticeKind
+from claims.db.events import record_event
+from claims.db.models import Claim, ClaimEvent, Payout
+from claims.db.types import utcnow
+
+SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
+              NoticeKind.PAYOUT: EventKind.PAYOUT_MAILED,
+              NoticeKind.INFO_REQUEST: EventKind.INFO_REQUEST_MAILED,
+              NoticeKind.RECEIPT: EventKind.RECEIPT_MAILED}
+# A notice answers the latest of these: a decision after an appeal is mailed again.
+CAUSE_EVENT = {NoticeKind.DECISION: EventKind.CLAIM_DECIDED,
+               NoticeKind.PAYOUT: EventKind.CLAIM_PAID,
+               NoticeKind.INFO_REQUEST: EventKind.INFO_REQUESTED,
+               NoticeKind.RECEIPT: EventKind.CLAIM_SUBMITTED}
+RECEIPT_FRESH = timedelta(days=1)
+# The decision notice goes out for these; needs_review is not a decision yet.
+
+
+@dataclass(frozen=True)
+class Notice:
+    claim_id: int
+    kind: NoticeKind
+    language: str
+    email: str
+    name: str
+    operator: str
+    reference: str | None
+    status: ClaimStatus
+    amount: Decimal | None
+    currency: str | None
+    explanation: str | None
+    legal_basis: str | None
+    payout_method: str | None = None
+    voucher_code: str | None = None
+    iban_end: str | None = None
+
+
+def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
+                   kind: NoticeKind) -> Notice | None:
+    """The notice to send, or None: no e-mail address, not due, or sent already."""
+    with session_factory() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is None or not claim.passenger_email:
+            return None
+        status = ClaimStatus(claim.status)
+        if kind == NoticeKind.DECISION and status not in DECIDED:
+            return None
+        if kind == NoticeKind.INFO_REQUEST and status != ClaimStatus.INFO_REQUESTED:
+            return None
+        if kind == NoticeKind.RECEIPT and status == ClaimStatus.WITHDRAWN:
+            return None
+        payout = session.scalar(select(Payout).where(Payout.claim_id == claim_id))
+        if kind == NoticeKind.PAYOUT and payout is None:
+            return None
+        if _sent(session, claim_id, kind):
+            return None
+        german = claim.language.startswith("de")
+        return Notice(
+            claim_id=claim.id, kind=kind, language="de" if german else "en",
+            email=claim.passenger_email, name=claim.passenger_name,
+            operator=claim.operator.name,
+            reference=claim.booking.reference if claim.booking else None, status=status,
+            amount=claim.amount, currency=claim.currency,
+            explanation=claim.explanation_de if german else claim.explanation_en,
+            legal_basis=claim.legal_basis,
+            payout_method=payout.method if payout else None,
+            voucher_code=payout.voucher_code if payout else None,
+            iban_end=payout.iban[-4:] if payout and payout.iban else None,
+        )
+
+
+def mark_sent(session_factory: sessionmaker[Session], claim_id: int, kind: NoticeKind) -> None:
+    with session_factory.begin() as session:
+        record_event(session, SENT_EVENT[kind], Actor.SYSTEM, claim_id=claim_id)
+
+
+def _sent(session: Session, claim_id: int, kind: NoticeKind) -> bool:
+    """Sent since the latest event that called for it."""
+    cause = session.scalar(select(func.max(ClaimEvent.id)).where(
+        ClaimEvent.claim_id == claim_id, ClaimEvent.kind == CAUSE_EVENT[kind])) or 0
+    return session.scalar(select(ClaimEvent.id).where(
+        ClaimEvent.claim_id == claim_id, ClaimEvent.kind == SENT_EVENT[kind],
+        ClaimEvent.id > cause).limit(1)) is not None
+
+
+def notices_due(session_factory: sessionmaker[Session], limit: int = 1000,
+                ) -> list[tuple[int, NoticeKind]]:
+    """Notices that should have gone out and have not: for the sweeper, after an outage."""
+    due: list[tuple[int, NoticeKind]] = []
+    with session_factory() as session:
+        for kind, statuses in ((NoticeKind.DECISION, DECIDED),
+                               (NoticeKind.PAYOUT, {ClaimStatus.PAID}),
+                               (NoticeKind.INFO_REQUEST, {ClaimStatus.INFO_REQUESTED})):
+            sent = select(ClaimEvent.claim_id).where(ClaimEvent.kind == SENT_EVENT[kind])
+            due += [(claim_id, kind) for claim_id in session.scalars(
+                select(Claim.id).where(Claim.status.in_(statuses),
+                                       Claim.passenger_email.is_not(None),
+                                       Claim.id.not_in(sent)).order_by(Claim.id).limit(limit))]
+        # A receipt is worth sending only while the claim is fresh; the decision e-mail
+        # carries the same link.
+        sent = select(ClaimEvent.claim_id).where(ClaimEvent.kind == EventKind.RECEIPT_MAILED)
+        due += [(claim_id, NoticeKind.RECEIPT) for claim_id in session.scalars(
+            select(Claim.id).where(Claim.status != ClaimStatus.WITHDRAWN,
+                                   Claim.passenger_email.is_not(None),
+                                   Claim.submitted_at > utcnow() - RECEIPT_FRESH,
+                                   Claim.id.not_in(sent)).order_by(Claim.id).limit(limit))]
+    return due

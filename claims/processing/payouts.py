@@ -1,0 +1,207 @@
+"""Payout runs: approved claims are paid exactly once, by SEPA transfer or voucher.
+
+The database is the truth: one transaction creates the run, a Payout row per claim (its
+unique claim_id refuses a second payment) and moves the claims to paid. The transfer file
+is written from those rows afterwards; a run whose file is missing gets it next time."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sepaxml import SepaTransfer
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims.core.iban import check_iban
+from claims.core.vocabulary import Actor, ClaimStatus, EventKind
+from claims.db.events import record_event
+from claims.db.models import Booking, Claim, Operator, Payout, PayoutRun
+from claims.processing.lifecycle import move
+
+VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    operator: str
+    run_id: int
+    transfers: int
+    vouchers: int
+    total: Decimal
+    currency: str
+    file: Path | None
+    claim_ids: tuple[int, ...]
+
+
+class PayoutAccountMissing(Exception):
+    pass
+
+
+def voucher_code() -> str:
+    """EFF-XXXX-XXXX-XXXX: 60 random bits from a cryptographic source."""
+    body = "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(12))
+    return f"EFF-{body[:4]}-{body[4:8]}-{body[8:]}"
+
+
+def run_payouts(session_factory: sessionmaker[Session], directory: Path,
+                today: date | None = None) -> tuple[list[RunSummary], list[str]]:
+    """Pay every approved claim of every operator; write the files of runs that have none
+    yet. Running it again pays nothing twice. Returns the runs and what stopped a file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    summaries = []
+    with session_factory() as session:
+        operators = list(session.scalars(select(Operator.id).order_by(Operator.id)))
+    for operator_id in operators:
+        for currency in _currencies_due(session_factory, operator_id):
+            while (run_id := _pay_batch(session_factory, operator_id, currency)) is not None:
+                summaries.append(_summary(session_factory, run_id))
+    problems = []
+    for run_id in _runs_without_file(session_factory):
+        try:
+            write_transfer_file(session_factory, run_id, directory, today or date.today())
+        except PayoutAccountMissing as missing:
+            problems.append(str(missing))
+    return [_summary(session_factory, s.run_id) for s in summaries], problems
+
+
+def _currencies_due(session_factory: sessionmaker[Session], operator_id: int) -> list[str]:
+    with session_factory() as session:
+        return sorted(set(session.scalars(select(Claim.currency).where(
+            Claim.operator_id == operator_id, Claim.status == ClaimStatus.APPROVED,
+            Claim.currency.is_not(None)))))
+
+
+def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
+               currency: str) -> int | None:
+    with session_factory.begin() as session:
+        due = select(Claim).where(Claim.operator_id == operator_id, Claim.currency == currency,
+                                  Claim.status == ClaimStatus.APPROVED,
+                                  Claim.amount.is_not(None)).order_by(Claim.id)
+        if session.get_bind().dialect.name == "postgresql":
+            # Two payout runs at once each take their own claims, never the same.
+            due = due.with_for_update(skip_locked=True)
+        claims = list(session.scalars(due.limit(BATCH)))
+        if not claims:
+            return None
+        run = PayoutRun(operator_id=operator_id, currency=currency)
+        session.add(run)
+        session.flush()
+        for claim in claims:
+            payout = _payout_for(session, claim, run.id)
+            session.add(payout)
+            move(claim, ClaimStatus.PAID)
+            record_event(session, EventKind.CLAIM_PAID, Actor.SYSTEM, claim_id=claim.id,
+                         voucher=int(payout.method == "voucher"))
+            if payout.method == "voucher":
+                run.vouchers += 1
+            else:
+                run.transfers += 1
+            run.total += payout.amount
+        return run.id
+
+
+def _payout_for(session: Session, claim: Claim, run_id: int) -> Payout:
+    assert claim.amount is not None and claim.currency is not None
+    payout = Payout(claim_id=claim.id, run_id=run_id, method=claim.payout_method,
+                    amount=claim.amount, currency=claim.currency)
+    if claim.payout_method == "voucher":
+        payout.voucher_code = voucher_code()
+    elif claim.payout_method == "iban":
+        payout.iban, payout.holder = claim.payout_iban, claim.payout_holder
+    else:
+        booking = session.get(Booking, claim.booking_id) if claim.booking_id else None
+        if booking is None or booking.payment_iban is None:
+            # Nothing on file to pay to: a voucher, never money sent nowhere.
+            payout.method, payout.voucher_code = "voucher", voucher_code()
+        else:
+            payout.iban, payout.holder = booking.payment_iban, booking.payment_holder
+    return payout
+
+
+def _runs_without_file(session_factory: sessionmaker[Session]) -> list[int]:
+    with session_factory() as session:
+        return list(session.scalars(select(PayoutRun.id).where(
+            PayoutRun.file_name.is_(None), PayoutRun.transfers > 0).order_by(PayoutRun.id)))
+
+
+def write_transfer_file(session_factory: sessionmaker[Session], run_id: int, directory: Path,
+                        execution_date: date) -> Path:
+    with session_factory() as session:
+        run = session.get(PayoutRun, run_id)
+        assert run is not None
+        operator = session.get(Operator, run.operator_id)
+        assert operator is not None
+        if not (operator.payout_account_iban and operator.payout_account_name):
+            raise PayoutAccountMissing(
+                f"operator {operator.slug} has no payout account: flask --app wsgi operators "
+                f"configure {operator.slug} --payout-account-iban ... --payout-account-name ...")
+        transfers = session.scalars(select(Payout).where(
+            Payout.run_id == run_id, Payout.method != "voucher").order_by(Payout.id)).all()
+        if run.currency != "EUR":
+            # SEPA moves euros only; other currencies go to the bank as a payment list.
+            document, suffix = _payment_list(operator, transfers), "csv"
+        else:
+            document, suffix = _sepa_file(operator, run, transfers, execution_date), "xml"
+        name = f"{operator.slug}-run-{run_id:06d}.{suffix}"
+    path = directory / name
+    temporary = path.with_suffix(".partial")
+    temporary.write_bytes(document)
+    os.replace(temporary, path)  # atomic: the bank's upload never sees half a file
+    with session_factory.begin() as session:
+        written = session.get(PayoutRun, run_id)
+        assert written is not None
+        written.file_name = name
+    return path
+
+
+def _sepa_file(operator: Operator, run: PayoutRun, transfers: Sequence[Payout],
+               execution_date: date) -> bytes:
+    assert operator.payout_account_iban is not None
+    sepa = SepaTransfer({
+        "name": operator.payout_account_name, "IBAN": operator.payout_account_iban,
+        "BIC": operator.payout_account_bic or check_iban(operator.payout_account_iban).bic,
+        "batch": True, "currency": run.currency,
+    }, clean=True)
+    for payout in transfers:
+        assert payout.iban is not None
+        sepa.add_payment({
+            "name": payout.holder or "Passenger", "IBAN": payout.iban,
+            "amount": int(payout.amount * 100), "execution_date": execution_date,
+            "description": f"{operator.name} delay compensation, claim {payout.claim_id}",
+            "endtoend_id": f"EFF-CLAIM-{payout.claim_id}",
+        })
+    document: bytes = sepa.export(validate=True)
+    return document
+
+
+def _payment_list(operator: Operator, transfers: Sequence[Payout]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["end_to_end_id", "holder", "iban", "amount", "currency", "reference"])
+    for payout in transfers:
+        writer.writerow([f"EFF-CLAIM-{payout.claim_id}", payout.holder, payout.iban,
+                         f"{payout.amount:.2f}", payout.currency,
+                         f"{operator.name} delay compensation, claim {payout.claim_id}"])
+    return out.getvalue().encode()
+
+
+def _summary(session_factory: sessionmaker[Session], run_id: int) -> RunSummary:
+    with session_factory() as session:
+        run = session.get(PayoutRun, run_id)
+        assert run is not None
+        operator = session.get(Operator, run.operator_id)
+        assert operator is not None
+        claim_ids = tuple(session.scalars(select(Payout.claim_id).where(Payout.run_id == run.id)
+                                          .order_by(Payout.claim_id)))
+        return RunSummary(operator.slug, run.id, run.transfers, run.vouchers, run.total,
+                          run.currency, Path(run.file_name) if run.file_name else None,
+                          claim_ids)

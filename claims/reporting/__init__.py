@@ -1,0 +1,1 @@
+"""Management reporting: effort records kept from the event log, reports, what-if."""

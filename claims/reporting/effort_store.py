@@ -1,0 +1,147 @@
+"""Keeping the effort records in step with the event log: read the events past the mark,
+rebuild the records of the claims they touch, move the mark. Idempotent: rebuilding a
+record from the same events gives the same record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+from claims.core.effort import ClaimFacts, LoggedEvent, effort_record
+from claims.core.vocabulary import EventKind
+from claims.db.models import (
+    Booking,
+    Claim,
+    ClaimEffort,
+    ClaimEvent,
+    EffortDriver,
+    EffortProgress,
+    StartedClaim,
+)
+from claims.db.types import utcnow
+
+SessionFactory = sessionmaker[Session]
+# Events younger than this may still have older ids committing around them: wait for them.
+SETTLE = timedelta(seconds=5)
+CHUNK = 1000
+# Steps on a booking before its claim exists: they belong to the claim filed from it.
+BEFORE_THE_CLAIM = (EventKind.BOOKING_FOUND, EventKind.CLAIM_FORM_SHOWN,
+                    EventKind.CLAIM_FORM_REJECTED)
+
+
+def refresh(session_factory: SessionFactory, *, events: int = 200_000,
+            settle: timedelta | None = None) -> int:
+    """Rebuild the records of claims with events past the mark; returns how many."""
+    settle = SETTLE if settle is None else settle
+    with session_factory.begin() as session:
+        progress = session.get(EffortProgress, 1, with_for_update=True)
+        if progress is None:
+            progress = EffortProgress(id=1, event_id=0)
+            session.add(progress)
+        start = progress.event_id
+        newest = session.scalar(select(func.max(ClaimEvent.id))
+                                .where(ClaimEvent.at < utcnow() - settle)) or 0
+        upto = min(newest, start + events)
+        if upto <= start:
+            return 0
+        window = (ClaimEvent.id > start) & (ClaimEvent.id <= upto)
+        claim_ids = set(session.scalars(select(ClaimEvent.claim_id).distinct().where(
+            window, ClaimEvent.claim_id.is_not(None))))
+        bookings = select(ClaimEvent.booking_id).distinct().where(
+            window, ClaimEvent.claim_id.is_(None), ClaimEvent.booking_id.is_not(None))
+        claim_ids |= set(session.scalars(select(Claim.id).where(Claim.booking_id.in_(bookings))))
+        rebuild(session, sorted(i for i in claim_ids if i is not None))
+        _note_started(session, window)
+        progress.event_id = upto
+        return len(claim_ids)
+
+
+def refresh_all(session_factory: SessionFactory, *, settle: timedelta | None = None) -> int:
+    settle = SETTLE if settle is None else settle
+    total = 0
+    while (done := refresh(session_factory, settle=settle)) or _behind(session_factory, settle):
+        total += done
+    return total
+
+
+def _behind(session_factory: SessionFactory, settle: timedelta) -> bool:
+    with session_factory() as session:
+        mark = session.scalar(select(EffortProgress.event_id).where(EffortProgress.id == 1)) or 0
+        newest = session.scalar(select(func.max(ClaimEvent.id)).where(
+            ClaimEvent.at < utcnow() - settle)) or 0
+        return bool(newest > mark)
+
+
+def _note_started(session: Session, window: ColumnElement[bool]) -> None:
+    """Bookings whose claim form was opened in the window, and those filed in it."""
+    opened = session.execute(
+        select(ClaimEvent.booking_id, func.min(ClaimEvent.at), Booking.operator_id,
+               Booking.regime)
+        .join(Booking, Booking.id == ClaimEvent.booking_id)
+        .where(window, ClaimEvent.kind == EventKind.CLAIM_FORM_SHOWN)
+        .group_by(ClaimEvent.booking_id, Booking.operator_id, Booking.regime)).all()
+    for start in range(0, len(opened), CHUNK):
+        chunk = opened[start:start + CHUNK]
+        known = set(session.scalars(select(StartedClaim.booking_id).where(
+            StartedClaim.booking_id.in_([row[0] for row in chunk]))))
+        _insert(session, StartedClaim, [
+            {"booking_id": booking_id, "started_at": at, "operator_id": operator_id,
+             "regime": regime, "filed": False}
+            for booking_id, at, operator_id, regime in chunk if booking_id not in known])
+    filed = select(ClaimEvent.booking_id).where(
+        window, ClaimEvent.kind == EventKind.CLAIM_SUBMITTED,
+        ClaimEvent.booking_id.is_not(None))
+    session.execute(update(StartedClaim).where(StartedClaim.booking_id.in_(filed))
+                    .values(filed=True))
+
+
+def rebuild(session: Session, claim_ids: Sequence[int]) -> None:
+    for start in range(0, len(claim_ids), CHUNK):
+        _rebuild_chunk(session, claim_ids[start:start + CHUNK])
+
+
+def _rebuild_chunk(session: Session, claim_ids: Sequence[int]) -> None:
+    claims = session.execute(select(
+        Claim.id, Claim.operator_id, Claim.regime, Claim.status, Claim.booking_id,
+        Claim.manual_journey.is_not(None), Claim.submitted_at, Claim.decided_at, Claim.amount,
+        Claim.reason_codes, Claim.ces_score).where(Claim.id.in_(claim_ids))).all()
+    booking_of = {row[0]: row[4] for row in claims}
+    by_claim: dict[int, list[LoggedEvent]] = {claim_id: [] for claim_id in booking_of}
+    claim_of_booking = {booking: claim for claim, booking in booking_of.items() if booking}
+    columns = (ClaimEvent.id, ClaimEvent.at, ClaimEvent.kind, ClaimEvent.actor,
+               ClaimEvent.actor_id, ClaimEvent.counts, ClaimEvent.claim_id,
+               ClaimEvent.booking_id)
+    # Two queries, not one with OR: each then has its own index (claim, booking).
+    rows = [*session.execute(select(*columns).where(ClaimEvent.claim_id.in_(claim_ids))),
+            *session.execute(select(*columns).where(
+                ClaimEvent.booking_id.in_(list(claim_of_booking)),
+                ClaimEvent.claim_id.is_(None), ClaimEvent.kind.in_(BEFORE_THE_CLAIM)))]
+    for event_id, at, kind, actor, actor_id, counts, claim_id, booking_id in rows:
+        owner = claim_id if claim_id is not None else claim_of_booking.get(booking_id)
+        if owner in by_claim:
+            by_claim[owner].append(LoggedEvent(at, kind, actor, actor_id, counts or {},
+                                               event_id))
+    records, drivers = [], []
+    for row in claims:
+        facts = ClaimFacts(claim_id=row[0], operator_id=row[1], regime=row[2], status=row[3],
+                           manual=bool(row[5]), submitted_at=row[6], decided_at=row[7],
+                           amount=row[8], reason_codes=row[9], ces_score=row[10])
+        record, claim_drivers = effort_record(facts, by_claim[facts.claim_id])
+        records.append(record)
+        drivers += [{"claim_id": facts.claim_id, "driver": d} for d in sorted(claim_drivers)]
+    session.execute(delete(EffortDriver).where(EffortDriver.claim_id.in_(claim_ids)))
+    session.execute(delete(ClaimEffort).where(ClaimEffort.claim_id.in_(claim_ids)))
+    _insert(session, ClaimEffort, records)
+    _insert(session, EffortDriver, drivers)
+
+
+def _insert(session: Session,
+            table: type[ClaimEffort] | type[EffortDriver] | type[StartedClaim],
+            rows: Iterable[dict[str, object]]) -> None:
+    rows = list(rows)
+    if rows:
+        session.execute(insert(table), rows)

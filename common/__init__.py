@@ -1,0 +1,2 @@
+"""The leaf that portal/ and workflows/ both import: settings, passenger links, numbers.
+It imports nothing else of the project."""

@@ -1,0 +1,15 @@
+"""Numbers as the reader of a language writes them: pages, e-mails and letters alike."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+
+
+def format_number(amount: Decimal | str, language: str) -> str:
+    """An amount with two decimals as a reader of the language writes it; the pages and
+    the e-mails both write numbers through here."""
+    value = Decimal(amount)
+    value = value if value != 0 else abs(value)  # never "-0.00"
+    return format_decimal(value, format="#,##0.00", locale=language)

@@ -1,0 +1,1 @@
+"""Tools around the product, not the domain: the demo data generator."""
