@@ -70,6 +70,7 @@ run: system-packages $(VENV)/.installed $(CATALOGS)
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: test-system-packages $(VENV)/.installed-test $(CATALOGS) lint
 	$(BIN)/pytest

@@ -5,8 +5,6 @@ for the application itself."""
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,10 +21,9 @@ from claims.db.engine import make_engine
 from claims.db.models import Base
 from common.settings import load_settings
 from portal import create_app
+from tests.helpers import REAL_DATABASE, REAL_REDIS
 from workflows import embedded_redis
 
-REAL_DATABASE = os.environ.get("DATABASE_URL") or None
-REAL_REDIS = os.environ.get("REDIS_URL") or None
 SECRET = "a-test-secret-that-is-long-enough-for-signing"
 
 
@@ -120,17 +117,6 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def session_factory(app: Flask) -> Any:
     return app.extensions["effortless"].session_factory
-
-
-CSRF_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
-VALUE = re.compile(r'value="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    field = CSRF_FIELD.search(html)
-    value = VALUE.search(field.group(0)) if field else None
-    assert value, "the page has no CSRF token"
-    return value.group(1)
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ from claims.clerks.review import (
     INFO_ITEMS,
     REJECTION_REASONS,
     QueueFilter,
+    Refusal,
     ReviewError,
     end_work,
     open_claims_query,
@@ -47,13 +48,13 @@ def approve(session_factory: SessionFactory, claim_id: int, clerk_id: int, *,
             amount: Decimal, note: str | None = None) -> None:
     """needs_review -> approved at the rules' amount, or at another with a reason."""
     with session_factory.begin() as session:
-        claim = _open_claim(session, claim_id)
+        claim = _open_claim(session, claim_id, clerk_id)
         if amount <= 0:
-            raise ReviewError("amount-not-positive")
+            raise ReviewError(Refusal.AMOUNT_NOT_POSITIVE)
         # Without a proposal from the rules (no booking, no data) the clerk sets the amount.
         changed = claim.amount is not None and claim.eligible is True and amount != claim.amount
         if changed and not (note or "").strip():
-            raise ReviewError("amount-change-needs-reason")
+            raise ReviewError(Refusal.AMOUNT_CHANGE_NEEDS_REASON)
         claim.amount = amount
         claim.currency = claim.currency or _fare_currency(claim)
         claim.eligible = True
@@ -67,11 +68,11 @@ def reject(session_factory: SessionFactory, claim_id: int, clerk_id: int, *, rea
     """needs_review -> rejected, with a reason code and an explanation in the passenger's
     language (it replaces the rules' explanation in both languages: it is the one given)."""
     if reason not in REJECTION_REASONS:
-        raise ReviewError("unknown-reason")
+        raise ReviewError(Refusal.UNKNOWN_REASON)
     if not explanation.strip():
-        raise ReviewError("explanation-needed")
+        raise ReviewError(Refusal.EXPLANATION_NEEDED)
     with session_factory.begin() as session:
-        claim = _open_claim(session, claim_id)
+        claim = _open_claim(session, claim_id, clerk_id)
         # The rules' amount stays on record: an appeal starts from it.
         claim.eligible = False
         claim.rule = f"clerk.{reason}"
@@ -84,9 +85,9 @@ def request_info(session_factory: SessionFactory, claim_id: int, clerk_id: int,
     """needs_review -> info_requested: the passenger gets a form with just these items."""
     chosen = [item for item in INFO_ITEMS if item in items]
     if not chosen or len(chosen) != len(set(items)):
-        raise ReviewError("choose-info")
+        raise ReviewError(Refusal.CHOOSE_INFO)
     with session_factory.begin() as session:
-        claim = _open_claim(session, claim_id)
+        claim = _open_claim(session, claim_id, clerk_id)
         move(claim, ClaimStatus.INFO_REQUESTED)
         claim.requested_info = " ".join(chosen)
         record_event(session, EventKind.INFO_REQUESTED, Actor.CLERK, claim_id=claim.id,
@@ -94,10 +95,14 @@ def request_info(session_factory: SessionFactory, claim_id: int, clerk_id: int,
         end_work(session, claim.id, clerk_id)
 
 
-def _open_claim(session: Session, claim_id: int) -> Claim:
+def _open_claim(session: Session, claim_id: int, clerk_id: int) -> Claim:
+    """The claim, locked, if this clerk may decide it now: checked under the lock, so that
+    two clerks deciding at once cannot both pass."""
     claim = lock_claim(session, claim_id)
     if claim.status not in AWAITING_CLERK:
-        raise ReviewError("not-open")
+        raise ReviewError(Refusal.NOT_OPEN)
+    if claim.assigned_to not in (None, clerk_id):
+        raise ReviewError(Refusal.TAKEN_BY_ANOTHER)
     return claim
 
 

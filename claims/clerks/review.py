@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import String, exists, func, select, type_coerce
@@ -30,11 +31,26 @@ INFO_ITEMS = ("arrived_with_service", "arrival_time", "statement", "iban")
 # Rejection reasons a clerk can give, besides the rules' own.
 REJECTION_REASONS = ("not-eligible", "extraordinary-circumstances", "past-deadline",
                      "duplicate", "no-evidence")
-# The claims a clerk may decide: those waiting for a person.
+
+
+class Refusal(StrEnum):
+    """Why a clerk's decision cannot be made as asked; the clerk's page words each."""
+
+    AMOUNT_NOT_POSITIVE = "amount-not-positive"
+    AMOUNT_CHANGE_NEEDS_REASON = "amount-change-needs-reason"
+    UNKNOWN_REASON = "unknown-reason"
+    EXPLANATION_NEEDED = "explanation-needed"
+    CHOOSE_INFO = "choose-info"
+    NOT_OPEN = "not-open"
+    TAKEN_BY_ANOTHER = "taken-by-another"
 
 
 class ReviewError(ValueError):
-    """A decision that cannot be made as asked; the message says why, for the clerk."""
+    """A decision that cannot be made as asked, with the reason as a code."""
+
+    def __init__(self, code: Refusal) -> None:
+        super().__init__(code.value)
+        self.code = code
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from claims.clerks.review import ReviewError
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.events import record_event
 from claims.processing.lifecycle import lock_claim, move
 
 SessionFactory = sessionmaker[Session]
+
+
+class AnswerRefused(ValueError):
+    """The claim is not waiting for this answer (any more)."""
 
 
 # The passenger's side ----------------------------------------------------------------
@@ -21,7 +24,7 @@ def provide_info(session_factory: SessionFactory, claim_id: int,
     with session_factory.begin() as session:
         claim = lock_claim(session, claim_id)
         if claim.status != ClaimStatus.INFO_REQUESTED:
-            raise ReviewError("not-requested")
+            raise AnswerRefused("not-requested")
         asked = (claim.requested_info or "").split()
         if "arrived_with_service" in asked:
             claim.arrived_with_service = answers["arrived_with_service"]
@@ -43,11 +46,11 @@ def provide_info(session_factory: SessionFactory, claim_id: int,
 def appeal(session_factory: SessionFactory, claim_id: int, text: str) -> None:
     """rejected -> needs_review with reason code appeal; once per claim."""
     if not text.strip():
-        raise ReviewError("appeal-needs-text")
+        raise AnswerRefused("appeal-needs-text")
     with session_factory.begin() as session:
         claim = lock_claim(session, claim_id)
         if claim.status != ClaimStatus.REJECTED or claim.appeal_text is not None:
-            raise ReviewError("no-appeal")
+            raise AnswerRefused("no-appeal")
         move(claim, ClaimStatus.NEEDS_REVIEW)
         claim.appeal_text = text.strip()
         claim.reason_codes = ReasonCode.APPEAL.value

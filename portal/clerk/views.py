@@ -40,13 +40,14 @@ from portal.clerk.forms import (
 from portal.extensions import limiter, runtime
 from workflows.pipeline import notify
 
-REVIEW_ERRORS = {
-    "amount-not-positive": _l("Enter an amount above zero."),
-    "amount-change-needs-reason": _l("Give a reason for changing the amount."),
-    "unknown-reason": _l("Choose a reason from the list."),
-    "explanation-needed": _l("Explain the decision."),
-    "choose-info": _l("Choose at least one item."),
-    "not-open": _l("This claim is no longer waiting for a decision."),
+REFUSALS = {
+    review.Refusal.AMOUNT_NOT_POSITIVE: _l("Enter an amount above zero."),
+    review.Refusal.AMOUNT_CHANGE_NEEDS_REASON: _l("Give a reason for changing the amount."),
+    review.Refusal.UNKNOWN_REASON: _l("Choose a reason from the list."),
+    review.Refusal.EXPLANATION_NEEDED: _l("Explain the decision."),
+    review.Refusal.CHOOSE_INFO: _l("Choose at least one item."),
+    review.Refusal.NOT_OPEN: _l("This claim is no longer waiting for a decision."),
+    review.Refusal.TAKEN_BY_ANOTHER: _l("Another clerk has taken this claim. Take it over first."),
 }
 STAFF = ("clerk", "manager")
 
@@ -180,16 +181,15 @@ def request_info(claim_id: int) -> Response | tuple[str, int]:
 def _decide(claim_id: int, form: FlaskForm, action: Callable[[], None], notice: NoticeKind,
             **forms: FlaskForm) -> Response | tuple[str, int]:
     evidence = _file(claim_id)
-    if evidence.assigned_to not in (None, _clerk_id()):
-        flash(_("Another clerk has taken this claim. Take it over first."))
-        return redirect(url_for("clerk.claim", claim_id=claim_id))
     if not form.validate_on_submit():
         return _render_claim(evidence, **forms), 422
     try:
         action()
     except review.ReviewError as refused:
-        message = str(REVIEW_ERRORS.get(str(refused), refused))
-        return _render_claim(evidence, problem=message, **forms), 409
+        if refused.code == review.Refusal.TAKEN_BY_ANOTHER:
+            flash(str(REFUSALS[refused.code]))
+            return redirect(url_for("clerk.claim", claim_id=claim_id))
+        return _render_claim(evidence, problem=str(REFUSALS[refused.code]), **forms), 409
     notify(runtime().redis, claim_id, notice)
     flash(_("Claim %(id)s: done.", id=claim_id))
     if request.form.get("then") == "next":

@@ -16,7 +16,6 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from claims.clerks import review
 from claims.core.vocabulary import DECIDED
 from claims.db.types import utcnow
 from claims.passengers import answers, filing
@@ -97,7 +96,7 @@ def provide_info(token: str) -> Response | tuple[str, int]:
     given["holder"] = given.pop("account_holder", "")
     try:
         answers.provide_info(runtime().session_factory, claim_id, given)
-    except review.ReviewError:
+    except answers.AnswerRefused:
         abort(409, _("Nothing is being asked of you for this claim."))
     return redirect(url_for("passenger.status", token=token))
 
@@ -113,7 +112,7 @@ def appeal(token: str) -> Response | tuple[str, int]:
         return _status_page(view, appeal=form), 422
     try:
         answers.appeal(runtime().session_factory, claim_id, form.objection.data or "")
-    except review.ReviewError:
+    except answers.AnswerRefused:
         abort(409, _("This claim cannot be objected to (again)."))
     return redirect(url_for("passenger.status", token=token))
 

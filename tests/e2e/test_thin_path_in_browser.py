@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from playwright.sync_api import Browser, expect
 
-from tests.integration.helpers import create_operator, load
+from tests.helpers import create_operator, load
 from tests.records import DAY, arrival, rail_booking
 
 

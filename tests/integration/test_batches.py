@@ -13,7 +13,7 @@ from sqlalchemy import select
 from claims.db.models import Booking, Claim, ClaimEvent
 from claims.passengers import filing
 from claims.processing.assessment import assess_claims
-from tests.integration.helpers import create_operator, load, run_worker
+from tests.helpers import create_operator, load, run_worker
 from tests.records import arrival, rail_booking
 from workflows import pipeline
 from workflows.queues import CLAIMS_QUEUE, DRAIN_SLOT, DRAIN_SLOTS, dispatch_due, take_due

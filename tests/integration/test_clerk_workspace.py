@@ -20,9 +20,7 @@ from claims.operators import accounts
 from claims.passengers import filing
 from claims.processing.assessment import assess_claims
 from portal.auth import IDLE_TIMEOUT_SECONDS
-from tests.conftest import csrf_token
-from tests.integration.helpers import create_operator, load, run_worker
-from tests.integration.test_staff_pages import sign_in
+from tests.helpers import create_operator, csrf_token, load, run_worker, sign_in
 from tests.records import DAY, arrival, rail_booking
 
 PASSWORD = "a-long-password"
@@ -109,16 +107,26 @@ def test_every_staff_route_refuses_anonymous_users_and_the_wrong_role(
     for role, who in (("clerk", "clerk@example.org"), ("manager", "boss@example.org")):
         clients[role] = app.test_client()
         sign_in(clients[role], who, PASSWORD)
+    # Each POST carries the client's valid CSRF token: a missing role check must show as
+    # a wrong answer, not hide behind the 400 of a refused token.
+    tokens = {name: csrf_token(client.get("/clerk/login").get_data(as_text=True))
+              for name, client in clients.items()}
     for rule in rules:
         url = _example_url(app, rule)
         allowed = ROLES_OF_BLUEPRINT[rule.endpoint.split(".")[0]]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            with clients["anonymous"].open(url, method=method) as anonymous:
-                assert anonymous.status_code in (302, 401, 400), (rule, method)
+            with clients["anonymous"].open(url, method=method,
+                                           data={"csrf_token": tokens["anonymous"]}
+                                           if method == "POST" else None) as anonymous:
+                assert anonymous.status_code in (302, 401), (rule, method)
                 if anonymous.status_code == 302:
                     assert anonymous.location.startswith("/clerk/login"), (rule, method)
             for role in ("clerk", "manager"):
-                with clients[role].open(url, method=method) as response:
+                with clients[role].open(url, method=method,
+                                        data={"csrf_token": tokens[role]}
+                                        if method == "POST" else None) as response:
+                    assert response.status_code != 400 or method != "POST" or \
+                        "CSRF" not in response.get_data(as_text=True), (rule, method, role)
                     if role in allowed:
                         assert response.status_code != 403, (rule, method, role)
                     else:
@@ -328,3 +336,22 @@ def test_extreme_weather_confirmed_rejects_the_cohort_with_the_rule(
     for claim_id in claim_ids:
         claim = _claim(app, claim_id)
         assert claim.status == "rejected" and "extreme weather" in (claim.explanation_en or "")
+
+
+def test_a_claim_another_clerk_holds_is_refused_inside_the_decision(
+        app: Flask, staff: dict[str, int]) -> None:
+    """The rule lives in the use case, under the claim's lock: a caller that skips any page
+    check (a second tab, an old form, a script) still cannot decide another's claim."""
+    from claims.clerks import decisions, review
+
+    claim_ids = _open_claims(app, count=1)
+    factory = app.extensions["effortless"].session_factory
+    assert review.take_next(factory, staff["clerk"]) == claim_ids[0]
+    with pytest.raises(review.ReviewError) as refused:
+        decisions.approve(factory, claim_ids[0], staff["other"], amount=_claim(
+            app, claim_ids[0]).amount)
+    assert refused.value.code == review.Refusal.TAKEN_BY_ANOTHER
+    assert _claim(app, claim_ids[0]).status == "needs_review"
+    decisions.approve(factory, claim_ids[0], staff["clerk"],
+                      amount=_claim(app, claim_ids[0]).amount)
+    assert _claim(app, claim_ids[0]).status == "approved"

@@ -14,6 +14,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,14 @@ import pytest
 import redis
 from flask import Flask
 from rq import Queue
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from claims.db.engine import for_writing
 from claims.db.models import Claim, ClaimEvent
 from portal import create_app
-from tests.e2e.conftest import _free_port, _wait_for
-from tests.integration.helpers import create_operator, load
+from tests.helpers import create_operator, file_claim_over_http, load
+from tests.helpers import free_port as _free_port
+from tests.helpers import wait_for as _wait_for
 from tests.records import DAY, arrival
 from workflows import embedded_redis
 from workflows.queues import CLAIMS_QUEUE
@@ -92,7 +95,7 @@ def _worker(environment: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 def _file_all(app: Flask) -> None:
-    from tests.integration.test_payouts import file_claim
+    from tests.helpers import file_claim
 
     for index in range(CLAIMS):
         file_claim(app, f"F{index:05d}", f"Passenger{index}")
@@ -119,19 +122,41 @@ def _assert_each_decided_exactly_once(app: Flask) -> None:
     assert decided == Counter({claim_id: 1 for claim_id in claims})
 
 
+@contextmanager
+def _event_log_held(app: Flask) -> Iterator[None]:
+    """A barrier: while it is held no job can write an event, so a job that has started
+    stays in the middle of its work. SQLite: the one write lock; PostgreSQL: the event
+    log locked against inserts (reads go on)."""
+    engine = for_writing(app.extensions["effortless"].engine)
+    with engine.connect() as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("LOCK TABLE claim_events IN EXCLUSIVE MODE"))
+        yield
+
+
+def _decisions(app: Flask) -> int:
+    with app.extensions["effortless"].session_factory() as session:
+        return len(session.scalars(select(ClaimEvent.id)
+                                   .where(ClaimEvent.kind == "claim_decided")).all())
+
+
 def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
         fault_app: Flask, settings_overrides: dict[str, Any], own_redis: OwnRedis) -> None:
     environment = _environment(fault_app, settings_overrides, own_redis.url)
     _file_all(fault_app)
     registry = Queue(CLAIMS_QUEUE, connection=redis.Redis.from_url(own_redis.url)
                      ).started_job_registry
-    victim = _worker(environment)
-    deadline = time.monotonic() + 30
-    while registry.count == 0 and time.monotonic() < deadline:
-        time.sleep(0.001)
-    assert registry.count > 0, "the worker never started a job"
-    os.kill(victim.pid, signal.SIGKILL)  # mid-job: a job is in the started registry
-    victim.wait()
+    with _event_log_held(fault_app):
+        victim = _worker(environment)
+        deadline = time.monotonic() + 30
+        while registry.count == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert registry.count > 0, "the worker never started a job"
+        time.sleep(0.5)  # the job reaches the barrier and waits there
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+    # The kill landed mid-job: the job had started and decided nothing.
+    assert registry.count > 0 and _decisions(fault_app) == 0
 
     survivor = _worker(environment)
     try:
@@ -153,14 +178,12 @@ def test_redis_down_during_submissions_loses_nothing(
     worker = _worker(environment)
     try:
         _wait_for(f"http://127.0.0.1:{port}/healthz", web)
-        from bench.common import file_claim as file_over_http
-
         half = CLAIMS // 2
         for index in range(half):
-            file_over_http(port, f"F{index:05d}", f"Passenger{index}")
+            file_claim_over_http(f"http://127.0.0.1:{port}", f"F{index:05d}", f"Passenger{index}")
         own_redis.stop()
         for index in range(half, CLAIMS):  # the portal keeps taking claims
-            file_over_http(port, f"F{index:05d}", f"Passenger{index}")
+            file_claim_over_http(f"http://127.0.0.1:{port}", f"F{index:05d}", f"Passenger{index}")
         own_redis.start()
         _wait_until_all_decided(fault_app, seconds=60)
     finally:

@@ -7,7 +7,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from claims.db.models import Booking, BookingLeg, OperationsRecord
-from tests.integration.helpers import count, create_operator, write_lines
+from tests.helpers import count, create_operator, write_lines
 from tests.records import DAY, arrival, rail_booking
 
 

@@ -9,8 +9,7 @@ from flask.testing import FlaskClient
 from weasyprint.urls import URLFetcher
 
 from portal.pdf import render_pdf, safe_fetcher
-from tests.integration.helpers import create_operator, load, run_worker
-from tests.integration.test_thin_path import look_up, submit
+from tests.helpers import create_operator, load, look_up, run_worker, submit
 from tests.records import arrival, rail_booking
 
 

@@ -12,9 +12,7 @@ from claims.core.vocabulary import ClaimStatus
 from claims.db.models import Claim, ClaimEvent
 from claims.passengers import filing
 from claims.processing.lifecycle import ALLOWED, IllegalTransition, can_move
-from tests.conftest import csrf_token
-from tests.integration.helpers import create_operator, load, run_worker
-from tests.integration.test_thin_path import look_up, submit
+from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, submit
 from tests.records import DAY, arrival, rail_booking
 from workflows import jobs, queues
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from claims.db import migrate
 from claims.db.engine import make_engine
 from claims.db.models import Base, ClaimEvent
-from tests.conftest import REAL_DATABASE
+from tests.helpers import REAL_DATABASE
 
 
 def _differences(url: str) -> list:

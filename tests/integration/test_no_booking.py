@@ -15,9 +15,7 @@ from werkzeug.test import encode_multipart
 
 from claims.db.models import Claim, ClaimDocument
 from claims.operators import accounts
-from tests.conftest import csrf_token
-from tests.integration.helpers import count, create_operator, run_worker
-from tests.integration.test_staff_pages import sign_in
+from tests.helpers import count, create_operator, csrf_token, run_worker, sign_in
 from tests.records import DAY
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

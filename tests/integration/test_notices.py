@@ -14,10 +14,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from portal import create_app
-from tests.conftest import csrf_token
-from tests.integration.helpers import create_operator, load, run_worker
-from tests.integration.test_payouts import file_claim
-from tests.integration.test_thin_path import look_up
+from tests.helpers import create_operator, csrf_token, file_claim, load, look_up, run_worker
 from tests.records import arrival, rail_booking
 from workflows import pipeline
 

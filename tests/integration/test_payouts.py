@@ -13,9 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from claims.db.models import Claim, Payout
 from claims.processing.payouts import run_payouts, voucher_code
-from tests.conftest import csrf_token
-from tests.integration.helpers import create_operator, load, run_worker
-from tests.integration.test_thin_path import look_up
+from tests.helpers import create_operator, csrf_token, file_claim, load, look_up, run_worker
 from tests.records import arrival, rail_booking
 
 
@@ -29,20 +27,6 @@ def three_late_passengers(app: Flask, runner: FlaskCliRunner) -> None:
     load(app, [rail_booking("AAAA01", passenger={"name": "Anna Koch"}),
                rail_booking("BBBB02", passenger={"name": "Ben Wolf"}), no_account],
          [arrival()])
-
-
-def file_claim(app: Flask, reference: str, surname: str, **fields: str) -> None:
-    client = app.test_client()
-    look_up(client, reference, surname)
-    page = client.get("/claim").get_data(as_text=True)
-    name = re.search(r'name="passenger_name"[^>]*value="([^"]+)"', page)
-    mail = re.search(r'name="passenger_email"[^>]*value="([^"]+)"', page)
-    assert name
-    prefilled = {"passenger_name": name.group(1),
-                 "passenger_email": mail.group(1) if mail else ""}
-    response = client.post("/claim", data={"csrf_token": csrf_token(page), **prefilled,
-                                           **fields})
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def test_a_payout_run_pays_each_approved_claim_once(

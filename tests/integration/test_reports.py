@@ -21,8 +21,7 @@ from claims.passengers import answers, filing
 from claims.processing.assessment import assess_claims
 from claims.reporting import effort_store
 from claims.reporting.reports import CostModel, ReportFilter, report, what_if
-from tests.integration.helpers import create_operator, load
-from tests.integration.test_staff_pages import sign_in
+from tests.helpers import create_operator, load, sign_in
 from tests.records import arrival, rail_booking
 
 # A clerk second costs 0.01, a job 0.01, a payout 0.50.

@@ -8,8 +8,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from claims.db.models import Claim
-from tests.integration.helpers import create_operator, load, run_worker
-from tests.integration.test_thin_path import look_up, submit
+from tests.helpers import create_operator, load, look_up, run_worker, submit
 from tests.records import arrival, rail_booking
 
 

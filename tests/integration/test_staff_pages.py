@@ -4,16 +4,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from claims.operators import accounts
-from tests.conftest import csrf_token
-from tests.integration.helpers import create_operator, load, run_worker
-from tests.integration.test_thin_path import look_up, submit
+from tests.helpers import create_operator, load, look_up, run_worker, sign_in, submit
 from tests.records import arrival, rail_booking
-
-
-def sign_in(client: FlaskClient, email: str, password: str):
-    token = csrf_token(client.get("/clerk/login").get_data(as_text=True))
-    return client.post("/clerk/login", data={"csrf_token": token, "email": email,
-                                             "password": password})
 
 
 def test_staff_pages_need_the_right_role(app: Flask, client: FlaskClient) -> None:

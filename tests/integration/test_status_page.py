@@ -9,9 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from claims.db.models import Claim, ClaimEvent
-from tests.conftest import csrf_token
-from tests.integration.helpers import create_operator, load, run_worker
-from tests.integration.test_thin_path import look_up, submit
+from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, submit
 from tests.records import arrival, rail_booking
 
 

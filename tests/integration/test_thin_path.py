@@ -11,8 +11,7 @@ from rq import Queue
 from sqlalchemy import select
 
 from claims.db.models import Claim, ClaimEvent
-from tests.conftest import csrf_token
-from tests.integration.helpers import count, create_operator, load, run_worker
+from tests.helpers import count, create_operator, csrf_token, load, look_up, run_worker, submit
 from tests.records import DAY, arrival, rail_booking
 from workflows import pipeline
 from workflows.queues import CLAIMS_QUEUE
@@ -25,19 +24,6 @@ def late_booking(app: Flask) -> None:
                                                  "email": "hans@example.org"})],
          [arrival(service="ICE 597", stop="Mannheim Hbf", actual=f"{DAY}T10:53:00+01:00"),
           arrival()])
-
-
-def look_up(client: FlaskClient, reference: str, surname: str):
-    token = csrf_token(client.get("/").get_data(as_text=True))
-    return client.post("/", data={"csrf_token": token, "reference": reference,
-                                  "surname": surname})
-
-
-def submit(client: FlaskClient, **fields: str):
-    page = client.get("/claim").get_data(as_text=True)
-    data = {"csrf_token": csrf_token(page), "passenger_name": "Hans Müller",
-            "passenger_email": "hans@example.org", **fields}
-    return client.post("/claim", data=data)
 
 
 def test_a_late_train_goes_from_lookup_to_an_approved_claim(

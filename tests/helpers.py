@@ -1,0 +1,145 @@
+"""Shared steps of the tests: operators, imports, a worker run, a passenger and a clerk
+through the pages, servers on free ports. Test modules import from here, never from
+each other."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from rq import Queue, SimpleWorker
+from sqlalchemy import func, select
+
+from claims.operators import accounts
+from claims.operators.imports import import_bookings, import_operations
+from workflows.queues import CLAIMS_QUEUE
+
+
+def create_operator(app: Flask, slug: str = "test-rail", regime: str = "eu-rail") -> str:
+    return accounts.create_operator(app.extensions["effortless"].session_factory, slug,
+                                    slug.replace("-", " ").title(), regime)
+
+
+def load(app: Flask, bookings: list[dict[str, Any]],
+         operations: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
+    factory = app.extensions["effortless"].session_factory
+    report = import_bookings(factory, enumerate(bookings, start=1))
+    assert not report.rejected, report.rejected
+    report = import_operations(factory, enumerate(operations, start=1))
+    assert not report.rejected, report.rejected
+
+
+def write_lines(path: Path, records: list[Any]) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n"
+                            for r in records), encoding="utf-8")
+    return path
+
+
+def run_worker(app: Flask) -> int:
+    """Run a real RQ worker until the queue is empty; returns how many jobs it finished."""
+    connection = app.extensions["effortless"].redis
+    finished = Queue(CLAIMS_QUEUE, connection=connection).finished_job_registry
+    before = finished.count
+    SimpleWorker([CLAIMS_QUEUE], connection=connection).work(burst=True)
+    return finished.count - before
+
+
+def count(app: Flask, model: Any) -> int:
+    with app.extensions["effortless"].session_factory() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+# The servers the test run was pointed at (.ci/run's second pass), else the embedded ones.
+REAL_DATABASE = os.environ.get("DATABASE_URL") or None
+REAL_REDIS = os.environ.get("REDIS_URL") or None
+
+CSRF_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+VALUE = re.compile(r'value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    field = CSRF_FIELD.search(html)
+    value = VALUE.search(field.group(0)) if field else None
+    assert value, "the page has no CSRF token"
+    return value.group(1)
+
+
+def look_up(client: FlaskClient, reference: str, surname: str) -> Any:
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    return client.post("/", data={"csrf_token": token, "reference": reference,
+                                  "surname": surname})
+
+
+def submit(client: FlaskClient, **fields: str) -> Any:
+    page = client.get("/claim").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(page), "passenger_name": "Hans Müller",
+            "passenger_email": "hans@example.org", **fields}
+    return client.post("/claim", data=data)
+
+
+def file_claim(app: Flask, reference: str, surname: str, **fields: str) -> None:
+    """A passenger files with what the form prefilled, plus the given fields."""
+    client = app.test_client()
+    look_up(client, reference, surname)
+    page = client.get("/claim").get_data(as_text=True)
+    name = re.search(r'name="passenger_name"[^>]*value="([^"]+)"', page)
+    mail = re.search(r'name="passenger_email"[^>]*value="([^"]+)"', page)
+    assert name
+    prefilled = {"passenger_name": name.group(1),
+                 "passenger_email": mail.group(1) if mail else ""}
+    response = client.post("/claim", data={"csrf_token": csrf_token(page), **prefilled,
+                                           **fields})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def file_claim_over_http(base_url: str, reference: str, surname: str) -> None:
+    """One passenger against a real server, as a browser does it: the clear path's four
+    requests, with the session cookie."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def step(path: str, form: dict[str, str] | None = None) -> str:
+        body = urllib.parse.urlencode(form).encode() if form is not None else None
+        with opener.open(base_url + path, data=body, timeout=60) as response:
+            return str(response.read().decode())
+
+    page = step("/")
+    step("/", {"csrf_token": csrf_token(page), "reference": reference, "surname": surname})
+    page = step("/claim")
+    step("/claim", {"csrf_token": csrf_token(page), "passenger_name": f"Test {surname}"})
+
+
+def sign_in(client: FlaskClient, email: str, password: str) -> Any:
+    token = csrf_token(client.get("/clerk/login").get_data(as_text=True))
+    return client.post("/clerk/login", data={"csrf_token": token, "email": email,
+                                             "password": password})
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
