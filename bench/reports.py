@@ -95,7 +95,8 @@ def _rows(rng: random.Random, operator_id: int, booking_id: int, claim_id: int |
              "regime": "eu-rail", "status": status, "language": "de",
              "passenger_name": "Bench Passenger", "submitted_at": at + timedelta(seconds=40),
              "decided_at": decided, "amount": amount, "currency": "EUR",
-             "reason_codes": reasons, "payout_method": "account", "ces_score": ces,
+             "reason_codes": [reasons] if reasons else None, "payout_method": "account",
+             "ces_score": ces,
              "eligible": status != "rejected"}
     return booking, claim, events
 

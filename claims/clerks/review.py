@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from claims.core.effort import ClerkEffort, LoggedEvent, clerk_effort
 from claims.core.journey import operations_key
 from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind
+from claims.db.dialect import json_array_contains
 from claims.db.events import record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimDocument, ClaimEvent, Operator, User
 from claims.db.types import utcnow
@@ -96,7 +97,7 @@ def review_queue(session_factory: SessionFactory, wanted: QueueFilter = QueueFil
         counts: Counter[str] = Counter()
         for codes in session.scalars(open_claims_query(select(Claim.reason_codes),
                                                        replace(wanted, reason=None))):
-            counts.update((codes or "").split())
+            counts.update(codes or ())
         total = session.scalar(select(func.count()).select_from(
             open_claims_query(select(Claim.id), wanted).subquery())) or 0
     return QueuePage(tuple(_entry(claim, takers) for claim in claims), total,
@@ -106,8 +107,7 @@ def review_queue(session_factory: SessionFactory, wanted: QueueFilter = QueueFil
 def open_claims_query(query: Any, wanted: QueueFilter) -> Any:
     query = query.where(Claim.status.in_(AWAITING_CLERK))
     if wanted.reason:
-        # Codes are space-separated words: pad both sides so "appeal" matches only itself.
-        query = query.where((" " + Claim.reason_codes + " ").contains(f" {wanted.reason} "))
+        query = query.where(json_array_contains(Claim.reason_codes, wanted.reason))
     if wanted.operator:
         query = query.where(Claim.operator_id.in_(
             select(Operator.id).where(Operator.slug == wanted.operator)))
@@ -131,7 +131,7 @@ def _entry(claim: Claim, takers: dict[int, str]) -> QueueEntry:
         service=last.service if last else None,
         service_date=last.scheduled_departure.date() if last else None,
         submitted_at=claim.submitted_at, pay_by=claim.submitted_at + PAYMENT_LIMIT,
-        reason_codes=tuple((claim.reason_codes or "").split()), amount=claim.amount,
+        reason_codes=tuple(claim.reason_codes or ()), amount=claim.amount,
         currency=claim.currency,
         taken_by=takers.get(claim.assigned_to) if claim.assigned_to else None)
 
@@ -315,7 +315,7 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
             currency=claim.currency, percent=claim.percent, rule=claim.rule,
             legal_basis=claim.legal_basis,
             explanation=claim.explanation_de if german else claim.explanation_en,
-            reason_codes=tuple((claim.reason_codes or "").split()),
+            reason_codes=tuple(claim.reason_codes or ()),
             submitted_at=claim.submitted_at, pay_by=claim.submitted_at + PAYMENT_LIMIT,
             taken_by=clerks.get(claim.assigned_to) if claim.assigned_to else None,
             assigned_to=claim.assigned_to,

@@ -76,7 +76,7 @@ class ClaimFacts:
     submitted_at: datetime
     decided_at: datetime | None
     amount: Decimal | None
-    reason_codes: str | None
+    reason_codes: tuple[str, ...]
     ces_score: int | None
 
 
@@ -126,10 +126,10 @@ def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[st
         "handovers": clerk.handovers,
         "jobs": kinds.count(EventKind.ASSESSMENT_STARTED) + sum(
             1 for kind in kinds if kind in NOTICE_EVENTS),
-        "ces_score": claim.ces_score, "reason_codes": claim.reason_codes,
+        "ces_score": claim.ces_score, "reason_codes": " ".join(claim.reason_codes) or None,
         "last_event_id": max((e.id for e in events), default=0),
     }
-    drivers = {f"reason:{code}" for code in (claim.reason_codes or "").split()}
+    drivers = {f"reason:{code}" for code in claim.reason_codes}
     drivers |= {f"field:{name}" for name in str(submit_counts.get("fields", "")).split()}
     drivers |= {f"asked:{item}" for e in info_requested
                 for item in str(e.counts.get("asked", "")).split()}

@@ -157,8 +157,9 @@ class Claim(Base):
     legal_basis: Mapped[str | None] = mapped_column(String(120))
     explanation_en: Mapped[str | None] = mapped_column(Text)
     explanation_de: Mapped[str | None] = mapped_column(Text)
-    # Reason codes that took the claim off the straight-through path, space-separated.
-    reason_codes: Mapped[str | None] = mapped_column(String(200))
+    # Reason codes that took the claim off the straight-through path: a JSON array of
+    # ReasonCode values; NULL (not []) when the rules decided alone.
+    reason_codes: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     # How the passenger is paid: the account on the booking, an IBAN they gave, a voucher.
     payout_method: Mapped[str] = mapped_column(String(10), default="account",
                                                server_default="account")

@@ -53,6 +53,6 @@ def appeal(session_factory: SessionFactory, claim_id: int, text: str) -> None:
             raise AnswerRefused("no-appeal")
         move(claim, ClaimStatus.NEEDS_REVIEW)
         claim.appeal_text = text.strip()
-        claim.reason_codes = ReasonCode.APPEAL.value
+        claim.reason_codes = [ReasonCode.APPEAL.value]
         claim.assigned_to = claim.assigned_at = None
         record_event(session, EventKind.APPEALED, Actor.PASSENGER, claim_id=claim.id)

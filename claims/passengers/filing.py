@@ -254,7 +254,7 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             amount=f"{claim.amount:.2f}" if claim.amount is not None else None,
             currency=claim.currency, percent=claim.percent, rule=claim.rule,
             legal_basis=claim.legal_basis, explanation=explanation,
-            reason_codes=tuple((claim.reason_codes or "").split()),
+            reason_codes=tuple(claim.reason_codes or ()),
             events=tuple(EventView(e.at, e.kind, e.actor) for e in events),
             requested_info=tuple((claim.requested_info or "").split())
             if claim.status == ClaimStatus.INFO_REQUESTED else (),

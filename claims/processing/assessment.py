@@ -102,7 +102,7 @@ def fail_assessment(session_factory: SessionFactory, claim_id: int, error: str) 
         if claim.status == ClaimStatus.SUBMITTED:
             move(claim, ClaimStatus.ASSESSING)
         move(claim, ClaimStatus.NEEDS_REVIEW)
-        claim.reason_codes = ReasonCode.JOB_FAILED.value
+        claim.reason_codes = [ReasonCode.JOB_FAILED.value]
         claim.decided_at = utcnow()
         record_event(session, EventKind.ASSESSMENT_FAILED, Actor.SYSTEM, claim_id=claim.id,
                      error=error[:80])
@@ -187,7 +187,7 @@ def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcom
             # Filed without a booking: there is nothing for the rules to check it against.
             move(claim, ClaimStatus.NEEDS_REVIEW)
             claim.decided_at = utcnow()
-            claim.reason_codes = ReasonCode.NO_BOOKING.value
+            claim.reason_codes = [ReasonCode.NO_BOOKING.value]
             record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
                          reason_count=1)
             outcomes[claim.id] = Outcome(ClaimStatus.NEEDS_REVIEW, notify=False)
@@ -240,7 +240,7 @@ def _apply(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:
     move(claim, decision.status)
     claim.decided_at = utcnow()
     claim.delay_minutes = facts.delay_minutes
-    claim.reason_codes = " ".join(decision.reasons) or None
+    claim.reason_codes = [str(code) for code in decision.reasons] or None
     if decision.assessment is not None:
         record_assessment(claim, decision.assessment)
 

@@ -129,7 +129,8 @@ def _rebuild_chunk(session: Session, claim_ids: Sequence[int]) -> None:
     for row in claims:
         facts = ClaimFacts(claim_id=row[0], operator_id=row[1], regime=row[2], status=row[3],
                            manual=bool(row[5]), submitted_at=row[6], decided_at=row[7],
-                           amount=row[8], reason_codes=row[9], ces_score=row[10])
+                           amount=row[8], reason_codes=tuple(row[9] or ()),
+                           ces_score=row[10])
         record, claim_drivers = effort_record(facts, by_claim[facts.claim_id])
         records.append(record)
         drivers += [{"claim_id": facts.claim_id, "driver": d} for d in sorted(claim_drivers)]

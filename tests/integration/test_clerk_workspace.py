@@ -263,7 +263,7 @@ def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
     _post(passenger, status_url, status_url + "/appeal",
           objection="Ich habe das Ticket, siehe Anhang")
     claim = _claim(app, claim_id)
-    assert (claim.status, claim.reason_codes) == ("needs_review", "appeal")
+    assert (claim.status, claim.reason_codes) == ("needs_review", ["appeal"])
     assert "Ich habe das Ticket" in client.get(f"/clerk/claims/{claim_id}").get_data(
         as_text=True)
     assert "appeal</a>: 1" in client.get("/clerk/").get_data(as_text=True)

@@ -107,7 +107,7 @@ def test_a_job_failing_for_good_sends_the_claim_to_a_clerk(
     submit(client)
     run_worker(app)
     claim = _claim(app)
-    assert (claim.status, claim.reason_codes) == ("needs_review", "job-failed")
+    assert (claim.status, claim.reason_codes) == ("needs_review", ["job-failed"])
     failed = [counts for kind, counts in _events(app) if kind == "assessment_failed"]
     assert failed == [{"error": "ValueError"}]  # the type only: no personal data
 
@@ -125,7 +125,7 @@ def test_the_same_name_on_the_same_train_with_another_booking_is_a_possible_dupl
         outcomes = session.execute(select(Claim.status, Claim.reason_codes)
                                    .order_by(Claim.id)).all()
     # Each sees the other: a clerk decides which one stands.
-    assert outcomes == [("needs_review", "possible-duplicate")] * 2
+    assert outcomes == [("needs_review", ["possible-duplicate"])] * 2
 
 
 def test_a_changed_surname_is_a_fraud_signal(app: Flask, client: FlaskClient,
@@ -136,7 +136,7 @@ def test_a_changed_surname_is_a_fraud_signal(app: Flask, client: FlaskClient,
                                 "passenger_name": "Hans Schmidt"})
     run_worker(app)
     claim = _claim(app)
-    assert (claim.status, claim.reason_codes) == ("needs_review", "name-changed")
+    assert (claim.status, claim.reason_codes) == ("needs_review", ["name-changed"])
 
 
 def _break_batches(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -61,7 +61,7 @@ def test_a_ticket_without_a_booking_goes_to_a_clerk_who_sees_it(
         claim = session.scalars(select(Claim)).one()
         document = session.scalars(select(ClaimDocument)).one()
     assert (claim.status, claim.reason_codes, claim.booking_id) == (
-        "needs_review", "no-booking", None)
+        "needs_review", ["no-booking"], None)
     assert claim.manual_journey == {
         "service": "RE 4711", "origin": "Köln Hbf", "destination": "Bonn Hbf", "date": DAY,
         "scheduled_arrival": "13:42", "price": "12.40", "currency": "EUR"}

@@ -66,7 +66,7 @@ def test_operators_configure_changes_what_the_workflow_does(
     with app.extensions["effortless"].session_factory() as session:
         claim = session.scalars(select(Claim)).one()
     assert (claim.status, claim.reason_codes, claim.amount) == (
-        "needs_review", "amount-over-limit", Decimal("19.75"))
+        "needs_review", ["amount-over-limit"], Decimal("19.75"))
 
 
 def test_operators_configure_refuses_bad_values(app: Flask, runner: FlaskCliRunner) -> None:

@@ -116,7 +116,7 @@ def test_a_passenger_statement_sends_the_claim_to_a_clerk(app: Flask, client: Fl
     assert "A member of staff is checking your claim" in client.get(status_url).get_data(
         as_text=True)
     with app.extensions["effortless"].session_factory() as session:
-        assert session.scalars(select(Claim.reason_codes)).one() == "passenger-statement"
+        assert session.scalars(select(Claim.reason_codes)).one() == ["passenger-statement"]
 
 
 def test_a_claim_survives_redis_being_down_and_the_sweeper_queues_it(

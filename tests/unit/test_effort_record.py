@@ -22,7 +22,7 @@ def _claim(**changes: object) -> ClaimFacts:
     values: dict[str, object] = dict(
         claim_id=7, operator_id=1, regime="eu-rail", status="approved", manual=False,
         submitted_at=T0 + timedelta(minutes=2), decided_at=T0 + timedelta(minutes=2, seconds=3),
-        amount=Decimal("19.75"), reason_codes=None, ces_score=6)
+        amount=Decimal("19.75"), reason_codes=(), ces_score=6)
     values.update(changes)
     return ClaimFacts(**values)  # type: ignore[arg-type]
 
@@ -73,7 +73,7 @@ def test_a_claim_a_clerk_handled_counts_the_clerks_time_and_the_request() -> Non
         _e(201, "claim_decided", "clerk", 6), _e(201, "work_ended", "clerk", 6),
     ]
     claim = _claim(submitted_at=T0, decided_at=T0 + timedelta(minutes=201),
-                   reason_codes="passenger-statement")
+                   reason_codes=("passenger-statement",))
     record, drivers = effort_record(claim, events)
     assert record["path"] == "clerk" and record["touchless_decision"] is False
     assert record["decision_seconds"] == 201 * 60
