@@ -243,7 +243,8 @@ def _expected(draft: filing.ClaimDraft) -> str:
     if preview.reasons:
         return "goes to a clerk (" + ", ".join(preview.reasons) + ")"
     assessment = preview.assessment
-    assert assessment is not None
+    if assessment is None:
+        return "no assessment"
     if assessment.eligible:
         share = f" ({assessment.percent} %)" if assessment.percent is not None else ""
         return (f"{assessment.delay_minutes} min late, approved {assessment.amount} "

@@ -61,7 +61,4 @@ def install(runtime: Runtime) -> Runtime:
 
 
 def current() -> Runtime:
-    if _current is None:
-        install(build(load_settings()))
-    assert _current is not None
-    return _current
+    return _current if _current is not None else install(build(load_settings()))

@@ -192,4 +192,4 @@ def _assess_with(booking: Booking, facts: JourneyFacts) -> Assessment | None:
         return None
     result = assess(journey_input(booking_facts(booking), facts,
                                   operator_policy(booking.operator)))
-    return None if result.rule.endswith("arrival-unknown") else result
+    return result if result.arrival_known else None

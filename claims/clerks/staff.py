@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from claims.core.vocabulary import ClaimStatus
-from claims.db.models import Claim, Operator, User
+from claims.db.models import Operator, User
 from claims.db.types import utcnow
 from claims.operators.accounts import check_password
 
@@ -51,23 +50,6 @@ def active_account(session_factory: sessionmaker[Session], user_id: int) -> Staf
         if user is None or not user.active:
             return None
         return StaffAccount(user.id, user.email, user.role)
-
-
-def status_counts(session_factory: sessionmaker[Session]) -> dict[str, int]:
-    with session_factory() as session:
-        rows = session.execute(select(Claim.status, func.count()).group_by(Claim.status))
-        return {status: count for status, count in rows}
-
-
-def straight_through(session_factory: sessionmaker[Session]) -> tuple[int, int]:
-    """(claims decided by the rules alone, claims past the automatic assessment)."""
-    open_statuses = [ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING, ClaimStatus.WITHDRAWN]
-    with session_factory() as session:
-        decided = session.scalar(select(func.count()).select_from(Claim)
-                                 .where(Claim.status.not_in(open_statuses))) or 0
-        touchless = session.scalar(select(func.count()).select_from(Claim).where(
-            Claim.status.not_in(open_statuses), Claim.reason_codes.is_(None))) or 0
-    return touchless, decided
 
 
 def operator_choices(session_factory: sessionmaker[Session]) -> list[tuple[str, str]]:

@@ -91,7 +91,7 @@ def decide(booking: BookingFacts, facts: JourneyFacts, policy: OperatorPolicy,
                         (ReasonCode.NO_OPERATIONS_DATA, *reasons))
     assessment = assess(journey_input(booking, facts, policy))
 
-    if assessment.rule.endswith("arrival-unknown"):
+    if not assessment.arrival_known:
         # A cancelled train: the passenger's real arrival, on some later service, is unknown.
         reasons.append(ReasonCode.CANCELLED if facts.cancelled else ReasonCode.NO_ARRIVAL_TIME)
     if facts.missed_connection_at is not None:

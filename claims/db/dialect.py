@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Boolean
+from sqlalchemy import Boolean, ColumnElement, Date, and_, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, literal
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import literal
 from sqlalchemy.sql.type_api import TypeEngine
 
 
@@ -36,3 +39,52 @@ def _postgresql(element: JsonArrayContains, compiler: Any, **kw: Any) -> str:
 def _sqlite(element: JsonArrayContains, compiler: Any, **kw: Any) -> str:
     return (f"EXISTS (SELECT 1 FROM json_each({compiler.process(element.column, **kw)}) "
             f"WHERE json_each.value = {compiler.process(element.value, **kw)})")
+
+
+class WeekStart(ColumnElement[Any]):
+    """The Monday of the week an instant falls in."""
+
+    inherit_cache = True
+    type: TypeEngine[Any] = Date()
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+
+
+def week_start(column: Any) -> WeekStart:
+    return WeekStart(column)
+
+
+@compiles(WeekStart, "postgresql")
+def _week_postgresql(element: WeekStart, compiler: Any, **kw: Any) -> str:
+    return f"CAST(date_trunc('week', {compiler.process(element.column, **kw)}) AS DATE)"
+
+
+@compiles(WeekStart)
+def _week_sqlite(element: WeekStart, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.column, **kw)}, 'weekday 0', '-6 days')"
+
+
+def medians_and_p90(session: Session, where: ColumnElement[bool],
+                    columns: Sequence[Any]) -> list[tuple[Any, Any]]:
+    """(p50, p90) of each column over the rows `where` selects, nulls skipped: on
+    PostgreSQL in one pass in the database, on SQLite (no percentile function) over the
+    values, one column at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(select(*[
+            func.percentile_cont(share).within_group(column)
+            for column in columns for share in (0.5, 0.9)]).where(where)).one()
+        return [(row[2 * i], row[2 * i + 1]) for i in range(len(columns))]
+    return [_over_the_values(session, where, column) for column in columns]
+
+
+def _over_the_values(session: Session, where: ColumnElement[bool],
+                     column: Any) -> tuple[Any, Any]:
+    values = list(session.scalars(select(column).where(and_(where, column.is_not(None)))
+                                  .order_by(column)))
+    if not values:
+        return None, None
+    if len(values) == 1:
+        return values[0], values[0]
+    cuts = statistics.quantiles(values, n=10, method="inclusive")
+    return statistics.median(values), cuts[8]

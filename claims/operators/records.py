@@ -168,7 +168,8 @@ def parse_operations(value: Any) -> OperationsRecordData:
                                     or not isinstance(notice_days, int) or notice_days < 0):
         raise RecordError("notice_days: a whole number of days, 0 or more")
     service_date = _date(record, "date", "", required=True)
-    assert service_date is not None
+    if service_date is None:
+        raise RecordError("date: required")
     return OperationsRecordData(
         operator=_text(record, "operator"),
         service=_service(record, ""),
@@ -190,7 +191,8 @@ def _leg(value: Any, index: int, regime: str) -> LegRecord:
                           "scheduled_arrival", "leg_amount"}, prefix)
     departure = _instant(leg, "scheduled_departure", prefix)
     arrival = _instant(leg, "scheduled_arrival", prefix)
-    assert departure is not None and arrival is not None
+    if departure is None or arrival is None:
+        raise RecordError(f"{prefix}scheduled_departure and scheduled_arrival: required")
     if arrival <= departure:
         raise RecordError(f"{prefix}scheduled_arrival: not after the scheduled departure")
     origin, destination = _text(leg, "origin", prefix), _text(leg, "destination", prefix)

@@ -291,13 +291,6 @@ def answer_survey(session_factory: SessionFactory, claim_id: int, score: int,
                      score=score, commented=int(claim.ces_comment is not None))
 
 
-def _claim(session: Session, claim_id: int) -> Claim:
-    claim = session.get(Claim, claim_id)
-    if claim is None:
-        raise ClaimNotFound(claim_id)
-    return claim
-
-
 def _booking(session: Session, booking_id: int) -> Booking:
     booking = session.scalar(select(Booking).where(Booking.id == booking_id)
                              .options(selectinload(Booking.legs), selectinload(Booking.operator)))

@@ -42,8 +42,12 @@ class RunSummary:
     claim_ids: tuple[int, ...]
 
 
-class PayoutAccountMissing(Exception):
-    pass
+class PayoutError(Exception):
+    """A payout that cannot be made from what the database holds; nothing is paid."""
+
+
+class PayoutAccountMissing(PayoutError):
+    """The operator has no account to pay from."""
 
 
 def voucher_code() -> str:
@@ -86,9 +90,9 @@ def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
         due = select(Claim).where(Claim.operator_id == operator_id, Claim.currency == currency,
                                   Claim.status == ClaimStatus.APPROVED,
                                   Claim.amount.is_not(None)).order_by(Claim.id)
-        if session.get_bind().dialect.name == "postgresql":
-            # Two payout runs at once each take their own claims, never the same.
-            due = due.with_for_update(skip_locked=True)
+        # Two payout runs at once each take their own claims, never the same (PostgreSQL;
+        # SQLite has one writer at a time and renders no lock clause).
+        due = due.with_for_update(skip_locked=True)
         claims = list(session.scalars(due.limit(BATCH)))
         if not claims:
             return None
@@ -110,7 +114,8 @@ def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
 
 
 def _payout_for(session: Session, claim: Claim, run_id: int) -> Payout:
-    assert claim.amount is not None and claim.currency is not None
+    if claim.amount is None or claim.currency is None:
+        raise PayoutError(f"claim {claim.id} is approved without an amount")
     payout = Payout(claim_id=claim.id, run_id=run_id, method=claim.payout_method,
                     amount=claim.amount, currency=claim.currency)
     if claim.payout_method == "voucher":
@@ -136,10 +141,7 @@ def _runs_without_file(session_factory: sessionmaker[Session]) -> list[int]:
 def write_transfer_file(session_factory: sessionmaker[Session], run_id: int, directory: Path,
                         execution_date: date) -> Path:
     with session_factory() as session:
-        run = session.get(PayoutRun, run_id)
-        assert run is not None
-        operator = session.get(Operator, run.operator_id)
-        assert operator is not None
+        run, operator = _run_and_operator(session, run_id)
         if not (operator.payout_account_iban and operator.payout_account_name):
             raise PayoutAccountMissing(
                 f"operator {operator.slug} has no payout account: flask --app wsgi operators "
@@ -157,22 +159,23 @@ def write_transfer_file(session_factory: sessionmaker[Session], run_id: int, dir
     temporary.write_bytes(document)
     os.replace(temporary, path)  # atomic: the bank's upload never sees half a file
     with session_factory.begin() as session:
-        written = session.get(PayoutRun, run_id)
-        assert written is not None
+        written, _operator = _run_and_operator(session, run_id)
         written.file_name = name
     return path
 
 
 def _sepa_file(operator: Operator, run: PayoutRun, transfers: Sequence[Payout],
                execution_date: date) -> bytes:
-    assert operator.payout_account_iban is not None
+    if operator.payout_account_iban is None:
+        raise PayoutAccountMissing(f"operator {operator.slug} has no payout account")
     sepa = SepaTransfer({
         "name": operator.payout_account_name, "IBAN": operator.payout_account_iban,
         "BIC": operator.payout_account_bic or check_iban(operator.payout_account_iban).bic,
         "batch": True, "currency": run.currency,
     }, clean=True)
     for payout in transfers:
-        assert payout.iban is not None
+        if payout.iban is None:
+            raise PayoutError(f"payout of claim {payout.claim_id} is a transfer without an IBAN")
         sepa.add_payment({
             "name": payout.holder or "Passenger", "IBAN": payout.iban,
             "amount": int(payout.amount * 100), "execution_date": execution_date,
@@ -194,12 +197,17 @@ def _payment_list(operator: Operator, transfers: Sequence[Payout]) -> bytes:
     return out.getvalue().encode()
 
 
+def _run_and_operator(session: Session, run_id: int) -> tuple[PayoutRun, Operator]:
+    run = session.get(PayoutRun, run_id)
+    operator = session.get(Operator, run.operator_id) if run is not None else None
+    if run is None or operator is None:
+        raise PayoutError(f"no payout run {run_id}")
+    return run, operator
+
+
 def _summary(session_factory: sessionmaker[Session], run_id: int) -> RunSummary:
     with session_factory() as session:
-        run = session.get(PayoutRun, run_id)
-        assert run is not None
-        operator = session.get(Operator, run.operator_id)
-        assert operator is not None
+        run, operator = _run_and_operator(session, run_id)
         claim_ids = tuple(session.scalars(select(Payout.claim_id).where(Payout.run_id == run.id)
                                           .order_by(Payout.claim_id)))
         return RunSummary(operator.slug, run.id, run.transfers, run.vouchers, run.total,

@@ -87,7 +87,7 @@ def _note_started(session: Session, window: ColumnElement[bool]) -> None:
     for start in range(0, len(opened), CHUNK):
         chunk = opened[start:start + CHUNK]
         known = set(session.scalars(select(StartedClaim.booking_id).where(
-            StartedClaim.booking_id.in_([row[0] for row in chunk]))))
+            StartedClaim.booking_id.in_([row.booking_id for row in chunk]))))
         _insert(session, StartedClaim, [
             {"booking_id": booking_id, "started_at": at, "operator_id": operator_id,
              "regime": regime, "filed": False}
@@ -107,9 +107,10 @@ def rebuild(session: Session, claim_ids: Sequence[int]) -> None:
 def _rebuild_chunk(session: Session, claim_ids: Sequence[int]) -> None:
     claims = session.execute(select(
         Claim.id, Claim.operator_id, Claim.regime, Claim.status, Claim.booking_id,
-        Claim.manual_journey.is_not(None), Claim.submitted_at, Claim.decided_at, Claim.amount,
-        Claim.reason_codes, Claim.ces_score).where(Claim.id.in_(claim_ids))).all()
-    booking_of = {row[0]: row[4] for row in claims}
+        Claim.manual_journey.is_not(None).label("manual"), Claim.submitted_at,
+        Claim.decided_at, Claim.amount, Claim.reason_codes, Claim.ces_score)
+        .where(Claim.id.in_(claim_ids))).all()
+    booking_of = {row.id: row.booking_id for row in claims}
     by_claim: dict[int, list[LoggedEvent]] = {claim_id: [] for claim_id in booking_of}
     claim_of_booking = {booking: claim for claim, booking in booking_of.items() if booking}
     columns = (ClaimEvent.id, ClaimEvent.at, ClaimEvent.kind, ClaimEvent.actor,
@@ -127,10 +128,11 @@ def _rebuild_chunk(session: Session, claim_ids: Sequence[int]) -> None:
                                                event_id))
     records, drivers = [], []
     for row in claims:
-        facts = ClaimFacts(claim_id=row[0], operator_id=row[1], regime=row[2], status=row[3],
-                           manual=bool(row[5]), submitted_at=row[6], decided_at=row[7],
-                           amount=row[8], reason_codes=tuple(row[9] or ()),
-                           ces_score=row[10])
+        facts = ClaimFacts(claim_id=row.id, operator_id=row.operator_id, regime=row.regime,
+                           status=row.status, manual=bool(row.manual),
+                           submitted_at=row.submitted_at, decided_at=row.decided_at,
+                           amount=row.amount, reason_codes=tuple(row.reason_codes or ()),
+                           ces_score=row.ces_score)
         record, claim_drivers = effort_record(facts, by_claim[facts.claim_id])
         records.append(record)
         drivers += [{"claim_id": facts.claim_id, "driver": d} for d in sorted(claim_drivers)]

@@ -5,19 +5,18 @@ model's Decimal rates, so a report states exactly what its rates give."""
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from time import perf_counter
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, and_, cast, false, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from claims.core.vocabulary import ASSESSED, EventKind, ReasonCode
+from claims.db.dialect import medians_and_p90, week_start
 from claims.db.models import Claim, ClaimEffort, ClaimEvent, EffortDriver, Operator, StartedClaim
 
 SessionFactory = sessionmaker[Session]
@@ -104,7 +103,6 @@ class Report:
     abandoned: int
     total_cost: Decimal
     cost_model: CostModel
-    sections_ms: dict[str, float] = field(default_factory=dict)
 
 
 def _where(wanted: ReportFilter, session: Session) -> ColumnElement[bool]:
@@ -126,23 +124,15 @@ def _instant(day: date) -> datetime:
 
 
 def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostModel) -> Report:
-    timings: dict[str, float] = {}
-
-    def timed(name: str, work: Any) -> Any:
-        started = perf_counter()
-        result = work()
-        timings[name] = timings.get(name, 0.0) + (perf_counter() - started) * 1000
-        return result
-
     with session_factory() as session:
         where = _where(wanted, session)
-        totals = timed("summary", lambda: _summary(session, where))
-        decision_time, payout_time, queue_time = timed("times", lambda: _all_times(
-            session, where, (E.decision_seconds, E.payout_seconds, E.queue_seconds)))
-        paths = timed("paths", lambda: _paths(session, where, model))
-        drivers = timed("complexity", lambda: _drivers(session, where, model))
-        weeks = timed("weeks", lambda: _weeks(session, where, model))
-        started, abandoned = timed("abandonment", lambda: _abandonment(session, wanted))
+        totals = _summary(session, where)
+        decision_time, payout_time, queue_time = _all_times(
+            session, where, (E.decision_seconds, E.payout_seconds, E.queue_seconds))
+        paths = _paths(session, where, model)
+        drivers = _drivers(session, where, model)
+        weeks = _weeks(session, where, model)
+        started, abandoned = _abandonment(session, wanted)
     claims, touchless, decided, touchless_paid, paid, clerk_s, jobs = totals
     return Report(
         claims=claims,
@@ -151,7 +141,7 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
         decision_time=decision_time, payout_time=payout_time, queue_time=queue_time,
         paths=paths, drivers=drivers,
         weeks=weeks, started=started, abandoned=abandoned,
-        total_cost=model.cost(clerk_s, jobs, paid), cost_model=model, sections_ms=timings)
+        total_cost=model.cost(clerk_s, jobs, paid), cost_model=model)
 
 
 def _int(expression: Any) -> Any:
@@ -169,30 +159,8 @@ def _summary(session: Session, where: ColumnElement[bool]) -> tuple[int, ...]:
 
 def _all_times(session: Session, where: ColumnElement[bool],
                columns: Sequence[Any]) -> list[Times]:
-    """p50 and p90 of each column; on PostgreSQL in one pass (percentiles skip nulls)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return [_times(session, where, column) for column in columns]
-    row = session.execute(select(*[
-        func.percentile_cont(share).within_group(column)
-        for column in columns for share in (0.5, 0.9)]).where(where)).one()
-    return [Times(row[2 * i], row[2 * i + 1]) for i in range(len(columns))]
-
-
-def _times(session: Session, where: ColumnElement[bool], column: Any) -> Times:
-    """p50 and p90 in seconds: in the database where it can, else over the values."""
-    known = and_(where, column.is_not(None))
-    if session.get_bind().dialect.name == "postgresql":
-        p50, p90 = session.execute(select(
-            func.percentile_cont(0.5).within_group(column),
-            func.percentile_cont(0.9).within_group(column)).where(known)).one()
-        return Times(p50, p90)
-    values = list(session.scalars(select(column).where(known).order_by(column)))
-    if not values:
-        return Times(None, None)
-    if len(values) == 1:
-        return Times(values[0], values[0])
-    cuts = statistics.quantiles(values, n=10, method="inclusive")
-    return Times(statistics.median(values), cuts[8])
+    """p50 and p90 of each column, nulls skipped."""
+    return [Times(p50, p90) for p50, p90 in medians_and_p90(session, where, columns)]
 
 
 def _paths(session: Session, where: ColumnElement[bool],
@@ -240,14 +208,8 @@ def _drivers(session: Session, where: ColumnElement[bool],
     return tuple(sorted(drivers, key=lambda d: (-d.cost_of_complexity, d.driver)))
 
 
-def _week_start(session: Session) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.date_trunc("week", E.submitted_at), type_=E.submitted_at.type)
-    return func.date(E.submitted_at, "weekday 0", "-6 days")
-
-
 def _weeks(session: Session, where: ColumnElement[bool], model: CostModel) -> tuple[Week, ...]:
-    week = _week_start(session).label("week")
+    week = week_start(E.submitted_at).label("week")
     decided = E.status.in_(ASSESSED)
     rows = session.execute(select(
         week, func.count(), _int(E.touchless_decision), _int(decided), _int(E.clerk_seconds),
@@ -326,55 +288,75 @@ def what_if(session_factory: SessionFactory, wanted: ReportFilter, model: CostMo
         over: ColumnElement[bool] = (E.amount > auto_approve_limit
                                      if auto_approve_limit is not None else false())
         decided = E.status.in_(ASSESSED)
-        rows = session.execute(select(
+        rows = [_Group(*row) for row in session.execute(select(
             E.reason_codes, E.touchless_decision, func.coalesce(over, False), func.count(),
             _int(E.clerk_seconds), _int(E.jobs), _int(E.paid), _int(E.info_requests),
             _int(E.active_seconds), _int(E.contacts))
             .where(where, decided, E.path != "no-booking")
             # By position: the limit's bound parameter would make PostgreSQL see the
             # grouped expression as another one than the selected.
-            .group_by(text("1"), text("2"), text("3"))).all()
-    today_touchless = sum(row[3] for row in rows if row[1])
-    claims = sum(row[3] for row in rows)
-    touchless_rows = [row for row in rows if row[1]]
-    per_touchless_active = (sum(r[8] for r in touchless_rows) / today_touchless
+            .group_by(text("1"), text("2"), text("3")))]
+    claims = sum(group.claims for group in rows)
+    touchless_groups = [group for group in rows if group.touchless]
+    today_touchless = sum(group.claims for group in touchless_groups)
+    per_touchless_active = (sum(g.active_seconds for g in touchless_groups) / today_touchless
                             if today_touchless else 0)
-    limit_rows = [row for row in rows if not row[1] and over_limit in (row[0] or "").split()]
-    limit_claims = sum(r[3] for r in limit_rows)
-    clerk_per_limit_claim = sum(r[4] for r in limit_rows) / limit_claims if limit_claims \
-        else 0
+    limit_groups = [g for g in rows if not g.touchless and over_limit in g.reasons]
+    limit_claims = sum(g.claims for g in limit_groups)
+    clerk_per_limit_claim = (sum(g.clerk_seconds for g in limit_groups) / limit_claims
+                             if limit_claims else 0)
     today = _scenario(rows, model, claims)
-    changed_rows, freed, added = [], 0, 0
-    for row in rows:
-        codes, touchless, is_over, n = row[0], row[1], row[2], row[3]
-        reasons = set((codes or "").split()) - off
+    changed: list[_Group] = []
+    freed = added = 0
+    for group in rows:
+        reasons = set(group.reasons) - off
         if auto_approve_limit is not None:
             reasons.discard(over_limit)
-            if is_over and over_limit not in off:
+            if group.over_limit and over_limit not in off:
                 reasons.add(over_limit)
         now_touchless = not reasons
-        if now_touchless and not touchless:
-            freed += n
-            changed_rows.append((codes, True, is_over, n, 0, row[5], row[6], 0,
-                                 per_touchless_active * n, row[9]))
-        elif touchless and not now_touchless:
-            added += n
-            changed_rows.append((codes, False, is_over, n, clerk_per_limit_claim * n, row[5],
-                                 row[6], row[7], row[8], row[9]))
+        if now_touchless and not group.touchless:
+            freed += group.claims
+            changed.append(group._replace(touchless=True, clerk_seconds=0, info_requests=0,
+                                          active_seconds=per_touchless_active * group.claims))
+        elif group.touchless and not now_touchless:
+            added += group.claims
+            changed.append(group._replace(touchless=False,
+                                          clerk_seconds=clerk_per_limit_claim * group.claims))
         else:
-            changed_rows.append(tuple(row))
-    return WhatIf(today, _scenario(changed_rows, model, claims), freed, added)
+            changed.append(group)
+    return WhatIf(today, _scenario(changed, model, claims), freed, added)
 
 
-def _scenario(rows: Sequence[Any], model: CostModel, claims: int) -> Scenario:
-    touchless = sum(row[3] for row in rows if row[1])
+class _Group(NamedTuple):
+    """Claims alike for the what-if: same reason codes, path and side of the limit."""
+
+    codes: str | None
+    touchless: bool
+    over_limit: bool
+    claims: int
+    clerk_seconds: float
+    jobs: int
+    paid: int
+    info_requests: int
+    active_seconds: float
+    contacts: int
+
+    @property
+    def reasons(self) -> list[str]:
+        return (self.codes or "").split()
+
+
+def _scenario(groups: Sequence[_Group], model: CostModel, claims: int) -> Scenario:
+    touchless = sum(group.claims for group in groups if group.touchless)
+    clerk_seconds = sum(group.clerk_seconds for group in groups)
     return Scenario(
         straight_through=touchless / claims if claims else None,
-        cost=model.cost(Decimal(sum(r[4] for r in rows)), sum(r[5] for r in rows),
-                        sum(r[6] for r in rows)),
-        clerk_hours=sum(float(r[4]) for r in rows) / 3600,
-        info_requests=int(sum(r[7] for r in rows)),
-        passenger_hours=sum(float(r[8]) for r in rows) / 3600)
+        cost=model.cost(Decimal(clerk_seconds), sum(g.jobs for g in groups),
+                        sum(g.paid for g in groups)),
+        clerk_hours=float(clerk_seconds) / 3600,
+        info_requests=int(sum(g.info_requests for g in groups)),
+        passenger_hours=sum(float(g.active_seconds) for g in groups) / 3600)
 
 
 def effort_rows(session_factory: SessionFactory, wanted: ReportFilter,
@@ -392,8 +374,3 @@ def effort_rows(session_factory: SessionFactory, wanted: ReportFilter,
                 return
             yield from ([*row] for row in batch)
             last = batch[-1][0]
-
-
-def driver_label(driver: str) -> tuple[str, str]:
-    kind, _, name = driver.partition(":")
-    return kind, name

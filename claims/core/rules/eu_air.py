@@ -50,7 +50,8 @@ def band_for(origin: str, destination: str) -> tuple[Band, float]:
 
 
 def in_scope(journey: JourneyInput) -> bool:
-    assert journey.origin and journey.destination
+    if not (journey.origin and journey.destination):
+        raise ValueError("eu-air needs the origin and destination airports")
     if airports.in_regulation_area(journey.origin):
         return True
     return airports.in_regulation_area(journey.destination) and bool(journey.carrier_eu)

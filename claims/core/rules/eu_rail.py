@@ -22,10 +22,10 @@ MAXIMUM_THRESHOLD = Decimal("4.00")
 
 def price_basis(journey: JourneyInput) -> Decimal:
     """A single's price; of a return, the delayed leg's price or else half (Art. 19(3))."""
-    assert journey.fare is not None
-    if journey.fare.kind == "return":
-        return journey.leg_amount if journey.leg_amount is not None else journey.fare.amount / 2
-    return journey.fare.amount
+    fare = journey.required_fare()
+    if fare.kind == "return":
+        return journey.leg_amount if journey.leg_amount is not None else fare.amount / 2
+    return fare.amount
 
 
 def assess(journey: JourneyInput) -> Assessment:
@@ -75,9 +75,9 @@ def assess(journey: JourneyInput) -> Assessment:
 
 
 def _season(journey: JourneyInput, delay: int) -> Assessment:
-    assert journey.fare is not None
-    currency, policy = journey.fare.currency, journey.season
-    cap = round_money(journey.fare.amount * policy.cap_percent / 100)
+    fare = journey.required_fare()
+    currency, policy = fare.currency, journey.season
+    cap = round_money(fare.amount * policy.cap_percent / 100)
     amount = min(policy.flat_amount, cap)
     if amount < journey.minimum_payout:
         return _under_minimum(journey, delay, amount)
@@ -96,8 +96,8 @@ def _season(journey: JourneyInput, delay: int) -> Assessment:
 
 
 def _under_minimum(journey: JourneyInput, delay: int, amount: Decimal) -> Assessment:
-    assert journey.fare is not None
-    currency, minimum = journey.fare.currency, format_amount(journey.minimum_payout)
+    fare = journey.required_fare()
+    currency, minimum = fare.currency, format_amount(journey.minimum_payout)
     return not_due(currency, delay, "eu-rail.19-8", f"{REGULATION}, Art. 19(8)",
                    f"Arrived {delay} minutes late, but {format_amount(amount)} {currency} is "
                    f"under the minimum payout of {minimum} {currency}.",

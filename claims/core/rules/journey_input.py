@@ -46,6 +46,12 @@ class JourneyInput:
     rerouted_arrival: datetime | None = None
     season: SeasonPolicy = field(default_factory=SeasonPolicy)
 
+    def required_fare(self) -> Fare:
+        """The fare, for the regimes that pay a share of it; the request checks it is there."""
+        if self.fare is None:
+            raise ValueError(f"{self.regime} pays a share of the fare: the fare is needed")
+        return self.fare
+
     @property
     def delay_minutes(self) -> int | None:
         if self.actual_arrival is None:

@@ -155,7 +155,8 @@ def parse_request(body: Any) -> JourneyInput:
 
     if reader.errors:
         raise InvalidRequest(reader.errors)
-    assert scheduled_arrival is not None and isinstance(regime, str)
+    if scheduled_arrival is None or not isinstance(regime, str):
+        raise InvalidRequest({"scheduled_arrival": ["required"]})
     return JourneyInput(
         regime=regime, scheduled_arrival=scheduled_arrival, actual_arrival=actual_arrival,
         cancelled=cancelled, cause=cause, fare=fare, leg_amount=leg_amount,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -19,6 +19,9 @@ class Assessment:
     legal_basis: str
     explanation_en: str
     explanation_de: str
+    # False when no delay could be measured (no arrival time): nothing is decided then,
+    # and the workflow hands the claim to a clerk.
+    arrival_known: bool = True
 
     def explanation(self, language: str) -> str:
         return self.explanation_de if language.startswith("de") else self.explanation_en
@@ -54,6 +57,7 @@ def not_due(currency: str, delay: int | None, rule: str, legal_basis: str, engli
 
 def arrival_unknown(currency: str, rule: str, legal_basis: str) -> Assessment:
     """No delay can be measured yet: not due, and the workflow sends it to a clerk."""
-    return not_due(currency, None, rule, legal_basis,
-                   "The arrival time at the final destination is not known yet.",
-                   "Die Ankunftszeit am Zielort ist noch nicht bekannt.")
+    return replace(not_due(currency, None, rule, legal_basis,
+                           "The arrival time at the final destination is not known yet.",
+                           "Die Ankunftszeit am Zielort ist noch nicht bekannt."),
+                   arrival_known=False)
