@@ -4,6 +4,8 @@ each other."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import http.cookiejar
 import json
 import os
@@ -53,6 +55,22 @@ def run_worker(app: Flask) -> int:
     before = finished.count
     SimpleWorker([CLAIMS_QUEUE], connection=connection).work(burst=True)
     return finished.count - before
+
+
+def mails(app: Flask) -> list[tuple[str, str]]:
+    """(recipient, subject) of every e-mail the portal has sent, oldest first: what the
+    passengers got (the development outbox, as MAIL_SERVER is not set in tests)."""
+    outbox = app.extensions["effortless"].settings.outbox_path
+    messages = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                for path in sorted(outbox.glob("*.eml"))] if outbox.exists() else []
+    return [(str(m["To"]), str(m["Subject"])) for m in messages]
+
+
+DECISION = "Your delay compensation claim: the decision"
+RECEIPT = "Your delay compensation claim is in"
+INFO_REQUEST = "Your delay compensation claim: we need a detail from you"
+DECISION_DE = "Ihr Antrag auf Verspätungsentschädigung: die Entscheidung"
+INFO_REQUEST_DE = "Ihr Antrag auf Verspätungsentschädigung: uns fehlt eine Angabe"
 
 
 def count(app: Flask, model: Any) -> int:

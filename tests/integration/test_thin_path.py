@@ -11,7 +11,18 @@ from rq import Queue
 from sqlalchemy import select
 
 from claims.db.models import Claim, ClaimEvent
-from tests.helpers import count, create_operator, csrf_token, load, look_up, run_worker, submit
+from tests.helpers import (
+    DECISION,
+    RECEIPT,
+    count,
+    create_operator,
+    csrf_token,
+    load,
+    look_up,
+    mails,
+    run_worker,
+    submit,
+)
 from tests.records import DAY, arrival, rail_booking
 from workflows import pipeline
 from workflows.queues import CLAIMS_QUEUE
@@ -42,9 +53,10 @@ def test_a_late_train_goes_from_lookup_to_an_approved_claim(
     status_url = submitted.location
     assert "checking your claim" in client.get(status_url).get_data(as_text=True)
 
-    assert run_worker(app) == 3  # the assessment, the receipt, the decision notice
+    run_worker(app)
     page = client.get(status_url).get_data(as_text=True)
     assert "Approved: we pay you 19.75 EUR." in page
+    assert mails(app) == [("hans@example.org", RECEIPT), ("hans@example.org", DECISION)]
     assert "Arrived 74 minutes late: 25 % of the 79.00 EUR ticket price." in page
     assert "Regulation (EU) 2021/782, Art. 19(1)(a)" in page
 
@@ -52,10 +64,6 @@ def test_a_late_train_goes_from_lookup_to_an_approved_claim(
         claim = session.scalars(select(Claim)).one()
         assert (claim.status, claim.amount, claim.delay_minutes) == (
             "approved", Decimal("19.75"), 74)
-        kinds = list(session.scalars(select(ClaimEvent.kind).order_by(ClaimEvent.id)))
-    assert kinds == ["booking_found", "claim_form_shown", "claim_form_shown",
-                     "claim_submitted", "status_viewed", "assessment_started",
-                     "claim_decided", "receipt_mailed", "decision_mailed", "status_viewed"]
 
 
 def test_the_german_page_explains_in_german(app: Flask, client: FlaskClient,
@@ -131,12 +139,14 @@ def test_a_claim_survives_redis_being_down_and_the_sweeper_queues_it(
     with runtime.session_factory() as session:
         assert session.scalars(select(Claim.status)).one() == "submitted"
         assert "enqueue_failed" in set(session.scalars(select(ClaimEvent.kind)))
-    assert run_worker(app) == 0
+    run_worker(app)
+    assert "checking your claim" in client.get(status_url).get_data(as_text=True)
 
     assert pipeline.sweep(runtime.session_factory, runtime.redis) == 1
     assert pipeline.sweep(runtime.session_factory, runtime.redis) == 0  # already queued
-    assert run_worker(app) == 3  # the assessment, the receipt, the decision notice
+    run_worker(app)
     assert "Approved" in client.get(status_url).get_data(as_text=True)
+    assert ("hans@example.org", DECISION) in mails(app)
 
 
 def test_assessing_twice_changes_nothing(app: Flask, client: FlaskClient,
