@@ -23,6 +23,7 @@ from claims.clerks.review import (
     end_work,
     open_claims_query,
 )
+from claims.core.amounts import CENT
 from claims.core.journey import JourneyFacts
 from claims.core.policy import journey_input
 from claims.core.rules.engine import assess
@@ -51,6 +52,9 @@ def approve(session_factory: SessionFactory, claim_id: int, clerk_id: int, *,
         claim = _open_claim(session, claim_id, clerk_id)
         if amount <= 0:
             raise ReviewError(Refusal.AMOUNT_NOT_POSITIVE)
+        if amount != amount.quantize(CENT):
+            # Stored as typed, 25.999 would be paid 25.99 and printed 26.00.
+            raise ReviewError(Refusal.AMOUNT_NOT_CENTS)
         # Without a proposal from the rules (no booking, no data) the clerk sets the amount.
         changed = claim.amount is not None and claim.eligible is True and amount != claim.amount
         if changed and not (note or "").strip():

@@ -38,6 +38,7 @@ class Refusal(StrEnum):
     """Why a clerk's decision cannot be made as asked; the clerk's page words each."""
 
     AMOUNT_NOT_POSITIVE = "amount-not-positive"
+    AMOUNT_NOT_CENTS = "amount-not-cents"
     AMOUNT_CHANGE_NEEDS_REASON = "amount-change-needs-reason"
     UNKNOWN_REASON = "unknown-reason"
     EXPLANATION_NEEDED = "explanation-needed"
@@ -332,7 +333,7 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
 
 
 def _evidence(session: Session, booking: Booking) -> tuple[LegEvidence, ...]:
-    records = operations_records(session, [booking])
+    records = operations_records(session, [booking]).get(booking.operator_id, {})
     evidence = []
     for leg in booking.legs:
         record = records.get(operations_key(leg))

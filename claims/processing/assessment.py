@@ -123,21 +123,26 @@ def claims_due_for_assessment(session_factory: SessionFactory, limit: int = 1000
 def facts_for(session: Session, bookings: Sequence[Booking]) -> dict[int, JourneyFacts]:
     """Each booking's journey as the operations data tell it, in one query."""
     arrivals = operations_records(session, bookings)
-    return {b.id: journey_facts(b.legs, arrivals) for b in bookings}
+    return {b.id: journey_facts(b.legs, arrivals.get(b.operator_id, {})) for b in bookings}
 
 
 def operations_records(session: Session, bookings: Sequence[Booking]
-                       ) -> dict[OperationsKey, OperationsRecord]:
-    """The operations records of the bookings' legs, by (service, date, stop)."""
-    keys = {operations_key(leg) for booking in bookings for leg in booking.legs}
+                       ) -> dict[int, dict[OperationsKey, OperationsRecord]]:
+    """The operations records of the bookings' legs: per operator, by (service, date,
+    stop). Service names are the operator's own ("RE 1" runs for many operators at
+    "Berlin Hbf"): one operator's record never decides another operator's claim."""
+    keys = {(booking.operator_id, *operations_key(leg))
+            for booking in bookings for leg in booking.legs}
     if not keys:
         return {}
     rows = session.scalars(select(OperationsRecord).where(
-        OperationsRecord.operator_id.in_({b.operator_id for b in bookings}),
-        tuple_(OperationsRecord.service, OperationsRecord.service_date,
-               OperationsRecord.stop).in_(sorted(keys))))
-    # Services are the operator's own: a key names one record per operator.
-    return {(r.service, r.service_date, r.stop): r for r in rows}
+        tuple_(OperationsRecord.operator_id, OperationsRecord.service,
+               OperationsRecord.service_date, OperationsRecord.stop).in_(sorted(keys))))
+    by_operator: dict[int, dict[OperationsKey, OperationsRecord]] = {}
+    for record in rows:
+        by_operator.setdefault(record.operator_id, {})[
+            (record.service, record.service_date, record.stop)] = record
+    return by_operator
 
 
 def decision_for(booking: Booking, facts: JourneyFacts, *, passenger_disagrees: bool,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     EmailField,
     PasswordField,
     SelectField,
@@ -16,10 +13,11 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from claims.clerks.review import INFO_ITEMS, REJECTION_REASONS
 from claims.core.rules.causes import CAUSES
+from portal.fields import AmountField
 
 INFO_LABELS = {
     "arrived_with_service": _l("The service they actually arrived with"),
@@ -45,10 +43,8 @@ class LoginForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
-    amount = DecimalField(_l("Amount"), places=2, validators=[
-        InputRequired(_l("Enter the amount.")),
-        NumberRange(min=Decimal("0.01"), max=Decimal("100000"),
-                    message=_l("Enter an amount above zero."))])
+    amount = AmountField(_l("Amount"), validators=[InputRequired(_l("Enter the amount."))],
+                         message=_l("Enter an amount above zero, such as 19.75."))
     note = TextAreaField(_l("Reason for changing the amount"),
                          validators=[Length(max=1000)])
 

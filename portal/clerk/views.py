@@ -42,6 +42,7 @@ from workflows.pipeline import notify
 
 REFUSALS = {
     review.Refusal.AMOUNT_NOT_POSITIVE: _l("Enter an amount above zero."),
+    review.Refusal.AMOUNT_NOT_CENTS: _l("Enter the amount with at most two decimals."),
     review.Refusal.AMOUNT_CHANGE_NEEDS_REASON: _l("Give a reason for changing the amount."),
     review.Refusal.UNKNOWN_REASON: _l("Choose a reason from the list."),
     review.Refusal.EXPLANATION_NEEDED: _l("Explain the decision."),
@@ -156,7 +157,7 @@ def release(claim_id: int) -> Response:
 def approve(claim_id: int) -> Response | tuple[str, int]:
     form = ApproveForm()
     return _decide(claim_id, form, lambda: decisions.approve(
-        runtime().session_factory, claim_id, _clerk_id(), amount=form.amount.data,
+        runtime().session_factory, claim_id, _clerk_id(), amount=form.amount.checked(),
         note=form.note.data), NoticeKind.DECISION, approve=form)
 
 

@@ -10,7 +10,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
-    DecimalField,
     EmailField,
     HiddenField,
     RadioField,
@@ -25,13 +24,13 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     ValidationError,
 )
 
 from claims.core.iban import IbanError, check_iban
+from portal.fields import AmountField
 
 
 class LookupForm(FlaskForm):
@@ -182,10 +181,9 @@ class ManualClaimForm(_PassengerAndPayoutForm):
         InputRequired(_l("Enter the date of travel."))])
     scheduled_arrival = TimeField(_l("Scheduled arrival"), validators=[
         InputRequired(_l("Enter the scheduled arrival time, such as 13:42."))])
-    price = DecimalField(_l("Ticket price"), places=2, validators=[
-        InputRequired(_l("Enter what the ticket cost.")),
-        NumberRange(min=Decimal("0.01"), max=Decimal("10000"),
-                    message=_l("Enter the price, such as 59.90."))])
+    price = AmountField(_l("Ticket price"), validators=[
+        InputRequired(_l("Enter what the ticket cost."))], high=Decimal("10000"),
+        message=_l("Enter the price, such as 59.90."))
     payout = RadioField(_l("How should we pay you?"), choices=[
         SelectChoice("iban", _l("To this bank account")),
         SelectChoice("voucher", _l("As a travel voucher")),

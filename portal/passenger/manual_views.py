@@ -68,7 +68,7 @@ def _manual_input(form: ManualClaimForm) -> manual.ManualClaimInput:
         operator=form.operator.data or "", service=form.service.data.strip(),
         origin=form.origin.data.strip(), destination=form.destination.data.strip(),
         travel_date=form.travel_date.data, scheduled_arrival=form.scheduled_arrival.data,
-        price=form.price.data, passenger_name=form.passenger_name.data.strip(),
+        price=form.price.checked(), passenger_name=form.passenger_name.data.strip(),
         passenger_email=(form.passenger_email.data or "").strip() or None,
         payout_method="iban" if paid_to_account else "voucher",
         payout_iban=form.iban.data if paid_to_account else None,

@@ -124,3 +124,17 @@ def test_the_form_speaks_german(app: Flask, client: FlaskClient) -> None:
     create_operator(app)
     page = client.get("/manual", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "Antrag ohne Buchung" in page and "Ihr Fahrschein" in page
+
+
+def test_a_price_is_read_as_the_passenger_wrote_it_or_refused(
+        app: Flask, client: FlaskClient) -> None:
+    """"49,90" is 49.90 (not 4990); more than two decimals is refused, not rounded later."""
+    create_operator(app)
+    for typed in ("49,9O", "12.345", "1.234,50", "0"):
+        status, page, _ = _submit(client, _form(client, price=typed))
+        assert status == 422 and "Enter the price, such as 59.90." in page, typed
+    status, _, _ = _submit(client, _form(client, price="49,90"))
+    assert status == 302
+    with app.extensions["effortless"].session_factory() as session:
+        claim = session.scalars(select(Claim)).one()
+    assert claim.manual_journey is not None and claim.manual_journey["price"] == "49.90"

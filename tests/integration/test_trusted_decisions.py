@@ -1,0 +1,161 @@
+"""Decisions on the right data, the right amount and the right person (issue 12): each
+case here once came out wrong."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from claims.clerks import decisions, review
+from claims.core.vocabulary import NoticeKind
+from claims.db.models import Booking, Claim, User
+from claims.operators import accounts
+from claims.passengers import filing
+from claims.processing.assessment import assess_claims
+from claims.processing.notices import pending_notice
+from claims.processing.payouts import run_payouts
+from common.numbers import format_number
+from tests.helpers import create_operator, csrf_token, load, sign_in
+from tests.records import arrival, rail_booking
+from workflows.mail import compose
+
+
+def _file(app: Flask, reference: str, operator: str, name: str) -> int:
+    factory = app.extensions["effortless"].session_factory
+    with factory() as session:
+        booking_id = session.scalars(select(Booking.id).where(
+            Booking.reference == reference)).one()
+    return filing.submit_claim(factory, booking_id, filing.ClaimInput(
+        passenger_name=name, passenger_email=None, arrived_with_service=None,
+        statement=None, language="en"), effort={}).claim_id
+
+
+def _claim(app: Flask, claim_id: int) -> Claim:
+    with app.extensions["effortless"].session_factory() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        return claim
+
+
+def test_one_operators_operations_data_never_decide_another_operators_claims(
+        app: Flask) -> None:
+    create_operator(app, "alpha-rail")
+    create_operator(app, "beta-rail")
+    leg = {**rail_booking()["legs"][-1], "service": "RE 1", "destination": "Berlin Hbf"}
+    load(app, [rail_booking("ALPHA1", operator="alpha-rail", legs=[leg],
+                            passenger={"name": "Ada Alpha"}),
+               rail_booking("BETA01", operator="beta-rail", legs=[leg],
+                            passenger={"name": "Ben Beta"})],
+         # Only Alpha's RE 1 was late at Berlin Hbf; Beta has sent no data yet.
+         [{**arrival(service="RE 1", stop="Berlin Hbf"), "operator": "alpha-rail"}])
+    alpha = _file(app, "ALPHA1", "alpha-rail", "Ada Alpha")
+    beta = _file(app, "BETA01", "beta-rail", "Ben Beta")
+    assess_claims(app.extensions["effortless"].session_factory, [alpha, beta])  # one batch
+    assert (_claim(app, alpha).status, _claim(app, alpha).amount) == (
+        "approved", Decimal("19.75"))
+    beta_claim = _claim(app, beta)
+    assert (beta_claim.status, beta_claim.reason_codes) == (
+        "needs_review", ["no-operations-data"])
+
+
+def test_a_minimum_payout_of_zero_is_no_threshold_not_the_default(
+        app: Flask, client: FlaskClient, runner: FlaskCliRunner) -> None:
+    """Art. 19(8) allows "no threshold": 0.00 is a real value, not "use 4.00"."""
+    small = {"regime": "eu-rail", "scheduled_arrival": "2026-03-02T11:44:00+01:00",
+             "actual_arrival": "2026-03-02T12:49:00+01:00",
+             "fare": {"amount": "10.00", "currency": "EUR", "kind": "single"}}
+    assert client.post("/api/v1/assessments", json=small).json["rule"] == "eu-rail.19-8"
+    free = client.post("/api/v1/assessments", json={**small, "minimum_payout": "0.00"}).json
+    assert (free["eligible"], free["amount"]) == (True, "2.50")
+
+    create_operator(app)
+    assert runner.invoke(args=["operators", "configure", "test-rail",
+                               "--minimum-payout", "0.00"]).exit_code == 0
+    load(app, [rail_booking("SMALL1", fare={"amount": "10.00", "currency": "EUR",
+                                            "kind": "single"})], [arrival()])
+    claim_id = _file(app, "SMALL1", "test-rail", "Erika Mustermann")
+    assess_claims(app.extensions["effortless"].session_factory, [claim_id])
+    claim = _claim(app, claim_id)
+    assert (claim.status, claim.amount) == ("approved", Decimal("2.50"))
+
+
+def test_a_clerk_amount_with_more_than_two_decimals_is_refused(
+        app: Flask, client: FlaskClient) -> None:
+    claim_id = _needs_review(app, "CENTS1")
+    accounts.create_user(app.extensions["effortless"].session_factory, "clerk@example.org",
+                         "clerk", PASSWORD)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    page = client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
+    refused = client.post(f"/clerk/claims/{claim_id}/approve", data={
+        "csrf_token": csrf_token(page), "amount": "25.999", "note": "Taxi"})
+    assert refused.status_code == 422
+    assert "Enter an amount above zero, such as 19.75." in refused.get_data(as_text=True)
+    assert _claim(app, claim_id).status == "needs_review"
+
+
+PASSWORD = "a-long-password"
+_counter = iter(range(10_000))
+
+
+def _needs_review(app: Flask, reference: str) -> int:
+    """A late train whose passenger says it was otherwise: a clerk decides."""
+    factory = app.extensions["effortless"].session_factory
+    with factory() as session:
+        operator_exists = session.scalars(select(Booking.id).limit(1)).first() is not None
+    if not operator_exists:
+        create_operator(app)
+    load(app, [rail_booking(reference)], [arrival()])
+    with factory() as session:
+        booking_id = session.scalars(select(Booking.id).where(
+            Booking.reference == reference)).one()
+    claim_id = filing.submit_claim(factory, booking_id, filing.ClaimInput(
+        passenger_name="Erika Mustermann", passenger_email="erika@example.org",
+        arrived_with_service=None, statement="It was later", language="en"),
+        effort={}).claim_id
+    assess_claims(factory, [claim_id])
+    return claim_id
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(typed=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9999.999"),
+                         places=3))
+def test_an_amount_is_the_same_cents_in_the_database_the_email_and_the_sepa_file(
+        app: Flask, runner: FlaskCliRunner, typed: Decimal) -> None:
+    factory = app.extensions["effortless"].session_factory
+    settings_ = app.extensions["effortless"].settings
+    claim_id = _needs_review(app, f"AMT{next(_counter):03d}")
+    runner.invoke(args=["operators", "configure", "test-rail", "--payout-account-name",
+                        "Test Rail", "--payout-account-iban", "DE89 3704 0044 0532 0130 00"])
+    with factory() as session:
+        clerk = session.scalars(select(User.id)).first()
+    if clerk is None:
+        accounts.create_user(factory, "cents@example.org", "clerk", PASSWORD)
+        with factory() as session:
+            clerk = session.scalars(select(User.id)).one()
+    try:
+        decisions.approve(factory, claim_id, clerk, amount=typed, note="as agreed")
+    except review.ReviewError as refused:
+        # Only an amount with a third decimal is refused, and then nothing is stored.
+        assert typed != typed.quantize(Decimal("0.01"))
+        assert refused.code == review.Refusal.AMOUNT_NOT_CENTS
+        assert _claim(app, claim_id).status == "needs_review"
+        return
+    cents = typed.quantize(Decimal("0.01"))
+    assert typed == cents
+    assert _claim(app, claim_id).amount == cents
+    notice = pending_notice(factory, claim_id, NoticeKind.DECISION)
+    assert notice is not None
+    mail = compose(notice, settings_).get_content()
+    assert f"we pay you {format_number(cents, 'en')} EUR" in mail
+    summaries, problems = run_payouts(factory, settings_.instance_path / "payouts")
+    assert not problems
+    [run] = [s for s in summaries if claim_id in s.claim_ids]
+    assert run.file is not None
+    sepa = (settings_.instance_path / "payouts" / run.file).read_text(encoding="utf-8")
+    assert f'<InstdAmt Ccy="EUR">{cents}</InstdAmt>' in sepa
