@@ -24,8 +24,6 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         TESTING=settings.environment == "testing",
-        # Bookings arrive in bulk through the API: 100,000 of them are about 60 MB.
-        MAX_CONTENT_LENGTH=128 * 1024 * 1024,
     )
     extensions.init_app(app, settings, runtime.install(runtime.build(settings)))
     security.init_app(app, settings)

@@ -19,7 +19,8 @@ def init_app(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SECURE=settings.environment == "production",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=settings.environment == "production",
-        # A ticket upload (at most 5 MB) with its form; anything larger is refused at once.
+        # Every page's form, a ticket upload (at most 5 MB) included; anything larger is
+        # refused at once. The operators' imports have their own limit (portal/api).
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,
     )
 

@@ -48,6 +48,8 @@ class ClaimSignals:
     passenger_disagrees: bool = False
     possible_duplicate: bool = False
     name_changed: bool = False
+    payout_account_changed: bool = False
+    payout_holder_differs: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,10 @@ def _claim_reasons(booking: BookingFacts, facts: JourneyFacts,
         reasons.append(ReasonCode.POSSIBLE_DUPLICATE)
     if signals.name_changed:
         reasons.append(ReasonCode.NAME_CHANGED)
+    if signals.payout_account_changed:
+        reasons.append(ReasonCode.PAYOUT_ACCOUNT_CHANGED)
+    if signals.payout_holder_differs:
+        reasons.append(ReasonCode.PAYOUT_HOLDER_DIFFERS)
     if signals.claimed_at > deadline(booking.regime, facts.scheduled_arrival):
         reasons.append(ReasonCode.PAST_DEADLINE)
     return reasons

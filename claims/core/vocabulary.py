@@ -100,6 +100,10 @@ class ReasonCode(StrEnum):
     JOB_FAILED = "job-failed"                      # the assessment failed after its retries
     NO_BOOKING = "no-booking"                      # filed without a booking (manual path)
     APPEAL = "appeal"                              # the passenger objected to a rejection
+    # Money to the right person: whoever finds a booking may file for it, so a typed
+    # account is checked by a person before money goes there.
+    PAYOUT_ACCOUNT_CHANGED = "payout-account-changed"  # an IBAN typed over the one on file
+    PAYOUT_HOLDER_DIFFERS = "payout-holder-differs"    # the account holder is not the passenger
 
 
 class NoticeKind(StrEnum):

@@ -148,10 +148,15 @@ def operations_records(session: Session, bookings: Sequence[Booking]
 def decision_for(booking: Booking, facts: JourneyFacts, *, passenger_disagrees: bool,
                  claim: Claim | None = None, duplicate: bool = False) -> Decision:
     """The rules and the operator's policy on a booking; without a claim, the preview."""
+    typed_iban = claim is not None and claim.payout_method == "iban"
     signals = ClaimSignals(
         passenger_disagrees=passenger_disagrees, possible_duplicate=duplicate,
         name_changed=claim is not None and not surname_matches(
             booking.passenger_name, surname_of(claim.passenger_name)),
+        payout_account_changed=typed_iban and booking.payment_iban is not None
+        and claim is not None and claim.payout_iban != booking.payment_iban,
+        payout_holder_differs=typed_iban and claim is not None and not surname_matches(
+            booking.passenger_name, surname_of(claim.payout_holder or "")),
         claimed_at=claim.submitted_at if claim is not None else utcnow())
     return decide(booking_facts(booking), facts, operator_policy(booking.operator), signals)
 

@@ -11,6 +11,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from claims.core.names import normalise_reference
 from claims.core.vocabulary import EventKind, NoticeKind
 from claims.passengers import filing
 from portal.extensions import limiter, runtime
@@ -24,8 +25,9 @@ from workflows.pipeline import dispatch_assessment, notify
 
 
 def _lookup_key() -> str:
-    reference = request.form.get("reference", "")
-    return "reference:" + "".join(reference.split()).upper()[:40]
+    """One counter per booking, however its reference is typed: folded exactly as the
+    look-up folds it ("DEMO-01", "d.e.m.o.0.1" and full-width letters are one booking)."""
+    return "reference:" + normalise_reference(request.form.get("reference", ""))[:40]
 
 
 @blueprint.get("/")

@@ -4,6 +4,7 @@ case here once came out wrong."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -20,7 +21,8 @@ from claims.processing.assessment import assess_claims
 from claims.processing.notices import pending_notice
 from claims.processing.payouts import run_payouts
 from common.numbers import format_number
-from tests.helpers import create_operator, csrf_token, load, sign_in
+from portal import create_app
+from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, sign_in
 from tests.records import arrival, rail_booking
 from workflows.mail import compose
 
@@ -159,3 +161,61 @@ def test_an_amount_is_the_same_cents_in_the_database_the_email_and_the_sepa_file
     assert run.file is not None
     sepa = (settings_.instance_path / "payouts" / run.file).read_text(encoding="utf-8")
     assert f'<InstdAmt Ccy="EUR">{cents}</InstdAmt>' in sepa
+
+
+def _file_with_iban(app: Flask, reference: str, iban: str, holder: str) -> Claim:
+    surname = reference.title()
+    client = app.test_client()
+    look_up(client, reference, surname)
+    page = client.get("/claim").get_data(as_text=True)
+    response = client.post("/claim", data={
+        "csrf_token": csrf_token(page), "passenger_name": f"Erika {surname}",
+        "passenger_email": "erika@example.org", "payout": "iban", "iban": iban,
+        "account_holder": holder})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    run_worker(app)
+    with app.extensions["effortless"].session_factory() as session:
+        return session.scalars(select(Claim).join(Claim.booking).where(
+            Booking.reference == reference)).one()
+
+
+def test_money_goes_to_a_typed_account_only_after_a_clerk_looked(app: Flask) -> None:
+    """Whoever finds a booking can file for it: an IBAN typed over the one on file, or an
+    account in another person's name, is not paid automatically."""
+    create_operator(app)
+    bookings = []
+    for reference, on_file in (("ONFILE", True), ("SAMEAC", True), ("NOACCT", False),
+                               ("OWNACC", False)):
+        booking = rail_booking(reference, passenger={"name": f"Erika {reference.title()}"})
+        if not on_file:
+            del booking["payment"]
+        bookings.append(booking)
+    load(app, bookings, [arrival()])
+    diverted = _file_with_iban(app, "ONFILE", "DE89 3704 0044 0532 0130 00", "Erika Onfile")
+    assert (diverted.status, diverted.reason_codes) == (
+        "needs_review", ["payout-account-changed"])
+    same = _file_with_iban(app, "SAMEAC", "DE02 1203 0000 0000 2020 51", "Erika Sameac")
+    assert same.status == "approved"
+    stranger = _file_with_iban(app, "NOACCT", "DE89 3704 0044 0532 0130 00", "Mallory Thief")
+    assert (stranger.status, stranger.reason_codes) == (
+        "needs_review", ["payout-holder-differs"])
+    own = _file_with_iban(app, "OWNACC", "DE89 3704 0044 0532 0130 00", "Erika Ownacc")
+    assert own.status == "approved"
+
+
+def test_the_lookup_limit_per_booking_counts_every_spelling_of_its_reference(
+        settings_overrides: dict[str, Any]) -> None:
+    app = create_app({**settings_overrides, "RATELIMIT_ENABLED": "true"})
+    try:
+        create_operator(app)
+        load(app, [rail_booking("DEMO01")])
+        spellings = ["DEMO-01", "d.e.m.o.0.1", "\uff24\uff25\uff2d\uff2f\uff10\uff11", "demo 01", " Demo01 "]
+        answers = []
+        for index in range(12):
+            client = app.test_client()  # a new visitor each time: only the booking is shared
+            answers.append(look_up(client, spellings[index % len(spellings)],
+                                   "Mustermann").status_code)
+        assert answers[:10] == [302] * 10
+        assert answers[10:] == [429, 429]
+    finally:
+        app.extensions["effortless"].close()
