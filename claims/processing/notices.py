@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, EventKind, NoticeKind
@@ -24,7 +24,6 @@ CAUSE_EVENT = {NoticeKind.DECISION: EventKind.CLAIM_DECIDED,
                NoticeKind.INFO_REQUEST: EventKind.INFO_REQUESTED,
                NoticeKind.RECEIPT: EventKind.CLAIM_SUBMITTED}
 RECEIPT_FRESH = timedelta(days=1)
-# The decision notice goes out for these; needs_review is not a decision yet.
 
 
 @dataclass(frozen=True)
@@ -85,13 +84,20 @@ def mark_sent(session_factory: sessionmaker[Session], claim_id: int, kind: Notic
         record_event(session, SENT_EVENT[kind], Actor.SYSTEM, claim_id=claim_id)
 
 
+def unsent(kind: NoticeKind) -> ColumnElement[bool]:
+    """The one definition of "not sent yet", for the job and the sweeper alike: no notice
+    of this kind since the latest event that called for it (a decision after an appeal
+    calls for a second decision notice)."""
+    latest_cause = select(func.max(ClaimEvent.id)).where(
+        ClaimEvent.claim_id == Claim.id,
+        ClaimEvent.kind == CAUSE_EVENT[kind]).correlate(Claim).scalar_subquery()
+    return ~exists().where(ClaimEvent.claim_id == Claim.id,
+                           ClaimEvent.kind == SENT_EVENT[kind],
+                           ClaimEvent.id > func.coalesce(latest_cause, 0)).correlate(Claim)
+
+
 def _sent(session: Session, claim_id: int, kind: NoticeKind) -> bool:
-    """Sent since the latest event that called for it."""
-    cause = session.scalar(select(func.max(ClaimEvent.id)).where(
-        ClaimEvent.claim_id == claim_id, ClaimEvent.kind == CAUSE_EVENT[kind])) or 0
-    return session.scalar(select(ClaimEvent.id).where(
-        ClaimEvent.claim_id == claim_id, ClaimEvent.kind == SENT_EVENT[kind],
-        ClaimEvent.id > cause).limit(1)) is not None
+    return session.scalar(select(Claim.id).where(Claim.id == claim_id, unsent(kind))) is None
 
 
 def notices_due(session_factory: sessionmaker[Session], limit: int = 1000,
@@ -102,17 +108,15 @@ def notices_due(session_factory: sessionmaker[Session], limit: int = 1000,
         for kind, statuses in ((NoticeKind.DECISION, DECIDED),
                                (NoticeKind.PAYOUT, {ClaimStatus.PAID}),
                                (NoticeKind.INFO_REQUEST, {ClaimStatus.INFO_REQUESTED})):
-            sent = select(ClaimEvent.claim_id).where(ClaimEvent.kind == SENT_EVENT[kind])
             due += [(claim_id, kind) for claim_id in session.scalars(
                 select(Claim.id).where(Claim.status.in_(statuses),
                                        Claim.passenger_email.is_not(None),
-                                       Claim.id.not_in(sent)).order_by(Claim.id).limit(limit))]
+                                       unsent(kind)).order_by(Claim.id).limit(limit))]
         # A receipt is worth sending only while the claim is fresh; the decision e-mail
         # carries the same link.
-        sent = select(ClaimEvent.claim_id).where(ClaimEvent.kind == EventKind.RECEIPT_MAILED)
         due += [(claim_id, NoticeKind.RECEIPT) for claim_id in session.scalars(
             select(Claim.id).where(Claim.status != ClaimStatus.WITHDRAWN,
                                    Claim.passenger_email.is_not(None),
                                    Claim.submitted_at > utcnow() - RECEIPT_FRESH,
-                                   Claim.id.not_in(sent)).order_by(Claim.id).limit(limit))]
+                                   unsent(NoticeKind.RECEIPT)).order_by(Claim.id).limit(limit))]
     return due

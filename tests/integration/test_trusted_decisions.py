@@ -16,9 +16,9 @@ from claims.clerks import decisions, review
 from claims.core.vocabulary import NoticeKind
 from claims.db.models import Booking, Claim, User
 from claims.operators import accounts
-from claims.passengers import filing
+from claims.passengers import answers, filing
 from claims.processing.assessment import assess_claims
-from claims.processing.notices import pending_notice
+from claims.processing.notices import mark_sent, notices_due, pending_notice
 from claims.processing.payouts import run_payouts
 from common.numbers import format_number
 from portal import create_app
@@ -209,7 +209,8 @@ def test_the_lookup_limit_per_booking_counts_every_spelling_of_its_reference(
     try:
         create_operator(app)
         load(app, [rail_booking("DEMO01")])
-        spellings = ["DEMO-01", "d.e.m.o.0.1", "\uff24\uff25\uff2d\uff2f\uff10\uff11", "demo 01", " Demo01 "]
+        full_width = "\uff24\uff25\uff2d\uff2f\uff10\uff11"
+        spellings = ["DEMO-01", "d.e.m.o.0.1", full_width, "demo 01", " Demo01 "]
         answers = []
         for index in range(12):
             client = app.test_client()  # a new visitor each time: only the booking is shared
@@ -219,3 +220,25 @@ def test_the_lookup_limit_per_booking_counts_every_spelling_of_its_reference(
         assert answers[10:] == [429, 429]
     finally:
         app.extensions["effortless"].close()
+
+
+def test_a_second_decision_after_an_appeal_is_mailed_even_when_its_queueing_failed(
+        app: Flask) -> None:
+    """The sweeper and the job share one definition of "not sent yet": sent since the
+    latest decision, not "ever sent"."""
+    factory = app.extensions["effortless"].session_factory
+    claim_id = _needs_review(app, "APPEAL")
+    accounts.create_user(factory, "clerk@example.org", "clerk", PASSWORD)
+    with factory() as session:
+        clerk = session.scalars(select(User.id)).one()
+    decisions.reject(factory, claim_id, clerk, reason="no-evidence", explanation="No proof.")
+    assert notices_due(factory) == [(claim_id, NoticeKind.DECISION),
+                                    (claim_id, NoticeKind.RECEIPT)]
+    mark_sent(factory, claim_id, NoticeKind.DECISION)
+    mark_sent(factory, claim_id, NoticeKind.RECEIPT)
+    assert notices_due(factory) == []
+    answers.appeal(factory, claim_id, "I have the ticket")
+    decisions.approve(factory, claim_id, clerk, amount=Decimal("19.75"))
+    # The portal's enqueue of this notice failed (Redis down): the sweeper must find it.
+    assert notices_due(factory) == [(claim_id, NoticeKind.DECISION)]
+    assert pending_notice(factory, claim_id, NoticeKind.DECISION) is not None
