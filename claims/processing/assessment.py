@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from claims.core.journey import JourneyFacts, OperationsKey, journey_facts, operations_key
@@ -190,16 +190,17 @@ def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcom
     """assessing -> decided for claims locked in this transaction, bookings loaded."""
     bookings = [claim.booking for claim in claims if claim.booking is not None]
     facts = facts_for(session, bookings)
-    duplicates = possible_duplicates(session, claims)
+    duplicates = possible_duplicates(session, claims) | booked_and_unbooked_twins(session, claims)
     outcomes: dict[int, Outcome] = {}
     for claim in claims:
         if claim.booking is None:
             # Filed without a booking: there is nothing for the rules to check it against.
             move(claim, ClaimStatus.NEEDS_REVIEW)
             claim.decided_at = utcnow()
-            claim.reason_codes = [ReasonCode.NO_BOOKING.value]
+            claim.reason_codes = [ReasonCode.NO_BOOKING.value] + (
+                [ReasonCode.POSSIBLE_DUPLICATE.value] if claim.id in duplicates else [])
             record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
-                         reason_count=1)
+                         reason_count=len(claim.reason_codes))
             outcomes[claim.id] = Outcome(ClaimStatus.NEEDS_REVIEW, notify=False)
             continue
         journey = facts[claim.booking.id]
@@ -244,6 +245,49 @@ def possible_duplicates(session: Session, claims: Sequence[Claim]) -> set[int]:
                for other_id, name in on_train.get(train, [])):
             duplicates.add(claim.id)
     return duplicates
+
+
+def booked_and_unbooked_twins(session: Session, claims: Sequence[Claim]) -> set[int]:
+    """Ids of the claims for a journey (operator, service, date, name) that also has a
+    claim on the other path: one filed without a booking and one on the booking. Service
+    names are compared as typed ("re 4711" = "RE 4711"), names folded as in the look-up."""
+    def journeys(claim: Claim) -> set[tuple[int, str, date, str]]:
+        name = " ".join(name_tokens(claim.passenger_name))
+        if claim.booking is not None:
+            return {(claim.operator_id, "".join(name_tokens(leg.service)),
+                     leg.scheduled_departure.date(), name) for leg in claim.booking.legs}
+        typed = claim.manual_journey or {}
+        return {(claim.operator_id, "".join(name_tokens(str(typed.get("service", "")))),
+                 date.fromisoformat(str(typed.get("date"))), name)} if typed else set()
+
+    wanted = {claim.id: journeys(claim) for claim in claims}
+    operators = {claim.operator_id for claim in claims}
+    days = [day for keys in wanted.values() for _, _, day, _ in keys]
+    if not days:
+        return set()
+    earliest = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
+    others: list[Claim] = []
+    if any(claim.booking is not None for claim in claims):
+        # A journey is claimed after it is made: the unbooked claims filed since the earliest.
+        others += session.scalars(select(Claim).where(
+            Claim.booking_id.is_(None), Claim.operator_id.in_(operators),
+            Claim.status != ClaimStatus.WITHDRAWN, Claim.submitted_at >= earliest))
+    if any(claim.booking is None for claim in claims):
+        services = {service for claim in claims if claim.booking is None
+                    for _, service, _, _ in wanted[claim.id]}
+        on_service = select(BookingLeg.booking_id).where(
+            func.upper(func.replace(BookingLeg.service, " ", "")).in_(services))
+        others += session.scalars(_with_booking(select(Claim)).where(
+            Claim.booking_id.in_(on_service), Claim.operator_id.in_(operators),
+            Claim.status != ClaimStatus.WITHDRAWN, Claim.submitted_at >= earliest))
+    twins = set()
+    for claim in claims:
+        for other in others:
+            if other.id != claim.id and (other.booking is None) != (claim.booking is None) \
+                    and wanted[claim.id] & journeys(other):
+                twins.add(claim.id)
+                break
+    return twins
 
 
 def _apply(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:

@@ -13,10 +13,18 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from claims.db.models import Claim, ClaimDocument
+from claims.db.models import Booking, Claim, ClaimDocument
 from claims.operators import accounts
-from tests.helpers import count, create_operator, csrf_token, run_worker, sign_in
-from tests.records import DAY
+from tests.helpers import (
+    count,
+    create_operator,
+    csrf_token,
+    file_claim,
+    load,
+    run_worker,
+    sign_in,
+)
+from tests.records import DAY, arrival, rail_booking
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -138,3 +146,28 @@ def test_a_price_is_read_as_the_passenger_wrote_it_or_refused(
     with app.extensions["effortless"].session_factory() as session:
         claim = session.scalars(select(Claim)).one()
     assert claim.manual_journey is not None and claim.manual_journey["price"] == "49.90"
+
+
+def test_a_ticket_without_a_booking_for_a_journey_claimed_on_its_booking_is_a_duplicate(
+        app: Flask, client: FlaskClient) -> None:
+    """The same person, operator, train and day once with the booking and once without:
+    one of them would be paid twice. A clerk sees both flagged."""
+    create_operator(app)
+    booking = rail_booking("JANA01", passenger={"name": "Jana Nowak"},
+                           legs=[{**rail_booking()["legs"][-1], "service": "RE 4711"}])
+    load(app, [booking, rail_booking("OTHER1", passenger={"name": "Olaf Other"},
+                                     legs=[{**rail_booking()["legs"][-1],
+                                            "service": "RE 4711"}])],
+         [arrival(service="RE 4711")])
+    file_claim(app, "JANA01", "Nowak")
+    file_claim(app, "OTHER1", "Other")
+    run_worker(app)
+    status, _, _ = _submit(client, _form(client, service="re 4711"))
+    assert status == 302
+    run_worker(app)
+    with app.extensions["effortless"].session_factory() as session:
+        manual = session.scalars(select(Claim).where(Claim.booking_id.is_(None))).one()
+        other = session.scalars(select(Claim).join(Claim.booking).where(
+            Booking.reference == "OTHER1")).one()
+    assert manual.reason_codes == ["no-booking", "possible-duplicate"]
+    assert other.status == "approved"  # another passenger on the same train is no twin
