@@ -93,6 +93,20 @@ def csrf_token(html: str) -> str:
     return value.group(1)
 
 
+HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+NAME = re.compile(r'name="([^"]+)"')
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs of a page's forms, as a browser sends them back."""
+    fields = {}
+    for tag in HIDDEN.findall(html):
+        name, value = NAME.search(tag), VALUE.search(tag)
+        if name:
+            fields[name.group(1)] = value.group(1) if value else ""
+    return fields
+
+
 def look_up(client: FlaskClient, reference: str, surname: str) -> Any:
     token = csrf_token(client.get("/").get_data(as_text=True))
     return client.post("/", data={"csrf_token": token, "reference": reference,

@@ -24,18 +24,22 @@ from claims.clerks.review import (
     open_claims_query,
 )
 from claims.core.amounts import CENT
-from claims.core.journey import JourneyFacts
-from claims.core.policy import journey_input
-from claims.core.rules.engine import assess
 from claims.core.rules.result import Assessment
-from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind
+from claims.core.vocabulary import (
+    AWAITING_CLERK,
+    PERSONAL_REASONS,
+    Actor,
+    ClaimStatus,
+    EventKind,
+)
 from claims.db.events import record_event
 from claims.db.models import Booking, Claim
 from claims.db.types import utcnow
 from claims.processing.assessment import (
-    booking_facts,
+    booked_and_unbooked_twins,
+    decision_for,
     facts_for,
-    operator_policy,
+    possible_duplicates,
     record_assessment,
 )
 from claims.processing.lifecycle import lock_claim, move
@@ -159,28 +163,42 @@ def cohorts(session_factory: SessionFactory, minimum: int = 2) -> list[Cohort]:
             for (operator, service, day), n in groups.most_common() if n >= minimum]
 
 
+@dataclass(frozen=True)
+class CohortMembers:
+    together: tuple[int, ...]                 # decided with the cause the clerk confirms
+    held: tuple[tuple[int, tuple[str, ...]], ...]  # keep their own review, and why
+
+
 def cohort_claims(session_factory: SessionFactory, operator: str, service: str,
-                  day: date) -> list[int]:
+                  day: date) -> CohortMembers:
+    """The open claims of one train on one day: those the cohort may decide, and those a
+    personal flag (PERSONAL_REASONS) keeps in one-by-one review."""
     wanted = QueueFilter(operator=operator, service=service, day=day)
+    together, held = [], []
     with session_factory() as session:
-        return list(session.scalars(open_claims_query(select(Claim.id), wanted).order_by(Claim.id)))
+        for claim_id, codes in session.execute(open_claims_query(
+                select(Claim.id, Claim.reason_codes), wanted).order_by(Claim.id)):
+            personal = tuple(code for code in codes or () if code in PERSONAL_REASONS)
+            if personal:
+                held.append((claim_id, personal))
+            else:
+                together.append(claim_id)
+    return CohortMembers(tuple(together), tuple(held))
 
 
 def decide_cohort(session_factory: SessionFactory, claim_ids: Sequence[int], clerk_id: int,
                   *, cause: str) -> CohortResult:
-    """The clerk confirmed the cause of the disruption for the whole cohort: the rules
-    decide each claim again with that cause, each in its own transaction, with its own
-    event (and so its own notice and letter)."""
+    """The clerk confirmed the cause of the disruption for these claims (the ones shown to
+    them): the rules and the whole policy decide each again with that cause, each in its
+    own transaction, with its own event (and so its own notice and letter). A claim the
+    policy still sends to a person (a personal flag, an unknown arrival, a claim another
+    clerk holds or no longer open) is left for one-by-one review."""
     decided: list[tuple[int, ClaimStatus]] = []
     left: list[int] = []
     for claim_id in claim_ids:
         with session_factory.begin() as session:
             claim = lock_claim(session, claim_id)
-            if claim.status not in AWAITING_CLERK or claim.booking is None:
-                left.append(claim_id)
-                continue
-            facts = replace(facts_for(session, [claim.booking])[claim.booking.id], cause=cause)
-            outcome = _assess_with(claim.booking, facts)
+            outcome = _cohort_outcome(session, claim, clerk_id, cause)
             if outcome is None:
                 left.append(claim_id)
                 continue
@@ -191,9 +209,19 @@ def decide_cohort(session_factory: SessionFactory, claim_ids: Sequence[int], cle
     return CohortResult(tuple(decided), tuple(left))
 
 
-def _assess_with(booking: Booking, facts: JourneyFacts) -> Assessment | None:
-    if not facts.has_operations_data:
+def _cohort_outcome(session: Session, claim: Claim, clerk_id: int,
+                    cause: str) -> Assessment | None:
+    """The rules' answer with the confirmed cause, or None where the claim keeps its own
+    review. The passenger's statement is what the clerk resolved for the whole train."""
+    if (claim.status not in AWAITING_CLERK or claim.booking is None
+            or claim.assigned_to not in (None, clerk_id)
+            or set(claim.reason_codes or ()) & PERSONAL_REASONS):
         return None
-    result = assess(journey_input(booking_facts(booking), facts,
-                                  operator_policy(booking.operator)))
-    return result if result.arrival_known else None
+    facts = replace(facts_for(session, [claim.booking])[claim.booking.id], cause=cause)
+    duplicate = claim.id in (possible_duplicates(session, [claim])
+                             | booked_and_unbooked_twins(session, [claim]))
+    decision = decision_for(claim.booking, facts, passenger_disagrees=False, claim=claim,
+                            duplicate=duplicate)
+    if decision.status == ClaimStatus.NEEDS_REVIEW or decision.assessment is None:
+        return None
+    return decision.assessment

@@ -106,6 +106,15 @@ class ReasonCode(StrEnum):
     PAYOUT_HOLDER_DIFFERS = "payout-holder-differs"    # the account holder is not the passenger
 
 
+# About the claim or its passenger, not about the train: a cohort decision (a clerk
+# confirming the cause of one train's disruption) never clears them.
+PERSONAL_REASONS = frozenset({
+    ReasonCode.NAME_CHANGED, ReasonCode.POSSIBLE_DUPLICATE, ReasonCode.AMOUNT_OVER_LIMIT,
+    ReasonCode.PAST_DEADLINE, ReasonCode.SEASON_TICKET, ReasonCode.APPEAL,
+    ReasonCode.NO_BOOKING, ReasonCode.PAYOUT_ACCOUNT_CHANGED,
+    ReasonCode.PAYOUT_HOLDER_DIFFERS})
+
+
 class NoticeKind(StrEnum):
     DECISION = "decision"
     PAYOUT = "payout"

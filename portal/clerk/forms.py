@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
+    HiddenField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -70,6 +71,9 @@ class InfoRequestForm(FlaskForm):
 
 
 class CohortForm(FlaskForm):
+    # The claims the clerk saw when confirming: the decision is for these, not for
+    # whatever is open by the time the form is sent.
+    claims = HiddenField()
     cause = SelectField(_l("Confirmed cause of the disruption"),
                         choices=[SelectChoice(cause, cause)
                                  for cause in sorted(CAUSES - {"unknown"})])

@@ -229,23 +229,33 @@ def cohort(operator: str, service: str, day: str) -> Response | str | tuple[str,
     except ValueError:
         abort(404)
     factory = runtime().session_factory
-    claim_ids = decisions.cohort_claims(factory, operator, service, service_day)
-    if not claim_ids:
+    members = decisions.cohort_claims(factory, operator, service, service_day)
+    if not members.together and not members.held:
         abort(404, _("No open claims for this service on this date."))
     form = CohortForm()
+
+    def page() -> str:
+        form.claims.data = " ".join(str(claim_id) for claim_id in members.together)
+        return render_template(
+            "clerk/cohort.html", form=form, claims=_files(list(members.together)),
+            held=[(_file(claim_id), reasons) for claim_id, reasons in members.held[:500]],
+            service=service, day=service_day)
+
     if request.method == "POST":
-        if not form.validate_on_submit():
-            return render_template("clerk/cohort.html", form=form, claims=_files(claim_ids),
-                                   service=service, day=service_day), 422
-        result = decisions.decide_cohort(factory, claim_ids, _clerk_id(),
+        seen = {int(word) for word in (form.claims.data or "").split() if word.isdigit()}
+        chosen = [claim_id for claim_id in members.together if claim_id in seen]
+        if not form.validate_on_submit() or not chosen:
+            if form.validate_on_submit():
+                form.cause.errors = [_("These claims have been decided meanwhile.")]
+            return page(), 422
+        result = decisions.decide_cohort(factory, chosen, _clerk_id(),
                                       cause=form.cause.data or "")
         for claim_id, _status in result.decided:
             notify(runtime().redis, claim_id, NoticeKind.DECISION)
         flash(_("%(decided)s claims decided; %(left)s left for one-by-one review.",
-                decided=len(result.decided), left=len(result.left)))
+                decided=len(result.decided), left=len(result.left) + len(members.held)))
         return redirect(url_for("clerk.queue"))
-    return render_template("clerk/cohort.html", form=form, claims=_files(claim_ids),
-                           service=service, day=service_day)
+    return page()
 
 
 def _files(claim_ids: list[int]) -> list[review.ClaimFile]:

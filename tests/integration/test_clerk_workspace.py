@@ -24,6 +24,7 @@ from tests.helpers import (
     INFO_REQUEST_DE,
     create_operator,
     csrf_token,
+    hidden_fields,
     load,
     mails,
     run_worker,
@@ -85,8 +86,10 @@ def _events(app: Flask, claim_id: int) -> list[tuple[str, str, int | None]]:
 
 
 def _post(client: FlaskClient, page_url: str, url: str, **data: Any):
-    token = csrf_token(client.get(page_url).get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token, **data})
+    """Send a form as a browser would: with the page's CSRF token and hidden fields."""
+    page = client.get(page_url).get_data(as_text=True)
+    return client.post(url, data={**hidden_fields(page), "csrf_token": csrf_token(page),
+                                  **data})
 
 
 # Access ---------------------------------------------------------------------------------
@@ -365,3 +368,36 @@ def test_a_claim_another_clerk_holds_is_refused_inside_the_decision(
     decisions.approve(factory, claim_ids[0], staff["clerk"],
                       amount=_claim(app, claim_ids[0]).amount)
     assert _claim(app, claim_ids[0]).status == "approved"
+
+
+def test_a_cohort_decides_the_claims_shown_and_leaves_personal_flags_to_a_clerk(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    """Confirming a train's cause settles what is about the train, not what is about one
+    passenger (a changed name here), and only for the claims the clerk saw."""
+    claim_ids = _open_claims(app, count=3)
+    factory = app.extensions["effortless"].session_factory
+    with factory() as session:
+        claim = session.get(Claim, claim_ids[2])
+        assert claim is not None
+        claim.reason_codes = ["passenger-statement", "name-changed"]
+        session.commit()
+    sign_in(client, "clerk@example.org", PASSWORD)
+    url = f"/clerk/cohorts/test-rail/IC 2013/{DAY}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Decide all 2 claims" in page and "name-changed" in page
+    # Another passenger's claim on the same train arrives while the clerk reads the page.
+    load(app, [rail_booking("LATE01", passenger={"name": "Lea Spaet"},
+                            legs=[{**rail_booking()["legs"][-1], "service": "IC 2013"}])])
+    with factory() as session:
+        booking_id = session.scalars(select(Booking.id).where(
+            Booking.reference == "LATE01")).one()
+    late = filing.submit_claim(factory, booking_id, filing.ClaimInput(
+        passenger_name="Lea Spaet", passenger_email=None, arrived_with_service=None,
+        statement="Later than shown", language="de"), effort={}).claim_id
+    assess_claims(factory, [late])
+    assert _claim(app, late).status == "needs_review"
+    client.post(url, data={**hidden_fields(page), "csrf_token": csrf_token(page),
+                           "cause": "own-staff-strike"})
+    assert [_claim(app, i).status for i in claim_ids] == ["approved", "approved",
+                                                           "needs_review"]
+    assert _claim(app, late).status == "needs_review"  # not shown, not decided
