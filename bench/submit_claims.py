@@ -42,6 +42,8 @@ def delayed_journeys(operator: str, count: int) -> tuple[list[dict], list[dict]]
             "reference": f"B{index:07d}", "operator": operator, "regime": "eu-rail",
             "passenger": {"name": f"Bench Passenger{index}"},
             "fare": {"amount": "59.90", "currency": "EUR", "kind": "single"},
+            # The clear path: an account on file, nothing to type but name and e-mail.
+            "payment": {"iban": "DE02120300000000202051", "holder": f"Bench Passenger{index}"},
             "legs": [{"service": service, "origin": "Köln Hbf", "destination": "Berlin Hbf",
                       "scheduled_departure": f"{day}T08:00:00+01:00",
                       "scheduled_arrival": f"{day}T12:20:00+01:00"}]})

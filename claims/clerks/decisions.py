@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -31,6 +32,7 @@ from claims.core.vocabulary import (
     Actor,
     ClaimStatus,
     EventKind,
+    ReasonCode,
 )
 from claims.db.events import record_event
 from claims.db.models import Booking, Claim
@@ -49,9 +51,20 @@ SessionFactory = sessionmaker[Session]
 
 # Decisions --------------------------------------------------------------------------
 
+class Approval(StrEnum):
+    APPROVED = "approved"
+    # Above the second-approval limit: proposed, waiting for another person's approval.
+    AWAITING_SECOND = "awaiting-second"
+
+
 def approve(session_factory: SessionFactory, claim_id: int, clerk_id: int, *,
-            amount: Decimal, note: str | None = None) -> None:
-    """needs_review -> approved at the rules' amount, or at another with a reason."""
+            amount: Decimal, note: str | None = None,
+            second_approval_above: Decimal | None = None) -> Approval:
+    """needs_review -> approved at the rules' amount, or at another with a reason; an
+    amount no rule computed (no booking, no data, an appeal) always needs a reason. Above
+    `second_approval_above` one clerk proposes and another approves the same amount.
+    Every amount set or proposed is an event with the old and the new amount and why."""
+    reason = (note or "").strip()
     with session_factory.begin() as session:
         claim = _open_claim(session, claim_id, clerk_id)
         if amount <= 0:
@@ -59,16 +72,60 @@ def approve(session_factory: SessionFactory, claim_id: int, clerk_id: int, *,
         if amount != amount.quantize(CENT):
             # Stored as typed, 25.999 would be paid 25.99 and printed 26.00.
             raise ReviewError(Refusal.AMOUNT_NOT_CENTS)
-        # Without a proposal from the rules (no booking, no data) the clerk sets the amount.
-        changed = claim.amount is not None and claim.eligible is True and amount != claim.amount
-        if changed and not (note or "").strip():
+        if claim.proposed_amount == amount and not reason:
+            reason = claim.proposed_note or ""  # confirming a proposal confirms its reason
+        computed = _rules_amount(claim)
+        if computed is None and not reason:
+            raise ReviewError(Refusal.AMOUNT_NEEDS_REASON)
+        if computed is not None and amount != computed and not reason:
             raise ReviewError(Refusal.AMOUNT_CHANGE_NEEDS_REASON)
+        if second_approval_above is not None and amount > second_approval_above:
+            confirmed = claim.proposed_amount == amount and claim.proposed_by is not None
+            if confirmed and claim.proposed_by == clerk_id:
+                raise ReviewError(Refusal.SECOND_APPROVER_NEEDED)
+            if not confirmed:
+                _propose(session, claim, amount, reason, clerk_id)
+                return Approval.AWAITING_SECOND
+        changed = amount != claim.amount or claim.eligible is not True
+        if changed or reason:
+            record_event(session, EventKind.AMOUNT_SET, Actor.CLERK, claim_id=claim.id,
+                         actor_id=clerk_id, old=_text(claim.amount), new=_text(amount),
+                         why=reason or None, proposed_by=claim.proposed_by)
         claim.amount = amount
         claim.currency = claim.currency or _fare_currency(claim)
         claim.eligible = True
-        if changed:
-            claim.clerk_note = (note or "").strip()
-        _decide(session, claim, ClaimStatus.APPROVED, clerk_id, amount_changed=int(changed))
+        if reason:
+            claim.clerk_note = reason
+        claim.proposed_amount = claim.proposed_by = claim.proposed_note = None
+        _decide(session, claim, ClaimStatus.APPROVED, clerk_id,
+                amount_changed=int(computed is None or amount != computed))
+    return Approval.APPROVED
+
+
+def _rules_amount(claim: Claim) -> Decimal | None:
+    """The amount the rules computed for this claim, if they computed one: not for a claim
+    without a booking or without data, nor for one the passenger appealed."""
+    if claim.booking is None or claim.eligible is not True or claim.amount is None:
+        return None
+    if ReasonCode.APPEAL in (claim.reason_codes or ()):
+        return None
+    return claim.amount
+
+
+def _propose(session: Session, claim: Claim, amount: Decimal, reason: str,
+             clerk_id: int) -> None:
+    record_event(session, EventKind.AMOUNT_PROPOSED, Actor.CLERK, claim_id=claim.id,
+                 actor_id=clerk_id, old=_text(claim.amount), new=_text(amount),
+                 why=reason or None)
+    claim.proposed_amount, claim.proposed_by = amount, clerk_id
+    claim.proposed_note = reason or None
+    # Back in the queue, for another person to take and approve.
+    claim.assigned_to = claim.assigned_at = None
+    end_work(session, claim.id, clerk_id)
+
+
+def _text(amount: Decimal | None) -> str | None:
+    return f"{amount:.2f}" if amount is not None else None
 
 
 def reject(session_factory: SessionFactory, claim_id: int, clerk_id: int, *, reason: str,

@@ -44,6 +44,8 @@ class Refusal(StrEnum):
     EXPLANATION_NEEDED = "explanation-needed"
     CHOOSE_INFO = "choose-info"
     NOT_OPEN = "not-open"
+    AMOUNT_NEEDS_REASON = "amount-needs-reason"      # the rules computed no amount
+    SECOND_APPROVER_NEEDED = "second-approver-needed"
     TAKEN_BY_ANOTHER = "taken-by-another"
 
 
@@ -285,6 +287,10 @@ class ClaimFile:
     effort: ClerkEffort
     manual_journey: dict[str, str] | None
     documents: tuple[tuple[int, str, str, int], ...]  # id, kind, content type, bytes
+    # A proposal above the second-approval limit, waiting for another person.
+    proposed_amount: Decimal | None = None
+    proposed_by: str | None = None
+    proposed_note: str | None = None
 
 
 def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
@@ -297,7 +303,7 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
         events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)
                                  .order_by(ClaimEvent.id)).all()
         clerks = staff_emails(session, {e.actor_id for e in events if e.actor_id} |
-                         ({claim.assigned_to} if claim.assigned_to else set()))
+                              {i for i in (claim.assigned_to, claim.proposed_by) if i})
         german = claim.language.startswith("de")
         return ClaimFile(
             claim_id=claim.id, status=ClaimStatus(claim.status), operator=claim.operator.name,
@@ -327,6 +333,9 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
             effort=clerk_effort(LoggedEvent(e.at, e.kind, e.actor, e.actor_id)
                                 for e in events),
             manual_journey=claim.manual_journey,
+            proposed_amount=claim.proposed_amount,
+            proposed_by=clerks.get(claim.proposed_by) if claim.proposed_by else None,
+            proposed_note=claim.proposed_note,
             documents=tuple((d.id, d.kind, d.content_type, d.size) for d in session.scalars(
                 select(ClaimDocument).where(ClaimDocument.claim_id == claim.id)
                 .order_by(ClaimDocument.id))))

@@ -63,6 +63,9 @@ class EventKind(StrEnum):
     DOCUMENT_UPLOADED = "document_uploaded"
     SURVEY_ANSWERED = "survey_answered"
     RECEIPT_MAILED = "receipt_mailed"
+    # A clerk's amount: old and new, and why (staff text, not the passenger's).
+    AMOUNT_PROPOSED = "amount_proposed"
+    AMOUNT_SET = "amount_set"
 
 
 class Role(StrEnum):

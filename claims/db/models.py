@@ -172,6 +172,11 @@ class Claim(Base):
     requested_info: Mapped[str | None] = mapped_column(String(100))
     # Staff text: why an amount was changed, the passenger's objection. Not in the log.
     clerk_note: Mapped[str | None] = mapped_column(Text)
+    # An amount above the second-approval limit, proposed by one clerk, waiting for the
+    # approval of another (the event log keeps every proposal and change).
+    proposed_amount: Mapped[Decimal | None] = mapped_column(Money)
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_note: Mapped[str | None] = mapped_column(Text)
     appeal_text: Mapped[str | None] = mapped_column(Text)
     # Filed without a booking: the journey as the passenger gave it (service, origin,
     # destination, date, scheduled arrival, price, currency), for a clerk to check.

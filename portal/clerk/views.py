@@ -48,6 +48,10 @@ REFUSALS = {
     review.Refusal.EXPLANATION_NEEDED: _l("Explain the decision."),
     review.Refusal.CHOOSE_INFO: _l("Choose at least one item."),
     review.Refusal.NOT_OPEN: _l("This claim is no longer waiting for a decision."),
+    review.Refusal.AMOUNT_NEEDS_REASON: _l(
+        "The rules computed no amount for this claim: give the reason for this one."),
+    review.Refusal.SECOND_APPROVER_NEEDED: _l(
+        "You proposed this amount: another person must approve it."),
     review.Refusal.TAKEN_BY_ANOTHER: _l("Another clerk has taken this claim. Take it over first."),
 }
 STAFF = ("clerk", "manager")
@@ -127,7 +131,8 @@ def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = N
                   problem: str | None = None) -> str:
     # Only an amount the rules found owed is a proposal; nothing owed proposes nothing.
     owed = evidence.amount if evidence.eligible and evidence.amount else None
-    approve = approve or ApproveForm(formdata=None, amount=owed)
+    approve = approve or ApproveForm(formdata=None, amount=evidence.proposed_amount or owed,
+                                     note=evidence.proposed_note)
     reject = reject or RejectForm(formdata=None, explanation=evidence.explanation)
     return render_template("clerk/claim.html", claim=evidence, approve=approve,
                            reject=reject, info=info or InfoRequestForm(formdata=None),
@@ -156,9 +161,12 @@ def release(claim_id: int) -> Response:
 @role_required(*STAFF)
 def approve(claim_id: int) -> Response | tuple[str, int]:
     form = ApproveForm()
+    current = runtime()
     return _decide(claim_id, form, lambda: decisions.approve(
-        runtime().session_factory, claim_id, _clerk_id(), amount=form.amount.checked(),
-        note=form.note.data), NoticeKind.DECISION, approve=form)
+        current.session_factory, claim_id, _clerk_id(), amount=form.amount.checked(),
+        note=form.note.data,
+        second_approval_above=current.settings.second_approval_above),
+        NoticeKind.DECISION, approve=form)
 
 
 @blueprint.post("/claims/<int:claim_id>/reject")
@@ -179,18 +187,22 @@ def request_info(claim_id: int) -> Response | tuple[str, int]:
         NoticeKind.INFO_REQUEST, info=form)
 
 
-def _decide(claim_id: int, form: FlaskForm, action: Callable[[], None], notice: NoticeKind,
+def _decide(claim_id: int, form: FlaskForm, action: Callable[[], object], notice: NoticeKind,
             **forms: FlaskForm) -> Response | tuple[str, int]:
     evidence = _file(claim_id)
     if not form.validate_on_submit():
         return _render_claim(evidence, **forms), 422
     try:
-        action()
+        outcome = action()
     except review.ReviewError as refused:
         if refused.code == review.Refusal.TAKEN_BY_ANOTHER:
             flash(str(REFUSALS[refused.code]))
             return redirect(url_for("clerk.claim", claim_id=claim_id))
         return _render_claim(evidence, problem=str(REFUSALS[refused.code]), **forms), 409
+    if outcome == decisions.Approval.AWAITING_SECOND:
+        flash(_("Claim %(id)s: the amount is proposed; another person approves it.",
+                id=claim_id))
+        return redirect(url_for("clerk.queue"))
     notify(runtime().redis, claim_id, notice)
     flash(_("Claim %(id)s: done.", id=claim_id))
     if request.form.get("then") == "next":

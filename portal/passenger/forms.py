@@ -82,9 +82,11 @@ class _PassengerAndPayoutForm(FlaskForm):
         Optional(),
         Length(max=2500, message=_l("At most 2,500 characters, please.")),
     ])
-    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)],
+    # Not Optional(): that would stop the chain before validate_iban, and an empty IBAN
+    # with "to this bank account" chosen would pass (money with nowhere to go).
+    iban = StringField(_l("IBAN"), validators=[Length(max=42)],
                        render_kw={"autocomplete": "off", "spellcheck": "false"})
-    account_holder = StringField(_l("Account holder"), validators=[Optional(), Length(max=200)],
+    account_holder = StringField(_l("Account holder"), validators=[Length(max=200)],
                                  render_kw={"autocomplete": "name"})
 
 

@@ -280,8 +280,13 @@ def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
         as_text=True)
     assert "appeal</a>: 1" in client.get("/clerk/").get_data(as_text=True)
     # Decided again: the passenger hears of the new decision, and may not object twice.
+    # The rules refused it: an amount after an appeal is the clerk's, and needs a reason.
+    unexplained = _post(client, f"/clerk/claims/{claim_id}",
+                        f"/clerk/claims/{claim_id}/approve", amount="19.75")
+    assert unexplained.status_code == 409
+    assert "The rules computed no amount" in unexplained.get_data(as_text=True)
     _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/approve",
-          amount="19.75")
+          amount="19.75", note="Ticket shown on appeal")
     run_worker(app)
     assert mails(app) == [("eva0@example.org", DECISION_DE)] * 2
     assert "Object to the decision" not in passenger.get(status_url).get_data(as_text=True)

@@ -74,6 +74,7 @@ def fault_app(settings_overrides: dict[str, Any], own_redis: OwnRedis) -> Iterat
         bookings.append({
             "reference": f"F{index:05d}", "operator": "test-rail", "regime": "eu-rail",
             "passenger": {"name": f"Fault Passenger{index}"},
+            "payment": {"iban": "DE02120300000000202051", "holder": f"Fault Passenger{index}"},
             "fare": {"amount": "59.90", "currency": "EUR", "kind": "single"},
             "legs": [{"service": service, "origin": "Köln Hbf", "destination": "Berlin Hbf",
                       "scheduled_departure": f"{DAY}T08:00:00+01:00",

@@ -87,10 +87,11 @@ def test_a_ticket_without_a_booking_goes_to_a_clerk_who_sees_it(
     served = client.get(url)
     assert served.data == PDF and served.mimetype == "application/pdf"
     served.close()
-    # No amount from the rules: the clerk sets one, no reason needed.
+    # No amount from the rules: the clerk sets one, and says why.
+    assert "The rules computed no amount" in page
     token = csrf_token(page)
-    client.post(f"/clerk/claims/{claim.id}/approve", data={"csrf_token": token,
-                                                           "amount": "3.10"})
+    client.post(f"/clerk/claims/{claim.id}/approve", data={
+        "csrf_token": token, "amount": "3.10", "note": "25 % of the ticket, 62 min late"})
     with app.extensions["effortless"].session_factory() as session:
         approved = session.get(Claim, claim.id)
         assert approved is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from claims.clerks import decisions, review
 from claims.core.vocabulary import NoticeKind
-from claims.db.models import Booking, Claim, User
+from claims.db.models import Booking, Claim, ClaimEvent, User
 from claims.operators import accounts
 from claims.passengers import answers, filing
 from claims.processing.assessment import assess_claims
@@ -238,7 +239,94 @@ def test_a_second_decision_after_an_appeal_is_mailed_even_when_its_queueing_fail
     mark_sent(factory, claim_id, NoticeKind.RECEIPT)
     assert notices_due(factory) == []
     answers.appeal(factory, claim_id, "I have the ticket")
-    decisions.approve(factory, claim_id, clerk, amount=Decimal("19.75"))
+    decisions.approve(factory, claim_id, clerk, amount=Decimal("19.75"), note="Ticket shown")
     # The portal's enqueue of this notice failed (Redis down): the sweeper must find it.
     assert notices_due(factory) == [(claim_id, NoticeKind.DECISION)]
     assert pending_notice(factory, claim_id, NoticeKind.DECISION) is not None
+
+
+def _amount_events(app: Flask, claim_id: int) -> list[tuple[str, int | None, dict[str, Any]]]:
+    with app.extensions["effortless"].session_factory() as session:
+        return [(e.kind, e.actor_id, e.counts) for e in session.scalars(
+            select(ClaimEvent).where(ClaimEvent.claim_id == claim_id, ClaimEvent.kind.in_(
+                ["amount_proposed", "amount_set"])).order_by(ClaimEvent.id))]
+
+
+def test_every_clerk_amount_is_kept_with_who_and_why_and_large_ones_need_two_people(
+        settings_overrides: dict[str, Any]) -> None:
+    app = create_app({**settings_overrides, "SECOND_APPROVAL_ABOVE": "100.00"})
+    try:
+        factory = app.extensions["effortless"].session_factory
+        limit = app.extensions["effortless"].settings.second_approval_above
+        first = _needs_review(app, "FOUR01")
+        second = _needs_review(app, "FOUR02")
+        ids = {}
+        for email in ("anna@example.org", "bert@example.org"):
+            accounts.create_user(factory, email, "clerk", PASSWORD)
+            with factory() as session:
+                ids[email[:4]] = session.scalars(select(User.id).where(User.email == email)).one()
+        # A changed amount under the limit: one clerk, with a reason, kept in the log.
+        with pytest.raises(review.ReviewError):
+            decisions.approve(factory, first, ids["anna"], amount=Decimal("30.00"),
+                              second_approval_above=limit)
+        assert decisions.approve(factory, first, ids["anna"], amount=Decimal("30.00"),
+                                 note="Taxi fare too", second_approval_above=limit
+                                 ) == decisions.Approval.APPROVED
+        assert _amount_events(app, first) == [("amount_set", ids["anna"], {
+            "old": "19.75", "new": "30.00", "why": "Taxi fare too", "proposed_by": None})]
+        # Above the limit: proposed by one, approved by another.
+        assert decisions.approve(factory, second, ids["anna"], amount=Decimal("150.00"),
+                                 note="Hotel night", second_approval_above=limit
+                                 ) == decisions.Approval.AWAITING_SECOND
+        assert _claim(app, second).status == "needs_review"
+        with pytest.raises(review.ReviewError) as refused:
+            decisions.approve(factory, second, ids["anna"], amount=Decimal("150.00"),
+                              second_approval_above=limit)
+        assert refused.value.code == review.Refusal.SECOND_APPROVER_NEEDED
+        assert decisions.approve(factory, second, ids["bert"], amount=Decimal("150.00"),
+                                 second_approval_above=limit) == decisions.Approval.APPROVED
+        claim = _claim(app, second)
+        assert (claim.status, claim.amount, claim.clerk_note) == (
+            "approved", Decimal("150.00"), "Hotel night")
+        assert _amount_events(app, second) == [
+            ("amount_proposed", ids["anna"], {"old": "19.75", "new": "150.00",
+                                              "why": "Hotel night"}),
+            ("amount_set", ids["bert"], {"old": "19.75", "new": "150.00",
+                                         "why": "Hotel night", "proposed_by": ids["anna"]})]
+    finally:
+        app.extensions["effortless"].close()
+
+
+def test_an_amount_no_rule_computed_needs_a_reason(app: Flask, client: FlaskClient) -> None:
+    create_operator(app)
+    load(app, [rail_booking("NODATA")])  # no operations data: the rules compute nothing
+    claim_id = _file(app, "NODATA", "test-rail", "Erika Mustermann")
+    assess_claims(app.extensions["effortless"].session_factory, [claim_id])
+    accounts.create_user(app.extensions["effortless"].session_factory, "clerk@example.org",
+                         "clerk", PASSWORD)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    page = client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
+    assert "The rules computed no amount" in page
+    refused = client.post(f"/clerk/claims/{claim_id}/approve", data={
+        "csrf_token": csrf_token(page), "amount": "19.75"})
+    assert refused.status_code == 409 and _claim(app, claim_id).status == "needs_review"
+    client.post(f"/clerk/claims/{claim_id}/approve", data={
+        "csrf_token": csrf_token(page), "amount": "19.75", "note": "Delay seen on the app"})
+    assert _claim(app, claim_id).status == "approved"
+
+
+def test_money_never_has_nowhere_to_go(app: Flask) -> None:
+    """No account on file and "to this bank account" chosen with no IBAN: asked again."""
+    create_operator(app)
+    booking = rail_booking("NOWHERE")
+    del booking["payment"]
+    load(app, [booking], [arrival()])
+    client = app.test_client()
+    look_up(client, "NOWHERE", "Mustermann")
+    page = client.get("/claim").get_data(as_text=True)
+    assert 'value="account"' not in page
+    answer = client.post("/claim", data={"csrf_token": csrf_token(page),
+                                         "passenger_name": "Erika Mustermann",
+                                         "payout": "iban", "iban": "", "account_holder": ""})
+    assert answer.status_code == 422
+    assert "Enter the IBAN we should pay to." in answer.get_data(as_text=True)
