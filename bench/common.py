@@ -79,14 +79,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def processes(setup: Setup, *, workers: int, web_workers: int) -> Iterator[int]:
+def processes(setup: Setup, *, workers: int, web_workers: int,
+              sweep_every: float = 0) -> Iterator[int]:
     port = free_port()
     started = [subprocess.Popen(
         [str(BIN / "gunicorn"), "--no-control-socket", "--bind", f"127.0.0.1:{port}",
          "--workers", str(web_workers), "--threads", "8", "--log-level", "warning",
          "wsgi:app"], cwd=ROOT, env=setup.environment)]
     started += [subprocess.Popen([sys.executable, "-m", "workflows.worker", "--sweep-every",
-                                  "0"], cwd=ROOT, env=setup.environment,
+                                  str(sweep_every)], cwd=ROOT, env=setup.environment,
                                  stderr=subprocess.DEVNULL)
                 for _ in range(workers)]
     try:

@@ -25,7 +25,8 @@ from sqlalchemy import func, select
 
 from claims.operators import accounts
 from claims.operators.imports import import_bookings, import_operations
-from workflows.queues import CLAIMS_QUEUE
+from workflows.drain import drain_once
+from workflows.queues import CLAIMS_QUEUE, DUE_CLAIMS
 
 
 def create_operator(app: Flask, slug: str = "test-rail", regime: str = "eu-rail") -> str:
@@ -48,13 +49,16 @@ def write_lines(path: Path, records: list[Any]) -> Path:
     return path
 
 
-def run_worker(app: Flask) -> int:
-    """Run a real RQ worker until the queue is empty; returns how many jobs it finished."""
-    connection = app.extensions["effortless"].redis
-    finished = Queue(CLAIMS_QUEUE, connection=connection).finished_job_registry
-    before = finished.count
-    SimpleWorker([CLAIMS_QUEUE], connection=connection).work(burst=True)
-    return finished.count - before
+def run_worker(app: Flask) -> None:
+    """What the worker processes do, until nothing is left: the drain loop decides the due
+    claims, a real RQ worker runs the jobs (notices, retries) and queues nothing new."""
+    current = app.extensions["effortless"]
+    queue = Queue(CLAIMS_QUEUE, connection=current.redis)
+    while True:
+        drained = drain_once(current)
+        SimpleWorker([CLAIMS_QUEUE], connection=current.redis).work(burst=True)
+        if not drained and not queue.count and not current.redis.zcard(DUE_CLAIMS):
+            return
 
 
 def mails(app: Flask) -> list[tuple[str, str]]:

@@ -68,7 +68,8 @@ def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> in
     queued = 0
     for claim_id, status, submitted_at in due:
         if status == ClaimStatus.SUBMITTED:
-            # Not waiting in Redis: its dispatch failed, or its batch died with a worker.
+            # Not waiting in Redis: its add failed, or its drain loop died holding it (or a
+            # live loop is deciding it right now: added again, it is taken and skipped).
             if claim_id not in waiting:
                 dispatch_due(connection, claim_id)
                 queued += 1
@@ -76,7 +77,4 @@ def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> in
         elif enqueue_assessment(connection, claim_id,
                                 rescue_stale=submitted_at < stale_before):
             queued += 1
-    # Claims waiting while every drain job died with its worker: once a lease runs out,
-    # a new drain job takes them.
-    dispatch_due(connection, None)
     return queued

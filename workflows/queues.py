@@ -70,72 +70,41 @@ def enqueue_notice(connection: redis.Redis, claim_id: int, kind: str) -> None:
                   timeout=60)
 
 
-# The storm-day path. A claim to decide is added to one Redis sorted set (scored by claim
-# id, so a double dispatch adds it once); up to DRAIN_SLOTS drain jobs take batches from
-# it. A slot is a key with a lease: taken by the dispatch that finds one free, renewed by
-# its job at every batch, given up when the set is empty. Because dispatch adds before it
-# looks for a slot, and a job gives its slot up before it looks at the set once more, a
-# claim in the set always has a job that will take it. A job that dies takes the claims it
-# held with it only from Redis: they are still submitted in the database, where the
-# sweeper finds them.
+# Deciding claims, fast on an idle day and in batches on a storm day. A committed claim
+# is added to one Redis sorted set (scored by its id: a second add changes nothing). Every
+# worker process runs one drain loop (workflows/drain.py) that waits on the set with
+# BZPOPMIN and takes up to ASSESSMENT_BATCH claims at a time. Why no claim waits:
+# - Redis wakes a client blocked in BZPOPMIN as soon as the set has a member, so a claim
+#   added while any drain loop waits is taken at once; one added while all are busy is
+#   taken when the first of them comes back for more. There is no wake-up to lose: no
+#   slot, no lease, no job that has to be queued for the claim to be seen.
+# - A claim popped by a process that dies before it commits is gone from Redis but still
+#   submitted in the database: the sweeper adds it again (claims_due_for_assessment).
+# - A claim whose add failed (Redis down) is found by the sweeper the same way.
+# Deciding is idempotent (only submitted claims are taken, under a row lock), so a claim
+# added twice is decided once.
 DUE_CLAIMS = "effortless:claims:due"
-DRAIN_SLOT = "effortless:claims:drain:{}"
-# More slots than workers only leaves some drain jobs waiting; fewer would idle workers.
-DRAIN_SLOTS = 8
-DRAIN_LEASE = 120  # seconds; a dead worker's slot is free again after this
-DRAIN_TIMEOUT = 300
-
-_ADD_AND_TAKE_SLOT = """
-if ARGV[1] == '' then
-  -- the sweeper: only when claims wait and no drain job holds a slot any more
-  if redis.call('EXISTS', unpack(KEYS, 2)) > 0 then return -1 end
-elseif redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[1]) == 0 then
-  return -1
-end
-if redis.call('ZCARD', KEYS[1]) == 0 then return -1 end
-for i = 2, #KEYS do
-  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[2]) then return i - 2 end
-end
-return -1
-"""
-_GIVE_UP_SLOT = """
-redis.call('DEL', KEYS[2])
-if redis.call('ZCARD', KEYS[1]) > 0 and redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1])
-then return 1 end
-return 0
-"""
 
 
-def dispatch_due(connection: redis.Redis, claim_id: int | None) -> None:
-    """Mark the claim due for a batch decision, and start a drain job if a slot is free.
-    Without a claim: start one if claims wait and no drain job holds a slot (their leases
-    ran out: their workers died)."""
-    slots = [DRAIN_SLOT.format(n) for n in range(DRAIN_SLOTS)]
-    slot = int(connection.eval(_ADD_AND_TAKE_SLOT, len(slots) + 1, DUE_CLAIMS, *slots,
-                               "" if claim_id is None else claim_id, DRAIN_LEASE))
-    if slot >= 0:
-        enqueue_drain(connection, slot)
+def dispatch_due(connection: redis.Redis, claim_id: int) -> None:
+    """Mark the committed claim due for a decision; a drain loop takes it at once."""
+    connection.zadd(DUE_CLAIMS, {str(claim_id): claim_id}, nx=True)
 
 
-def enqueue_drain(connection: redis.Redis, slot: int) -> None:
-    Queue(CLAIMS_QUEUE, connection=connection).enqueue_call(
-        "workflows.jobs.drain_due_claims_job", args=(slot,), timeout=DRAIN_TIMEOUT,
-        result_ttl=600, failure_ttl=7 * 24 * 3600)
-
-
-def take_due(connection: redis.Redis, slot: int, batch: int) -> list[int]:
-    """Up to `batch` due claims, oldest first, renewing the slot's lease."""
-    with connection.pipeline() as pipe:
-        pipe.zpopmin(DUE_CLAIMS, batch)
-        pipe.expire(DRAIN_SLOT.format(slot), DRAIN_LEASE)
-        popped, _ = pipe.execute()
-    return [int(member) for member, _score in popped]
-
-
-def keep_slot(connection: redis.Redis, slot: int) -> bool:
-    """Give the slot up; True when claims arrived meanwhile and the slot is ours again."""
-    return bool(connection.eval(_GIVE_UP_SLOT, 2, DUE_CLAIMS, DRAIN_SLOT.format(slot),
-                                DRAIN_LEASE))
+def take_due(connection: redis.Redis, batch: int, *, wait: float = 0) -> list[int]:
+    """Up to `batch` due claims, oldest first; with `wait`, blocks up to that many seconds
+    for the first one."""
+    taken: list[int] = []
+    if wait > 0:
+        first: Any = connection.bzpopmin(DUE_CLAIMS, timeout=wait)
+        if first is None:
+            return taken
+        taken.append(int(first[1]))  # (key, member, score)
+        batch -= 1
+    if batch > 0:
+        popped: Any = connection.zpopmin(DUE_CLAIMS, batch)
+        taken += [int(entry[0]) for entry in popped]  # (member, score)
+    return taken
 
 
 def due_already(connection: redis.Redis, claim_ids: list[int]) -> set[int]:

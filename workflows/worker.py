@@ -1,4 +1,5 @@
-"""`python -m workflows.worker`: an RQ worker on the claims queue, plus the sweeper.
+"""`python -m workflows.worker`: an RQ worker on the claims queue, the drain loop that
+decides due claims in batches, and the sweeper.
 
 Jobs run in the worker's own process (SimpleWorker): the database pool then lives as long
 as the worker instead of being rebuilt for every job in a forked child."""
@@ -14,6 +15,7 @@ import redis
 from rq import SimpleWorker
 
 from workflows import runtime
+from workflows.drain import drain_forever, drain_once
 from workflows.pipeline import sweep
 from workflows.queues import CLAIMS_QUEUE
 
@@ -56,6 +58,11 @@ def main() -> None:
     if arguments.sweep_every > 0:
         threading.Thread(target=sweep_forever, args=(arguments.sweep_every,),
                          daemon=True).start()
+    if arguments.burst:
+        drain_once(current)
+    else:
+        threading.Thread(target=drain_forever, args=(current, threading.Event()),
+                         name="drain", daemon=True).start()
     while True:
         # Maintenance every 30 s rather than RQ's 10 min: it takes over the scheduler of a
         # worker that died (so retries of its abandoned jobs run) within a minute or two.

@@ -1,7 +1,9 @@
-"""The storm-day path: claims due in a Redis set, drain jobs deciding them in batches, with
+"""The decision path: claims due in a Redis set, drain loops deciding them in batches, with
 the same transitions and events per claim as the one-by-one path, and nothing lost when a
 batch dies with its worker."""
 
+import threading
+import time
 from collections import Counter
 from typing import Any
 
@@ -16,7 +18,8 @@ from claims.processing.assessment import assess_claims
 from tests.helpers import create_operator, load, run_worker
 from tests.records import arrival, rail_booking
 from workflows import pipeline
-from workflows.queues import CLAIMS_QUEUE, DRAIN_SLOT, DRAIN_SLOTS, dispatch_due, take_due
+from workflows.drain import drain_forever
+from workflows.queues import CLAIMS_QUEUE, DUE_CLAIMS, dispatch_due, take_due
 
 CLAIMS = 25
 
@@ -66,37 +69,53 @@ def test_a_batch_decides_each_claim_with_its_own_events_and_twice_changes_nothin
     assert _events(app, "claim_decided") == every_claim_once
 
 
-def test_dispatched_claims_are_decided_by_a_few_drain_jobs(app: Flask) -> None:
+def test_dispatched_claims_wait_in_one_set_and_are_decided_once(app: Flask) -> None:
     create_operator(app)
     claim_ids = _file(app)
     connection = app.extensions["effortless"].redis
     for claim_id in claim_ids + claim_ids[:5]:  # a double dispatch adds nothing
         dispatch_due(connection, claim_id)
-    queued = Queue(CLAIMS_QUEUE, connection=connection).job_ids
-    assert 1 <= len(queued) <= DRAIN_SLOTS
+    assert connection.zcard(DUE_CLAIMS) == CLAIMS
+    assert Queue(CLAIMS_QUEUE, connection=connection).count == 0  # no job per claim
     run_worker(app)
     assert _statuses(app) == Counter({"approved": CLAIMS})
     assert _events(app, "claim_decided") == Counter({claim_id: 1 for claim_id in claim_ids})
 
 
-def test_claims_of_a_batch_that_died_are_found_by_the_sweeper(app: Flask) -> None:
+def test_a_waiting_drain_loop_decides_a_claim_the_moment_it_is_filed(app: Flask) -> None:
+    """The idle case: the loop is blocked in BZPOPMIN when the claim arrives; Redis wakes
+    it. Nothing waits for the sweeper."""
+    create_operator(app)
+    [claim_id] = _file(app, count=1)
+    runtime = app.extensions["effortless"]
+    stop = threading.Event()
+    loop = threading.Thread(target=drain_forever, args=(runtime, stop), daemon=True)
+    loop.start()
+    try:
+        time.sleep(0.5)  # the loop is waiting now
+        filed = time.monotonic()
+        dispatch_due(runtime.redis, claim_id)
+        while _statuses(app) != Counter({"approved": 1}) and time.monotonic() - filed < 5:
+            time.sleep(0.02)
+        assert _statuses(app) == Counter({"approved": 1})
+        assert time.monotonic() - filed < 2
+    finally:
+        stop.set()
+        loop.join(timeout=10)
+
+
+def test_claims_a_dead_drain_loop_held_are_found_by_the_sweeper(app: Flask) -> None:
     create_operator(app)
     claim_ids = _file(app)
     runtime = app.extensions["effortless"]
     for claim_id in claim_ids:
         dispatch_due(runtime.redis, claim_id)
-    # A worker takes a batch and dies before it commits: Redis forgets the claims. So do
-    # the other drain jobs, with their workers.
-    assert sorted(take_due(runtime.redis, slot=0, batch=100)) == sorted(claim_ids)
-    Queue(CLAIMS_QUEUE, connection=runtime.redis).empty()
-    assert run_worker(app) == 0
+    # A drain loop takes a batch and its process dies before it commits: Redis forgets
+    # the claims; the database still has them submitted.
+    assert sorted(take_due(runtime.redis, batch=100)) == sorted(claim_ids)
+    run_worker(app)
     assert _statuses(app) == Counter({"submitted": CLAIMS})
-    dispatch_due(runtime.redis, claim_ids[0])  # the dead slots' leases still run
-    assert run_worker(app) == 0
-    for slot in range(DRAIN_SLOTS):  # ... until they run out
-        runtime.redis.delete(DRAIN_SLOT.format(slot))
-
-    assert pipeline.sweep(runtime.session_factory, runtime.redis) == CLAIMS - 1
+    assert pipeline.sweep(runtime.session_factory, runtime.redis) == CLAIMS
     assert pipeline.sweep(runtime.session_factory, runtime.redis) == 0  # waiting already
     run_worker(app)
     assert _statuses(app) == Counter({"approved": CLAIMS})
@@ -104,12 +123,12 @@ def test_claims_of_a_batch_that_died_are_found_by_the_sweeper(app: Flask) -> Non
 
 def test_a_failing_batch_falls_back_to_one_job_per_claim(
         app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    from workflows import jobs
+    from workflows import drain
 
     def broken(factory: Any, claim_ids: Any) -> Any:
         raise ConnectionError("database restarting")
 
-    monkeypatch.setattr(jobs, "assess_claims", broken)
+    monkeypatch.setattr(drain, "assess_claims", broken)
     create_operator(app)
     claim_ids = _file(app, count=5)
     for claim_id in claim_ids:

@@ -1,4 +1,4 @@
-"""Faults on real processes: a worker killed with SIGKILL in the middle of a job, and Redis
+"""Faults on real processes: a worker killed with SIGKILL in the middle of a batch, and Redis
 stopped during a burst of submissions. After each, every claim ends decided exactly once,
 nothing is lost and nothing is decided twice.
 
@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask
-from rq import Queue
 from sqlalchemy import select, text
 
 from claims.db.engine import for_writing
@@ -32,7 +31,7 @@ from tests.helpers import free_port as _free_port
 from tests.helpers import wait_for as _wait_for
 from tests.records import DAY, arrival
 from workflows import embedded_redis
-from workflows.queues import CLAIMS_QUEUE
+from workflows.queues import DUE_CLAIMS
 
 CLAIMS = 60
 
@@ -141,28 +140,29 @@ def _decisions(app: Flask) -> int:
                                    .where(ClaimEvent.kind == "claim_decided")).all())
 
 
-def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
+def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
         fault_app: Flask, settings_overrides: dict[str, Any], own_redis: OwnRedis) -> None:
     environment = _environment(fault_app, settings_overrides, own_redis.url)
     _file_all(fault_app)
-    registry = Queue(CLAIMS_QUEUE, connection=redis.Redis.from_url(own_redis.url)
-                     ).started_job_registry
+    connection = redis.Redis.from_url(own_redis.url)
+    assert connection.zcard(DUE_CLAIMS) == CLAIMS
     with _event_log_held(fault_app):
         victim = _worker(environment)
         deadline = time.monotonic() + 30
-        while registry.count == 0 and time.monotonic() < deadline:
+        while connection.zcard(DUE_CLAIMS) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert registry.count > 0, "the worker never started a job"
-        time.sleep(0.5)  # the job reaches the barrier and waits there
+        assert connection.zcard(DUE_CLAIMS) == 0, "the worker never took the claims"
+        time.sleep(0.5)  # its batch reaches the barrier and waits there
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait()
-    # The kill landed mid-job: the job had started and decided nothing.
-    assert registry.count > 0 and _decisions(fault_app) == 0
+    # The kill landed mid-batch: the claims were taken from Redis and none was decided.
+    assert connection.zcard(DUE_CLAIMS) == 0 and _decisions(fault_app) == 0
+    connection.close()
 
     survivor = _worker(environment)
     try:
-        # RQ declares the killed job abandoned when its heartbeat expires (about 90 s).
-        _wait_until_all_decided(fault_app, seconds=180)
+        # The sweeper finds the claims submitted and in no set, and adds them again.
+        _wait_until_all_decided(fault_app, seconds=120)
     finally:
         survivor.terminate()
         survivor.wait(timeout=30)

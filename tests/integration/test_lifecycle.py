@@ -14,7 +14,7 @@ from claims.passengers import filing
 from claims.processing.lifecycle import ALLOWED, IllegalTransition, can_move
 from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, submit
 from tests.records import DAY, arrival, rail_booking
-from workflows import jobs, queues
+from workflows import drain, jobs, queues
 
 
 @pytest.fixture
@@ -144,4 +144,4 @@ def _break_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     def unavailable(factory: Any, claim_ids: Any) -> Any:
         raise ConnectionError("database restarting")
 
-    monkeypatch.setattr(jobs, "assess_claims", unavailable)
+    monkeypatch.setattr(drain, "assess_claims", unavailable)
