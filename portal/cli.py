@@ -239,7 +239,7 @@ def _print_demo(featured: list[tuple[str, str, str]]) -> None:
 
 
 def _expected(draft: filing.ClaimDraft) -> str:
-    preview = draft.preview
+    preview = draft.journeys[0].preview
     if preview.reasons:
         return "goes to a clerk (" + ", ".join(preview.reasons) + ")"
     assessment = preview.assessment

@@ -39,6 +39,7 @@ from claims.db.models import Booking, Claim
 from claims.db.types import utcnow
 from claims.processing.assessment import (
     booked_and_unbooked_twins,
+    claim_journeys,
     decision_for,
     facts_for,
     possible_duplicates,
@@ -212,8 +213,8 @@ def cohorts(session_factory: SessionFactory, minimum: int = 2) -> list[Cohort]:
                                           selectinload(Claim.operator))).all()
         groups: Counter[tuple[str, str, date]] = Counter()
         for claim in claims:
-            if claim.booking and claim.booking.legs:
-                last = claim.booking.legs[-1]
+            if claim.journey_legs:
+                last = claim.journey_legs[-1]
                 groups[(claim.operator.slug, last.service,
                         last.scheduled_departure.date())] += 1
     return [Cohort(operator, service, day, n)
@@ -233,13 +234,20 @@ def cohort_claims(session_factory: SessionFactory, operator: str, service: str,
     wanted = QueueFilter(operator=operator, service=service, day=day)
     together, held = [], []
     with session_factory() as session:
-        for claim_id, codes in session.execute(open_claims_query(
-                select(Claim.id, Claim.reason_codes), wanted).order_by(Claim.id)):
-            personal = tuple(code for code in codes or () if code in PERSONAL_REASONS)
+        for claim in session.scalars(open_claims_query(select(Claim), wanted)
+                                     .options(selectinload(Claim.booking)
+                                              .selectinload(Booking.legs))
+                                     .order_by(Claim.id)):
+            last = claim.journey_legs[-1] if claim.journey_legs else None
+            if last is None or (last.service, last.scheduled_departure.date()) != (
+                    service, day):
+                continue  # the booking's other journey took that train, not this claim's
+            personal = tuple(code for code in claim.reason_codes or ()
+                             if code in PERSONAL_REASONS)
             if personal:
-                held.append((claim_id, personal))
+                held.append((claim.id, personal))
             else:
-                together.append(claim_id)
+                together.append(claim.id)
     return CohortMembers(tuple(together), tuple(held))
 
 
@@ -274,10 +282,11 @@ def _cohort_outcome(session: Session, claim: Claim, clerk_id: int,
             or claim.assigned_to not in (None, clerk_id)
             or set(claim.reason_codes or ()) & PERSONAL_REASONS):
         return None
-    facts = replace(facts_for(session, [claim.booking])[claim.booking.id], cause=cause)
+    facts = replace(facts_for(session, claim_journeys([claim]))[claim.id], cause=cause)
     duplicate = claim.id in (possible_duplicates(session, [claim])
                              | booked_and_unbooked_twins(session, [claim]))
-    decision = decision_for(claim.booking, facts, passenger_disagrees=False, claim=claim,
+    decision = decision_for(claim.booking, claim.journey_legs, facts,
+                            passenger_disagrees=False, claim=claim,
                             duplicate=duplicate)
     if decision.status == ClaimStatus.NEEDS_REVIEW or decision.assessment is None:
         return None

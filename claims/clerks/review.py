@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, exists, func, select, type_coerce
+from sqlalchemy import String, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from claims.core.effort import ClerkEffort, LoggedEvent, clerk_effort
@@ -127,7 +127,7 @@ def open_claims_query(query: Any, wanted: QueueFilter) -> Any:
 
 
 def _entry(claim: Claim, takers: dict[int, str]) -> QueueEntry:
-    last = claim.booking.legs[-1] if claim.booking and claim.booking.legs else None
+    last = claim.journey_legs[-1] if claim.journey_legs else None
     return QueueEntry(
         claim_id=claim.id, operator=claim.operator.name,
         reference=claim.booking.reference if claim.booking else None,
@@ -299,7 +299,7 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
         if claim is None:
             raise ClaimNotFound(claim_id)
         booking = claim.booking
-        legs = _evidence(session, booking) if booking else ()
+        legs = _evidence(session, claim)
         events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)
                                  .order_by(ClaimEvent.id)).all()
         clerks = staff_emails(session, {e.actor_id for e in events if e.actor_id} |
@@ -341,10 +341,12 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
                 .order_by(ClaimDocument.id))))
 
 
-def _evidence(session: Session, booking: Booking) -> tuple[LegEvidence, ...]:
-    records = operations_records(session, [booking]).get(booking.operator_id, {})
+def _evidence(session: Session, claim: Claim) -> tuple[LegEvidence, ...]:
+    if claim.booking is None:
+        return ()
+    records = operations_records(session, [claim.booking]).get(claim.operator_id, {})
     evidence = []
-    for leg in booking.legs:
+    for leg in claim.journey_legs:
         record = records.get(operations_key(leg))
         evidence.append(LegEvidence(
             leg.service, leg.origin, leg.destination, leg.scheduled_departure,
@@ -354,16 +356,18 @@ def _evidence(session: Session, booking: Booking) -> tuple[LegEvidence, ...]:
 
 
 def _related(session: Session, claim: Claim) -> tuple[RelatedClaim, ...]:
-    """Other claims on the same booking, and by anyone on the same train to the same stop."""
-    if claim.booking is None or not claim.booking.legs:
+    """Other claims on the same booking (the other direction of a return), and by anyone on
+    the same train to the same stop."""
+    if claim.booking is None or not claim.journey_legs:
         return ()
-    last = claim.booking.legs[-1]
+    last = claim.journey_legs[-1]
+    on_train = select(BookingLeg.booking_id).where(
+        BookingLeg.service == last.service, BookingLeg.destination == last.destination,
+        BookingLeg.scheduled_arrival == last.scheduled_arrival)
     rows = session.execute(
         select(Claim.id, Claim.status, Claim.passenger_name, Claim.booking_id)
-        .join(BookingLeg, BookingLeg.booking_id == Claim.booking_id)
         .where(Claim.id != claim.id, Claim.operator_id == claim.operator_id,
-               BookingLeg.service == last.service, BookingLeg.destination == last.destination,
-               BookingLeg.scheduled_arrival == last.scheduled_arrival)
+               or_(Claim.booking_id == claim.booking_id, Claim.booking_id.in_(on_train)))
         .order_by(Claim.id).limit(50)).all()
     return tuple(RelatedClaim(i, status, name,
                               "same-booking" if booking_id == claim.booking_id else "same-train")

@@ -9,7 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+from claims.core.vocabulary import Direction
 
 
 class LegLike(Protocol):
@@ -18,6 +20,9 @@ class LegLike(Protocol):
     destination: str
     scheduled_departure: datetime
     scheduled_arrival: datetime
+
+
+LegT = TypeVar("LegT", bound=LegLike)
 
 
 class ArrivalLike(Protocol):
@@ -30,6 +35,18 @@ class ArrivalLike(Protocol):
 
 
 OperationsKey = tuple[str, date, str]
+
+
+def legs_by_direction(legs: Sequence[LegT], fare_kind: str) -> dict[Direction, list[LegT]]:
+    """The journeys of a booking. A return ticket whose legs come back to where they began
+    is two journeys, split at the longest stay between two legs (a change of trains is
+    minutes, a stay at the destination hours or days); every other booking is one."""
+    if fare_kind == "return" and len(legs) >= 2 and legs[-1].destination == legs[0].origin:
+        stays = [(legs[i].scheduled_departure - legs[i - 1].scheduled_arrival, i)
+                 for i in range(1, len(legs))]
+        _stay, turn = max(stays)
+        return {Direction.OUTBOUND: list(legs[:turn]), Direction.RETURN: list(legs[turn:])}
+    return {Direction.OUTBOUND: list(legs)}
 
 
 def operations_key(leg: LegLike) -> OperationsKey:

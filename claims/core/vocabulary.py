@@ -118,6 +118,13 @@ PERSONAL_REASONS = frozenset({
     ReasonCode.PAYOUT_HOLDER_DIFFERS})
 
 
+class Direction(StrEnum):
+    """Each direction of a return ticket is a journey of its own, claimed on its own."""
+
+    OUTBOUND = "outbound"
+    RETURN = "return"
+
+
 class NoticeKind(StrEnum):
     DECISION = "decision"
     PAYOUT = "payout"

@@ -21,7 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from claims.core.vocabulary import ClaimStatus
+from claims.core.journey import legs_by_direction
+from claims.core.vocabulary import ClaimStatus, Direction
 from claims.db.types import LocalDateTime, Money, UtcDateTime, utcnow
 
 NAMING_CONVENTION = {
@@ -134,10 +135,14 @@ class OperationsRecord(Base):
 
 class Claim(Base):
     __tablename__ = "claims"
+    __table_args__ = (UniqueConstraint("booking_id", "direction"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # One claim per booking: a double submit or a second attempt finds the first claim.
-    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), unique=True)
+    # One claim per journey of a booking (each direction of a return is one): a double
+    # submit or a second attempt finds the first claim.
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    direction: Mapped[str] = mapped_column(String(8), default=Direction.OUTBOUND,
+                                           server_default=Direction.OUTBOUND.value)
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
     regime: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default=ClaimStatus.SUBMITTED, index=True)
@@ -189,6 +194,14 @@ class Claim(Base):
     operator: Mapped[Operator] = relationship()
     events: Mapped[list[ClaimEvent]] = relationship(
         order_by="ClaimEvent.id", back_populates="claim", viewonly=True)
+
+    @property
+    def journey_legs(self) -> list[BookingLeg]:
+        """The legs of the journey this claim is for: its direction of the booking."""
+        if self.booking is None:
+            return []
+        return legs_by_direction(self.booking.legs, self.booking.fare_kind).get(
+            Direction(self.direction), [])
 
 
 class ClaimEvent(Base):

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from claims.core.journey import JourneyFacts
+from claims.core.journey import JourneyFacts, legs_by_direction
 from claims.core.names import normalise_reference, surname_matches
 from claims.core.policy import Decision
-from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, EventKind
+from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind
 from claims.db.events import append_event, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent
 from claims.processing.assessment import decision_for, facts_for
@@ -42,6 +42,17 @@ class LegView:
 
 
 @dataclass(frozen=True)
+class JourneyDraft:
+    """One journey of the booking (a direction of a return ticket), as the rules see it."""
+
+    direction: str
+    legs: tuple[LegView, ...]
+    facts: JourneyFacts
+    preview: Decision
+    existing_claim_id: int | None
+
+
+@dataclass(frozen=True)
 class ClaimDraft:
     booking_id: int
     operator_name: str
@@ -50,10 +61,18 @@ class ClaimDraft:
     passenger_name: str
     passenger_email: str | None
     payment_iban: str | None
-    legs: tuple[LegView, ...]
-    facts: JourneyFacts
-    preview: Decision
-    existing_claim_id: int | None
+    journeys: tuple[JourneyDraft, ...]
+
+    @property
+    def open_journeys(self) -> tuple[JourneyDraft, ...]:
+        return tuple(j for j in self.journeys if j.existing_claim_id is None)
+
+    @property
+    def existing_claim_id(self) -> int | None:
+        """Every journey claimed already: the first claim, to show its status."""
+        if self.open_journeys:
+            return None
+        return self.journeys[0].existing_claim_id
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,9 @@ class ClaimView:
     fare: tuple[str, str, str] | None = None  # amount, currency, kind
     manual_journey: dict[str, str] | None = None
     paid_at: datetime | None = None
+    # A return ticket: which journey this claim is for, and the claims of its other one.
+    direction: str | None = None
+    other_journeys: tuple[tuple[str, int], ...] = ()
 
 
 def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
@@ -141,69 +163,122 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
     """The prefilled claim and what the rules would say; showing it is an effort event."""
     with session_factory() as session:
         booking = _booking(session, booking_id)
-        facts = facts_for(session, [booking])[booking.id]
-        existing = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
-    if existing is None and record_view:
-        append_event(session_factory, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
-                     booking_id=booking_id, fields_shown=len(CLAIM_FIELDS),
-                     fields_prefilled=sum(1 for f in PREFILLED_FIELDS if getattr(booking, f)))
-    return ClaimDraft(
+        directions = legs_by_direction(booking.legs, booking.fare_kind)
+        facts = facts_for(session, {d: (booking, legs) for d, legs in directions.items()})
+        existing = {direction: claim_id for direction, claim_id in session.execute(
+            select(Claim.direction, Claim.id).where(Claim.booking_id == booking_id))}
+        draft = ClaimDraft(
             booking_id=booking.id, operator_name=booking.operator.name,
             reference=booking.reference, regime=booking.regime,
             passenger_name=booking.passenger_name, passenger_email=booking.passenger_email,
-            payment_iban=booking.payment_iban, legs=_leg_views(booking.legs), facts=facts,
-            preview=decision_for(booking, facts, passenger_disagrees=False),
-            existing_claim_id=existing,
-        )
+            payment_iban=booking.payment_iban,
+            journeys=tuple(JourneyDraft(
+                direction=direction, legs=_leg_views(legs), facts=facts[direction],
+                preview=decision_for(booking, legs, facts[direction],
+                                     passenger_disagrees=False),
+                existing_claim_id=existing.get(direction))
+                for direction, legs in directions.items()))
+    if draft.open_journeys and record_view:
+        append_event(session_factory, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
+                     booking_id=booking_id, fields_shown=len(CLAIM_FIELDS),
+                     fields_prefilled=sum(1 for f in PREFILLED_FIELDS if getattr(booking, f)))
+    return draft
 
 
-def has_account_on_file(session_factory: SessionFactory, booking_id: int) -> bool:
+@dataclass(frozen=True)
+class FilingOptions:
+    """What a submit of the claim form is checked against: less than the whole draft."""
+
+    account_on_file: bool
+    open_journeys: tuple[str, ...]
+    first_claim_id: int | None
+
+
+def filing_options(session_factory: SessionFactory, booking_id: int) -> FilingOptions:
     with session_factory() as session:
-        return session.scalar(select(Booking.payment_iban.is_not(None))
-                              .where(Booking.id == booking_id)) or False
+        booking = _booking(session, booking_id)
+        claimed = _claims_of_booking(session, booking_id)
+        directions = legs_by_direction(booking.legs, booking.fare_kind)
+        return FilingOptions(
+            account_on_file=booking.payment_iban is not None,
+            open_journeys=tuple(d for d in directions if d not in claimed),
+            first_claim_id=next((claimed[d] for d in directions if d in claimed), None))
 
 
 def submit_claim(session_factory: SessionFactory, booking_id: int, data: ClaimInput,
-                 effort: dict[str, int | None]) -> SubmitResult:
-    """File the claim; a second submit for the same booking returns the first claim."""
+                 effort: dict[str, int | None],
+                 direction: Direction = Direction.OUTBOUND) -> SubmitResult:
+    """File the claim for one journey of the booking (a single ticket has one)."""
+    return submit_claims(session_factory, booking_id, [direction], data, effort)[0]
+
+
+def submit_claims(session_factory: SessionFactory, booking_id: int,
+                  directions: Sequence[Direction], data: ClaimInput,
+                  effort: dict[str, int | None]) -> list[SubmitResult]:
+    """File a claim for each chosen journey of the booking, in one go; a second submit
+    returns the claims filed before (unique per booking and direction)."""
     try:
         with session_factory.begin() as session:
-            existing = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
-            if existing is not None:
-                return SubmitResult(existing, created=False)
             booking = session.get(Booking, booking_id)
             if booking is None:
                 raise ClaimNotFound(f"no booking {booking_id}")
-            claim = Claim(
-                booking_id=booking.id, operator_id=booking.operator_id, regime=booking.regime,
-                status=ClaimStatus.SUBMITTED, language=data.language,
-                passenger_name=data.passenger_name, passenger_email=data.passenger_email,
-                arrived_with_service=data.arrived_with_service, statement=data.statement,
-                payout_method=data.payout_method, payout_iban=data.payout_iban,
-                payout_holder=data.payout_holder,
-            )
-            session.add(claim)
-            session.flush()
-            changed = [f for f in PREFILLED_FIELDS
-                       if getattr(booking, f) and getattr(data, f) != getattr(booking, f)]
-            typed = [f for f in CLAIM_FIELDS if f not in PREFILLED_FIELDS and getattr(data, f)]
-            if data.payout_method == "iban":
-                typed += ["iban", "account_holder"]
-            counts = {k: v for k, v in effort.items() if v is not None}
-            # Which fields, by name (never what was in them): the effort reports rank the
-            # form's fields by the work they cause.
-            record_event(session, EventKind.CLAIM_SUBMITTED, Actor.PASSENGER,
-                         claim_id=claim.id, booking_id=booking.id,
-                         fields_changed=len(changed), fields_typed=len(typed) + len(changed),
-                         fields=" ".join(typed + changed), **counts)
-            return SubmitResult(claim.id, created=True)
+            journeys = legs_by_direction(booking.legs, booking.fare_kind)
+            existing = _claims_of_booking(session, booking_id)
+            results, typing_counted = [], False
+            for direction in dict.fromkeys(directions):
+                if direction not in journeys:
+                    raise ClaimNotFound(f"booking {booking_id} has no {direction} journey")
+                if direction in existing:
+                    results.append(SubmitResult(existing[direction], created=False))
+                    continue
+                claim = _new_claim(session, booking, direction, data,
+                                   effort if not typing_counted else {}, typed=not typing_counted)
+                typing_counted = True
+                results.append(SubmitResult(claim.id, created=True))
+            return results
     except IntegrityError:
-        # Two submits raced; the unique booking_id let exactly one through.
+        # Two submits raced; the unique (booking, direction) let exactly one through each.
         with session_factory() as session:
-            winner = session.scalar(select(Claim.id).where(Claim.booking_id == booking_id))
-        if winner is None:
+            winners = _claims_of_booking(session, booking_id)
+        if not all(direction in winners for direction in directions):
             raise
-        return SubmitResult(winner, created=False)
+        return [SubmitResult(winners[direction], created=False)
+                for direction in dict.fromkeys(directions)]
+
+
+def _claims_of_booking(session: Session, booking_id: int) -> dict[str, int]:
+    return {direction: claim_id for direction, claim_id in session.execute(
+        select(Claim.direction, Claim.id).where(Claim.booking_id == booking_id))}
+
+
+def _new_claim(session: Session, booking: Booking, direction: Direction, data: ClaimInput,
+               effort: dict[str, int | None], *, typed: bool) -> Claim:
+    claim = Claim(
+        booking_id=booking.id, direction=direction, operator_id=booking.operator_id,
+        regime=booking.regime, status=ClaimStatus.SUBMITTED, language=data.language,
+        passenger_name=data.passenger_name, passenger_email=data.passenger_email,
+        arrived_with_service=data.arrived_with_service, statement=data.statement,
+        payout_method=data.payout_method, payout_iban=data.payout_iban,
+        payout_holder=data.payout_holder,
+    )
+    session.add(claim)
+    session.flush()
+    changed = [f for f in PREFILLED_FIELDS
+               if getattr(booking, f) and getattr(data, f) != getattr(booking, f)]
+    fields = [f for f in CLAIM_FIELDS if f not in PREFILLED_FIELDS and getattr(data, f)]
+    if data.payout_method == "iban":
+        fields += ["iban", "account_holder"]
+    if not typed:
+        # The second journey of one submit: the typing is counted once, on the first.
+        changed, fields = [], []
+    counts = {k: v for k, v in effort.items() if v is not None}
+    # Which fields, by name (never what was in them): the effort reports rank the form's
+    # fields by the work they cause.
+    record_event(session, EventKind.CLAIM_SUBMITTED, Actor.PASSENGER,
+                 claim_id=claim.id, booking_id=booking.id,
+                 fields_changed=len(changed), fields_typed=len(fields) + len(changed),
+                 fields=" ".join(fields + changed), **counts)
+    return claim
 
 
 def note_form_event(session_factory: SessionFactory, kind: EventKind,
@@ -248,7 +323,7 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             operator_name=claim.operator.name,
             reference=claim.booking.reference if claim.booking else None,
             passenger_name=claim.passenger_name,
-            legs=_leg_views(claim.booking.legs) if claim.booking else (),
+            legs=_leg_views(claim.journey_legs),
             submitted_at=claim.submitted_at, decided_at=claim.decided_at,
             delay_minutes=claim.delay_minutes, eligible=claim.eligible,
             amount=f"{claim.amount:.2f}" if claim.amount is not None else None,
@@ -268,6 +343,11 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             fare=(f"{claim.booking.fare_amount:.2f}", claim.booking.fare_currency,
                   claim.booking.fare_kind) if claim.booking else None,
             manual_journey=claim.manual_journey,
+            direction=claim.direction if claim.booking is not None and len(legs_by_direction(
+                claim.booking.legs, claim.booking.fare_kind)) > 1 else None,
+            other_journeys=tuple((d, i) for d, i in _claims_of_booking(
+                session, claim.booking_id).items() if i != claim.id)
+            if claim.booking_id is not None else (),
             paid_at=next((e.at for e in events if e.kind == EventKind.CLAIM_PAID), None),
         )
 

@@ -9,9 +9,10 @@ Two ways in, with the same transitions, events and decisions:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload, sessionmaker
@@ -28,6 +29,9 @@ from claims.db.types import utcnow
 from claims.processing.lifecycle import ClaimNotFound, lock_claim, move
 
 SessionFactory = sessionmaker[Session]
+# A journey to decide: a booking and the legs of one of its directions.
+Journey = tuple[Booking, Sequence[BookingLeg]]
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -120,10 +124,17 @@ def claims_due_for_assessment(session_factory: SessionFactory, limit: int = 1000
                     .order_by(Claim.id).limit(limit))]
 
 
-def facts_for(session: Session, bookings: Sequence[Booking]) -> dict[int, JourneyFacts]:
-    """Each booking's journey as the operations data tell it, in one query."""
-    arrivals = operations_records(session, bookings)
-    return {b.id: journey_facts(b.legs, arrivals.get(b.operator_id, {})) for b in bookings}
+def facts_for(session: Session, journeys: Mapping[K, Journey]) -> dict[K, JourneyFacts]:
+    """Each journey (a booking and the legs of one direction) as the operations data tell
+    it, in one query for all of them."""
+    arrivals = operations_records(session, [booking for booking, _legs in journeys.values()])
+    return {key: journey_facts(legs, arrivals.get(booking.operator_id, {}))
+            for key, (booking, legs) in journeys.items()}
+
+
+def claim_journeys(claims: Iterable[Claim]) -> dict[int, Journey]:
+    return {claim.id: (claim.booking, claim.journey_legs)
+            for claim in claims if claim.booking is not None}
 
 
 def operations_records(session: Session, bookings: Sequence[Booking]
@@ -145,7 +156,8 @@ def operations_records(session: Session, bookings: Sequence[Booking]
     return by_operator
 
 
-def decision_for(booking: Booking, facts: JourneyFacts, *, passenger_disagrees: bool,
+def decision_for(booking: Booking, legs: Sequence[BookingLeg], facts: JourneyFacts, *,
+                 passenger_disagrees: bool,
                  claim: Claim | None = None, duplicate: bool = False) -> Decision:
     """The rules and the operator's policy on a booking; without a claim, the preview."""
     typed_iban = claim is not None and claim.payout_method == "iban"
@@ -158,7 +170,8 @@ def decision_for(booking: Booking, facts: JourneyFacts, *, passenger_disagrees: 
         payout_holder_differs=typed_iban and claim is not None and not surname_matches(
             booking.passenger_name, surname_of(claim.payout_holder or "")),
         claimed_at=claim.submitted_at if claim is not None else utcnow())
-    return decide(booking_facts(booking), facts, operator_policy(booking.operator), signals)
+    return decide(booking_facts(booking, legs), facts, operator_policy(booking.operator),
+                  signals)
 
 
 def operator_policy(operator: Operator) -> OperatorPolicy:
@@ -168,8 +181,8 @@ def operator_policy(operator: Operator) -> OperatorPolicy:
         auto_approve_limit=operator.auto_approve_limit)
 
 
-def booking_facts(booking: Booking) -> BookingFacts:
-    last = booking.legs[-1]
+def booking_facts(booking: Booking, legs: Sequence[BookingLeg]) -> BookingFacts:
+    last = legs[-1]
     return BookingFacts(
         regime=booking.regime,
         fare=Fare(booking.fare_amount, booking.fare_currency, booking.fare_kind),
@@ -188,8 +201,7 @@ def _start(session: Session, claim: Claim) -> None:
 
 def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcome]:
     """assessing -> decided for claims locked in this transaction, bookings loaded."""
-    bookings = [claim.booking for claim in claims if claim.booking is not None]
-    facts = facts_for(session, bookings)
+    facts = facts_for(session, claim_journeys(claims))
     duplicates = possible_duplicates(session, claims) | booked_and_unbooked_twins(session, claims)
     outcomes: dict[int, Outcome] = {}
     for claim in claims:
@@ -203,8 +215,9 @@ def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcom
                          reason_count=len(claim.reason_codes))
             outcomes[claim.id] = Outcome(ClaimStatus.NEEDS_REVIEW, notify=False)
             continue
-        journey = facts[claim.booking.id]
-        decision = decision_for(claim.booking, journey, passenger_disagrees=bool(
+        journey = facts[claim.id]
+        decision = decision_for(claim.booking, claim.journey_legs, journey,
+                                passenger_disagrees=bool(
             claim.statement or claim.arrived_with_service), claim=claim,
             duplicate=claim.id in duplicates)
         _apply(claim, decision, journey)
@@ -222,27 +235,28 @@ def possible_duplicates(session: Session, claims: Sequence[Claim]) -> set[int]:
     trains = {claim.id: (claim.operator_id, leg.service, leg.destination,
                          leg.scheduled_arrival)
               for claim in claims if claim.booking is not None
-              for leg in claim.booking.legs[-1:]}
+              for leg in claim.journey_legs[-1:]}
     if not trains:
         return set()
-    on_train: dict[tuple[int, str, str, datetime], list[tuple[int, str]]] = {}
-    for claim_id, name, operator_id, service, destination, arrival in session.execute(
-            select(Claim.id, Claim.passenger_name, Claim.operator_id, BookingLeg.service,
-                   BookingLeg.destination, BookingLeg.scheduled_arrival)
+    on_train: dict[tuple[int, str, str, datetime], list[tuple[int | None, str]]] = {}
+    for booking_id, name, operator_id, service, destination, arrival in session.execute(
+            select(Claim.booking_id, Claim.passenger_name, Claim.operator_id,
+                   BookingLeg.service, BookingLeg.destination, BookingLeg.scheduled_arrival)
             .join(BookingLeg, BookingLeg.booking_id == Claim.booking_id)
             .where(Claim.status != ClaimStatus.WITHDRAWN,
                    tuple_(Claim.operator_id, BookingLeg.service, BookingLeg.destination,
                           BookingLeg.scheduled_arrival).in_(sorted(set(trains.values()))))):
         on_train.setdefault((operator_id, service, destination, arrival), []).append(
-            (claim_id, name))
+            (booking_id, name))
     duplicates = set()
     for claim in claims:
         train = trains.get(claim.id)
         if train is None:
             continue
         mine = name_tokens(claim.passenger_name)
-        if any(other_id != claim.id and name_tokens(name) == mine
-               for other_id, name in on_train.get(train, [])):
+        # The booking's other journey (a return's way back) is no duplicate of this one.
+        if any(booking_id != claim.booking_id and name_tokens(name) == mine
+               for booking_id, name in on_train.get(train, [])):
             duplicates.add(claim.id)
     return duplicates
 
@@ -255,7 +269,7 @@ def booked_and_unbooked_twins(session: Session, claims: Sequence[Claim]) -> set[
         name = " ".join(name_tokens(claim.passenger_name))
         if claim.booking is not None:
             return {(claim.operator_id, "".join(name_tokens(leg.service)),
-                     leg.scheduled_departure.date(), name) for leg in claim.booking.legs}
+                     leg.scheduled_departure.date(), name) for leg in claim.journey_legs}
         typed = claim.manual_journey or {}
         return {(claim.operator_id, "".join(name_tokens(str(typed.get("service", "")))),
                  date.fromisoformat(str(typed.get("date"))), name)} if typed else set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -28,6 +30,7 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from claims.core.iban import IbanError, check_iban
 from portal.fields import AmountField
@@ -90,14 +93,31 @@ class _PassengerAndPayoutForm(FlaskForm):
                                  render_kw={"autocomplete": "name"})
 
 
+DIRECTION_LABELS = {"outbound": _l("Outbound"), "return": _l("Return")}
+
+
 class ClaimForm(_PassengerAndPayoutForm):
-    def __init__(self, *args: Any, account_on_file: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, account_on_file: bool, journeys: Sequence[str],
+                 **kwargs: Any) -> None:
+        """journeys: the booking's journeys not yet claimed (both directions of a return);
+        the passenger files for either or both, all chosen at first."""
         super().__init__(*args, **kwargs)
         if not account_on_file:
             self.payout.choices = [c for c in self.payout.choices
                                    if c.value != "account"]
             if self.payout.data == "account":
                 self.payout.data = "iban"
+        self.journeys.choices = [SelectChoice(j, DIRECTION_LABELS[j]) for j in journeys]
+        if not self.journeys.data:
+            self.journeys.data = list(journeys) if not self.is_submitted() or \
+                len(journeys) == 1 else []
+
+    journeys = SelectMultipleField(_l("Claim for"), widget=ListWidget(prefix_label=False),
+                                   option_widget=CheckboxInput())
+
+    def validate_journeys(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose the journey you claim for."))
 
     arrived_with_service = StringField(_l("Did you arrive with another train or flight?"),
                                        validators=[

@@ -22,8 +22,9 @@ from claims.passengers import answers, filing
 from common.links import claim_id_from_token
 from portal.extensions import runtime
 from portal.passenger import blueprint
-from portal.passenger.common import page_language
+from portal.passenger.common import page_language, status_url
 from portal.passenger.forms import (
+    DIRECTION_LABELS,
     AppealForm,
     InfoForm,
     SurveyForm,
@@ -60,8 +61,10 @@ def _status_page(view: filing.ClaimView, *, info: InfoForm | None = None,
         appeal = AppealForm(formdata=None)
     if survey is None and view.can_answer_survey:
         survey = SurveyForm(formdata=None)
+    others = [(DIRECTION_LABELS[d], status_url(i)) for d, i in view.other_journeys]
     return render_template("passenger/status.html", claim=view, info=info, appeal=appeal,
-                           survey=survey)
+                           survey=survey, others=others,
+                           direction=DIRECTION_LABELS.get(view.direction or ""))
 
 
 @blueprint.post("/status/<token>/survey")

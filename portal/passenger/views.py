@@ -12,12 +12,13 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from claims.core.names import normalise_reference
-from claims.core.vocabulary import EventKind, NoticeKind
+from claims.core.vocabulary import Direction, EventKind, NoticeKind
 from claims.passengers import filing
 from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
 from portal.passenger.common import page_language, status_url
 from portal.passenger.forms import (
+    DIRECTION_LABELS,
     ClaimForm,
     LookupForm,
 )
@@ -62,15 +63,19 @@ def claim() -> Response | str | tuple[str, int]:
         if draft.existing_claim_id is not None:
             return redirect(status_url(draft.existing_claim_id))
         account_on_file = draft.payment_iban is not None
-        form = ClaimForm(account_on_file=account_on_file, data={
+        form = ClaimForm(account_on_file=account_on_file, journeys=_open(draft), data={
             "passenger_name": draft.passenger_name, "passenger_email": draft.passenger_email,
             "payout": "account" if account_on_file else "iban"})
-        return render_template("passenger/claim.html", form=form, draft=draft)
+        return _claim_page(form, draft)
 
     # A valid submit needs only this; the whole draft is loaded to show the form again.
-    form = ClaimForm(account_on_file=filing.has_account_on_file(factory, booking_id))
+    options = filing.filing_options(factory, booking_id)
+    if not options.open_journeys and options.first_claim_id is not None:
+        return redirect(status_url(options.first_claim_id))
+    form = ClaimForm(account_on_file=options.account_on_file, journeys=options.open_journeys)
     if form.validate_on_submit():
-        result = filing.submit_claim(factory, booking_id, filing.ClaimInput(
+        results = filing.submit_claims(factory, booking_id, [
+            Direction(d) for d in form.journeys.data or ()], filing.ClaimInput(
             passenger_name=(form.passenger_name.data or "").strip(),
             passenger_email=(form.passenger_email.data or "").strip() or None,
             arrived_with_service=(form.arrived_with_service.data or "").strip() or None,
@@ -82,17 +87,27 @@ def claim() -> Response | str | tuple[str, int]:
             if form.payout.data == "iban" else None,
         ), effort={"keystrokes": form.keystrokes.data, "clicks": form.clicks.data,
                    "active_ms": form.active_ms.data})
-        if result.created:
-            dispatch_assessment(factory, runtime().redis, result.claim_id)
-            notify(runtime().redis, result.claim_id, NoticeKind.RECEIPT)
-        return redirect(status_url(result.claim_id))
+        for result in results:
+            if result.created:
+                dispatch_assessment(factory, runtime().redis, result.claim_id)
+                notify(runtime().redis, result.claim_id, NoticeKind.RECEIPT)
+        return redirect(status_url(results[0].claim_id))
     draft = filing.prepare_claim(factory, booking_id, record_view=False)
-    if draft.existing_claim_id is not None:
-        return redirect(status_url(draft.existing_claim_id))
     # Effort: each form sent back counts, with how many errors it showed.
     filing.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED, booking_id=booking_id,
                              errors=sum(len(e) for e in form.errors.values()))
-    return render_template("passenger/claim.html", form=form, draft=draft), 422
+    return _claim_page(form, draft), 422
+
+
+def _open(draft: filing.ClaimDraft) -> list[str]:
+    return [journey.direction for journey in draft.open_journeys]
+
+
+def _claim_page(form: ClaimForm, draft: filing.ClaimDraft) -> str:
+    claimed = {journey.direction: status_url(journey.existing_claim_id)
+               for journey in draft.journeys if journey.existing_claim_id is not None}
+    return render_template("passenger/claim.html", form=form, draft=draft,
+                           claimed_links=claimed, direction_labels=DIRECTION_LABELS)
 
 
 @blueprint.get("/language/<code>")

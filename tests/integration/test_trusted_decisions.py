@@ -12,9 +12,10 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from claims.clerks import decisions, review
-from claims.core.vocabulary import NoticeKind
+from claims.core.vocabulary import Direction, NoticeKind
 from claims.db.models import Booking, Claim, ClaimEvent, User
 from claims.operators import accounts
 from claims.passengers import answers, filing
@@ -24,7 +25,7 @@ from claims.processing.payouts import run_payouts
 from common.numbers import format_number
 from portal import create_app
 from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, sign_in
-from tests.records import arrival, rail_booking
+from tests.records import DAY, arrival, rail_booking
 from workflows.mail import compose
 
 
@@ -330,3 +331,62 @@ def test_money_never_has_nowhere_to_go(app: Flask) -> None:
                                          "payout": "iban", "iban": "", "account_holder": ""})
     assert answer.status_code == 422
     assert "Enter the IBAN we should pay to." in answer.get_data(as_text=True)
+
+
+def _round_trip(app: Flask) -> None:
+    create_operator(app)
+    outbound = {"service": "ICE 100", "origin": "Köln Hbf", "destination": "Berlin Hbf",
+                "scheduled_departure": f"{DAY}T08:00:00+01:00",
+                "scheduled_arrival": f"{DAY}T12:20:00+01:00"}
+    back = {"service": "ICE 101", "origin": "Berlin Hbf", "destination": "Köln Hbf",
+            "scheduled_departure": f"{DAY}T17:00:00+01:00",
+            "scheduled_arrival": f"{DAY}T21:20:00+01:00"}
+    load(app, [rail_booking("RETURN", fare={"amount": "100.00", "currency": "EUR",
+                                            "kind": "return"}, legs=[outbound, back])],
+         [arrival(service="ICE 100", stop="Berlin Hbf", actual=f"{DAY}T13:30:00+01:00"),
+          arrival(service="ICE 101", stop="Köln Hbf", actual=f"{DAY}T21:25:00+01:00")])
+
+
+def test_each_direction_of_a_return_ticket_is_a_journey_of_its_own(app: Flask) -> None:
+    """A late outbound with an on-time return is owed compensation (on half the return
+    price); the passenger sees both and files for both in one go."""
+    _round_trip(app)
+    client = app.test_client()
+    look_up(client, "RETURN", "Mustermann")
+    page = client.get("/claim").get_data(as_text=True)
+    assert "Outbound: Köln Hbf → Berlin Hbf" in page and "Return: Berlin Hbf → Köln Hbf" in page
+    assert "arrived at Berlin Hbf 70 minutes late" in page
+    assert "You are owed 12.50 EUR (25 %)" in page
+    none_chosen = client.post("/claim", data={"csrf_token": csrf_token(page),
+                                              "passenger_name": "Erika Mustermann"})
+    assert none_chosen.status_code == 422
+    assert "Choose the journey you claim for." in none_chosen.get_data(as_text=True)
+    filed = client.post("/claim", data={"csrf_token": csrf_token(page),
+                                        "passenger_name": "Erika Mustermann",
+                                        "journeys": ["outbound", "return"]})
+    assert filed.status_code == 302
+    run_worker(app)
+    with app.extensions["effortless"].session_factory() as session:
+        claims = {c.direction: (c.status, c.amount) for c in session.scalars(select(Claim))}
+    assert claims == {"outbound": ("approved", Decimal("12.50")),
+                      "return": ("rejected", Decimal("0.00"))}
+    status = client.get(filed.location).get_data(as_text=True)
+    assert "Outbound" in status and "the other journey of this booking (Return)" in status
+    # Filing again files nothing new: one claim per booking and direction.
+    assert client.get("/claim").location == filed.location
+
+
+def test_one_claim_per_booking_and_direction_is_guaranteed_by_the_database(
+        app: Flask) -> None:
+    _round_trip(app)
+    factory = app.extensions["effortless"].session_factory
+    with factory() as session:
+        booking_id = session.scalars(select(Booking.id)).one()
+    data = filing.ClaimInput(passenger_name="Erika Mustermann", passenger_email=None,
+                             arrived_with_service=None, statement=None, language="en")
+    back = filing.submit_claim(factory, booking_id, data, {}, Direction.RETURN)
+    out = filing.submit_claim(factory, booking_id, data, {}, Direction.OUTBOUND)
+    assert back.created and out.created and back.claim_id != out.claim_id
+    with pytest.raises(IntegrityError), factory.begin() as session:
+        session.add(Claim(booking_id=booking_id, direction="return", operator_id=1,
+                          regime="eu-rail", passenger_name="Mallory"))

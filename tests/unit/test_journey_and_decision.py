@@ -151,3 +151,25 @@ def test_duplicates_and_changed_names_are_signals_for_a_clerk() -> None:
     both = ClaimSignals(claimed_at=now, possible_duplicate=True, name_changed=True)
     assert decide(BOOKING, late, POLICY, both).reasons == (ReasonCode.POSSIBLE_DUPLICATE,
                                                            ReasonCode.NAME_CHANGED)
+
+
+def test_a_round_trip_on_a_return_ticket_is_two_journeys_split_at_the_stay() -> None:
+    from claims.core.journey import legs_by_direction
+
+    legs = rail_booking()["legs"]  # Frankfurt -> Mannheim -> Stuttgart, a change of trains
+    back = [{"service": "IC 2012", "origin": "Stuttgart Hbf", "destination": "Mannheim Hbf",
+             "scheduled_departure": f"{DAY}T18:10:00+01:00",
+             "scheduled_arrival": f"{DAY}T18:50:00+01:00"},
+            {"service": "ICE 596", "origin": "Mannheim Hbf",
+             "destination": "Frankfurt(Main) Hbf",
+             "scheduled_departure": f"{DAY}T19:05:00+01:00",
+             "scheduled_arrival": f"{DAY}T19:45:00+01:00"}]
+    parsed = parse_booking(rail_booking(legs=legs + back,
+                                        fare={"amount": "90.00", "currency": "EUR",
+                                              "kind": "return"})).legs
+    journeys = legs_by_direction(parsed, "return")
+    assert [leg.service for leg in journeys["outbound"]] == ["ICE 597", "IC 2013"]
+    assert [leg.service for leg in journeys["return"]] == ["IC 2012", "ICE 596"]
+    # A single ticket, or a return whose way back is not booked here: one journey.
+    assert list(legs_by_direction(parsed, "single")) == ["outbound"]
+    assert list(legs_by_direction(parsed[:2], "return")) == ["outbound"]
