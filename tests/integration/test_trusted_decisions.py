@@ -3,6 +3,7 @@ case here once came out wrong."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +24,7 @@ from claims.passengers import answers, filing
 from claims.processing.assessment import assess_claims
 from claims.processing.notices import mark_sent, notices_due, pending_notice
 from claims.processing.payouts import run_payouts
+from common.links import status_link
 from common.numbers import format_number
 from portal import create_app
 from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, sign_in
@@ -153,6 +156,11 @@ def test_an_amount_is_the_same_cents_in_the_database_the_email_and_the_sepa_file
     cents = typed.quantize(Decimal("0.01"))
     assert typed == cents
     assert _claim(app, claim_id).amount == cents
+    letter = app.test_client().get(
+        status_link("", app.config["SECRET_KEY"], claim_id) + "/letter.pdf")
+    assert letter.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(letter.data)).pages)
+    assert f"we pay you {format_number(cents, 'en')} EUR" in " ".join(text.split())
     notice = pending_notice(factory, claim_id, NoticeKind.DECISION)
     assert notice is not None
     mail = compose(notice, settings_).get_content()
