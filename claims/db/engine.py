@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -57,8 +59,52 @@ def make_engine(url: str, **options: Any) -> Engine:
         return engine
     # No server-side prepared statements: a generic plan made while a table was small (an
     # import filling it in one transaction) would stay a sequential scan as it grows.
-    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None},
-                         **options)
+    engine = create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None},
+                           **options)
+    _not_shared_with_forked_children(engine)
+    return engine
+
+
+# The sockets of this process's server connections. RQ forks its scheduler from a worker
+# whose drain loop may be mid-transaction: a child holding a copy of that socket would keep
+# the transaction, and its row locks, alive after the worker is killed (the server never
+# sees the socket close). In the child each one is pointed at /dev/null: the parent's
+# connection is untouched, and the child can neither use it nor keep it open. A fork waits
+# for a connect in progress, so that no socket is copied before it is on the list.
+_SOCKETS: set[int] = set()
+_CONNECTING = threading.Lock()
+
+
+def _not_shared_with_forked_children(engine: Engine) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+        with _CONNECTING:
+            connection = dialect.connect(*cargs, **cparams)
+            record.info["fd"] = connection.fileno()
+            _SOCKETS.add(record.info["fd"])
+            return connection
+
+    @event.listens_for(engine, "close")
+    def _forget(_connection: Any, record: Any) -> None:
+        _SOCKETS.discard(record.info.get("fd"))
+
+
+def _release_sockets_in_child() -> None:
+    _CONNECTING.release()
+    if not _SOCKETS:
+        return
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in _SOCKETS:
+            with suppress(OSError):
+                os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+    _SOCKETS.clear()
+
+
+os.register_at_fork(before=_CONNECTING.acquire, after_in_parent=_CONNECTING.release,
+                    after_in_child=_release_sockets_in_child)
 
 
 def for_writing(engine: Engine) -> Engine:
