@@ -42,6 +42,9 @@ class Settings:
     mail_password: str | None
     mail_sender: str
     rq_worker_count: int
+    # Proxies in front of the portal (the load balancer) whose X-Forwarded-For/-Proto/-Host
+    # are trusted: the rate limits then count each client, not the balancer's address.
+    trusted_proxies: int
     # Claims one drain job decides per transaction: larger is faster under a storm, smaller
     # holds fewer row locks for less time.
     assessment_batch: int
@@ -101,6 +104,8 @@ def load_settings(overrides: Mapping[str, object] | None = None,
         mail_password=text("MAIL_PASSWORD"),
         mail_sender=text("MAIL_SENDER") or "Effortless <claims@effortless.example>",
         rq_worker_count=_integer("RQ_WORKERS", text("RQ_WORKERS"), 2, low=1, high=64),
+        trusted_proxies=_integer("TRUSTED_PROXIES", text("TRUSTED_PROXIES"), 0, low=0,
+                                 high=5),
         assessment_batch=_integer("ASSESSMENT_BATCH", text("ASSESSMENT_BATCH"), 100,
                                   low=1, high=1000),
         cost_clerk_per_hour=_rate("COST_CLERK_PER_HOUR", text("COST_CLERK_PER_HOUR"), "42.00"),

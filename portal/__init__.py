@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.settings import PROJECT_ROOT, load_settings
 
@@ -25,6 +26,10 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         TESTING=settings.environment == "testing",
     )
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies)
     extensions.init_app(app, settings, runtime.install(runtime.build(settings)))
     security.init_app(app, settings)
     errors.init_app(app)

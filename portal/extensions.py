@@ -40,8 +40,10 @@ def init_app(app: Flask, settings: Settings, runtime: Runtime) -> None:
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         RATELIMIT_STORAGE_URI=limiter_storage_uri(runtime.redis_url),
         RATELIMIT_HEADERS_ENABLED=True,
-        # A Redis outage must not take the portal down with it.
+        # A Redis outage must not take the portal down with it, nor switch the limits off:
+        # they go on in this process's memory (logged) until Redis is back.
         RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         BABEL_TRANSLATION_DIRECTORIES=str(app.root_path + "/translations"),
     )
     csrf.init_app(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response
 
 from common.settings import Settings
@@ -10,6 +12,18 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+
+def same_site_path(target: str) -> str | None:
+    """The target if it is a path on this site, else None: no scheme, no host, no control
+    characters or backslashes (browsers read "/\t/evil.example" and "/\\evil.example" as
+    another host, and a line break would split the Location header)."""
+    if not target.startswith("/") or any(c < " " or c in "\\\x7f" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -28,6 +42,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Status links carry their token in the path: no page tells another site its URL.
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response

@@ -6,7 +6,6 @@ is written from those rows afterwards; a run whose file is missing gets it next 
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import secrets
@@ -25,6 +24,7 @@ from claims.core.vocabulary import Actor, ClaimStatus, EventKind
 from claims.db.events import record_event
 from claims.db.models import Booking, Claim, Operator, Payout, PayoutRun
 from claims.processing.lifecycle import move
+from common.spreadsheets import SafeCsvWriter
 
 VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
 BATCH = 5000
@@ -188,7 +188,7 @@ def _sepa_file(operator: Operator, run: PayoutRun, transfers: Sequence[Payout],
 
 def _payment_list(operator: Operator, transfers: Sequence[Payout]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(["end_to_end_id", "holder", "iban", "amount", "currency", "reference"])
     for payout in transfers:
         writer.writerow([f"EFF-CLAIM-{payout.claim_id}", payout.holder, payout.iban,

@@ -22,6 +22,7 @@ from portal.passenger.forms import (
     ClaimForm,
     LookupForm,
 )
+from portal.security import same_site_path
 from workflows.pipeline import dispatch_assessment, notify
 
 
@@ -114,9 +115,7 @@ def _claim_page(form: ClaimForm, draft: filing.ClaimDraft) -> str:
 def language(code: str) -> Response:
     if code in ("en", "de"):
         session["lang"] = code
-    target = request.args.get("next", "")
     # Only paths on this site: an open redirect would help phishing.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("passenger.start")
+    target = same_site_path(request.args.get("next", "")) or url_for("passenger.start")
     return redirect(target)
 

@@ -3,7 +3,6 @@ the per-claim effort table as CSV, and the what-if replay of another policy."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from datetime import date
@@ -16,6 +15,7 @@ from claims.core.amounts import AmountError, parse_amount
 from claims.core.vocabulary import REGIMES, ReasonCode
 from claims.reporting import effort_store
 from claims.reporting.reports import CostModel, ReportFilter, effort_rows, report, what_if
+from common.spreadsheets import SafeCsvWriter
 from portal.auth import role_required
 from portal.extensions import runtime
 from portal.pdf import render_pdf
@@ -103,7 +103,7 @@ def effort_csv() -> Response:
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = SafeCsvWriter(buffer)
         for row in effort_rows(factory, wanted):
             writer.writerow(row)
             yield buffer.getvalue()

@@ -1,0 +1,80 @@
+"""Web security seen from outside: redirects, headers, spreadsheets, limits behind a proxy
+and without Redis (issue 14)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from common.spreadsheets import SafeCsvWriter
+from portal import create_app
+from tests.helpers import csrf_token
+
+
+@pytest.mark.parametrize("target", [
+    "/%09/evil.example/", "//evil.example/", "https://evil.example/", "/\\evil.example",
+    "/%0aSet-Cookie:x=1", "javascript:alert(1)", "evil.example"])
+def test_the_language_switch_redirects_only_to_paths_of_this_site(
+        client: FlaskClient, target: str) -> None:
+    response = client.get(f"/language/de?next={target}")
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
+def test_the_language_switch_returns_to_the_page_it_came_from(client: FlaskClient) -> None:
+    assert client.get("/language/en?next=/manual").location == "/manual"
+
+
+def test_every_page_carries_the_security_headers(client: FlaskClient) -> None:
+    for path in ("/", "/manual", "/clerk/login", "/api/v1/openapi.json", "/no-such-page"):
+        headers = client.get(path).headers
+        policy = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in policy, path
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy, path
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Referrer-Policy"] == "no-referrer", path
+
+
+def test_a_cell_that_starts_like_a_formula_is_written_as_text() -> None:
+    out = io.StringIO()
+    SafeCsvWriter(out).writerow(['=HYPERLINK("http://evil.example","x")', "+1", "-2", "@a",
+                                 "Cleo Weber", "19.75"])
+    assert out.getvalue().strip() == (
+        '"\'=HYPERLINK(""http://evil.example"",""x"")",\'+1,\'-2,\'@a,Cleo Weber,19.75')
+
+
+def _lookups(client: FlaskClient, forwarded_for: str | None, count: int) -> list[int]:
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return [client.post("/", data={"csrf_token": token, "reference": f"NONE{index:04d}",
+                                   "surname": "Nobody"}, headers=headers).status_code
+            for index in range(count)]
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(
+        settings_overrides: dict[str, Any]) -> None:
+    app = create_app({**settings_overrides, "RATELIMIT_ENABLED": "true",
+                      "TRUSTED_PROXIES": "1"})
+    try:
+        client = app.test_client()
+        assert _lookups(client, "203.0.113.7", 21)[-1] == 429
+        assert _lookups(client, "203.0.113.8", 1) == [404]  # another passenger
+    finally:
+        app.extensions["effortless"].close()
+
+
+def test_without_redis_the_limits_go_on_in_memory(
+        settings_overrides: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    app: Flask = create_app({**settings_overrides, "RATELIMIT_ENABLED": "true",
+                             "REDIS_URL": "redis://127.0.0.1:1/0"})
+    try:
+        answers = _lookups(app.test_client(), None, 21)
+        assert answers[:20] == [404] * 20 and answers[20] == 429
+        assert any("in-memory" in record.getMessage() or "fall" in record.getMessage().lower()
+                   for record in caplog.records), [r.getMessage() for r in caplog.records]
+    finally:
+        app.extensions["effortless"].close()
