@@ -23,6 +23,7 @@ from claims.clerks.review import (
     ReviewError,
     end_work,
     open_claims_query,
+    start_work,
 )
 from claims.core.amounts import CENT
 from claims.core.rules.result import Assessment
@@ -169,6 +170,12 @@ def _open_claim(session: Session, claim_id: int, clerk_id: int) -> Claim:
         raise ReviewError(Refusal.NOT_OPEN)
     if claim.assigned_to not in (None, clerk_id):
         raise ReviewError(Refusal.TAKEN_BY_ANOTHER)
+    if claim.assigned_to is None:
+        # Decided straight from the claim file: taken now, so the work is on record.
+        claim.assigned_to, claim.assigned_at = clerk_id, utcnow()
+        record_event(session, EventKind.CLAIM_TAKEN, Actor.CLERK, claim_id=claim.id,
+                     actor_id=clerk_id, handover=0)
+        start_work(session, claim.id, clerk_id)
     return claim
 
 

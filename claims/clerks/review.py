@@ -160,7 +160,7 @@ def take_claim(session_factory: SessionFactory, claim_id: int, clerk_id: int) ->
             claim.assigned_to, claim.assigned_at = clerk_id, utcnow()
             record_event(session, EventKind.CLAIM_TAKEN, Actor.CLERK, claim_id=claim.id,
                          actor_id=clerk_id, handover=int(previous is not None))
-        _start_work(session, claim.id, clerk_id)
+        start_work(session, claim.id, clerk_id)
         return True
 
 
@@ -182,7 +182,7 @@ def take_next(session_factory: SessionFactory, clerk_id: int,
                 claim.assigned_to, claim.assigned_at = clerk_id, utcnow()
                 record_event(session, EventKind.CLAIM_TAKEN, Actor.CLERK, claim_id=claim.id,
                              actor_id=clerk_id, handover=0)
-                _start_work(session, claim.id, clerk_id)
+                start_work(session, claim.id, clerk_id)
                 return claim_id
     return None
 
@@ -196,7 +196,7 @@ def release_claim(session_factory: SessionFactory, claim_id: int, clerk_id: int)
         end_work(session, claim.id, clerk_id)
 
 
-def _start_work(session: Session, claim_id: int, clerk_id: int) -> None:
+def start_work(session: Session, claim_id: int, clerk_id: int) -> None:
     if _open_work(session, claim_id, clerk_id) is None:
         record_event(session, EventKind.WORK_STARTED, Actor.CLERK, claim_id=claim_id,
                      actor_id=clerk_id)

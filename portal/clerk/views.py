@@ -23,7 +23,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from claims.clerks import decisions, review, staff
-from claims.core.vocabulary import AWAITING_CLERK, NoticeKind
+from claims.core.vocabulary import NoticeKind
 from claims.passengers import manual
 from claims.processing.lifecycle import ClaimNotFound
 from portal.auth import StaffUser, role_required
@@ -117,13 +117,9 @@ def take_next() -> Response:
 @blueprint.get("/claims/<int:claim_id>")
 @role_required(*STAFF)
 def claim(claim_id: int) -> str:
-    evidence = _file(claim_id)
-    # Opening an open claim nobody holds takes it, and work (re)starts: that is how the
-    # effort reports know the clerk's time. A claim another clerk holds is only shown.
-    if evidence.status in AWAITING_CLERK and evidence.assigned_to in (None, _clerk_id()):
-        review.take_claim(runtime().session_factory, claim_id, _clerk_id())
-        evidence = _file(claim_id)
-    return _render_claim(evidence)
+    """Only shows the claim: taking it is a POST (the Take button, Take next, or deciding
+    it, which takes an untaken claim in the decision's own transaction)."""
+    return _render_claim(_file(claim_id))
 
 
 def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = None,

@@ -406,3 +406,15 @@ def test_a_cohort_decides_the_claims_shown_and_leaves_personal_flags_to_a_clerk(
     assert [_claim(app, i).status for i in claim_ids] == ["approved", "approved",
                                                            "needs_review"]
     assert _claim(app, late).status == "needs_review"  # not shown, not decided
+
+
+def test_opening_a_claim_file_takes_nothing_taking_is_a_post(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    [claim_id] = _open_claims(app, count=1)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    page = client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
+    assert "Take this claim" in page
+    assert _claim(app, claim_id).assigned_to is None
+    assert "claim_taken" not in [kind for kind, *_ in _events(app, claim_id)]
+    _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/take")
+    assert _claim(app, claim_id).assigned_to == staff["clerk"]
