@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from claims.core.vocabulary import NoticeKind
 from claims.processing.notices import Notice
+from common.files import write_private
 from common.links import status_link
 from common.numbers import format_number
 from common.settings import PROJECT_ROOT, Settings
@@ -62,10 +63,8 @@ def compose(notice: Notice, settings: Settings) -> EmailMessage:
 
 def deliver(message: EmailMessage, settings: Settings, label: str) -> None:
     if settings.mail_server is None:
-        outbox = settings.outbox_path
-        outbox.mkdir(parents=True, exist_ok=True)
-        path = outbox / f"{time.time_ns()}-{label}.eml"
-        path.write_bytes(bytes(message))
+        path = settings.outbox_path / f"{time.time_ns()}-{label}.eml"
+        write_private(path, bytes(message))
         log.info("notice %s written to %s", label, path.name)
         return
     with smtplib.SMTP(settings.mail_server, settings.mail_port, timeout=30) as smtp:

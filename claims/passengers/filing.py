@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +16,7 @@ from claims.core.policy import Decision
 from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind
 from claims.db.events import append_event, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent
+from claims.db.types import utcnow
 from claims.processing.assessment import decision_for, facts_for
 from claims.processing.lifecycle import (
     ClaimNotFound,
@@ -305,7 +306,9 @@ def withdraw_claim(session_factory: SessionFactory, claim_id: int) -> None:
 
 def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
                record_view: bool = True) -> ClaimView:
-    if record_view:
+    if record_view and not _viewed_lately(session_factory, claim_id):
+        # At most one view event a minute: the page refreshes itself while the claim is
+        # checked, and anyone holding the link could otherwise fill the log at will.
         try:
             append_event(session_factory, EventKind.STATUS_VIEWED, Actor.PASSENGER,
                          claim_id=claim_id)
@@ -350,6 +353,16 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             if claim.booking_id is not None else (),
             paid_at=next((e.at for e in events if e.kind == EventKind.CLAIM_PAID), None),
         )
+
+
+VIEW_EVENT_EVERY = timedelta(minutes=1)
+
+
+def _viewed_lately(session_factory: SessionFactory, claim_id: int) -> bool:
+    with session_factory() as session:
+        return session.scalar(select(ClaimEvent.id).where(
+            ClaimEvent.claim_id == claim_id, ClaimEvent.kind == EventKind.STATUS_VIEWED,
+            ClaimEvent.at > utcnow() - VIEW_EVENT_EVERY).limit(1)) is not None
 
 
 class SurveyRefused(ValueError):

@@ -4,7 +4,6 @@ not by their name, and stored under a name of our choosing."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import date, time
@@ -18,6 +17,7 @@ from claims.core.vocabulary import Actor, ClaimStatus, EventKind, Regime
 from claims.db.events import record_event
 from claims.db.models import Claim, ClaimDocument, Operator
 from claims.processing.lifecycle import ClaimNotFound
+from common.files import write_private
 
 SessionFactory = sessionmaker[Session]
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -95,7 +95,7 @@ def file_manual_claim(session_factory: SessionFactory, uploads: Path, data: Manu
             session.flush()
             stored_name = f"{claim.id}-{secrets.token_hex(16)}{extension}"
             path = uploads / stored_name
-            _write_new(path, ticket)
+            write_private(path, ticket, overwrite=False)
             session.add(ClaimDocument(claim_id=claim.id, kind="ticket",
                                       stored_name=stored_name, content_type=content_type,
                                       size=len(ticket)))
@@ -109,13 +109,6 @@ def file_manual_claim(session_factory: SessionFactory, uploads: Path, data: Manu
         if path is not None:
             path.unlink(missing_ok=True)
         raise
-
-
-def _write_new(path: Path, content: bytes) -> None:
-    # O_EXCL: never overwrite; the random name makes a clash a bug, not bad luck.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ is written from those rows afterwards; a run whose file is missing gets it next 
 from __future__ import annotations
 
 import io
-import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from claims.core.vocabulary import Actor, ClaimStatus, EventKind
 from claims.db.events import record_event
 from claims.db.models import Booking, Claim, Operator, Payout, PayoutRun
 from claims.processing.lifecycle import move
+from common.files import write_private
 from common.spreadsheets import SafeCsvWriter
 
 VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
@@ -155,9 +155,7 @@ def write_transfer_file(session_factory: sessionmaker[Session], run_id: int, dir
             document, suffix = _sepa_file(operator, run, transfers, execution_date), "xml"
         name = f"{operator.slug}-run-{run_id:06d}.{suffix}"
     path = directory / name
-    temporary = path.with_suffix(".partial")
-    temporary.write_bytes(document)
-    os.replace(temporary, path)  # atomic: the bank's upload never sees half a file
+    write_private(path, document)  # whole or not at all: the bank's upload never sees half
     with session_factory.begin() as session:
         written, _operator = _run_and_operator(session, run_id)
         written.file_name = name

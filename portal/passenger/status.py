@@ -3,6 +3,7 @@ an objection, and the CES question."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import (
@@ -19,6 +20,7 @@ from werkzeug.wrappers import Response
 from claims.core.vocabulary import DECIDED
 from claims.db.types import utcnow
 from claims.passengers import answers, filing
+from common.files import write_private
 from common.links import claim_id_from_token
 from portal.extensions import runtime
 from portal.passenger import blueprint
@@ -129,17 +131,11 @@ def letter(token: str) -> Response:
     if view.status not in DECIDED or view.decided_at is None:
         abort(409, _("The letter is ready once your claim is decided."))
     stamp = int(view.decided_at.timestamp())
-    path = Path(current_app.instance_path) / "letters" / (
-        f"claim-{claim_id}-{view.status.value}-{stamp}-{language}.pdf")
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        html = render_template("pdf/decision_letter.html", claim=view, language=language,
-                               decided_on=format_date(view.decided_at, format="long"))
-        temporary = path.with_suffix(".partial")
-        temporary.write_bytes(render_pdf(html))
-        temporary.replace(path)
-    # A few dozen kilobytes: read whole rather than streamed from an open file.
-    return Response(path.read_bytes(), mimetype="application/pdf", headers={
+    document = _cached_pdf(
+        f"claim-{claim_id}-{view.status.value}-{stamp}-{language}.pdf",
+        lambda: render_template("pdf/decision_letter.html", claim=view, language=language,
+                                decided_on=format_date(view.decided_at, format="long")))
+    return Response(document, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="decision-{claim_id}.pdf"',
         "Cache-Control": "private, max-age=300"})
 
@@ -147,14 +143,26 @@ def letter(token: str) -> Response:
 @blueprint.get("/status/<token>/form.pdf")
 def eu_form(token: str) -> Response:
     """The claim on the common form of Implementing Regulation (EU) 2024/949, prefilled:
-    for a passenger who wants it on paper, or to send elsewhere. Small; made each time."""
+    for a passenger who wants it on paper, or to send elsewhere. Made once a day per state
+    of the claim: an anonymous link must not make the server render at will."""
     claim_id = _claim_id(token)
     language = page_language()
     view = _view(claim_id, record_view=False)
-    html = render_template("pdf/eu_form.html", claim=view, language=language,
-                           today=format_date(utcnow(), format="long"))
-    return Response(render_pdf(html), mimetype="application/pdf", headers={
+    today = utcnow()
+    stamp = int(view.decided_at.timestamp()) if view.decided_at else 0
+    document = _cached_pdf(
+        f"claim-{claim_id}-form-{view.status.value}-{stamp}-{today:%Y%m%d}-{language}.pdf",
+        lambda: render_template("pdf/eu_form.html", claim=view, language=language,
+                                today=format_date(today, format="long")))
+    return Response(document, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="claim-{claim_id}-eu-form.pdf"',
         "Cache-Control": "private, no-store"})
 
 
+def _cached_pdf(name: str, html: Callable[[], str]) -> bytes:
+    """The PDF under instance/letters/, rendered on first request and kept (mode 0600): a
+    few dozen kilobytes, read whole."""
+    path = Path(current_app.instance_path) / "letters" / name
+    if not path.exists():
+        write_private(path, render_pdf(html()))
+    return path.read_bytes()

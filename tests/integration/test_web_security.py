@@ -4,15 +4,20 @@ and without Redis (issue 14)."""
 from __future__ import annotations
 
 import io
+import stat
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from claims.db.models import ClaimEvent
 from common.spreadsheets import SafeCsvWriter
 from portal import create_app
-from tests.helpers import csrf_token
+from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, submit
+from tests.records import arrival, rail_booking
 
 
 @pytest.mark.parametrize("target", [
@@ -78,3 +83,28 @@ def test_without_redis_the_limits_go_on_in_memory(
                    for record in caplog.records), [r.getMessage() for r in caplog.records]
     finally:
         app.extensions["effortless"].close()
+
+
+def test_anonymous_views_write_little_and_personal_files_are_private(app: Flask) -> None:
+    """The status page refreshes itself and its link is public: at most one view event a
+    minute, each PDF rendered once, every file with personal data readable by us only."""
+    create_operator(app)
+    load(app, [rail_booking(passenger={"name": "Hans Müller", "email": "hans@example.org"})],
+         [arrival()])
+    client = app.test_client()
+    look_up(client, "Q7K2LM", "Müller")
+    status_url = submit(client).location
+    run_worker(app)
+    for _ in range(5):
+        assert client.get(status_url).status_code == 200
+    with app.extensions["effortless"].session_factory() as session:
+        views = session.scalars(select(ClaimEvent.id).where(
+            ClaimEvent.kind == "status_viewed")).all()
+    assert len(views) == 1
+    for suffix in ("/letter.pdf", "/form.pdf", "/letter.pdf", "/form.pdf"):
+        assert client.get(status_url + suffix).status_code == 200
+    instance = Path(app.instance_path)
+    letters = sorted((instance / "letters").iterdir())
+    assert len(letters) == 2  # the letter and the form, each rendered once
+    for path in [*letters, *(instance / "outbox").iterdir()]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
