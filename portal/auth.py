@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, abort, redirect, request, session, url_for
-from flask_login import UserMixin, current_user, login_required, logout_user
+from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from claims.clerks import staff
@@ -31,12 +31,38 @@ class StaffUser(UserMixin):
         return self.account.role
 
 
+# However active, a staff session ends this long after its sign-in.
+ABSOLUTE_LIFETIME_SECONDS = 8 * 60 * 60
+
+
 @login_manager.user_loader
 def _load(user_id: str) -> StaffUser | None:
     if not user_id.isdigit():
         return None
     account = staff.active_account(runtime().session_factory, int(user_id))
-    return StaffUser(account) if account else None
+    # A session begun before the last logout (a copied cookie) is over.
+    if account is None or session.get("staff_version") != account.session_version:
+        return None
+    return StaffUser(account)
+
+
+def sign_in(account: staff.StaffAccount) -> None:
+    """A fresh session for the account: nothing of the one before sign-in is kept but the
+    language (a session fixed by someone else before sign-in is worth nothing after)."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    login_user(StaffUser(account))
+    session["staff_version"] = account.session_version
+    session["staff_since"] = session["staff_seen"] = time.time()
+
+
+def sign_out() -> None:
+    if current_user.is_authenticated:
+        staff.end_sessions(runtime().session_factory, current_user.account.id)
+    logout_user()
+    session.clear()
 
 
 def role_required(*roles: str) -> Callable[[F], F]:
@@ -58,9 +84,13 @@ def init_app(app: Flask) -> None:
             return None
         now = time.time()
         last_seen = session.get("staff_seen")
-        if isinstance(last_seen, (int, float)) and now - last_seen > IDLE_TIMEOUT_SECONDS:
+        since = session.get("staff_since")
+        idle = isinstance(last_seen, (int, float)) and now - last_seen > IDLE_TIMEOUT_SECONDS
+        too_old = not isinstance(since, (int, float)) or \
+            now - since > ABSOLUTE_LIFETIME_SECONDS
+        if idle or too_old:
             logout_user()
-            session.pop("staff_seen", None)
+            session.clear()
             return redirect(url_for("clerk.login", idle=1))
         session["staff_seen"] = now
         return None

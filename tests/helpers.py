@@ -156,10 +156,12 @@ def file_claim_over_http(base_url: str, reference: str, surname: str) -> None:
     step("/claim", {"csrf_token": csrf_token(page), "passenger_name": f"Test {surname}"})
 
 
-def sign_in(client: FlaskClient, email: str, password: str) -> Any:
+def sign_in(client: FlaskClient, email: str, password: str,
+            address: str = "127.0.0.1") -> Any:
     token = csrf_token(client.get("/clerk/login").get_data(as_text=True))
     return client.post("/clerk/login", data={"csrf_token": token, "email": email,
-                                             "password": password})
+                                             "password": password},
+                       environ_base={"REMOTE_ADDR": address})
 
 
 def free_port() -> int:

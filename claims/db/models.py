@@ -363,3 +363,18 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Raised at logout: a session cookie carries the version it began with, and a copy
+    # of it kept elsewhere stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SignInFailure(Base):
+    """Wrong passwords for an account from one address: the lockout is theirs alone, so
+    nobody can lock another clerk out by typing wrong passwords for their e-mail."""
+
+    __tablename__ = "sign_in_failures"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -15,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.amounts import LARGEST, AmountError, parse_amount
 from claims.core.iban import IbanError, check_iban
+from claims.core.passwords import hash_password
 from claims.core.vocabulary import REGIMES, Role
 from claims.db.models import Operator, User
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
 class AccountError(ValueError):
@@ -54,23 +53,6 @@ def operator_for_api_key(session_factory: sessionmaker[Session], key: str) -> st
     with session_factory() as session:
         return session.scalar(select(Operator.slug)
                               .where(Operator.api_key_hash == hash_api_key(key)))
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def check_password(password_hash: str, password: str) -> bool:
-    try:
-        scheme, salt, digest = password_hash.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
-    return hmac.compare_digest(candidate.hex(), digest)
 
 
 def create_user(session_factory: sessionmaker[Session], email: str, role: str,

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -26,7 +26,7 @@ from claims.clerks import decisions, review, staff
 from claims.core.vocabulary import NoticeKind
 from claims.passengers import manual
 from claims.processing.lifecycle import ClaimNotFound
-from portal.auth import StaffUser, role_required
+from portal.auth import role_required, sign_in, sign_out
 from portal.clerk import blueprint
 from portal.clerk.forms import (
     INFO_LABELS,
@@ -65,10 +65,11 @@ def login() -> Response | str | tuple[str, int]:
         if not form.validate_on_submit():
             return render_template("clerk/login.html", form=form), 422
         account = staff.authenticate(runtime().session_factory, form.email.data or "",
-                                     form.password.data or "")
+                                     form.password.data or "",
+                                     address=request.remote_addr or "unknown")
         if account is None:
             return render_template("clerk/login.html", form=form, failed=True), 401
-        login_user(StaffUser(account))
+        sign_in(account)
         home = "reports.overview" if account.role == "manager" else "clerk.queue"
         return redirect(url_for(home))
     return render_template("clerk/login.html", form=form,
@@ -77,7 +78,7 @@ def login() -> Response | str | tuple[str, int]:
 
 @blueprint.post("/logout")
 def logout() -> Response:
-    logout_user()
+    sign_out()
     return redirect(url_for("clerk.login"))
 
 

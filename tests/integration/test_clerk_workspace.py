@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from claims.db.models import Booking, Claim, ClaimEvent, User
+from claims.db.models import Booking, Claim, ClaimEvent, SignInFailure, User
 from claims.db.types import utcnow
 from claims.operators import accounts
 from claims.passengers import filing
@@ -151,10 +151,52 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(
     refused = sign_in(client, "clerk@example.org", PASSWORD)
     assert refused.status_code == 401
     assert "locked for 15 minutes" in refused.get_data(as_text=True)
+    # Locked for that address only: the clerk at their own desk signs in.
+    elsewhere = app.test_client()
+    assert sign_in(elsewhere, "clerk@example.org", PASSWORD,
+                   address="198.51.100.20").location == "/clerk/"
     factory = app.extensions["effortless"].session_factory
     with factory.begin() as session:
-        session.execute(update(User).values(locked_until=utcnow() - timedelta(seconds=1)))
+        session.execute(update(SignInFailure).values(
+            locked_until=utcnow() - timedelta(seconds=1)))
     assert sign_in(client, "clerk@example.org", PASSWORD).location == "/clerk/"
+
+
+def test_a_session_ends_at_logout_everywhere_and_after_eight_hours(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    sign_in(client, "clerk@example.org", PASSWORD)
+    with client.session_transaction() as session:
+        copied = dict(session)  # a cookie someone kept
+    page = client.get("/clerk/").get_data(as_text=True)
+    client.post("/clerk/logout", data={"csrf_token": csrf_token(page)})
+    thief = app.test_client()
+    with thief.session_transaction() as session:
+        session.update(copied)
+    assert thief.get("/clerk/").location.startswith("/clerk/login")
+    sign_in(client, "clerk@example.org", PASSWORD)
+    with client.session_transaction() as session:
+        session["staff_since"] = time.time() - 8 * 3600 - 1
+    assert client.get("/clerk/").location.startswith("/clerk/login")
+
+
+def test_a_sign_in_takes_as_long_for_an_unknown_e_mail(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    """Argon2id, with a decoy check where no account (or a locked one) is: the time of the
+    answer does not say which e-mails have accounts."""
+    from claims.clerks.staff import authenticate
+
+    factory = app.extensions["effortless"].session_factory
+
+    def seconds(email: str) -> float:
+        started = time.perf_counter()
+        for _ in range(5):
+            authenticate(factory, email, "wrong-password-1", address=email)
+        return time.perf_counter() - started
+
+    known, unknown = seconds("clerk@example.org"), seconds("nobody@example.org")
+    assert 0.5 < unknown / known < 2.0, (known, unknown)
+    with factory() as session:
+        assert session.scalars(select(User.password_hash)).first().startswith("$argon2id$")
 
 
 def test_an_idle_session_ends(app: Flask, client: FlaskClient,
@@ -418,3 +460,21 @@ def test_opening_a_claim_file_takes_nothing_taking_is_a_post(
     assert "claim_taken" not in [kind for kind, *_ in _events(app, claim_id)]
     _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/take")
     assert _claim(app, claim_id).assigned_to == staff["clerk"]
+
+
+def test_an_old_scrypt_password_still_signs_in_and_is_rehashed(
+        app: Flask, staff: dict[str, int]) -> None:
+    import hashlib
+
+    from claims.clerks.staff import authenticate
+
+    salt = bytes(range(16))
+    legacy = "scrypt$" + salt.hex() + "$" + hashlib.scrypt(
+        PASSWORD.encode(), salt=salt, n=2**14, r=8, p=1).hex()
+    factory = app.extensions["effortless"].session_factory
+    with factory.begin() as session:
+        session.execute(update(User).where(User.id == staff["clerk"])
+                        .values(password_hash=legacy))
+    assert authenticate(factory, "clerk@example.org", PASSWORD) is not None
+    with factory() as session:
+        assert session.get(User, staff["clerk"]).password_hash.startswith("$argon2id$")
