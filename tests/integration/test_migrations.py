@@ -1,5 +1,6 @@
 """The Alembic migrations, not create_all(), make the schema: prove they match the models."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -49,4 +50,38 @@ def test_the_event_log_is_append_only(database_url: str) -> None:
     for statement in (update(ClaimEvent).values(kind="changed"), text("DELETE FROM claim_events")):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
             connection.execute(statement)
+    engine.dispose()
+
+
+def test_a_database_with_claims_in_it_is_migrated_to_the_newest_schema(
+        tmp_path: Path) -> None:
+    """The upgrade path a running installation takes: claims, events and bookings pointing
+    at each other while the claims table is rebuilt (SQLite copies it)."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine, "0009")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO operators (id, slug, name, regime, api_key_hash, created_at) "
+            "VALUES (1, 'rail', 'Rail', 'eu-rail', 'x', '2026-11-01 10:00:00+00:00')")
+        connection.exec_driver_sql(
+            "INSERT INTO bookings (id, operator_id, reference, regime, passenger_name, "
+            "fare_amount, fare_currency, fare_kind, imported_at) VALUES "
+            "(1, 1, 'OLD001', 'eu-rail', 'Ada Old', '20.00', 'EUR', 'single', "
+            "'2026-11-01 10:00:00+00:00')")
+        connection.exec_driver_sql(
+            "INSERT INTO claims (id, booking_id, operator_id, regime, status, language, "
+            "passenger_name, reason_codes, payout_method, submitted_at) VALUES "
+            "(1, 1, 1, 'eu-rail', 'needs_review', 'en', 'Ada Old', "
+            "'passenger-statement name-changed', 'account', '2026-11-01 10:00:00+00:00')")
+        connection.exec_driver_sql(
+            "INSERT INTO claim_events (claim_id, booking_id, at, actor, kind, counts) VALUES "
+            "(1, 1, '2026-11-01 10:00:00+00:00', 'passenger', 'claim_submitted', '{}')")
+    migrate.upgrade(engine)
+    assert migrate.is_current(engine)
+    with engine.connect() as connection:
+        row = connection.exec_driver_sql(
+            "SELECT reason_codes, direction FROM claims WHERE id = 1").one()
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert (json.loads(row[0]), row[1]) == (["passenger-statement", "name-changed"], "outbound")
     engine.dispose()
