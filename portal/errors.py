@@ -17,8 +17,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
+        # What the error itself says in headers stays: a 405's Allow, a 429's Retry-After.
+        headers = dict(error.get_response().headers)
+        headers.pop("Content-Type", None)
+        headers.pop("Content-Length", None)
         if request.path.startswith("/api/"):
-            return jsonify({"error": error.name, "message": error.description}), status
+            return jsonify({"error": error.name, "message": error.description}), status, \
+                headers
         message = error.description
         if isinstance(error, CSRFError):
             message = _("The form had expired. Please send it again.")
@@ -26,7 +31,7 @@ def init_app(app: Flask) -> None:
             message = _("The file is too large: at most 5 MB, please. Nothing was saved; "
                         "go back and choose a smaller file.")
         return render_template("error.html", status=status, title=error.name,
-                               message=message), status
+                               message=message), status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:

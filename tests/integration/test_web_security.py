@@ -108,3 +108,10 @@ def test_anonymous_views_write_little_and_personal_files_are_private(app: Flask)
     assert len(letters) == 2  # the letter and the form, each rendered once
     for path in [*letters, *(instance / "outbox").iterdir()]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_a_method_a_route_does_not_take_answers_405_with_allow(client: FlaskClient) -> None:
+    for path in ("/api/v1/bookings", "/"):
+        response = client.delete(path)
+        assert response.status_code == 405
+        assert "POST" in response.headers["Allow"], path
