@@ -8,7 +8,7 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from claims.core.iban import IbanError, check_iban
+from claims.core.iban import IbanError, check_iban, mask_iban
 from common.numbers import format_number
 
 EVENT_LABELS = {
@@ -40,13 +40,6 @@ STAFF_EVENT_LABELS = {
     "status_viewed": _l("Status page viewed"),
     "transition_refused": _l("Step refused"),
 }
-
-
-def mask_iban(iban: str | None) -> str:
-    """DE02 **** **** **** 2051: enough to recognise one's account, not to use it."""
-    if not iban:
-        return ""
-    return f"{iban[:4]} **** **** **** {iban[-4:]}"
 
 
 def money(amount: Decimal | str | None, currency: str | None) -> str:

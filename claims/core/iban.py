@@ -26,3 +26,10 @@ def check_iban(value: str) -> CheckedIban:
         raise IbanError(str(error)) from None
     return CheckedIban(iban.compact, str(iban.bic) if iban.bic else None,
                        iban.bank_name or None)
+
+
+def mask_iban(iban: str | None) -> str:
+    """DE02 **** **** **** 2051: enough to recognise one's account, not to use it."""
+    if not iban:
+        return ""
+    return f"{iban[:4]} **** **** **** {iban[-4:]}"

@@ -3,6 +3,7 @@ an objection, and the CES question."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from werkzeug.wrappers import Response
 from claims.core.vocabulary import DECIDED
 from claims.db.types import utcnow
 from claims.passengers import answers, filing
+from claims.passengers.data_export import personal_data
 from common.files import write_private
 from common.links import claim_id_from_token
 from portal.extensions import runtime
@@ -47,6 +49,20 @@ def _view(claim_id: int, *, record_view: bool = True) -> filing.ClaimView:
                                    language=page_language(), record_view=record_view)
     except filing.ClaimNotFound:
         abort(404, _("This status link is not valid. Look your booking up again."))
+
+
+@blueprint.get("/status/<token>/data.json")
+def data_export(token: str) -> Response:
+    """Everything stored about the claim, to keep or to take elsewhere (DSGVO Art. 15)."""
+    claim_id = _claim_id(token)
+    try:
+        data = personal_data(runtime().session_factory, claim_id)
+    except filing.ClaimNotFound:
+        abort(404, _("This status link is not valid. Look your booking up again."))
+    return Response(json.dumps(data, ensure_ascii=False, indent=2),
+                    mimetype="application/json", headers={
+                        "Content-Disposition": f'attachment; filename="claim-{claim_id}.json"',
+                        "Cache-Control": "private, no-store"})
 
 
 @blueprint.get("/status/<token>")

@@ -115,3 +115,23 @@ def test_a_method_a_route_does_not_take_answers_405_with_allow(client: FlaskClie
         response = client.delete(path)
         assert response.status_code == 405
         assert "POST" in response.headers["Allow"], path
+
+
+def test_the_passenger_downloads_everything_stored_about_the_claim(app: Flask) -> None:
+    create_operator(app)
+    load(app, [rail_booking(passenger={"name": "Hans Müller", "email": "hans@example.org"})],
+         [arrival()])
+    client = app.test_client()
+    look_up(client, "Q7K2LM", "Müller")
+    status_url = submit(client, statement="Zug war voll").location
+    run_worker(app)
+    assert f'href="{status_url}/data.json"' in client.get(status_url).get_data(as_text=True)
+    export = client.get(status_url + "/data.json")
+    assert export.status_code == 200 and export.mimetype == "application/json"
+    data = export.get_json()
+    assert data["claim"]["name"] == "Hans Müller" and data["claim"]["statement"] == "Zug war voll"
+    assert data["booking"]["reference"] == "Q7K2LM"
+    assert data["booking"]["account_on_file"] == "DE02 **** **** **** 2051"
+    assert "DE02120300000000202051" not in export.get_data(as_text=True)
+    assert {"claim_submitted", "claim_decided"} <= {e["what"] for e in data["history"]}
+    assert client.get("/status/not-a-token/data.json").status_code == 404
