@@ -28,6 +28,11 @@ def drain_forever(current: Runtime, stop: threading.Event) -> None:
             log.warning("drain: lost Redis (%s); trying again", type(error).__name__)
             stop.wait(1.0)
             continue
+        except Exception:
+            # Whatever else: the loop is this worker's only decider, so it never ends here.
+            log.exception("drain: could not take due claims; trying again")
+            stop.wait(1.0)
+            continue
         if claim_ids:
             decide_batch(current, claim_ids)
 
