@@ -39,6 +39,9 @@ STAFF_EVENT_LABELS = {
     "work_ended": _l("Work ended"),
     "status_viewed": _l("Status page viewed"),
     "transition_refused": _l("Step refused"),
+    "claim_file_opened": _l("Claim file opened"),
+    "amount_proposed": _l("Amount proposed"),
+    "amount_set": _l("Amount set"),
 }
 
 

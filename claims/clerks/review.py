@@ -18,7 +18,7 @@ from claims.core.effort import ClerkEffort, LoggedEvent, clerk_effort
 from claims.core.journey import operations_key
 from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind
 from claims.db.dialect import json_array_contains
-from claims.db.events import record_event
+from claims.db.events import append_event, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimDocument, ClaimEvent, Operator, User
 from claims.db.types import utcnow
 from claims.processing.assessment import operations_records
@@ -372,3 +372,30 @@ def _related(session: Session, claim: Claim) -> tuple[RelatedClaim, ...]:
     return tuple(RelatedClaim(i, status, name,
                               "same-booking" if booking_id == claim.booking_id else "same-train")
                  for i, status, name, booking_id in rows)
+
+
+def note_file_opened(session_factory: SessionFactory, claim_id: int, staff_id: int) -> None:
+    """Who looked at whose personal data, and when: managers read it (the audit)."""
+    append_event(session_factory, EventKind.CLAIM_FILE_OPENED, Actor.CLERK,
+                 claim_id=claim_id, actor_id=staff_id)
+
+
+@dataclass(frozen=True)
+class FileOpening:
+    at: datetime
+    staff: str
+    claim_id: int
+
+
+def file_openings(session_factory: SessionFactory, claim_id: int | None = None,
+                  limit: int = 200) -> list[FileOpening]:
+    """The newest openings of claim files first; of one claim, or of all."""
+    query = (select(ClaimEvent.at, User.email, ClaimEvent.claim_id)
+             .join(User, User.id == ClaimEvent.actor_id)
+             .where(ClaimEvent.kind == EventKind.CLAIM_FILE_OPENED)
+             .order_by(ClaimEvent.id.desc()).limit(limit))
+    if claim_id is not None:
+        query = query.where(ClaimEvent.claim_id == claim_id)
+    with session_factory() as session:
+        return [FileOpening(at, email, opened) for at, email, opened in session.execute(query)
+                if opened is not None]

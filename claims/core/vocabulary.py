@@ -66,6 +66,8 @@ class EventKind(StrEnum):
     # A clerk's amount: old and new, and why (staff text, not the passenger's).
     AMOUNT_PROPOSED = "amount_proposed"
     AMOUNT_SET = "amount_set"
+    # The audit of personal data: a staff member opened the claim file.
+    CLAIM_FILE_OPENED = "claim_file_opened"
 
 
 class Role(StrEnum):

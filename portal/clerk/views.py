@@ -120,7 +120,9 @@ def take_next() -> Response:
 def claim(claim_id: int) -> str:
     """Only shows the claim: taking it is a POST (the Take button, Take next, or deciding
     it, which takes an untaken claim in the decision's own transaction)."""
-    return _render_claim(_file(claim_id))
+    evidence = _file(claim_id)
+    review.note_file_opened(runtime().session_factory, claim_id, _clerk_id())
+    return _render_claim(evidence)
 
 
 def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = None,

@@ -11,6 +11,7 @@ from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from claims.clerks import staff
+from claims.clerks.review import file_openings
 from claims.core.amounts import AmountError, parse_amount
 from claims.core.vocabulary import REGIMES, ReasonCode
 from claims.reporting import effort_store
@@ -84,6 +85,16 @@ def _report_page(template: str) -> str:
 @role_required("manager")
 def overview() -> str:
     return _report_page("reports/overview.html")
+
+
+@blueprint.get("/audit")
+@role_required("manager")
+def audit() -> str:
+    """Which staff member opened which claim file, newest first (DSGVO accountability)."""
+    wanted = request.args.get("claim", "").strip()
+    claim_id = int(wanted) if wanted.isdigit() else None
+    return render_template("reports/audit.html", claim_id=claim_id,
+                           openings=file_openings(runtime().session_factory, claim_id))
 
 
 @blueprint.get("/report.pdf")

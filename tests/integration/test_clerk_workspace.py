@@ -478,3 +478,17 @@ def test_an_old_scrypt_password_still_signs_in_and_is_rehashed(
     assert authenticate(factory, "clerk@example.org", PASSWORD) is not None
     with factory() as session:
         assert session.get(User, staff["clerk"]).password_hash.startswith("$argon2id$")
+
+
+def test_managers_see_who_opened_which_claim_file(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    [claim_id] = _open_claims(app, count=1)
+    clerk = app.test_client()
+    sign_in(clerk, "clerk@example.org", PASSWORD)
+    clerk.get(f"/clerk/claims/{claim_id}")
+    assert clerk.get("/reports/audit").status_code == 403  # managers only
+    sign_in(client, "boss@example.org", PASSWORD)
+    page = client.get(f"/reports/audit?claim={claim_id}").get_data(as_text=True)
+    assert "clerk@example.org" in page and f"#{claim_id}" in page
+    assert "Claim file opened" in client.get(f"/clerk/claims/{claim_id}").get_data(
+        as_text=True)
