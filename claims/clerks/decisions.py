@@ -23,9 +23,9 @@ from claims.clerks.review import (
     ReviewError,
     end_work,
     open_claims_query,
-    start_work,
+    take_into_work,
 )
-from claims.core.amounts import CENT
+from claims.core.amounts import CENT, amount_text
 from claims.core.rules.result import Assessment
 from claims.core.vocabulary import (
     AWAITING_CLERK,
@@ -91,7 +91,7 @@ def approve(session_factory: SessionFactory, claim_id: int, clerk_id: int, *,
         changed = amount != claim.amount or claim.eligible is not True
         if changed or reason:
             record_event(session, EventKind.AMOUNT_SET, Actor.CLERK, claim_id=claim.id,
-                         actor_id=clerk_id, old=_text(claim.amount), new=_text(amount),
+                         actor_id=clerk_id, old=amount_text(claim.amount), new=amount_text(amount),
                          why=reason or None, proposed_by=claim.proposed_by)
         claim.amount = amount
         claim.currency = claim.currency or _fare_currency(claim)
@@ -117,17 +117,13 @@ def _rules_amount(claim: Claim) -> Decimal | None:
 def _propose(session: Session, claim: Claim, amount: Decimal, reason: str,
              clerk_id: int) -> None:
     record_event(session, EventKind.AMOUNT_PROPOSED, Actor.CLERK, claim_id=claim.id,
-                 actor_id=clerk_id, old=_text(claim.amount), new=_text(amount),
+                 actor_id=clerk_id, old=amount_text(claim.amount), new=amount_text(amount),
                  why=reason or None)
     claim.proposed_amount, claim.proposed_by = amount, clerk_id
     claim.proposed_note = reason or None
     # Back in the queue, for another person to take and approve.
     claim.assigned_to = claim.assigned_at = None
     end_work(session, claim.id, clerk_id)
-
-
-def _text(amount: Decimal | None) -> str | None:
-    return f"{amount:.2f}" if amount is not None else None
 
 
 def reject(session_factory: SessionFactory, claim_id: int, clerk_id: int, *, reason: str,
@@ -172,10 +168,7 @@ def _open_claim(session: Session, claim_id: int, clerk_id: int) -> Claim:
         raise ReviewError(Refusal.TAKEN_BY_ANOTHER)
     if claim.assigned_to is None:
         # Decided straight from the claim file: taken now, so the work is on record.
-        claim.assigned_to, claim.assigned_at = clerk_id, utcnow()
-        record_event(session, EventKind.CLAIM_TAKEN, Actor.CLERK, claim_id=claim.id,
-                     actor_id=clerk_id, handover=0)
-        start_work(session, claim.id, clerk_id)
+        take_into_work(session, claim, clerk_id)
     return claim
 
 

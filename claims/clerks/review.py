@@ -155,13 +155,19 @@ def take_claim(session_factory: SessionFactory, claim_id: int, clerk_id: int) ->
         claim = lock_claim(session, claim_id)
         if claim.status not in AWAITING_CLERK:
             return False
-        if claim.assigned_to != clerk_id:
-            previous = claim.assigned_to
-            claim.assigned_to, claim.assigned_at = clerk_id, utcnow()
-            record_event(session, EventKind.CLAIM_TAKEN, Actor.CLERK, claim_id=claim.id,
-                         actor_id=clerk_id, handover=int(previous is not None))
-        start_work(session, claim.id, clerk_id)
+        take_into_work(session, claim, clerk_id)
         return True
+
+
+def take_into_work(session: Session, claim: Claim, clerk_id: int) -> None:
+    """Inside the caller's transaction, the claim locked: the clerk holds it (a handover
+    when another did) and their work on it starts."""
+    if claim.assigned_to != clerk_id:
+        previous = claim.assigned_to
+        claim.assigned_to, claim.assigned_at = clerk_id, utcnow()
+        record_event(session, EventKind.CLAIM_TAKEN, Actor.CLERK, claim_id=claim.id,
+                     actor_id=clerk_id, handover=int(previous is not None))
+    start_work(session, claim.id, clerk_id)
 
 
 def take_next(session_factory: SessionFactory, clerk_id: int,

@@ -37,3 +37,8 @@ def parse_amount(value: object, *, decimal_comma: bool = False,
     if amount > largest:
         raise AmountError(f"at most {largest}")
     return amount.quantize(CENT)
+
+
+def amount_text(amount: Decimal | None) -> str | None:
+    """An amount as records and logs write it: "19.75", to the cent; None stays None."""
+    return f"{amount:.2f}" if amount is not None else None

@@ -63,7 +63,7 @@ def reserve_ids(session: Session, model: type[Base], count: int) -> list[int]:
     """Ids for rows written by COPY (which would otherwise not say which ids it gave).
     PostgreSQL only; SQLite has one writer at a time, who may count on from the maximum."""
     table = cast(Table, model.__table__).name
-    if session.connection().dialect.name != "postgresql":
+    if not _copy_available(session):
         start = (session.scalar(text(f"SELECT max(id) FROM {table}")) or 0) + 1
         return list(range(start, start + count))
     return list(session.scalars(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims.core.amounts import amount_text
 from claims.core.iban import mask_iban
 from claims.db.models import Claim, ClaimDocument, ClaimEvent, Payout
 from claims.processing.lifecycle import ClaimNotFound
@@ -38,7 +39,7 @@ def personal_data(session_factory: sessionmaker[Session], claim_id: int) -> dict
                 "payout_account": masked(claim.payout_iban),
                 "payout_account_holder": claim.payout_holder,
                 "decision": {"eligible": claim.eligible,
-                             "amount": _text(claim.amount), "currency": claim.currency,
+                             "amount": amount_text(claim.amount), "currency": claim.currency,
                              "rule": claim.rule, "legal_basis": claim.legal_basis,
                              "reason_codes": claim.reason_codes or []},
                 "survey": {"score": claim.ces_score, "comment": claim.ces_comment},
@@ -46,7 +47,7 @@ def personal_data(session_factory: sessionmaker[Session], claim_id: int) -> dict
             "booking": None if booking is None else {
                 "reference": booking.reference, "name": booking.passenger_name,
                 "email": booking.passenger_email,
-                "fare": {"amount": _text(booking.fare_amount),
+                "fare": {"amount": amount_text(booking.fare_amount),
                          "currency": booking.fare_currency, "kind": booking.fare_kind},
                 "account_on_file": masked(booking.payment_iban),
                 "legs": [{"service": leg.service, "origin": leg.origin,
@@ -59,14 +60,10 @@ def personal_data(session_factory: sessionmaker[Session], claim_id: int) -> dict
                           for d in session.scalars(select(ClaimDocument).where(
                               ClaimDocument.claim_id == claim.id))],
             "payout": None if payout is None else {
-                "method": payout.method, "amount": _text(payout.amount),
+                "method": payout.method, "amount": amount_text(payout.amount),
                 "currency": payout.currency, "account": masked(payout.iban),
                 "paid_at": payout.created_at.isoformat()},
             "history": [{"at": e.at.isoformat(), "what": e.kind, "by": e.actor}
                         for e in session.scalars(select(ClaimEvent).where(
                             ClaimEvent.claim_id == claim.id).order_by(ClaimEvent.id))],
         }
-
-
-def _text(amount: object) -> str | None:
-    return f"{amount:.2f}" if amount is not None else None

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from claims.core.amounts import amount_text
 from claims.core.journey import JourneyFacts, legs_by_direction
 from claims.core.names import normalise_reference, surname_matches
 from claims.core.policy import Decision
@@ -27,7 +28,6 @@ from claims.processing.lifecycle import (
 )
 
 SessionFactory = sessionmaker[Session]
-# Asked after a decision the passenger can judge the handling by.
 # The claim form's fields; name and e-mail come prefilled from the booking.
 CLAIM_FIELDS = ("passenger_name", "passenger_email", "arrived_with_service", "statement")
 PREFILLED_FIELDS = ("passenger_name", "passenger_email")
@@ -166,8 +166,7 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
         booking = _booking(session, booking_id)
         directions = legs_by_direction(booking.legs, booking.fare_kind)
         facts = facts_for(session, {d: (booking, legs) for d, legs in directions.items()})
-        existing = {direction: claim_id for direction, claim_id in session.execute(
-            select(Claim.direction, Claim.id).where(Claim.booking_id == booking_id))}
+        existing = _claims_of_booking(session, booking_id)
         draft = ClaimDraft(
             booking_id=booking.id, operator_name=booking.operator.name,
             reference=booking.reference, regime=booking.regime,
@@ -232,8 +231,8 @@ def submit_claims(session_factory: SessionFactory, booking_id: int,
                 if direction in existing:
                     results.append(SubmitResult(existing[direction], created=False))
                     continue
-                claim = _new_claim(session, booking, direction, data,
-                                   effort if not typing_counted else {}, typed=not typing_counted)
+                claim = _new_claim(session, booking, direction, data, effort,
+                                   typed=not typing_counted)
                 typing_counted = True
                 results.append(SubmitResult(claim.id, created=True))
             return results
@@ -271,7 +270,7 @@ def _new_claim(session: Session, booking: Booking, direction: Direction, data: C
         fields += ["iban", "account_holder"]
     if not typed:
         # The second journey of one submit: the typing is counted once, on the first.
-        changed, fields = [], []
+        changed, fields, effort = [], [], {}
     counts = {k: v for k, v in effort.items() if v is not None}
     # Which fields, by name (never what was in them): the effort reports rank the form's
     # fields by the work they cause.
@@ -329,7 +328,7 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             legs=_leg_views(claim.journey_legs),
             submitted_at=claim.submitted_at, decided_at=claim.decided_at,
             delay_minutes=claim.delay_minutes, eligible=claim.eligible,
-            amount=f"{claim.amount:.2f}" if claim.amount is not None else None,
+            amount=amount_text(claim.amount),
             currency=claim.currency, percent=claim.percent, rule=claim.rule,
             legal_basis=claim.legal_basis, explanation=explanation,
             reason_codes=tuple(claim.reason_codes or ()),
