@@ -57,6 +57,8 @@ class Settings:
     second_approval_above: Decimal
     # Where passengers reach the portal: the base of the links in e-mails.
     public_url: str
+    # How long a status link works; every e-mail carries a fresh one.
+    status_link_days: int = 180
 
     @property
     def embedded_redis(self) -> bool:
@@ -114,6 +116,8 @@ def load_settings(overrides: Mapping[str, object] | None = None,
         second_approval_above=_rate("SECOND_APPROVAL_ABOVE", text("SECOND_APPROVAL_ABOVE"),
                                     "600.00"),
         public_url=_public_url(text("PUBLIC_URL")),
+        status_link_days=_integer("STATUS_LINK_DAYS", text("STATUS_LINK_DAYS"), 180, low=1,
+                                  high=3650),
     )
 
 

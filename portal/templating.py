@@ -29,6 +29,9 @@ EVENT_LABELS = {
     "appealed": _l("You objected to the decision"),
     "survey_answered": _l("You told us how easy it was"),
     "receipt_mailed": _l("Confirmation sent by e-mail"),
+    "status_link_requested": _l("You asked for a new link"),
+    "status_link_mailed": _l("New link sent by e-mail"),
+    "status_links_revoked": _l("Earlier links ended for your safety"),
 }
 
 # The clerk's timeline shows the staff's own steps as well; passengers never see these.

@@ -70,6 +70,19 @@ def mails(app: Flask) -> list[tuple[str, str]]:
     return [(str(m["To"]), str(m["Subject"])) for m in messages]
 
 
+def mail_bodies(app: Flask) -> list[str]:
+    """The text of every e-mail sent, oldest first."""
+    outbox = app.extensions["effortless"].settings.outbox_path
+    return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            .get_body(("plain",)).get_content()  # type: ignore[union-attr]
+            for path in sorted(outbox.glob("*.eml"))] if outbox.exists() else []
+
+
+def status_links_in(text: str) -> list[str]:
+    """The paths of the status links in a text (an e-mail's, a page's)."""
+    return re.findall(r"https?://[^/\s]+(/status/[A-Za-z0-9_-]+)", text)
+
+
 DECISION = "Your delay compensation claim: the decision"
 RECEIPT = "Your delay compensation claim is in"
 INFO_REQUEST = "Your delay compensation claim: we need a detail from you"
@@ -88,6 +101,12 @@ REAL_REDIS = os.environ.get("REDIS_URL") or None
 
 CSRF_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
 VALUE = re.compile(r'value="([^"]+)"')
+
+
+def status_path(app: Flask, claim_id: int) -> str:
+    """A fresh status link for the claim, as an e-mail or a look-up would give it."""
+    from claims.processing.status_links import issue_link
+    return "/status/" + issue_link(app.extensions["effortless"].session_factory, claim_id)
 
 
 def csrf_token(html: str) -> str:

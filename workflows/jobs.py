@@ -11,6 +11,7 @@ from rq.job import Job
 from claims.core.vocabulary import NoticeKind
 from claims.processing.assessment import assess_claim, fail_assessment
 from claims.processing.notices import mark_sent, pending_notice
+from claims.processing.status_links import issue_link
 from workflows import runtime
 from workflows.mail import compose, deliver
 from workflows.queues import enqueue_notice
@@ -34,7 +35,10 @@ def send_notice_job(claim_id: int, kind: str) -> bool:
     notice = pending_notice(current.session_factory, claim_id, NoticeKind(kind))
     if notice is None:
         return False
-    deliver(compose(notice, current.settings), current.settings, f"claim-{claim_id}-{kind}")
+    token = issue_link(current.session_factory, claim_id,
+                       days=current.settings.status_link_days)
+    deliver(compose(notice, current.settings, token), current.settings,
+            f"claim-{claim_id}-{kind}")
     mark_sent(current.session_factory, claim_id, NoticeKind(kind))
     return True
 

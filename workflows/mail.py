@@ -32,6 +32,8 @@ SUBJECTS = {
     NoticeKind.INFO_REQUEST: {"en": "Your delay compensation claim: we need a detail from you",
                               "de": "Ihr Antrag auf Verspätungsentschädigung: "
                                     "uns fehlt eine Angabe"},
+    NoticeKind.NEW_LINK: {"en": "Your delay compensation claim: a new link",
+                          "de": "Ihr Antrag auf Verspätungsentschädigung: ein neuer Link"},
 }
 
 
@@ -47,8 +49,9 @@ def _environment(language: str) -> Environment:
     return environment
 
 
-def compose(notice: Notice, settings: Settings) -> EmailMessage:
-    link = status_link(settings.public_url, settings.secret_key, notice.claim_id)
+def compose(notice: Notice, settings: Settings, token: str) -> EmailMessage:
+    """The e-mail, with a status link of its own (token: a fresh one for this message)."""
+    link = status_link(settings.public_url, token)
     body = _environment(notice.language).get_template(f"{notice.kind.value}.txt").render(
         notice=notice, status_url=link)
     message = EmailMessage()

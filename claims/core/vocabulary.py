@@ -68,6 +68,10 @@ class EventKind(StrEnum):
     AMOUNT_SET = "amount_set"
     # The audit of personal data: a staff member opened the claim file.
     CLAIM_FILE_OPENED = "claim_file_opened"
+    # Status links: a clerk ended every link of a claim; the passenger asked for a new one.
+    STATUS_LINKS_REVOKED = "status_links_revoked"
+    STATUS_LINK_REQUESTED = "status_link_requested"
+    STATUS_LINK_MAILED = "status_link_mailed"
 
 
 class Role(StrEnum):
@@ -132,3 +136,4 @@ class NoticeKind(StrEnum):
     PAYOUT = "payout"
     INFO_REQUEST = "info_request"
     RECEIPT = "receipt"
+    NEW_LINK = "new_link"

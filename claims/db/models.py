@@ -352,6 +352,21 @@ class Payout(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class StatusLink(Base):
+    """A passenger's link to a claim's status page. Only a digest of the token is kept:
+    a copy of this table opens no claim. Each e-mail and each look-up gets a token of its
+    own; a clerk revokes them all when one has leaked."""
+
+    __tablename__ = "status_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class User(Base):
     __tablename__ = "users"
 

@@ -17,12 +17,14 @@ from claims.db.types import utcnow
 SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
               NoticeKind.PAYOUT: EventKind.PAYOUT_MAILED,
               NoticeKind.INFO_REQUEST: EventKind.INFO_REQUEST_MAILED,
-              NoticeKind.RECEIPT: EventKind.RECEIPT_MAILED}
+              NoticeKind.RECEIPT: EventKind.RECEIPT_MAILED,
+              NoticeKind.NEW_LINK: EventKind.STATUS_LINK_MAILED}
 # A notice answers the latest of these: a decision after an appeal is mailed again.
 CAUSE_EVENT = {NoticeKind.DECISION: EventKind.CLAIM_DECIDED,
                NoticeKind.PAYOUT: EventKind.CLAIM_PAID,
                NoticeKind.INFO_REQUEST: EventKind.INFO_REQUESTED,
-               NoticeKind.RECEIPT: EventKind.CLAIM_SUBMITTED}
+               NoticeKind.RECEIPT: EventKind.CLAIM_SUBMITTED,
+               NoticeKind.NEW_LINK: EventKind.STATUS_LINK_REQUESTED}
 RECEIPT_FRESH = timedelta(days=1)
 
 

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -25,6 +26,7 @@ from werkzeug.wrappers import Response
 from claims.clerks import decisions, review, staff
 from claims.core.vocabulary import NoticeKind
 from claims.passengers import manual
+from claims.processing import status_links
 from claims.processing.lifecycle import ClaimNotFound
 from portal.auth import role_required, sign_in, sign_out
 from portal.clerk import blueprint
@@ -154,6 +156,16 @@ def release(claim_id: int) -> Response:
     _file(claim_id)
     review.release_claim(runtime().session_factory, claim_id, _clerk_id())
     return redirect(url_for("clerk.queue"))
+
+
+@blueprint.post("/claims/<int:claim_id>/revoke-links")
+@role_required(*STAFF)
+def revoke_links(claim_id: int) -> Response:
+    _file(claim_id)
+    ended = status_links.revoke_all(runtime().session_factory, claim_id, staff_id=_clerk_id())
+    flash(ngettext("Claim %(id)s: %(num)d status link ended.",
+                   "Claim %(id)s: %(num)d status links ended.", ended, id=claim_id))
+    return redirect(url_for("clerk.claim", claim_id=claim_id))
 
 
 @blueprint.post("/claims/<int:claim_id>/approve")

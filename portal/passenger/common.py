@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
+from claims.processing.status_links import issue_link
 from common.links import status_link
+from portal.extensions import runtime
 from portal.templating import page_language
 
 __all__ = ["page_language", "status_url"]
 
 
 def status_url(claim_id: int) -> str:
-    return status_link(request.script_root, current_app.config["SECRET_KEY"], claim_id)
-
-
+    """A fresh link for a passenger who has just shown who they are (filed, or looked the
+    booking up): a token of its own, which a clerk can end."""
+    current = runtime()
+    token = issue_link(current.session_factory, claim_id,
+                       days=current.settings.status_link_days)
+    return status_link(request.script_root, token)

@@ -22,8 +22,8 @@ from claims.core.vocabulary import DECIDED
 from claims.db.types import utcnow
 from claims.passengers import answers, filing
 from claims.passengers.data_export import personal_data
+from claims.processing import status_links
 from common.files import write_private
-from common.links import claim_id_from_token
 from portal.extensions import runtime
 from portal.passenger import blueprint
 from portal.passenger.common import page_language, status_url
@@ -37,10 +37,16 @@ from portal.pdf import render_pdf
 
 
 def _claim_id(token: str) -> int:
-    claim_id = claim_id_from_token(current_app.config["SECRET_KEY"], token)
-    if claim_id is None:
+    checked = status_links.check(runtime().session_factory, token)
+    if checked.problem == status_links.LinkProblem.EXPIRED:
+        abort(410, _("This status link has expired. Look your booking up again, or ask "
+                     "for a new link by e-mail."))
+    if checked.problem == status_links.LinkProblem.REVOKED:
+        abort(410, _("This status link was ended for your safety. Look your booking up "
+                     "again, or ask for a new link by e-mail."))
+    if checked.claim_id is None:
         abort(404, _("This status link is not valid. Look your booking up again."))
-    return claim_id
+    return checked.claim_id
 
 
 def _view(claim_id: int, *, record_view: bool = True) -> filing.ClaimView:
@@ -68,10 +74,20 @@ def data_export(token: str) -> Response:
 @blueprint.get("/status/<token>")
 def status(token: str) -> str:
     view = _view(_claim_id(token))
-    return _status_page(view)
+    return _status_page(token, view)
 
 
-def _status_page(view: filing.ClaimView, *, info: InfoForm | None = None,
+@blueprint.get("/status/<token>/journey/<direction>")
+def other_journey(token: str, direction: str) -> Response:
+    """The claim for the booking's other journey (the return of a return ticket)."""
+    sibling = status_links.journey_claim(runtime().session_factory, direction,
+                                         claim_id=_claim_id(token))
+    if sibling is None:
+        abort(404, _("There is no claim for this journey."))
+    return redirect(status_url(sibling))
+
+
+def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = None,
                  appeal: AppealForm | None = None, survey: SurveyForm | None = None) -> str:
     if info is None and view.requested_info:
         info = InfoForm(formdata=None, asked=view.requested_info)
@@ -79,7 +95,9 @@ def _status_page(view: filing.ClaimView, *, info: InfoForm | None = None,
         appeal = AppealForm(formdata=None)
     if survey is None and view.can_answer_survey:
         survey = SurveyForm(formdata=None)
-    others = [(DIRECTION_LABELS[d], status_url(i)) for d, i in view.other_journeys]
+    # The other journey's page gets its token only when the passenger goes there.
+    others = [(DIRECTION_LABELS[d], url_for("passenger.other_journey", token=token,
+                                            direction=d)) for d, _i in view.other_journeys]
     return render_template("passenger/status.html", claim=view, info=info, appeal=appeal,
                            survey=survey, others=others,
                            direction=DIRECTION_LABELS.get(view.direction or ""))
@@ -93,7 +111,7 @@ def survey(token: str) -> Response | tuple[str, int]:
         abort(409, _("Thank you: we have your answer already."))
     form = SurveyForm()
     if not form.validate_on_submit():
-        return _status_page(view, survey=form), 422
+        return _status_page(token, view, survey=form), 422
     try:
         filing.answer_survey(runtime().session_factory, claim_id, int(form.score.data or 0),
                                form.comment.data)
@@ -110,7 +128,7 @@ def provide_info(token: str) -> Response | tuple[str, int]:
         abort(409, _("Nothing is being asked of you for this claim."))
     form = InfoForm(asked=view.requested_info)
     if not form.validate_on_submit():
-        return _status_page(view, info=form), 422
+        return _status_page(token, view, info=form), 422
     given = {name: str(form[name].data).strip() for name in
              ("arrived_with_service", "arrival_time", "statement", "iban", "account_holder")
              if name in form}
@@ -130,7 +148,7 @@ def appeal(token: str) -> Response | tuple[str, int]:
         abort(409, _("This claim cannot be objected to (again)."))
     form = AppealForm()
     if not form.validate_on_submit():
-        return _status_page(view, appeal=form), 422
+        return _status_page(token, view, appeal=form), 422
     try:
         answers.appeal(runtime().session_factory, claim_id, form.objection.data or "")
     except answers.AnswerRefused:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from claims.core.names import normalise_reference
 from claims.core.vocabulary import Direction, EventKind, NoticeKind
 from claims.passengers import filing
+from claims.processing import status_links
 from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
 from portal.passenger.common import page_language, status_url
@@ -105,10 +106,41 @@ def _open(draft: filing.ClaimDraft) -> list[str]:
 
 
 def _claim_page(form: ClaimForm, draft: filing.ClaimDraft) -> str:
-    claimed = {journey.direction: status_url(journey.existing_claim_id)
+    claimed = {journey.direction: url_for("passenger.claimed_journey", direction=journey.direction)
                for journey in draft.journeys if journey.existing_claim_id is not None}
     return render_template("passenger/claim.html", form=form, draft=draft,
                            claimed_links=claimed, direction_labels=DIRECTION_LABELS)
+
+
+@blueprint.get("/claim/<direction>/status")
+def claimed_journey(direction: str) -> Response:
+    """A journey of the looked-up booking that is claimed already: its status page, with a
+    link made when the passenger asks for it."""
+    booking_id = session.get("booking_id")
+    if not isinstance(booking_id, int):
+        return redirect(url_for("passenger.start"))
+    claim_id = status_links.journey_claim(runtime().session_factory, direction,
+                                          booking_id=booking_id)
+    return redirect(status_url(claim_id) if claim_id else url_for("passenger.claim"))
+
+
+@blueprint.route("/new-link", methods=["GET", "POST"])
+@limiter.limit("20 per minute; 200 per day", methods=["POST"])
+@limiter.limit("5 per hour", key_func=_lookup_key, methods=["POST"])
+def new_link() -> Response | str | tuple[str, int]:
+    """A new status link by e-mail, to the address on the claim. The answer is the same
+    whether or not the booking exists: the page must not confirm a guessed reference."""
+    form = LookupForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("passenger/new_link.html", form=form), status
+    factory = runtime().session_factory
+    booking_id = filing.find_booking(factory, form.reference.data or "",
+                                       form.surname.data or "", record_lookup=False)
+    if booking_id is not None:
+        for claim_id in status_links.request_new_links(factory, booking_id):
+            notify(runtime().redis, claim_id, NoticeKind.NEW_LINK)
+    return render_template("passenger/new_link.html", form=None, sent=True)
 
 
 @blueprint.get("/language/<code>")

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from claims.db.models import Claim
-from common.links import status_token
+from tests.helpers import status_path
 
 
 def _seed(app: Flask, runner: FlaskCliRunner) -> None:
@@ -81,8 +81,7 @@ def test_a_clerk_clears_the_demo_queue(app: Flask, runner: FlaskCliRunner, live_
             asked = True
             page.screenshot(path=str(artifacts / "clerk-claim.png"), full_page=True)
             # The passenger answers on their status page, in German.
-            token = status_token(app.config["SECRET_KEY"], claim_id)
-            passenger.goto(f"{live_portal}/status/{token}")
+            passenger.goto(live_portal + status_path(app, claim_id))
             passenger.get_by_label("Was ist passiert?").fill("Der Zug stand 2 Stunden.")
             passenger.get_by_role("button", name="Senden").click()
             expect(passenger.locator("#status")).to_contain_text("prüft")

@@ -29,6 +29,7 @@ from tests.helpers import (
     mails,
     run_worker,
     sign_in,
+    status_path,
 )
 from tests.records import DAY, arrival, rail_booking
 
@@ -295,8 +296,6 @@ def test_approving_at_the_rules_amount_or_another_with_a_reason(
 
 def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
                                                staff: dict[str, int]) -> None:
-    from common.links import status_token
-
     [claim_id] = _open_claims(app, count=1)
     sign_in(client, "clerk@example.org", PASSWORD)
     assert _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/reject",
@@ -308,7 +307,7 @@ def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
     assert mails(app) == [("eva0@example.org", DECISION_DE)]
 
     passenger = app.test_client()
-    status_url = f"/status/{status_token(app.config['SECRET_KEY'], claim_id)}"
+    status_url = status_path(app, claim_id)
     page = passenger.get(status_url).get_data(as_text=True)
     assert "Ihre Fahrt ist nicht belegt." in page and "Object to the decision" in page
     assert passenger.get(status_url + "/letter.pdf").status_code == 200
@@ -338,8 +337,6 @@ def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
 
 def test_a_request_for_information_shows_the_passenger_just_that(
         app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
-    from common.links import status_token
-
     [claim_id] = _open_claims(app, count=1)
     sign_in(client, "clerk@example.org", PASSWORD)
     assert _post(client, f"/clerk/claims/{claim_id}",
@@ -351,7 +348,7 @@ def test_a_request_for_information_shows_the_passenger_just_that(
     assert mails(app) == [("eva0@example.org", INFO_REQUEST_DE)]
 
     passenger = app.test_client()
-    status_url = f"/status/{status_token(app.config['SECRET_KEY'], claim_id)}"
+    status_url = status_path(app, claim_id)
     page = passenger.get(status_url).get_data(as_text=True)
     assert 'name="arrived_with_service"' in page and 'name="iban"' in page
     assert 'name="statement"' not in page and 'name="arrival_time"' not in page

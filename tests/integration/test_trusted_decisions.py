@@ -4,6 +4,7 @@ case here once came out wrong."""
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -24,10 +25,17 @@ from claims.passengers import answers, filing
 from claims.processing.assessment import assess_claims
 from claims.processing.notices import mark_sent, notices_due, pending_notice
 from claims.processing.payouts import run_payouts
-from common.links import status_link
 from common.numbers import format_number
 from portal import create_app
-from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, sign_in
+from tests.helpers import (
+    create_operator,
+    csrf_token,
+    load,
+    look_up,
+    run_worker,
+    sign_in,
+    status_path,
+)
 from tests.records import DAY, arrival, rail_booking
 from workflows.mail import compose
 
@@ -157,13 +165,13 @@ def test_an_amount_is_the_same_cents_in_the_database_the_email_and_the_sepa_file
     assert typed == cents
     assert _claim(app, claim_id).amount == cents
     letter = app.test_client().get(
-        status_link("", app.config["SECRET_KEY"], claim_id) + "/letter.pdf")
+        status_path(app, claim_id) + "/letter.pdf")
     assert letter.status_code == 200
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(letter.data)).pages)
     assert f"we pay you {format_number(cents, 'en')} EUR" in " ".join(text.split())
     notice = pending_notice(factory, claim_id, NoticeKind.DECISION)
     assert notice is not None
-    mail = compose(notice, settings_).get_content()
+    mail = compose(notice, settings_, "token").get_content()
     assert f"we pay you {format_number(cents, 'en')} EUR" in mail
     summaries, problems = run_payouts(factory, settings_.instance_path / "payouts")
     assert not problems
@@ -380,8 +388,16 @@ def test_each_direction_of_a_return_ticket_is_a_journey_of_its_own(app: Flask) -
                       "return": ("rejected", Decimal("0.00"))}
     status = client.get(filed.location).get_data(as_text=True)
     assert "Outbound" in status and "the other journey of this booking (Return)" in status
+    # The link to the other journey opens the return's claim, with a link of its own.
+    other = re.search(r'href="(/status/[^"]+/journey/return)"', status)
+    assert other is not None
+    return_page = client.get(client.get(other.group(1)).location).get_data(as_text=True)
+    assert "Return" in return_page and "the other journey of this booking (Outbound)" in \
+        return_page
     # Filing again files nothing new: one claim per booking and direction.
-    assert client.get("/claim").location == filed.location
+    again = client.get("/claim").location
+    assert again.startswith("/status/") and "Outbound" in client.get(again).get_data(
+        as_text=True)
 
 
 def test_one_claim_per_booking_and_direction_is_guaranteed_by_the_database(

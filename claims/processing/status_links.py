@@ -1,0 +1,108 @@
+"""The passenger's way back to a claim without an account: a random token in a link.
+
+Only the token's SHA-256 digest is stored (the token carries 192 random bits, so a fast
+digest is enough: nobody can guess their way to one). Every e-mail and every look-up gets
+a token of its own that expires; a clerk revokes all of a claim's tokens when one has
+leaked, and the passenger asks for a fresh one with the booking reference and surname."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims.core.vocabulary import Actor, EventKind
+from claims.db.events import record_event
+from claims.db.models import Claim, StatusLink
+from claims.db.types import utcnow
+
+SessionFactory = sessionmaker[Session]
+DEFAULT_DAYS = 180
+
+
+class LinkProblem(StrEnum):
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class LinkCheck:
+    claim_id: int | None
+    problem: LinkProblem | None = None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue(session: Session, claim_id: int, *, days: int = DEFAULT_DAYS) -> str:
+    """A new token for the claim, in the caller's transaction."""
+    token = secrets.token_urlsafe(24)
+    now = utcnow()
+    session.add(StatusLink(claim_id=claim_id, digest=_digest(token), created_at=now,
+                           expires_at=now + timedelta(days=days)))
+    return token
+
+
+def issue_link(session_factory: SessionFactory, claim_id: int, *,
+               days: int = DEFAULT_DAYS) -> str:
+    with session_factory.begin() as session:
+        return issue(session, claim_id, days=days)
+
+
+def check(session_factory: SessionFactory, token: str) -> LinkCheck:
+    if len(token) > 64:
+        return LinkCheck(None, LinkProblem.UNKNOWN)
+    with session_factory() as session:
+        link = session.scalar(select(StatusLink).where(StatusLink.digest == _digest(token)))
+    if link is None:
+        return LinkCheck(None, LinkProblem.UNKNOWN)
+    if link.revoked_at is not None:
+        return LinkCheck(None, LinkProblem.REVOKED)
+    if link.expires_at <= utcnow():
+        return LinkCheck(None, LinkProblem.EXPIRED)
+    return LinkCheck(link.claim_id)
+
+
+def journey_claim(session_factory: SessionFactory, direction: str, *,
+                  booking_id: int | None = None, claim_id: int | None = None) -> int | None:
+    """The claim for one journey of a booking, given the booking or another of its claims:
+    one link opens both directions of a return, as the passenger filed them together."""
+    with session_factory() as session:
+        if booking_id is None:
+            booking_id = session.scalar(select(Claim.booking_id).where(Claim.id == claim_id))
+        if booking_id is None:
+            return None
+        return session.scalar(select(Claim.id).where(Claim.booking_id == booking_id,
+                                                     Claim.direction == direction))
+
+
+def revoke_all(session_factory: SessionFactory, claim_id: int, *, staff_id: int) -> int:
+    """Ends every link to the claim; the passenger asks for a new one. Returns how many."""
+    with session_factory.begin() as session:
+        revoked = len(session.scalars(
+            update(StatusLink).where(StatusLink.claim_id == claim_id,
+                                     StatusLink.revoked_at.is_(None))
+            .values(revoked_at=utcnow()).returning(StatusLink.id)).all())
+        record_event(session, EventKind.STATUS_LINKS_REVOKED, Actor.CLERK, claim_id=claim_id,
+                     actor_id=staff_id, links=revoked)
+    return revoked
+
+
+def request_new_links(session_factory: SessionFactory, booking_id: int) -> list[int]:
+    """The claims of the booking that can be sent a new link (those with an e-mail
+    address), each with an event that calls for the e-mail."""
+    with session_factory.begin() as session:
+        claim_ids = list(session.scalars(
+            select(Claim.id).where(Claim.booking_id == booking_id,
+                                   Claim.passenger_email.is_not(None)).order_by(Claim.id)))
+        for claim_id in claim_ids:
+            record_event(session, EventKind.STATUS_LINK_REQUESTED, Actor.PASSENGER,
+                         claim_id=claim_id)
+    return claim_ids
