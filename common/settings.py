@@ -6,10 +6,11 @@ Kept free of Flask so that workers and scripts read the very same settings."""
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -59,6 +60,10 @@ class Settings:
     public_url: str
     # How long a status link works; every e-mail carries a fresh one.
     status_link_days: int = 180
+    # Personal data of a closed claim are erased this long after its last event.
+    retention_days: int = 1095
+    # Fernet keys for IBANs at rest: the first encrypts, all decrypt (rotation).
+    iban_keys: tuple[str, ...] = ()
 
     @property
     def embedded_redis(self) -> bool:
@@ -116,6 +121,9 @@ def load_settings(overrides: Mapping[str, object] | None = None,
         second_approval_above=_rate("SECOND_APPROVAL_ABOVE", text("SECOND_APPROVAL_ABOVE"),
                                     "600.00"),
         public_url=_public_url(text("PUBLIC_URL")),
+        retention_days=_integer("RETENTION_DAYS", text("RETENTION_DAYS"), 1095, low=30,
+                                high=36500),
+        iban_keys=_iban_keys(text("IBAN_KEYS"), instance_path, environment),
         status_link_days=_integer("STATUS_LINK_DAYS", text("STATUS_LINK_DAYS"), 180, low=1,
                                   high=3650),
     )
@@ -192,15 +200,44 @@ def _instance_secret(instance_path: Path, environment: str) -> str:
     """Generated once and kept, so sessions and signed links survive a restart."""
     if environment == "production":
         raise SettingsError("SECRET_KEY must be set in production")
-    path = instance_path / "secret_key"
+    return _instance_file(instance_path / "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def _instance_file(path: Path, make: Callable[[], str]) -> str:
+    """A secret generated once into the instance folder (mode 0600) and kept."""
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return _read_secret(path)
     with os.fdopen(descriptor, "w") as handle:
-        key = secrets.token_urlsafe(48)
+        key = make()
         handle.write(key)
     return key
+
+
+def _iban_keys(value: str | None, instance_path: Path, environment: str) -> tuple[str, ...]:
+    """IBAN_KEYS: comma-separated Fernet keys, the newest first. In development one is
+    generated once into instance/iban_keys, as the secret key is."""
+    if value is None:
+        if environment == "production":
+            raise SettingsError("IBAN_KEYS must be set in production (generate one with "
+                                "`flask keys new`)")
+        value = _instance_file(instance_path / "iban_keys", _new_fernet_key)
+    keys = tuple(key.strip() for key in value.split(",") if key.strip())
+    for key in keys:
+        try:
+            if len(base64.urlsafe_b64decode(key.encode())) != 32:
+                raise ValueError
+        except ValueError:
+            raise SettingsError("IBAN_KEYS holds a value that is not a Fernet key (32 bytes, "
+                                "URL-safe base64); generate one with `flask keys new`") from None
+    if not keys:
+        raise SettingsError("IBAN_KEYS is empty")
+    return keys
+
+
+def _new_fernet_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
 def _read_secret(path: Path) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.vocabulary import REGIMES, NoticeKind, Role
-from claims.db import migrate
+from claims.db import crypto, key_rotation, migrate
 from claims.db.models import Booking
 from claims.operators import accounts
 from claims.operators.imports import ImportReport, import_bookings, import_operations, json_lines
@@ -24,6 +24,7 @@ from claims.processing import payouts
 from claims.processing.assessment import assess_claims
 from portal.extensions import runtime
 from tools import demo
+from workflows.pipeline import erase_expired_data
 from workflows.queues import enqueue_notice
 
 db_cli = AppGroup("db", help="The database schema.")
@@ -33,6 +34,8 @@ operations_cli = AppGroup("operations", help="Operations data imports.")
 users_cli = AppGroup("users", help="Clerk and manager accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 payouts_cli = AppGroup("payouts", help="Paying approved claims.")
+keys_cli = AppGroup("keys", help="The keys IBANs are encrypted under at rest.")
+retention_cli = AppGroup("retention", help="Erasing personal data after the retention period.")
 
 DEMO_PASSWORDS = {"clerk@demo.example": ("clerk", "demo-clerk-2026"),
                   "manager@demo.example": ("manager", "demo-manager-2026")}
@@ -43,6 +46,33 @@ def db_upgrade() -> None:
     """Migrate the database to the newest schema."""
     migrate.upgrade(runtime().engine)
     click.echo("database schema is current")
+
+
+@keys_cli.command("new")
+def keys_new() -> None:
+    """Print a new key: put it first in IBAN_KEYS, then run `keys rotate`."""
+    click.echo(crypto.new_key())
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored IBAN under the first key of IBAN_KEYS."""
+    try:
+        changed = key_rotation.rotate_all(runtime().engine)
+    except crypto.UnknownKey as error:
+        raise click.ClickException(f"{error}; nothing was changed") from None
+    click.echo(f"{changed} IBANs re-encrypted under the first key; the other keys in "
+               "IBAN_KEYS can now be removed")
+
+
+@retention_cli.command("run")
+def retention_run() -> None:
+    """Erase the personal data of closed claims older than RETENTION_DAYS now (the
+    workers' sweepers do it every hour)."""
+    current = runtime()
+    erased = erase_expired_data(current.session_factory, current.settings)
+    click.echo(f"personal data of {erased} closed claims erased "
+               f"(older than {current.settings.retention_days} days)")
 
 
 @operators_cli.command("create")
@@ -254,5 +284,5 @@ def _expected(draft: filing.ClaimDraft) -> str:
 
 def init_app(app: Flask) -> None:
     for group in (db_cli, operators_cli, bookings_cli, operations_cli, users_cli, demo_cli,
-                  payouts_cli):
+                  payouts_cli, keys_cli, retention_cli):
         app.cli.add_command(group)

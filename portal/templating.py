@@ -45,6 +45,8 @@ STAFF_EVENT_LABELS = {
     "claim_file_opened": _l("Claim file opened"),
     "amount_proposed": _l("Amount proposed"),
     "amount_set": _l("Amount set"),
+    "status_links_revoked": _l("Status links ended"),
+    "personal_data_erased": _l("Personal data erased"),
 }
 
 

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from claims.core.vocabulary import ClaimStatus, NoticeKind
 from claims.db.types import utcnow
 from claims.passengers.filing import note_enqueue_failed
+from claims.processing import erasure
 from claims.processing.assessment import claims_due_for_assessment
 from claims.processing.notices import notices_due
 from claims.reporting import effort_store
+from common.settings import Settings
 from workflows.queues import (
     CLAIMS_QUEUE,
     dispatch_due,
@@ -78,3 +80,27 @@ def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> in
                                 rescue_stale=submitted_at < stale_before):
             queued += 1
     return queued
+
+
+RETENTION_LOCK = "effortless:retention-ran"
+
+
+def erase_expired_data(session_factory: sessionmaker[Session], settings: Settings,
+                       connection: redis.Redis | None = None) -> int:
+    """The retention job: erase the personal data of closed claims older than
+    RETENTION_DAYS, batch by batch. With a Redis connection it runs at most once an hour
+    across all workers (the sweepers call it); the CLI calls it without."""
+    if connection is not None and not connection.set(RETENTION_LOCK, 1, nx=True, ex=3600):
+        return 0
+    erased = 0
+    while True:
+        batch = erasure.erase_expired(session_factory, days=settings.retention_days)
+        erasure.delete_files(settings.instance_path, batch.files)
+        erased += len(batch.claim_ids)
+        if not batch.claim_ids:
+            break
+    erasure.delete_old_payment_files(settings.instance_path / "payouts",
+                                     days=settings.retention_days)
+    if erased:
+        log.info("retention: personal data of %d closed claims erased", erased)
+    return erased

@@ -11,6 +11,7 @@ import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims.db import crypto
 from claims.db.engine import make_engine, make_session_factory
 from common.settings import Settings, load_settings
 from workflows import embedded_redis
@@ -50,6 +51,7 @@ _current: Runtime | None = None
 def build(settings: Settings) -> Runtime:
     """Connects nothing yet: the embedded Redis starts on first use, not for a CLI command."""
     engine = make_engine(settings.database_url)
+    crypto.attach(engine, settings.iban_keys)
     redis_url = settings.redis_url or embedded_redis.url_for(settings.instance_path)
     return Runtime(settings, engine, make_session_factory(engine), redis_url)
 

@@ -16,7 +16,7 @@ from rq import SimpleWorker
 
 from workflows import runtime
 from workflows.drain import drain_forever, drain_once
-from workflows.pipeline import sweep
+from workflows.pipeline import erase_expired_data, sweep
 from workflows.queues import CLAIMS_QUEUE
 
 log = logging.getLogger("workflows.worker")
@@ -42,6 +42,7 @@ def sweep_forever(interval: float) -> None:
             queued = sweep(current.session_factory, current.redis)
             if queued:
                 log.info("sweeper queued %d claims", queued)
+            erase_expired_data(current.session_factory, current.settings, current.redis)
         except Exception:
             log.exception("sweep failed; trying again in %s s", interval)
 

@@ -297,6 +297,7 @@ class ClaimFile:
     proposed_amount: Decimal | None = None
     proposed_by: str | None = None
     proposed_note: str | None = None
+    erased_at: datetime | None = None
 
 
 def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
@@ -342,6 +343,7 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
             proposed_amount=claim.proposed_amount,
             proposed_by=clerks.get(claim.proposed_by) if claim.proposed_by else None,
             proposed_note=claim.proposed_note,
+            erased_at=claim.erased_at,
             documents=tuple((d.id, d.kind, d.content_type, d.size) for d in session.scalars(
                 select(ClaimDocument).where(ClaimDocument.claim_id == claim.id)
                 .order_by(ClaimDocument.id))))

@@ -72,6 +72,9 @@ class EventKind(StrEnum):
     STATUS_LINKS_REVOKED = "status_links_revoked"
     STATUS_LINK_REQUESTED = "status_link_requested"
     STATUS_LINK_MAILED = "status_link_mailed"
+    # The passenger's personal data erased: on request (actor_id: the staff member) or
+    # by the retention job (actor: system).
+    PERSONAL_DATA_ERASED = "personal_data_erased"
 
 
 class Role(StrEnum):

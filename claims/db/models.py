@@ -23,7 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from claims.core.journey import legs_by_direction
 from claims.core.vocabulary import ClaimStatus, Direction
-from claims.db.types import LocalDateTime, Money, UtcDateTime, utcnow
+from claims.db.types import EncryptedIban, LocalDateTime, Money, UtcDateTime, utcnow
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -80,7 +80,7 @@ class Booking(Base):
     fare_valid_until: Mapped[date | None] = mapped_column(Date)
     scheme: Mapped[str | None] = mapped_column(String(4))
     carrier_eu: Mapped[bool | None] = mapped_column(Boolean)
-    payment_iban: Mapped[str | None] = mapped_column(String(34))
+    payment_iban: Mapped[str | None] = mapped_column(EncryptedIban)
     payment_holder: Mapped[str | None] = mapped_column(String(200))
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -168,7 +168,7 @@ class Claim(Base):
     # How the passenger is paid: the account on the booking, an IBAN they gave, a voucher.
     payout_method: Mapped[str] = mapped_column(String(10), default="account",
                                                server_default="account")
-    payout_iban: Mapped[str | None] = mapped_column(String(34))
+    payout_iban: Mapped[str | None] = mapped_column(EncryptedIban)
     payout_holder: Mapped[str | None] = mapped_column(String(200))
     # The clerk who took the claim from the queue; others see it is taken.
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -189,6 +189,8 @@ class Claim(Base):
     # CES 2.0, 1-7, after the decision; the comment is the passenger's own words.
     ces_score: Mapped[int | None] = mapped_column(Integer)
     ces_comment: Mapped[str | None] = mapped_column(Text)
+    # When the passenger's personal data were erased (on request, or after retention).
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     booking: Mapped[Booking | None] = relationship()
     operator: Mapped[Operator] = relationship()
@@ -346,7 +348,7 @@ class Payout(Base):
     method: Mapped[str] = mapped_column(String(10))
     amount: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
-    iban: Mapped[str | None] = mapped_column(String(34))
+    iban: Mapped[str | None] = mapped_column(EncryptedIban)
     holder: Mapped[str | None] = mapped_column(String(200))
     voucher_code: Mapped[str | None] = mapped_column(String(24), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

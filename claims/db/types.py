@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from claims.db.crypto import keyring_of
+
 
 class Money(TypeDecorator[Decimal]):
     """Decimal amounts: NUMERIC(12, 2) on PostgreSQL, text on SQLite (which has no decimal)."""
@@ -30,6 +32,20 @@ class Money(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+class EncryptedIban(TypeDecorator[str]):
+    """An IBAN, encrypted at rest under the engine's key ring (claims.db.crypto): a copy
+    of the database or a backup shows no account. Compared in Python, never in SQL."""
+
+    impl = String(255)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else keyring_of(dialect).encrypt(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else keyring_of(dialect).decrypt(value)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

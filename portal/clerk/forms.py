@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -56,6 +57,13 @@ class RejectForm(FlaskForm):
     explanation = TextAreaField(_l("Explanation for the passenger, in their language"),
                                 validators=[DataRequired(_l("Explain the decision.")),
                                             Length(max=2000)])
+
+
+class ErasureForm(FlaskForm):
+    confirmed = BooleanField(_l("The passenger asked us to erase their personal data"),
+                             validators=[DataRequired(_l(
+                                 "Confirm that the passenger asked for it: erasing cannot be "
+                                 "undone."))])
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 from claims.clerks import decisions, review, staff
 from claims.core.vocabulary import NoticeKind
 from claims.passengers import manual
+from claims.processing import erasure as erasure_rules
 from claims.processing import status_links
 from claims.processing.lifecycle import ClaimNotFound
 from portal.auth import role_required, sign_in, sign_out
@@ -35,6 +36,7 @@ from portal.clerk.forms import (
     REJECTION_LABELS,
     ApproveForm,
     CohortForm,
+    ErasureForm,
     InfoRequestForm,
     LoginForm,
     RejectForm,
@@ -129,7 +131,7 @@ def claim(claim_id: int) -> str:
 
 def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = None,
                   reject: RejectForm | None = None, info: InfoRequestForm | None = None,
-                  problem: str | None = None) -> str:
+                  erasure: ErasureForm | None = None, problem: str | None = None) -> str:
     # Only an amount the rules found owed is a proposal; nothing owed proposes nothing.
     owed = evidence.amount if evidence.eligible and evidence.amount else None
     approve = approve or ApproveForm(formdata=None, amount=evidence.proposed_amount or owed,
@@ -138,7 +140,9 @@ def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = N
     return render_template("clerk/claim.html", claim=evidence, approve=approve,
                            reject=reject, info=info or InfoRequestForm(formdata=None),
                            mine=evidence.assigned_to == _clerk_id(), problem=problem,
-                           info_labels=INFO_LABELS, rejection_labels=REJECTION_LABELS)
+                           info_labels=INFO_LABELS, rejection_labels=REJECTION_LABELS,
+                           erasure=erasure or ErasureForm(formdata=None),
+                           closed=evidence.status in erasure_rules.CLOSED)
 
 
 @blueprint.post("/claims/<int:claim_id>/take")
@@ -165,6 +169,27 @@ def revoke_links(claim_id: int) -> Response:
     ended = status_links.revoke_all(runtime().session_factory, claim_id, staff_id=_clerk_id())
     flash(ngettext("Claim %(id)s: %(num)d status link ended.",
                    "Claim %(id)s: %(num)d status links ended.", ended, id=claim_id))
+    return redirect(url_for("clerk.claim", claim_id=claim_id))
+
+
+@blueprint.post("/claims/<int:claim_id>/erase")
+@role_required(*STAFF)
+def erase(claim_id: int) -> Response | tuple[str, int]:
+    """The passenger's right to erasure, carried out by staff on request."""
+    evidence = _file(claim_id)
+    form = ErasureForm()
+    if not form.validate_on_submit():
+        return _render_claim(evidence, erasure=form), 422
+    try:
+        erased = erasure_rules.erase_on_request(runtime().session_factory, claim_id,
+                                          staff_id=_clerk_id())
+    except erasure_rules.NotClosed:
+        return _render_claim(evidence, erasure=form, problem=_(
+            "This claim (or another on its booking) is still open: decide or pay it first, "
+            "then erase.")), 409
+    erasure_rules.delete_files(Path(current_app.instance_path), erased.files)
+    flash(_("Personal data erased from claims %(ids)s.",
+            ids=", ".join(f"#{i}" for i in erased.claim_ids)))
     return redirect(url_for("clerk.claim", claim_id=claim_id))
 
 
