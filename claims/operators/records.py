@@ -13,7 +13,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from claims.core.amounts import AmountError, parse_amount
+from claims.core import wire
 from claims.core.iban import IbanError, check_iban
 from claims.core.names import normalise_reference
 from claims.core.rules.causes import CAUSES
@@ -21,9 +21,28 @@ from claims.core.rules.uk_rail import SCHEMES
 from claims.core.vocabulary import REGIMES, Regime
 
 FARE_KINDS = frozenset({"single", "return", "season"})
-_IATA = re.compile(r"^[A-Z]{3}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TEXT_LIMIT = 200
+NOTICE_DAYS_LIMIT = 3650
+SERVICE_LIMIT = 40
+EMAIL_PATTERN = r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+\.[^@ \t\n\r\f\v]+$"
+# 4 to 20 letters and digits; spaces, dots, slashes and hyphens between them are dropped.
+REFERENCE_PATTERN = r"^[ ./-]*([A-Za-z0-9][ ./-]*){4,20}$"
+_EMAIL = re.compile(EMAIL_PATTERN)
+_REFERENCE = re.compile(REFERENCE_PATTERN)
+_IATA = re.compile(wire.IATA_PATTERN)
+_CURRENCY = re.compile(wire.CURRENCY_PATTERN)
+
+# The fields of each record, the one list the parsers check and the schema shows.
+BOOKING_FIELDS = frozenset({"reference", "operator", "regime", "passenger", "fare", "payment",
+                            "legs", "scheme", "carrier_eu"})
+PASSENGER_FIELDS = frozenset({"name", "email"})
+FARE_FIELDS = frozenset({"amount", "currency", "kind", "valid_from", "valid_until"})
+PAYMENT_FIELDS = frozenset({"iban", "holder"})
+LEG_FIELDS = frozenset({"service", "origin", "destination", "scheduled_departure",
+                        "scheduled_arrival", "leg_amount"})
+OPERATIONS_FIELDS = frozenset({"operator", "service", "date", "stop", "actual_arrival",
+                               "cancelled", "cause", "notice_days", "rerouted_departure",
+                               "rerouted_arrival"})
 
 
 class RecordError(ValueError):
@@ -83,13 +102,12 @@ class OperationsRecordData:
 
 def parse_booking(value: Any) -> BookingRecord:
     record = _object(value, "record")
-    _reject_unknown(record, {"reference", "operator", "regime", "passenger", "fare",
-                             "payment", "legs", "scheme", "carrier_eu"}, "")
+    _reject_unknown(record, BOOKING_FIELDS, "")
     regime = _choice(record, "regime", set(REGIMES))
     passenger = _object(record.get("passenger"), "passenger")
-    _reject_unknown(passenger, {"name", "email"}, "passenger.")
+    _reject_unknown(passenger, PASSENGER_FIELDS, "passenger.")
     fare = _object(record.get("fare"), "fare")
-    _reject_unknown(fare, {"amount", "currency", "kind", "valid_from", "valid_until"}, "fare.")
+    _reject_unknown(fare, FARE_FIELDS, "fare.")
     kind = _choice(fare, "kind", FARE_KINDS, prefix="fare.")
     valid_from = _date(fare, "valid_from", "fare.", required=kind == "season")
     valid_until = _date(fare, "valid_until", "fare.", required=kind == "season")
@@ -114,7 +132,7 @@ def parse_booking(value: Any) -> BookingRecord:
     iban = holder = None
     if record.get("payment") is not None:
         payment = _object(record["payment"], "payment")
-        _reject_unknown(payment, {"iban", "holder"}, "payment.")
+        _reject_unknown(payment, PAYMENT_FIELDS, "payment.")
         try:
             iban = check_iban(_text(payment, "iban", "payment.")).compact
         except IbanError as error:
@@ -122,7 +140,7 @@ def parse_booking(value: Any) -> BookingRecord:
         holder = _text(payment, "holder", "payment.")
 
     email = _text(passenger, "email", "passenger.", required=False)
-    if email is not None and not _EMAIL.match(email):
+    if email is not None and not _EMAIL.fullmatch(email):
         raise RecordError("passenger.email: not an e-mail address")
 
     legs_value = record.get("legs")
@@ -154,9 +172,7 @@ def parse_booking(value: Any) -> BookingRecord:
 
 def parse_operations(value: Any) -> OperationsRecordData:
     record = _object(value, "record")
-    _reject_unknown(record, {"operator", "service", "date", "stop", "actual_arrival",
-                             "cancelled", "cause", "notice_days", "rerouted_departure",
-                             "rerouted_arrival"}, "")
+    _reject_unknown(record, OPERATIONS_FIELDS, "")
     cancelled = record.get("cancelled", False)
     if not isinstance(cancelled, bool):
         raise RecordError("cancelled: true or false")
@@ -165,8 +181,9 @@ def parse_operations(value: Any) -> OperationsRecordData:
         raise RecordError("actual_arrival: required unless the stop was cancelled")
     notice_days = record.get("notice_days")
     if notice_days is not None and (isinstance(notice_days, bool)
-                                    or not isinstance(notice_days, int) or notice_days < 0):
-        raise RecordError("notice_days: a whole number of days, 0 or more")
+                                    or not isinstance(notice_days, int)
+                                    or not 0 <= notice_days <= NOTICE_DAYS_LIMIT):
+        raise RecordError(f"notice_days: a whole number of days, 0 to {NOTICE_DAYS_LIMIT}")
     service_date = _date(record, "date", "", required=True)
     if service_date is None:
         raise RecordError("date: required")
@@ -187,8 +204,7 @@ def parse_operations(value: Any) -> OperationsRecordData:
 def _leg(value: Any, index: int, regime: str) -> LegRecord:
     prefix = f"legs[{index}]."
     leg = _object(value, f"legs[{index}]")
-    _reject_unknown(leg, {"service", "origin", "destination", "scheduled_departure",
-                          "scheduled_arrival", "leg_amount"}, prefix)
+    _reject_unknown(leg, LEG_FIELDS, prefix)
     departure = _instant(leg, "scheduled_departure", prefix)
     arrival = _instant(leg, "scheduled_arrival", prefix)
     if departure is None or arrival is None:
@@ -198,7 +214,7 @@ def _leg(value: Any, index: int, regime: str) -> LegRecord:
     origin, destination = _text(leg, "origin", prefix), _text(leg, "destination", prefix)
     if regime == Regime.EU_AIR:
         for field, code in (("origin", origin), ("destination", destination)):
-            if not _IATA.match(code):
+            if not _IATA.fullmatch(code):
                 raise RecordError(f"{prefix}{field}: air legs name airports by IATA code")
     return LegRecord(
         service=_service(leg, prefix),
@@ -223,27 +239,26 @@ def _reject_unknown(record: Mapping[str, Any], known: set[str], prefix: str) -> 
 
 
 def _text(record: Mapping[str, Any], key: str, prefix: str = "", *,
-          required: bool = True, limit: int = 200) -> Any:
+          required: bool = True, limit: int = TEXT_LIMIT) -> Any:
     value = record.get(key)
     if value is None and not required:
         return None
-    if not isinstance(value, str) or not value.strip():
-        raise RecordError(f"{prefix}{key}: required text")
-    value = value.strip()
-    if len(value) > limit:
-        raise RecordError(f"{prefix}{key}: longer than {limit} characters")
+    if wire.text(value, limit) is None:
+        if isinstance(value, str) and len(value) > limit:
+            raise RecordError(f"{prefix}{key}: longer than {limit} characters")
+        raise RecordError(f"{prefix}{key}: required text, without leading or trailing spaces")
     return value
 
 
 def _reference(record: Mapping[str, Any]) -> str:
-    reference = normalise_reference(_text(record, "reference"))
-    if not 4 <= len(reference) <= 20:
+    value = record.get("reference")
+    if not isinstance(value, str) or not _REFERENCE.fullmatch(value):
         raise RecordError("reference: 4 to 20 letters and digits")
-    return reference
+    return normalise_reference(value)
 
 
 def _service(record: Mapping[str, Any], prefix: str) -> str:
-    return " ".join(_text(record, "service", prefix, limit=40).split())
+    return " ".join(_text(record, "service", prefix, limit=SERVICE_LIMIT).split())
 
 
 def _choice(record: Mapping[str, Any], key: str, allowed: set[str] | frozenset[str], *,
@@ -257,15 +272,15 @@ def _choice(record: Mapping[str, Any], key: str, allowed: set[str] | frozenset[s
 
 
 def _amount(record: Mapping[str, Any], key: str, prefix: str) -> Decimal:
-    try:
-        return parse_amount(record.get(key))
-    except AmountError as error:
-        raise RecordError(f"{prefix}{key}: {error}") from None
+    value = wire.amount(record.get(key))
+    if value is None:
+        raise RecordError(f"{prefix}{key}: {wire.amount_problem(record.get(key))}")
+    return value
 
 
 def _currency(record: Mapping[str, Any], prefix: str) -> str:
     value = record.get("currency")
-    if not isinstance(value, str) or not _CURRENCY.match(value):
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
         raise RecordError(f"{prefix}currency: an ISO 4217 code such as EUR")
     return value
 
@@ -274,14 +289,10 @@ def _date(record: Mapping[str, Any], key: str, prefix: str, *, required: bool) -
     value = record.get(key)
     if value is None and not required:
         return None
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else _bad_date(prefix, key)
-    except ValueError:
-        return _bad_date(prefix, key)
-
-
-def _bad_date(prefix: str, key: str) -> date:
-    raise RecordError(f"{prefix}{key}: a date such as 2026-03-02")
+    result = wire.day(value)
+    if result is None:
+        raise RecordError(f"{prefix}{key}: {wire.DATE_MESSAGE}")
+    return result
 
 
 def _instant(record: Mapping[str, Any], key: str, prefix: str, *,
@@ -289,14 +300,88 @@ def _instant(record: Mapping[str, Any], key: str, prefix: str, *,
     value = record.get(key)
     if value is None and not required:
         return None
-    message = (f"{prefix}{key}: an ISO 8601 time with its UTC offset, "
-               "such as 2026-03-02T10:13:00+01:00")
-    if not isinstance(value, str):
-        raise RecordError(message)
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise RecordError(message) from None
-    if instant.tzinfo is None:
-        raise RecordError(message)
-    return instant
+    result = wire.instant(value)
+    if result is None:
+        raise RecordError(f"{prefix}{key}: {wire.INSTANT_MESSAGE}")
+    return result
+
+
+# The records as the API document shows them, from the lists above: one variant per
+# regime for bookings, two for operations (ran, or cancelled).
+RECORD_RULES_NOT_IN_THE_SCHEMA = (
+    "operator: the operator whose API key sends the record",
+    "payment.iban: its check digits are right (ISO 13616)",
+    "legs: each arrives after it departs, and departs after the previous one arrives",
+    "fare.valid_until: not before fare.valid_from",
+)
+
+
+def _also_checked() -> str:
+    return "Also checked, beyond what a schema can say: " + "; ".join(
+        RECORD_RULES_NOT_IN_THE_SCHEMA) + "."
+
+
+def booking_schema(operator: wire.Schema) -> wire.Schema:
+    text = wire.text_schema(TEXT_LIMIT)
+    passenger = wire.obj({"name": text, "email": wire.nullable(
+        {"type": "string", "maxLength": TEXT_LIMIT, "pattern": EMAIL_PATTERN})}, ["name"])
+    payment = wire.nullable(wire.obj({"iban": {"type": "string", "minLength": 15,
+                                           "maxLength": TEXT_LIMIT,
+                                           "pattern": wire.TRIMMED_PATTERN},
+                                  "holder": text}, ["iban", "holder"]))
+    fare_base = {"amount": wire.amount_schema(),
+                 "currency": {"type": "string", "pattern": wire.CURRENCY_PATTERN}}
+    fare = {"oneOf": [
+        wire.obj({**fare_base, "kind": wire.choice_schema(FARE_KINDS - {"season"}),
+                  "valid_from": wire.nullable(wire.date_schema()),
+                  "valid_until": wire.nullable(wire.date_schema())},
+                 ["amount", "currency", "kind"]),
+        wire.obj({**fare_base, "kind": wire.choice_schema({"season"}),
+                  "valid_from": wire.date_schema(), "valid_until": wire.date_schema()},
+                 ["amount", "currency", "kind", "valid_from", "valid_until"]),
+    ]}
+
+    def legs(place: wire.Schema) -> wire.Schema:
+        leg = wire.obj({"service": wire.text_schema(SERVICE_LIMIT), "origin": place,
+                        "destination": place, "scheduled_departure": wire.instant_schema(),
+                        "scheduled_arrival": wire.instant_schema(),
+                        "leg_amount": wire.amount_schema()},
+                       ["service", "origin", "destination", "scheduled_departure",
+                        "scheduled_arrival"])
+        return {"type": "array", "minItems": 1, "items": leg}
+
+    common = {"reference": {"type": "string", "pattern": REFERENCE_PATTERN},
+              "operator": operator, "passenger": passenger, "fare": fare, "payment": payment}
+    required = ["reference", "operator", "regime", "passenger", "fare", "legs"]
+
+    def variant(regime: str, extra: dict[str, wire.Schema], *more: str) -> wire.Schema:
+        return wire.obj({"regime": wire.choice_schema([regime]), **common, **extra},
+                        [*required, *more], title=f"booking ({regime})")
+
+    airport_code = {"type": "string", "pattern": wire.IATA_PATTERN}
+    return {"oneOf": [
+        variant(Regime.EU_RAIL, {"legs": legs(text)}),
+        variant(Regime.UK_RAIL, {"legs": legs(text),
+                                 "scheme": wire.nullable(wire.choice_schema(SCHEMES))}),
+        variant(Regime.EU_AIR, {"legs": legs(airport_code), "carrier_eu": {"type": "boolean"}},
+                "carrier_eu"),
+    ], "discriminator": {"propertyName": "regime"}, "description": _also_checked()}
+
+
+def operations_schema(operator: wire.Schema) -> wire.Schema:
+    common = {"operator": operator, "service": wire.text_schema(SERVICE_LIMIT),
+              "date": wire.date_schema(), "stop": wire.text_schema(TEXT_LIMIT),
+              "cause": wire.nullable(wire.choice_schema(CAUSES)),
+              "notice_days": wire.nullable({"type": "integer", "minimum": 0,
+                                        "maximum": NOTICE_DAYS_LIMIT}),
+              "rerouted_departure": wire.nullable(wire.instant_schema()),
+              "rerouted_arrival": wire.nullable(wire.instant_schema())}
+    required = ["operator", "service", "date", "stop"]
+    return {"oneOf": [
+        wire.obj({**common, "cancelled": {"type": "boolean", "enum": [False]},
+                  "actual_arrival": wire.instant_schema()}, [*required, "actual_arrival"],
+                 title="operations record (ran)"),
+        wire.obj({**common, "cancelled": {"type": "boolean", "enum": [True]},
+                  "actual_arrival": wire.nullable(wire.instant_schema())}, [*required, "cancelled"],
+                 title="operations record (cancelled)"),
+    ], "description": _also_checked()}

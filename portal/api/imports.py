@@ -19,12 +19,19 @@ Importer = Callable[..., ImportReport]
 IMPORT_LIMIT = 128 * 1024 * 1024
 
 
+def operator_of_request() -> str | None:
+    """The operator whose valid API key the request carries, or None."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return None
+    return accounts.operator_for_api_key(runtime().session_factory, key.strip())
+
+
 def _authenticated_operator() -> str:
-    header = request.headers.get("Authorization", "")
-    scheme, _, key = header.partition(" ")
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         abort(401, "Send the operator's API key as 'Authorization: Bearer <key>'.")
-    slug = accounts.operator_for_api_key(runtime().session_factory, key.strip())
+    slug = operator_of_request()
     if slug is None:
         abort(401, "This API key is not valid.")
     return slug

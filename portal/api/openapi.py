@@ -7,107 +7,106 @@ from typing import Any
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from claims.core.rules.causes import CAUSES
-from claims.core.vocabulary import REGIMES
+from claims.core import wire
+from claims.core.rules import airports
+from claims.core.rules.request import request_schema
+from claims.operators.records import TEXT_LIMIT, booking_schema, operations_schema
 from portal.api import blueprint
+from portal.api.imports import operator_of_request
 
-_INSTANT = {"type": "string", "format": "date-time",
-            "description": "ISO 8601 with its UTC offset"}
-_DECIMAL = {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "example": "39.90"}
 _ERRORS = {"type": "object", "required": ["errors"], "properties": {"errors": {
     "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
-_IMPORT_REPORT = {"type": "object", "properties": {
+_IMPORT_REPORT = {"type": "object", "required": ["created", "replaced", "rejected"],
+                  "properties": {
     "created": {"type": "integer"}, "replaced": {"type": "integer"},
     "rejected": {"type": "array", "items": {"type": "object", "properties": {
         "line": {"type": "integer"}, "reason": {"type": "string"}}}}}}
-_ERROR = {"type": "object", "properties": {"error": {"type": "string"},
-                                           "message": {"type": "string"}}}
+_ERROR = {"type": "object", "required": ["error", "message"], "properties": {
+    "error": {"type": "string"}, "message": {"type": "string"}}}
+_JSON_ERROR = {"application/json": {"schema": _ERROR}}
 
 
-def _import_operation(what: str) -> dict[str, Any]:
+def _import_operation(what: str, record: str) -> dict[str, Any]:
     return {
         "summary": f"Import {what} (idempotent; a record with the same key replaces the "
                    "earlier one)",
+        "description": "A JSON array of records. The same records as JSON Lines (one a line) "
+                       "are taken too, sent as application/x-ndjson.",
         "security": [{"operatorKey": []}],
         "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-            "application/x-ndjson": {"schema": {"type": "string"}}}},
+            "application/json": {"schema": {"type": "array", "items": {
+                "$ref": f"#/components/schemas/{record}"}}}}},
         "responses": {
             "200": {"description": "every record imported",
                     "content": {"application/json": {"schema": _IMPORT_REPORT}}},
             "422": {"description": "some records rejected (the others were imported)",
                     "content": {"application/json": {"schema": _IMPORT_REPORT}}},
-            "400": {"description": "empty or undecodable body",
-                    "content": {"application/json": {"schema": _ERROR}}},
-            "401": {"description": "missing or unknown API key",
-                    "content": {"application/json": {"schema": _ERROR}}},
+            "400": {"description": "empty or undecodable body", "content": _JSON_ERROR},
+            "401": {"description": "missing or unknown API key", "content": _JSON_ERROR},
+            "413": {"description": "more than 128 MB", "content": _JSON_ERROR},
         },
     }
 
 
-DOCUMENT: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "Effortless API", "version": "1",
-             "description": "Delay compensation assessments and operator data imports."},
-    "servers": [{"url": "/api/v1"}],
-    "components": {"securitySchemes": {"operatorKey": {
-        "type": "http", "scheme": "bearer",
-        "description": "The key printed by `flask --app wsgi operators create`."}}},
-    "paths": {
-        "/assessments": {"post": {
-            "summary": "Assess one journey against EU rail, EU air or UK rail rules",
-            "description": "Public and rate-limited per IP; stores nothing. The explanation "
-                           "follows Accept-Language (en, de).",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "additionalProperties": False,
-                "required": ["regime", "scheduled_arrival"],
-                "properties": {
-                    "regime": {"type": "string", "enum": list(REGIMES)},
-                    "scheduled_arrival": _INSTANT,
-                    "actual_arrival": {**_INSTANT, "nullable": True},
-                    "cancelled": {"type": "boolean", "default": False},
-                    "cause": {"type": "string", "enum": sorted(CAUSES), "default": "unknown"},
-                    "fare": {"type": "object", "additionalProperties": False,
-                             "required": ["amount", "currency"], "properties": {
-                                 "amount": _DECIMAL,
-                                 "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-                                 "kind": {"type": "string", "default": "single",
-                                          "enum": ["single", "return", "season"]}}},
-                    "leg_amount": _DECIMAL,
-                    "minimum_payout": {**_DECIMAL, "default": "4.00"},
-                    "informed_before_purchase": {"type": "boolean", "default": False},
-                    "scheme": {"type": "string", "enum": ["DR15", "DR30"], "default": "DR15"},
-                    "origin": {"type": "string", "pattern": "^[A-Z]{3}$"},
-                    "destination": {"type": "string", "pattern": "^[A-Z]{3}$"},
-                    "carrier_eu": {"type": "boolean"},
-                    "scheduled_departure": _INSTANT,
-                    "cancellation_notice_days": {"type": "integer", "minimum": 0},
-                    "rerouted_departure": _INSTANT,
-                    "rerouted_arrival": _INSTANT,
-                }}}}},
-            "responses": {
-                "200": {"description": "the assessment", "content": {"application/json": {
-                    "schema": {"type": "object", "properties": {
-                        "eligible": {"type": "boolean"}, "amount": _DECIMAL,
-                        "currency": {"type": "string"},
-                        "percent": {"type": "integer", "nullable": True},
-                        "delay_minutes": {"type": "integer", "nullable": True},
-                        "rule": {"type": "string"}, "legal_basis": {"type": "string"},
-                        "explanation": {"type": "string"}}}}}},
-                "422": {"description": "invalid input, by field",
-                        "content": {"application/json": {"schema": _ERRORS}}},
-                "429": {"description": "too many requests from this address",
-                        "content": {"application/json": {"schema": _ERROR}}},
-            },
-        }},
-        "/bookings": {"post": _import_operation("bookings")},
-        "/operations": {"post": _import_operation("operations records")},
-        "/openapi.json": {"get": {"summary": "This document",
-                                  "responses": {"200": {"description": "OpenAPI 3"}}}},
-    },
-}
+def document(operator: str | None = None) -> dict[str, Any]:
+    """The document, built from the validators' own field lists. Fetched with an operator's
+    key, the records' `operator` is that operator's, the only one the key may send."""
+    operator_schema: dict[str, Any] = (
+        {"type": "string", "enum": [operator]} if operator else
+        {**wire.text_schema(TEXT_LIMIT),
+         "description": "the slug of the operator whose API key sends the record"})
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Effortless API", "version": "1",
+                 "description": "Delay compensation assessments and operator data imports."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"operatorKey": {
+                "type": "http", "scheme": "bearer",
+                "description": "The key printed by `flask --app wsgi operators create`."}},
+            "schemas": {
+                "Airport": {"type": "string", "enum": airports.codes(),
+                            "description": "an IATA airport code"},
+                "AssessmentRequest": request_schema(
+                    {"$ref": "#/components/schemas/Airport"}),
+                "Booking": booking_schema(operator_schema),
+                "OperationsRecord": operations_schema(operator_schema),
+            }},
+        "paths": {
+            "/assessments": {"post": {
+                "summary": "Assess one journey against EU rail, EU air or UK rail rules",
+                "description": "Public and rate-limited per IP; stores nothing. The "
+                               "explanation follows Accept-Language (en, de).",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/AssessmentRequest"}}}},
+                "responses": {
+                    "200": {"description": "the assessment", "content": {"application/json": {
+                        "schema": {"type": "object", "required": [
+                            "eligible", "amount", "currency", "rule", "legal_basis",
+                            "explanation"], "properties": {
+                            "eligible": {"type": "boolean"}, "amount": wire.amount_schema(),
+                            "currency": {"type": "string", "nullable": True},
+                            "percent": {"type": "integer", "nullable": True},
+                            "delay_minutes": {"type": "integer", "nullable": True},
+                            "rule": {"type": "string"}, "legal_basis": {"type": "string"},
+                            "explanation": {"type": "string"}}}}}},
+                    "422": {"description": "invalid input, by field",
+                            "content": {"application/json": {"schema": _ERRORS}}},
+                    "429": {"description": "too many requests from this address",
+                            "content": _JSON_ERROR},
+                },
+            }},
+            "/bookings": {"post": _import_operation("bookings", "Booking")},
+            "/operations": {"post": _import_operation("operations records",
+                                                      "OperationsRecord")},
+            "/openapi.json": {"get": {
+                "summary": "This document",
+                "responses": {"200": {"description": "OpenAPI 3", "content": {
+                    "application/json": {"schema": {"type": "object"}}}}}}},
+        },
+    }
 
 
 @blueprint.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(DOCUMENT)
+    return jsonify(document(operator_of_request()))

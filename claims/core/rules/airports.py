@@ -27,6 +27,11 @@ def _airports() -> dict[str, Any]:
     return airportsdata.load("IATA")
 
 
+def codes() -> list[str]:
+    """Every IATA code airportsdata knows, sorted: what the API document lists."""
+    return sorted(_airports())
+
+
 def known(code: str) -> bool:
     return code in _airports()
 

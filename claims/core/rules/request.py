@@ -5,12 +5,13 @@ Every problem is collected, so one answer tells the caller all that is wrong:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from claims.core.amounts import AmountError, parse_amount
+from claims.core import wire
 from claims.core.rules import airports
 from claims.core.rules.causes import CAUSES
 from claims.core.rules.eu_rail import MAXIMUM_THRESHOLD
@@ -24,6 +25,11 @@ FIELDS = frozenset({
     "destination", "carrier_eu", "scheduled_departure", "cancellation_notice_days",
     "rerouted_departure", "rerouted_arrival",
 })
+
+
+# Only a flight has airports, and only a flight's carrier's licence matters.
+AIR_ONLY = ("origin", "destination")
+FARE_KINDS = ("single", "return", "season")
 
 
 class InvalidRequest(ValueError):
@@ -46,18 +52,9 @@ class _Reader:
             if required:
                 self.error(field, "required")
             return None
-        message = "an ISO 8601 time with its UTC offset, such as 2026-03-02T10:13:00+01:00"
-        if not isinstance(value, str):
-            self.error(field, message)
-            return None
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            self.error(field, message)
-            return None
-        if moment.tzinfo is None:
-            self.error(field, message)
-            return None
+        moment = wire.instant(value)
+        if moment is None:
+            self.error(field, wire.INSTANT_MESSAGE)
         return moment
 
     def flag(self, field: str, default: bool) -> bool:
@@ -68,15 +65,11 @@ class _Reader:
         return value
 
     def amount(self, field: str, value: Any) -> Decimal | None:
-        if not isinstance(value, str):
-            # A JSON number is refused too: money must be exact.
-            self.error(field, 'a decimal string such as "39.90"')
-            return None
-        try:
-            return parse_amount(value)
-        except AmountError as error:
-            self.error(field, str(error))
-            return None
+        # A JSON number is refused too: money must be exact.
+        result = wire.amount(value)
+        if result is None:
+            self.error(field, wire.amount_problem(value))
+        return result
 
     def choice(self, field: str, allowed: tuple[str, ...] | frozenset[str], default: str) -> str:
         value = self.body.get(field, default)
@@ -90,10 +83,10 @@ class _Reader:
         if value is None:
             self.error(field, "required for eu-air: an IATA airport code such as FRA")
             return None
-        if not isinstance(value, str) or not airports.known(value.strip().upper()):
+        if not isinstance(value, str) or not airports.known(value):
             self.error(field, "not a known IATA airport code")
             return None
-        return value.strip().upper()
+        return value
 
 
 def parse_request(body: Any) -> JourneyInput:
@@ -144,6 +137,10 @@ def parse_request(body: Any) -> JourneyInput:
     if carrier_eu is not None and not isinstance(carrier_eu, bool):
         reader.error("carrier_eu", "true or false")
         carrier_eu = None
+    if regime != "eu-air":
+        for field in AIR_ONLY:
+            if field in body:
+                reader.error(field, "only for eu-air")
     if regime == "eu-air":
         origin, destination = reader.airport("origin"), reader.airport("destination")
         if origin and destination and origin == destination:
@@ -179,14 +176,65 @@ def _fare(reader: _Reader, value: Any, *, required: bool) -> Fare | None:
         reader.error(f"fare.{unknown}", "unknown field")
     amount = reader.amount("fare.amount", value.get("amount"))
     currency = value.get("currency")
-    if not (isinstance(currency, str) and len(currency) == 3 and currency.isalpha()
-            and currency.isupper()):
+    if not (isinstance(currency, str) and re.fullmatch(wire.CURRENCY_PATTERN, currency)):
         reader.error("fare.currency", "an ISO 4217 code such as EUR")
         currency = None
     kind = value.get("kind", "single")
-    if kind not in ("single", "return", "season"):
+    if kind not in FARE_KINDS:
         reader.error("fare.kind", "one of return, season, single")
         kind = None
     if amount is None or currency is None or kind is None:
         return None
     return Fare(amount, currency, kind)
+
+
+# What the rules take, as the API document shows it: one variant per regime.
+_MAX_WHOLE = int(MAXIMUM_THRESHOLD)
+MINIMUM_PAYOUT_PATTERN = (rf"^([0-{_MAX_WHOLE - 1}](\.[0-9]{{1,2}})?|{_MAX_WHOLE}(\.0{{1,2}})?)$")
+assert MAXIMUM_THRESHOLD == _MAX_WHOLE, "the pattern above assumes a whole threshold"
+RULES_NOT_IN_THE_SCHEMA = (
+    "leg_amount: only with a return fare, and not more than the fare",
+    "eu-air: destination differs from origin; a cancelled flight has scheduled_departure; "
+    "a flight from outside the EU states carrier_eu",
+)
+
+
+def request_schema(airport: wire.Schema) -> wire.Schema:
+    """The assessment request per regime; `airport` is the schema of an IATA code (the
+    document keeps the long list once)."""
+    def fare(kinds: tuple[str, ...]) -> wire.Schema:
+        return wire.obj({"amount": wire.amount_schema(),
+                         "currency": {"type": "string", "pattern": wire.CURRENCY_PATTERN},
+                         "kind": wire.choice_schema(kinds, default="single")},
+                        ["amount", "currency"])
+
+    common: dict[str, wire.Schema] = {
+        "scheduled_arrival": wire.instant_schema(),
+        "actual_arrival": wire.nullable(wire.instant_schema()),
+        "cancelled": {"type": "boolean", "default": False},
+        "cause": wire.choice_schema(CAUSES, default="unknown"),
+        "leg_amount": wire.nullable(wire.amount_schema()),
+        "minimum_payout": wire.nullable({"type": "string", "pattern": MINIMUM_PAYOUT_PATTERN,
+                                    "default": "4.00"}),
+        "informed_before_purchase": {"type": "boolean", "default": False},
+        "scheme": wire.choice_schema(SCHEMES, default="DR15"),
+        "carrier_eu": wire.nullable({"type": "boolean"}),
+        "scheduled_departure": wire.nullable(wire.instant_schema()),
+        "cancellation_notice_days": wire.nullable({"type": "integer", "minimum": 0,
+                                              "maximum": 3650}),
+        "rerouted_departure": wire.nullable(wire.instant_schema()),
+        "rerouted_arrival": wire.nullable(wire.instant_schema()),
+    }
+
+    def variant(regime: str, extra: dict[str, wire.Schema], required: list[str]) -> wire.Schema:
+        return wire.obj({"regime": wire.choice_schema([regime]), **common, **extra},
+                        ["regime", "scheduled_arrival", *required], title=regime)
+
+    return {"oneOf": [
+        variant("eu-rail", {"fare": fare(FARE_KINDS)}, ["fare"]),
+        variant("uk-rail", {"fare": fare(("single", "return"))}, ["fare"]),
+        variant("eu-air", {"fare": wire.nullable(fare(FARE_KINDS)), "origin": airport,
+                           "destination": airport}, ["origin", "destination"]),
+    ], "discriminator": {"propertyName": "regime"},
+        "description": "Also checked, beyond what a schema can say: "
+                       + "; ".join(RULES_NOT_IN_THE_SCHEMA) + "."}

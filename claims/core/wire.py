@@ -1,0 +1,116 @@
+"""The values operators' systems send us (records, assessment requests): each kind once,
+as the JSON Schema the API document shows and as the check the parsers run, so that the
+two cannot drift apart. Strict on purpose: a machine writes these, and what the document
+calls valid is exactly what is taken."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from claims.core.amounts import CENT, LARGEST, AmountError, parse_amount
+
+Schema = dict[str, Any]
+
+# A non-negative amount, to the cent at most, as a string: money is never a JSON number.
+AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$"
+# ISO 8601 / RFC 3339 with its UTC offset: 2026-03-02T10:13:00+01:00.
+INSTANT_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+                   r"(Z|[+-][0-9]{2}:[0-9]{2})$")
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+IATA_PATTERN = r"^[A-Z]{3}$"
+# Neither leading nor trailing spaces nor blank, so that what is stored is what was sent.
+# The spaces are named: \s means other things in Python and in a schema's ECMA regex.
+TRIMMED_PATTERN = r"^[^ \t\n\r\f\v]([\s\S]*[^ \t\n\r\f\v])?$"
+
+_AMOUNT = re.compile(AMOUNT_PATTERN)
+_INSTANT = re.compile(INSTANT_PATTERN)
+_DATE = re.compile(DATE_PATTERN)
+
+INSTANT_MESSAGE = "an ISO 8601 time with its UTC offset, such as 2026-03-02T10:13:00+01:00"
+DATE_MESSAGE = "a date such as 2026-03-02"
+AMOUNT_MESSAGE = 'a decimal string such as "39.90"'
+
+
+def amount_schema(**extra: Any) -> Schema:
+    return {"type": "string", "pattern": AMOUNT_PATTERN, "example": "39.90", **extra}
+
+
+def instant_schema(**extra: Any) -> Schema:
+    return {"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN,
+            "example": "2026-03-02T10:13:00+01:00", **extra}
+
+
+def date_schema() -> Schema:
+    return {"type": "string", "format": "date", "pattern": DATE_PATTERN,
+            "example": "2026-03-02"}
+
+
+def text_schema(limit: int) -> Schema:
+    return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": TRIMMED_PATTERN}
+
+
+def choice_schema(values: Any, **extra: Any) -> Schema:
+    return {"type": "string", "enum": sorted(values), **extra}
+
+
+def nullable(schema: Schema) -> Schema:
+    """The schema, or null (OpenAPI 3.0: an enum must name null too)."""
+    if "enum" in schema:
+        return {**schema, "nullable": True, "enum": [*schema["enum"], None]}
+    return {**schema, "nullable": True}
+
+
+def obj(properties: dict[str, Schema], required: list[str] | tuple[str, ...] = (),
+        **extra: Any) -> Schema:
+    schema: Schema = {"type": "object", "additionalProperties": False,
+                      "properties": properties, **extra}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def amount(value: Any) -> Decimal | None:
+    """The amount, or None if it is not one by AMOUNT_PATTERN."""
+    if not isinstance(value, str) or not _AMOUNT.fullmatch(value):
+        return None
+    result = Decimal(value).quantize(CENT)
+    return result if result <= LARGEST else None
+
+
+def amount_problem(value: Any) -> str:
+    """Why `amount` refused the value, in the words of the lenient parser where it has
+    some ("at most two decimals", "a non-negative amount")."""
+    try:
+        parse_amount(value)
+    except AmountError as error:
+        return str(error)
+    return f'{AMOUNT_MESSAGE}, digits and a point only'
+
+
+def instant(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not _INSTANT.fullmatch(value):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def day(value: Any) -> date | None:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def text(value: Any, limit: int) -> str | None:
+    if not isinstance(value, str) or not 1 <= len(value) <= limit or \
+            not re.fullmatch(TRIMMED_PATTERN, value):
+        return None
+    return value
