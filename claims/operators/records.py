@@ -232,7 +232,7 @@ def _object(value: Any, name: str) -> Mapping[str, Any]:
     return value
 
 
-def _reject_unknown(record: Mapping[str, Any], known: set[str], prefix: str) -> None:
+def _reject_unknown(record: Mapping[str, Any], known: frozenset[str], prefix: str) -> None:
     unknown = sorted(set(record) - known)
     if unknown:
         raise RecordError(f"{prefix}{unknown[0]}: unknown field")
