@@ -116,6 +116,7 @@ class ReasonCode(StrEnum):
     # account is checked by a person before money goes there.
     PAYOUT_ACCOUNT_CHANGED = "payout-account-changed"  # an IBAN typed over the one on file
     PAYOUT_HOLDER_DIFFERS = "payout-holder-differs"    # the account holder is not the passenger
+    NO_PAYOUT_ACCOUNT = "no-payout-account"  # approved, but the account on file went away
 
 
 # About the claim or its passenger, not about the train: a cohort decision (a clerk

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims.core.names import surname_matches, surname_of
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.events import record_event
+from claims.db.models import Claim
 from claims.processing.lifecycle import lock_claim, move
 
 SessionFactory = sessionmaker[Session]
@@ -37,10 +39,23 @@ def provide_info(session_factory: SessionFactory, claim_id: int,
         if "iban" in asked:
             claim.payout_method, claim.payout_iban = "iban", answers["iban"]
             claim.payout_holder = answers.get("holder") or claim.passenger_name
-        move(claim, ClaimStatus.NEEDS_REVIEW)
+        move(claim, _after_answer(claim, asked))
         claim.requested_info = None
         record_event(session, EventKind.INFO_PROVIDED, Actor.PASSENGER, claim_id=claim.id,
                      items=len(asked))
+
+
+def _after_answer(claim: Claim, asked: list[str]) -> ClaimStatus:
+    """Back to the clerk, unless all that was missing was where to pay an approved claim
+    and the account is the passenger's own (the rule a typed IBAN meets at filing)."""
+    codes = claim.reason_codes or []
+    if asked != ["iban"] or ReasonCode.NO_PAYOUT_ACCOUNT.value not in codes:
+        return ClaimStatus.NEEDS_REVIEW
+    owner = claim.booking.passenger_name if claim.booking else claim.passenger_name
+    if surname_matches(owner, surname_of(claim.payout_holder or "")):
+        return ClaimStatus.APPROVED
+    claim.reason_codes = [*codes, ReasonCode.PAYOUT_HOLDER_DIFFERS.value]
+    return ClaimStatus.NEEDS_REVIEW
 
 
 def appeal(session_factory: SessionFactory, claim_id: int, text: str) -> None:

@@ -16,7 +16,7 @@ from claims.core.names import normalise_reference, surname_matches
 from claims.core.policy import Decision
 from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind
 from claims.db.events import append_event, record_event
-from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent
+from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, Payout
 from claims.db.types import utcnow
 from claims.processing.assessment import decision_for, facts_for
 from claims.processing.lifecycle import (
@@ -212,6 +212,10 @@ def submit_claim(session_factory: SessionFactory, booking_id: int, data: ClaimIn
     return submit_claims(session_factory, booking_id, [direction], data, effort)[0]
 
 
+class NoAccountOnFile(ValueError):
+    """Paid "to the account on file" where there is none, or to an IBAN not given."""
+
+
 def submit_claims(session_factory: SessionFactory, booking_id: int,
                   directions: Sequence[Direction], data: ClaimInput,
                   effort: dict[str, int | None]) -> list[SubmitResult]:
@@ -222,6 +226,12 @@ def submit_claims(session_factory: SessionFactory, booking_id: int,
             booking = session.get(Booking, booking_id)
             if booking is None:
                 raise ClaimNotFound(f"no booking {booking_id}")
+            if data.payout_method == "account" and booking.payment_iban is None:
+                # Money never goes nowhere: without an account on file, an IBAN or a
+                # voucher is the passenger's explicit choice (the form offers only those).
+                raise NoAccountOnFile(booking_id)
+            if data.payout_method == "iban" and not data.payout_iban:
+                raise NoAccountOnFile(booking_id)
             journeys = legs_by_direction(booking.legs, booking.fare_kind)
             existing = _claims_of_booking(session, booking_id)
             results, typing_counted = [], False
@@ -320,6 +330,9 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
         events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)
                                  .order_by(ClaimEvent.id)).all()
         explanation = claim.explanation_de if language.startswith("de") else claim.explanation_en
+        # Once paid, where the money went is the payout's, not what the claim planned.
+        payout = session.scalar(select(Payout).where(Payout.claim_id == claim.id))
+        account_on_file = claim.booking.payment_iban if claim.booking else None
         return ClaimView(
             claim_id=claim.id, status=ClaimStatus(claim.status),
             operator_name=claim.operator.name,
@@ -338,9 +351,10 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             can_appeal=claim.status == ClaimStatus.REJECTED and claim.appeal_text is None,
             can_answer_survey=claim.status in DECIDED and claim.ces_score is None,
             survey_answered=claim.ces_score is not None,
-            payout_method=claim.payout_method,
-            payout_iban=claim.payout_iban or (claim.booking.payment_iban
-                                              if claim.booking else None),
+            payout_method=payout.method if payout else claim.payout_method,
+            payout_iban=payout.iban if payout else
+            claim.payout_iban if claim.payout_method == "iban" else
+            account_on_file if claim.payout_method == "account" else None,
             passenger_email=claim.passenger_email,
             fare=(f"{claim.booking.fare_amount:.2f}", claim.booking.fare_currency,
                   claim.booking.fare_kind) if claim.booking else None,

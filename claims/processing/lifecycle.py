@@ -21,8 +21,11 @@ ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     S.SUBMITTED: frozenset({S.ASSESSING, S.WITHDRAWN}),
     S.ASSESSING: frozenset({S.APPROVED, S.REJECTED, S.NEEDS_REVIEW, S.WITHDRAWN}),
     S.NEEDS_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.INFO_REQUESTED, S.WITHDRAWN}),
-    S.INFO_REQUESTED: frozenset({S.NEEDS_REVIEW, S.WITHDRAWN}),
-    S.APPROVED: frozenset({S.PAID}),
+    # Back to approved when all that was missing was an account to pay to.
+    S.INFO_REQUESTED: frozenset({S.NEEDS_REVIEW, S.APPROVED, S.WITHDRAWN}),
+    # Approved to the account on file, which the operator's data no longer hold: the
+    # passenger is asked for one instead of being paid nowhere (or in vouchers unasked).
+    S.APPROVED: frozenset({S.PAID, S.INFO_REQUESTED}),
     S.REJECTED: frozenset({S.NEEDS_REVIEW}),  # an appeal
     S.PAID: frozenset(),
     S.WITHDRAWN: frozenset(),

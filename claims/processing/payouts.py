@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.iban import check_iban
-from claims.core.vocabulary import Actor, ClaimStatus, EventKind
+from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.events import record_event
 from claims.db.models import Booking, Claim, Operator, Payout, PayoutRun
 from claims.processing.lifecycle import move
@@ -65,6 +65,7 @@ def run_payouts(session_factory: sessionmaker[Session], directory: Path,
     with session_factory() as session:
         operators = list(session.scalars(select(Operator.id).order_by(Operator.id)))
     for operator_id in operators:
+        _ask_for_missing_accounts(session_factory, operator_id)
         for currency in _currencies_due(session_factory, operator_id):
             while (run_id := _pay_batch(session_factory, operator_id, currency)) is not None:
                 summaries.append(_summary(session_factory, run_id))
@@ -75,6 +76,26 @@ def run_payouts(session_factory: sessionmaker[Session], directory: Path,
         except PayoutAccountMissing as missing:
             problems.append(str(missing))
     return [_summary(session_factory, s.run_id) for s in summaries], problems
+
+
+def _ask_for_missing_accounts(session_factory: sessionmaker[Session], operator_id: int) -> None:
+    """Approved claims to be paid to the account on file, where the operator's data no
+    longer hold one: the passenger is asked for an IBAN (the sweeper mails the request),
+    and the claim is paid once they give it. Never money sent nowhere, never a voucher the
+    passenger did not choose."""
+    with session_factory.begin() as session:
+        claims = session.scalars(
+            select(Claim).outerjoin(Booking, Booking.id == Claim.booking_id)
+            .where(Claim.operator_id == operator_id, Claim.status == ClaimStatus.APPROVED,
+                   Claim.payout_method == "account", Booking.payment_iban.is_(None))
+            .with_for_update(of=Claim, skip_locked=True))
+        for claim in claims:
+            move(claim, ClaimStatus.INFO_REQUESTED)
+            claim.requested_info = "iban"
+            claim.reason_codes = [*(claim.reason_codes or ()),
+                                  ReasonCode.NO_PAYOUT_ACCOUNT.value]
+            record_event(session, EventKind.INFO_REQUESTED, Actor.SYSTEM, claim_id=claim.id,
+                         items=1)
 
 
 def _currencies_due(session_factory: sessionmaker[Session], operator_id: int) -> list[str]:
@@ -125,10 +146,10 @@ def _payout_for(session: Session, claim: Claim, run_id: int) -> Payout:
     else:
         booking = session.get(Booking, claim.booking_id) if claim.booking_id else None
         if booking is None or booking.payment_iban is None:
-            # Nothing on file to pay to: a voucher, never money sent nowhere.
-            payout.method, payout.voucher_code = "voucher", voucher_code()
-        else:
-            payout.iban, payout.holder = booking.payment_iban, booking.payment_holder
+            # _ask_for_missing_accounts took these out; one that lost its account since
+            # stops the run rather than paying nowhere.
+            raise PayoutError(f"claim {claim.id} has no account on file to pay to")
+        payout.iban, payout.holder = booking.payment_iban, booking.payment_holder
     return payout
 
 

@@ -24,7 +24,7 @@ from claims.passengers import answers, filing
 from claims.passengers.data_export import personal_data
 from claims.processing import status_links
 from common.files import write_private
-from portal.extensions import runtime
+from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
 from portal.passenger.common import page_language, status_url
 from portal.passenger.forms import (
@@ -78,6 +78,7 @@ def status(token: str) -> str:
 
 
 @blueprint.get("/status/<token>/journey/<direction>")
+@limiter.limit("30 per minute")  # each visit makes a link: bounded like the look-up
 def other_journey(token: str, direction: str) -> Response:
     """The claim for the booking's other journey (the return of a return ticket)."""
     sibling = status_links.journey_claim(runtime().session_factory, direction,

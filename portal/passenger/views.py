@@ -9,6 +9,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from claims.core.names import normalise_reference
@@ -76,19 +77,13 @@ def claim() -> Response | str | tuple[str, int]:
         return redirect(status_url(options.first_claim_id))
     form = ClaimForm(account_on_file=options.account_on_file, journeys=options.open_journeys)
     if form.validate_on_submit():
-        results = filing.submit_claims(factory, booking_id, [
-            Direction(d) for d in form.journeys.data or ()], filing.ClaimInput(
-            passenger_name=(form.passenger_name.data or "").strip(),
-            passenger_email=(form.passenger_email.data or "").strip() or None,
-            arrived_with_service=(form.arrived_with_service.data or "").strip() or None,
-            statement=(form.statement.data or "").strip() or None,
-            language=page_language(),
-            payout_method=form.payout.data or "account",
-            payout_iban=form.iban.data if form.payout.data == "iban" else None,
-            payout_holder=(form.account_holder.data or "").strip() or None
-            if form.payout.data == "iban" else None,
-        ), effort={"keystrokes": form.keystrokes.data, "clicks": form.clicks.data,
-                   "active_ms": form.active_ms.data})
+        try:
+            results = _submit(factory, booking_id, form)
+        except filing.NoAccountOnFile:
+            form.payout.errors = [_("Choose how we should pay you: to a bank account you "
+                                    "enter, or as a travel voucher.")]
+            return _claim_page(form, filing.prepare_claim(factory, booking_id,
+                                                          record_view=False)), 422
         for result in results:
             if result.created:
                 dispatch_assessment(factory, runtime().redis, result.claim_id)
@@ -101,18 +96,38 @@ def claim() -> Response | str | tuple[str, int]:
     return _claim_page(form, draft), 422
 
 
+def _submit(factory: filing.SessionFactory, booking_id: int,
+            form: ClaimForm) -> list[filing.SubmitResult]:
+    to_iban = form.payout.data == "iban"
+    return filing.submit_claims(
+        factory, booking_id, [Direction(d) for d in form.journeys.data or ()],
+        filing.ClaimInput(
+            passenger_name=(form.passenger_name.data or "").strip(),
+            passenger_email=(form.passenger_email.data or "").strip() or None,
+            arrived_with_service=(form.arrived_with_service.data or "").strip() or None,
+            statement=(form.statement.data or "").strip() or None,
+            language=page_language(),
+            payout_method=form.payout.data or "account",
+            payout_iban=form.iban.data if to_iban else None,
+            payout_holder=(form.account_holder.data or "").strip() or None if to_iban else None,
+        ), effort={"keystrokes": form.keystrokes.data, "clicks": form.clicks.data,
+                   "active_ms": form.active_ms.data})
+
+
 def _open(draft: filing.ClaimDraft) -> list[str]:
     return [journey.direction for journey in draft.open_journeys]
 
 
 def _claim_page(form: ClaimForm, draft: filing.ClaimDraft) -> str:
-    claimed = {journey.direction: url_for("passenger.claimed_journey", direction=journey.direction)
+    claimed = {journey.direction: url_for("passenger.claimed_journey",
+                                          direction=journey.direction)
                for journey in draft.journeys if journey.existing_claim_id is not None}
     return render_template("passenger/claim.html", form=form, draft=draft,
                            claimed_links=claimed, direction_labels=DIRECTION_LABELS)
 
 
 @blueprint.get("/claim/<direction>/status")
+@limiter.limit("30 per minute")  # each visit makes a link: bounded like the look-up
 def claimed_journey(direction: str) -> Response:
     """A journey of the looked-up booking that is claimed already: its status page, with a
     link made when the passenger asks for it."""

@@ -27,7 +27,10 @@ def _approved_claim(app: Flask, client: FlaskClient, language: str = "en") -> st
 def test_the_payout_account_is_masked_and_named(app: Flask, client: FlaskClient) -> None:
     page = client.get(_approved_claim(app, client)).get_data(as_text=True)
     assert "Approved: we pay you 19.75 EUR." in page
-    assert "Paid to DE02 **** **** **** 2051 (Deutsche Kreditbank Berlin)." in page
+    # Approved, not yet paid: where it will go, not that it went.
+    assert ("To be paid by bank transfer to DE02 **** **** **** 2051 (Deutsche Kreditbank "
+            "Berlin) in the next payout run.") in page
+    assert "Paid by bank transfer" not in page
     assert "DE02120300000000202051" not in page
 
 
