@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +61,8 @@ class Settings:
     public_url: str
     # How long a status link works; every e-mail carries a fresh one.
     status_link_days: int = 180
+    # The time zone pages, letters and e-mails show times in.
+    timezone: str = "Europe/Berlin"
     # Personal data of a closed claim are erased this long after its last event.
     retention_days: int = 1095
     # Fernet keys for IBANs at rest: the first encrypts, all decrypt (rotation).
@@ -121,6 +124,7 @@ def load_settings(overrides: Mapping[str, object] | None = None,
         second_approval_above=_rate("SECOND_APPROVAL_ABOVE", text("SECOND_APPROVAL_ABOVE"),
                                     "600.00"),
         public_url=_public_url(text("PUBLIC_URL")),
+        timezone=_timezone(text("TIMEZONE")),
         retention_days=_integer("RETENTION_DAYS", text("RETENTION_DAYS"), 1095, low=30,
                                 high=36500),
         iban_keys=_iban_keys(text("IBAN_KEYS"), instance_path, environment),
@@ -213,6 +217,16 @@ def _instance_file(path: Path, make: Callable[[], str]) -> str:
         key = make()
         handle.write(key)
     return key
+
+
+def _timezone(value: str | None) -> str:
+    name = value or "Europe/Berlin"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TIMEZONE={name!r} is not a time zone such as Europe/Berlin") \
+            from None
+    return name
 
 
 def _iban_keys(value: str | None, instance_path: Path, environment: str) -> tuple[str, ...]:

@@ -45,6 +45,8 @@ def init_app(app: Flask, settings: Settings, runtime: Runtime) -> None:
         RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         BABEL_TRANSLATION_DIRECTORIES=str(app.root_path + "/translations"),
+        # Times on pages and in letters: the passengers' local time, not UTC.
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
     )
     csrf.init_app(app)
     limiter.init_app(app)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
+from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from claims.core.iban import IbanError, check_iban, mask_iban
+from claims.core.rules.citation import cite
 from common.numbers import format_number
 
 EVENT_LABELS = {
@@ -33,6 +36,9 @@ EVENT_LABELS = {
     "status_link_mailed": _l("New link sent by e-mail"),
     "status_links_revoked": _l("Earlier links ended for your safety"),
 }
+
+FARE_KINDS = {"single": _l("single ticket"), "return": _l("return ticket"),
+              "season": _l("season ticket")}
 
 # The clerk's timeline shows the staff's own steps as well; passengers never see these.
 STAFF_EVENT_LABELS = {
@@ -68,6 +74,20 @@ def bank_name(iban: str | None) -> str:
         return ""
 
 
+def local_time(value: datetime) -> str:
+    """An instant as the reader writes it, in the portal's time zone (BABEL_DEFAULT_TIMEZONE):
+    "20. November 2026, 12:32" in German, "20 November 2026, 12:32" in English."""
+    return format_datetime(value, "d. MMMM y, HH:mm" if page_language() == "de"
+                           else "d MMMM y, HH:mm")
+
+
+def station_time(value: datetime) -> str:
+    """A timetable time as the station shows it: in its own UTC offset, not converted."""
+    return babel_format_datetime(value, "d. MMM y, HH:mm" if page_language() == "de"
+                                 else "d MMM y, HH:mm", tzinfo=value.tzinfo,
+                                 locale=page_language())
+
+
 def page_language() -> str:
     """"de" or "en": the language alone, whatever region the browser names (de_DE)."""
     locale = get_locale()
@@ -78,6 +98,10 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(mask_iban, "mask_iban")
     app.add_template_filter(bank_name, "bank_name")
     app.add_template_global(money, "money")
+    app.add_template_filter(lambda basis: cite(basis, page_language()), "cite")
+    app.add_template_global(local_time, "local_time")
+    app.add_template_global(station_time, "station_time")
+    app.add_template_global(FARE_KINDS, "fare_kinds")
 
     @app.context_processor
     def _globals() -> dict[str, object]:

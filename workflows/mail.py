@@ -13,6 +13,7 @@ from functools import cache
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from claims.core.rules.citation import cite
 from claims.core.vocabulary import NoticeKind
 from claims.processing.notices import Notice
 from common.files import write_private
@@ -46,6 +47,7 @@ def _environment(language: str) -> Environment:
     environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     # 19.75 in English, 19,75 in German.
     environment.globals["number"] = lambda amount: format_number(amount, language)
+    environment.filters["cite"] = lambda basis: cite(basis, language)
     return environment
 
 

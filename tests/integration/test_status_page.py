@@ -4,13 +4,20 @@ claim on the EU common form."""
 
 from __future__ import annotations
 
+import io
+from zoneinfo import ZoneInfo
+
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from claims.db.models import Claim, ClaimEvent
 from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, submit
 from tests.records import arrival, rail_booking
+
+GERMAN_MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+                 "September", "Oktober", "November", "Dezember")
 
 
 def _approved_claim(app: Flask, client: FlaskClient, language: str = "en") -> str:
@@ -85,7 +92,7 @@ def test_the_claim_on_the_eu_common_form(app: Flask, client: FlaskClient) -> Non
         html = render_template("pdf/eu_form.html", claim=view, language="de", today="heute")
     for expected in ("Durchführungsverordnung (EU) 2024/949", "Hans Müller",
                      "hans@example.org", "Q7K2LM", "IC 2013", "74 Minuten",
-                     "79,00 EUR (single)", "19,75 EUR (25 %)", "DE02 **** **** **** 2051"):
+                     "79,00 EUR (Einzelfahrschein)", "19,75 EUR (25 %)", "DE02 **** **** **** 2051"):
         assert expected in html, expected
     assert render_pdf(html).startswith(b"%PDF-")
 
@@ -111,3 +118,24 @@ def test_a_passenger_told_nothing_is_due_learns_how_to_disagree(
     form = client.get("/claim").get_data(as_text=True)
     assert "No compensation is due." in form
     assert 'id="disagree"' in form and "a member of staff decides" in form
+
+
+def test_a_german_passenger_reads_german_throughout_in_local_time(
+        app: Flask, client: FlaskClient) -> None:
+    status_url = _approved_claim(app, client, "de")
+    page = client.get(status_url).get_data(as_text=True)
+    assert "Rechtsgrundlage: Verordnung (EU) 2021/782, Art. 19 Abs. 1 Buchst. a" in page
+    assert "Regulation" not in page and "UTC" not in page
+    with app.extensions["effortless"].session_factory() as session:
+        submitted = session.scalars(select(Claim.submitted_at)).one()
+    berlin = submitted.astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"{berlin.day}. {GERMAN_MONTHS[berlin.month - 1]} {berlin.year}, {berlin:%H:%M}: " \
+           "Antrag eingereicht" in page
+    for document in ("/letter.pdf", "/form.pdf"):
+        pdf = client.get(status_url + document)
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(
+            io.BytesIO(pdf.data)).pages).split())
+        assert "Verordnung (EU) 2021/782" in text, document
+        for english in ("Regulation", "Nov 2026", "single)", "Bank transfer", "Approved"):
+            assert english not in text, (document, english)
+    assert "27. Nov. 2026, 11:44" in text  # the station's own time, as on the ticket
