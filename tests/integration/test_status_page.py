@@ -92,7 +92,8 @@ def test_the_claim_on_the_eu_common_form(app: Flask, client: FlaskClient) -> Non
         html = render_template("pdf/eu_form.html", claim=view, language="de", today="heute")
     for expected in ("Durchführungsverordnung (EU) 2024/949", "Hans Müller",
                      "hans@example.org", "Q7K2LM", "IC 2013", "74 Minuten",
-                     "79,00 EUR (Einzelfahrschein)", "19,75 EUR (25 %)", "DE02 **** **** **** 2051"):
+                     "79,00 EUR (Einzelfahrschein)", "19,75 EUR (25 %)",
+                     "DE02 **** **** **** 2051"):
         assert expected in html, expected
     assert render_pdf(html).startswith(b"%PDF-")
 
