@@ -101,9 +101,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda basis: cite(basis, page_language()), "cite")
     app.add_template_global(local_time, "local_time")
     app.add_template_global(station_time, "station_time")
-    app.add_template_global(FARE_KINDS, "fare_kinds")
 
     @app.context_processor
     def _globals() -> dict[str, object]:
         return {"current_language": page_language(), "event_labels": EVENT_LABELS,
-                "staff_event_labels": STAFF_EVENT_LABELS}
+                "staff_event_labels": STAFF_EVENT_LABELS, "fare_kinds": FARE_KINDS}
