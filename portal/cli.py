@@ -227,15 +227,16 @@ def _file_demo_claims(factory: sessionmaker[Session], data: demo.DemoData) -> Co
     statements = dict(data.claims)
     with factory() as session:
         rows = session.execute(select(Booking.id, Booking.reference, Booking.passenger_name,
-                                      Booking.passenger_email)
+                                      Booking.passenger_email, Booking.payment_iban)
                                .where(Booking.reference.in_(statements))
                                .order_by(Booking.id)).all()
     claim_ids = []
-    for index, (booking_id, reference, name, email) in enumerate(rows):
+    for index, (booking_id, reference, name, email, account) in enumerate(rows):
+        # As a passenger would: the account on file where there is one, else a voucher.
         filed = filing.submit_claim(factory, booking_id, filing.ClaimInput(
             passenger_name=name, passenger_email=email, arrived_with_service=None,
-            statement=statements[reference], language="de" if index % 2 else "en"),
-            effort={})
+            statement=statements[reference], language="de" if index % 2 else "en",
+            payout_method="account" if account else "voucher"), effort={})
         if filed.created:
             claim_ids.append(filed.claim_id)
     outcomes: Counter[str] = Counter()

@@ -32,10 +32,35 @@ EVENT_LABELS = {
     "appealed": _l("You objected to the decision"),
     "survey_answered": _l("You told us how easy it was"),
     "receipt_mailed": _l("Confirmation sent by e-mail"),
+    "handed_to_staff": _l("Passed to a member of staff for a check"),
     "status_link_requested": _l("You asked for a new link"),
     "status_link_mailed": _l("New link sent by e-mail"),
     "status_links_revoked": _l("Earlier links ended for your safety"),
 }
+
+# Why a person checks the claim, as the passenger is told: what they can understand and
+# act on; signals of fraud are not named (they read as "a few details").
+CHECK_REASONS = {
+    "missed-connection": _l("you missed a connection, and we check when you really arrived"),
+    "no-operations-data": _l("the operator's data on your train are not complete yet"),
+    "no-arrival-time": _l("the operator's data on your train are not complete yet"),
+    "cancelled": _l("your train was cancelled, and we check when you really arrived"),
+    "passenger-statement": _l("we read what you wrote to us"),
+    "amount-over-limit": _l("the amount is above what is decided automatically"),
+    "season-ticket": _l("season tickets are checked by hand"),
+    "past-deadline": _l("the claim came in after the deadline"),
+    "appeal": _l("you objected to the decision"),
+    "no-booking": _l("you claimed without a booking reference"),
+    "no-payout-account": _l("we need an account to pay you to"),
+}
+OTHER_CHECK = _l("we check a few details")
+
+
+def check_reasons(codes: tuple[str, ...] | list[str]) -> str:
+    """The reasons in words, each once, joined for a sentence."""
+    words = list(dict.fromkeys(str(CHECK_REASONS.get(code, OTHER_CHECK)) for code in codes))
+    return "; ".join(words or [str(OTHER_CHECK)])
+
 
 FARE_KINDS = {"single": _l("single ticket"), "return": _l("return ticket"),
               "season": _l("season ticket")}
@@ -81,6 +106,10 @@ def local_time(value: datetime) -> str:
                            else "d MMMM y, HH:mm")
 
 
+def local_date(value: datetime) -> str:
+    return format_datetime(value, "d. MMMM y" if page_language() == "de" else "d MMMM y")
+
+
 def station_time(value: datetime) -> str:
     """A timetable time as the station shows it: in its own UTC offset, not converted."""
     return babel_format_datetime(value, "d. MMM y, HH:mm" if page_language() == "de"
@@ -100,7 +129,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(money, "money")
     app.add_template_filter(lambda basis: cite(basis, page_language()), "cite")
     app.add_template_global(local_time, "local_time")
+    app.add_template_global(local_date, "local_date")
     app.add_template_global(station_time, "station_time")
+    app.add_template_global(check_reasons, "check_reasons")
 
     @app.context_processor
     def _globals() -> dict[str, object]:

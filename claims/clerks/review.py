@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from claims.core.effort import ClerkEffort, LoggedEvent, clerk_effort
 from claims.core.journey import operations_key
+from claims.core.policy import ANSWER_WITHIN
 from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind
 from claims.db.dialect import json_array_contains
 from claims.db.events import append_event, record_event
@@ -26,7 +27,7 @@ from claims.processing.lifecycle import ClaimNotFound, lock_claim
 
 SessionFactory = sessionmaker[Session]
 # EU rail 2021/782 Art. 19(7): pay within one month of the claim. The queue is ordered by it.
-PAYMENT_LIMIT = timedelta(days=30)
+PAYMENT_LIMIT = ANSWER_WITHIN
 # What a clerk can ask a passenger for; the passenger's form shows just these.
 INFO_ITEMS = ("arrived_with_service", "arrival_time", "statement", "iban")
 # Rejection reasons a clerk can give, besides the rules' own.

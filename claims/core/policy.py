@@ -76,6 +76,11 @@ def journey_input(booking: BookingFacts, facts: JourneyFacts,
     )
 
 
+# A claim is answered and paid within a month (2021/782 Art. 19(6); the operators apply
+# it to every regime): the date a passenger waiting for a clerk is promised.
+ANSWER_WITHIN = timedelta(days=30)
+
+
 def deadline(regime: str, scheduled_arrival: datetime) -> datetime:
     months, days = CLAIM_DEADLINES[regime]
     year, month = divmod(scheduled_arrival.month - 1 + months, 12)

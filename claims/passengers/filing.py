@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from claims.core.amounts import amount_text
 from claims.core.journey import JourneyFacts, legs_by_direction
 from claims.core.names import normalise_reference, surname_matches
-from claims.core.policy import Decision
+from claims.core.policy import ANSWER_WITHIN, Decision
 from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind
 from claims.db.events import append_event, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, Payout
@@ -136,6 +136,7 @@ class ClaimView:
     fare: tuple[str, str, str] | None = None  # amount, currency, kind
     manual_journey: dict[str, str] | None = None
     paid_at: datetime | None = None
+    answer_by: datetime | None = None
     # A return ticket: which journey this claim is for, and the claims of its other one.
     direction: str | None = None
     other_journeys: tuple[tuple[str, int], ...] = ()
@@ -345,7 +346,7 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             currency=claim.currency, percent=claim.percent, rule=claim.rule,
             legal_basis=claim.legal_basis, explanation=explanation,
             reason_codes=tuple(claim.reason_codes or ()),
-            events=tuple(EventView(e.at, e.kind, e.actor) for e in events),
+            events=tuple(EventView(e.at, _shown_kind(e), e.actor) for e in events),
             requested_info=tuple((claim.requested_info or "").split())
             if claim.status == ClaimStatus.INFO_REQUESTED else (),
             can_appeal=claim.status == ClaimStatus.REJECTED and claim.appeal_text is None,
@@ -365,9 +366,19 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
                 session, claim.booking_id).items() if i != claim.id)
             if claim.booking_id is not None else (),
             paid_at=next((e.at for e in events if e.kind == EventKind.CLAIM_PAID), None),
+            answer_by=claim.submitted_at + ANSWER_WITHIN,
         )
 
 
+def _shown_kind(event: ClaimEvent) -> str:
+    """What the passenger reads: the rules handing a claim to a person is not a decision."""
+    if event.kind == EventKind.CLAIM_DECIDED and event.actor == Actor.SYSTEM and \
+            (event.counts or {}).get("reason_count"):
+        return HANDED_TO_STAFF
+    return event.kind
+
+
+HANDED_TO_STAFF = "handed_to_staff"
 VIEW_EVENT_EVERY = timedelta(minutes=1)
 
 

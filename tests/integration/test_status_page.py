@@ -5,8 +5,10 @@ claim on the EU common form."""
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
@@ -14,7 +16,7 @@ from sqlalchemy import select
 
 from claims.db.models import Claim, ClaimEvent
 from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, submit
-from tests.records import arrival, rail_booking
+from tests.records import DAY, arrival, rail_booking
 
 GERMAN_MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
                  "September", "Oktober", "November", "Dezember")
@@ -111,7 +113,6 @@ def test_the_payout_date_shows_once_paid(app: Flask, client: FlaskClient) -> Non
 
 def test_a_passenger_told_nothing_is_due_learns_how_to_disagree(
         app: Flask, client: FlaskClient) -> None:
-    from tests.records import DAY
 
     create_operator(app)
     load(app, [rail_booking("Q7K2LM")], [arrival(actual=f"{DAY}T11:54:00+01:00")])
@@ -139,4 +140,27 @@ def test_a_german_passenger_reads_german_throughout_in_local_time(
         assert "Verordnung (EU) 2021/782" in text, document
         for english in ("Regulation", "Nov 2026", "single)", "Bank transfer", "Approved"):
             assert english not in text, (document, english)
-    assert "27. Nov. 2026, 11:44" in text  # the station's own time, as on the ticket
+    # The station's own time, as on the ticket.
+    assert format_date(date.fromisoformat(DAY), "d. MMM y", locale="de") + ", 11:44" in text
+
+
+def test_a_claim_with_a_person_says_why_and_by_when_not_a_preliminary_verdict(
+        app: Flask, client: FlaskClient) -> None:
+    create_operator(app)
+    load(app, [rail_booking("Q7K2LM", passenger={"name": "Hans Müller",
+                                                 "email": "hans@example.org"})],
+         [arrival("ICE 597", "Mannheim Hbf", f"{DAY}T11:23:00+01:00"),
+          arrival("IC 2013", "Stuttgart Hbf", f"{DAY}T12:16:00+01:00")])
+    look_up(client, "Q7K2LM", "Müller")
+    status_url = submit(client).location
+    run_worker(app)
+    with app.extensions["effortless"].session_factory() as session:
+        claim = session.scalars(select(Claim)).one()
+    assert claim.status == "needs_review" and "missed-connection" in claim.reason_codes
+    page = client.get(status_url).get_data(as_text=True)
+    answer_by = (claim.submitted_at + timedelta(days=30)).astimezone(ZoneInfo("Europe/Berlin"))
+    assert ("A member of staff is checking your claim: you missed a connection, and we check "
+            f"when you really arrived. You will hear from us by {answer_by.day} "
+            f"{answer_by:%B %Y} at the latest") in page
+    assert "compensation only from" not in page and "Decision made" not in page
+    assert "Passed to a member of staff for a check" in page
