@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.vocabulary import ClaimStatus, NoticeKind
 from claims.db.types import utcnow
+from claims.passengers import manual
 from claims.passengers.filing import note_enqueue_failed
 from claims.processing import erasure
 from claims.processing.assessment import claims_due_for_assessment
@@ -101,6 +102,7 @@ def erase_expired_data(session_factory: sessionmaker[Session], settings: Setting
             break
     erasure.delete_old_payment_files(settings.instance_path / "payouts",
                                      days=settings.retention_days)
+    manual.forget_old_tickets(settings.instance_path / "uploads")
     if erased:
         log.info("retention: personal data of %d closed claims erased", erased)
     return erased

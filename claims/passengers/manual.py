@@ -4,9 +4,10 @@ not by their name, and stored under a name of our choosing."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind, Regime
 from claims.db.events import record_event
 from claims.db.models import Claim, ClaimDocument, Operator
+from claims.db.types import utcnow
 from claims.processing.lifecycle import ClaimNotFound
 from common.files import write_private
 
@@ -29,7 +31,8 @@ SIGNATURES = (
 )
 # The form's fields the passenger types on this path (for the effort record).
 MANUAL_FIELDS = ("service", "origin", "destination", "travel_date", "scheduled_arrival",
-                 "price", "passenger_name", "passenger_email", "iban", "account_holder")
+                 "actual_arrival", "price", "passenger_name", "passenger_email", "iban",
+                 "account_holder")
 
 
 class DocumentRejected(ValueError):
@@ -44,6 +47,7 @@ class ManualClaimInput:
     destination: str
     travel_date: date
     scheduled_arrival: time
+    actual_arrival: time | None
     price: Decimal
     passenger_name: str
     passenger_email: str | None
@@ -52,6 +56,19 @@ class ManualClaimInput:
     payout_holder: str | None
     statement: str | None
     language: str
+
+
+def currency_of(regime: str) -> str:
+    """The currency of a ticket without a booking: UK rail sells in pounds, the rest in
+    euros."""
+    return "GBP" if regime == Regime.UK_RAIL else "EUR"
+
+
+def manual_operators(session_factory: SessionFactory) -> list[tuple[str, str, str]]:
+    """(slug, name, currency) of every operator, by name: the choice on the form."""
+    with session_factory() as session:
+        return [(slug, name, currency_of(regime)) for slug, name, regime in session.execute(
+            select(Operator.slug, Operator.name, Operator.regime).order_by(Operator.name))]
 
 
 def document_type(content: bytes) -> tuple[str, str]:
@@ -78,7 +95,7 @@ def file_manual_claim(session_factory: SessionFactory, uploads: Path, data: Manu
             operator = session.scalar(select(Operator).where(Operator.slug == data.operator))
             if operator is None:
                 raise ClaimNotFound(f"no operator {data.operator}")
-            currency = "GBP" if operator.regime == Regime.UK_RAIL else "EUR"
+            currency = currency_of(operator.regime)
             claim = Claim(
                 booking_id=None, operator_id=operator.id, regime=operator.regime,
                 status=ClaimStatus.SUBMITTED, language=data.language,
@@ -90,6 +107,8 @@ def file_manual_claim(session_factory: SessionFactory, uploads: Path, data: Manu
                     "service": data.service, "origin": data.origin,
                     "destination": data.destination, "date": data.travel_date.isoformat(),
                     "scheduled_arrival": data.scheduled_arrival.strftime("%H:%M"),
+                    "actual_arrival": data.actual_arrival.strftime("%H:%M")
+                    if data.actual_arrival else None,
                     "price": f"{data.price:.2f}", "currency": currency})
             session.add(claim)
             session.flush()
@@ -109,6 +128,41 @@ def file_manual_claim(session_factory: SessionFactory, uploads: Path, data: Manu
         if path is not None:
             path.unlink(missing_ok=True)
         raise
+
+
+_KEPT_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+KEPT_FOR = timedelta(days=1)
+
+
+def keep_ticket(uploads: Path, content: bytes) -> str:
+    """A checked ticket kept while the passenger corrects the rest of the form; the token
+    goes into the form, never a path. Kept a day at most (forget_old_tickets)."""
+    document_type(content)
+    token = secrets.token_urlsafe(24)
+    write_private(uploads / "kept" / token, content, overwrite=False)
+    return token
+
+
+def kept_ticket(uploads: Path, token: str | None) -> bytes | None:
+    if not token or not _KEPT_TOKEN.fullmatch(token):
+        return None
+    path = uploads / "kept" / token
+    return path.read_bytes() if path.is_file() else None
+
+
+def forget_ticket(uploads: Path, token: str | None) -> None:
+    if token and _KEPT_TOKEN.fullmatch(token):
+        (uploads / "kept" / token).unlink(missing_ok=True)
+
+
+def forget_old_tickets(uploads: Path, now: datetime | None = None) -> int:
+    """Tickets kept for forms never sent again: they name a passenger, so they go."""
+    folder = uploads / "kept"
+    cutoff = ((now or utcnow()) - KEPT_FOR).timestamp()
+    old = [p for p in folder.iterdir() if p.stat().st_mtime < cutoff] if folder.is_dir() else []
+    for path in old:
+        path.unlink(missing_ok=True)
+    return len(old)
 
 
 @dataclass(frozen=True)

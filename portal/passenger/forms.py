@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     EmailField,
@@ -33,6 +33,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from claims.core.iban import IbanError, check_iban
+from claims.core.names import normalise_reference
 from portal.fields import AmountField
 
 
@@ -41,6 +42,13 @@ class LookupForm(FlaskForm):
         DataRequired(_l("Enter your booking reference.")),
         Length(max=40, message=_l("A booking reference is at most 40 characters.")),
     ], render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
+
+    def validate_reference(self, field: StringField) -> None:
+        # As the operators' records hold them: 4 to 20 letters and digits (spaces and
+        # dashes typed between them do not count).
+        if not 4 <= len(normalise_reference(field.data or "")) <= 20:
+            raise ValidationError(_l("A booking reference has 4 to 20 letters and digits, "
+                                     "as on your ticket or confirmation e-mail."))
     surname = StringField(_l("Surname"), validators=[
         DataRequired(_l("Enter your surname as on the booking.")),
         Length(max=100, message=_l("A surname is at most 100 characters.")),
@@ -189,7 +197,8 @@ class AppealForm(FlaskForm):
 class ManualClaimForm(_PassengerAndPayoutForm):
     """No booking: the journey, the price and the ticket, typed and uploaded."""
 
-    operator = SelectField(_l("Railway or airline"), validate_choice=True)
+    operator = SelectField(_l("Railway or airline"), validate_choice=True, validators=[
+        DataRequired(_l("Choose the railway or airline."))])
     service = StringField(_l("Train or flight"), validators=[
         DataRequired(_l("Enter the train or flight, such as ICE 597.")),
         Length(max=40, message=_l("A service is at most 40 characters.")),
@@ -203,6 +212,8 @@ class ManualClaimForm(_PassengerAndPayoutForm):
         InputRequired(_l("Enter the date of travel."))])
     scheduled_arrival = TimeField(_l("Scheduled arrival"), validators=[
         InputRequired(_l("Enter the scheduled arrival time, such as 13:42."))])
+    actual_arrival = TimeField(_l("When did you actually arrive? (optional)"), validators=[
+        Optional()])
     price = AmountField(_l("Ticket price"), validators=[
         InputRequired(_l("Enter what the ticket cost."))], high=Decimal("10000"),
         message=_l("Enter the price, such as 59.90."))
@@ -210,9 +221,11 @@ class ManualClaimForm(_PassengerAndPayoutForm):
         SelectChoice("iban", _l("To this bank account")),
         SelectChoice("voucher", _l("As a travel voucher")),
     ], default="iban")
-    ticket = FileField(_l("Your ticket: a photo or PDF, at most 5 MB"), validators=[
-        FileRequired(_l("Add a photo or PDF of your ticket."))],
-        render_kw={"accept": "application/pdf,image/jpeg,image/png"})
+    ticket = FileField(_l("Your ticket: a photo or PDF, at most 5 MB"),
+                       render_kw={"accept": "application/pdf,image/jpeg,image/png"})
+    # A ticket sent with a form that had other errors is kept: the passenger does not
+    # attach it again (the token names the kept file; it is ours, not a path).
+    kept_ticket = HiddenField()
 
 
 class SurveyForm(FlaskForm):

@@ -11,10 +11,10 @@ from flask import (
     request,
 )
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from claims.clerks import staff
 from claims.core.vocabulary import EventKind, NoticeKind
 from claims.passengers import filing, manual
 from portal.extensions import limiter, runtime
@@ -38,28 +38,52 @@ def manual_claim() -> Response | str | tuple[str, int]:
     """No booking reference: the journey typed, the ticket uploaded, a clerk decides."""
     factory = runtime().session_factory
     form = ManualClaimForm()
-    form.operator.choices = [SelectChoice(slug, name)
-                             for slug, name in staff.operator_choices(factory)]
+    # No operator chosen for the passenger; each names the currency its tickets are in.
+    form.operator.choices = [SelectChoice("", _l("Choose…"))] + [
+        SelectChoice(slug, f"{name} ({currency})")
+        for slug, name, currency in manual.manual_operators(factory)]
     if request.method == "GET":
         filing.note_form_event(factory, EventKind.MANUAL_FORM_SHOWN,
                                  fields_shown=len(manual.MANUAL_FIELDS), fields_prefilled=0)
         return render_template("passenger/manual.html", form=form)
-    if form.validate_on_submit():
-        ticket = form.ticket.data.read(manual.MAX_DOCUMENT_BYTES + 1)
+    uploads = Path(current_app.instance_path) / "uploads"
+    valid = form.validate_on_submit()
+    ticket = _ticket(form, uploads)
+    if valid and ticket is not None:
         typed = sum(1 for name in manual.MANUAL_FIELDS if str(form[name].data or "").strip())
-        try:
-            claim_id = manual.file_manual_claim(
-                factory, Path(current_app.instance_path) / "uploads", _manual_input(form),
-                ticket, typed_fields=typed)
-        except manual.DocumentRejected as rejected:
-            form.ticket.errors = [str(DOCUMENT_ERRORS[str(rejected)])]
-        else:
-            dispatch_assessment(factory, runtime().redis, claim_id)
-            notify(runtime().redis, claim_id, NoticeKind.RECEIPT)
-            return redirect(status_url(claim_id))
+        claim_id = manual.file_manual_claim(factory, uploads, _manual_input(form), ticket,
+                                            typed_fields=typed)
+        manual.forget_ticket(uploads, form.kept_ticket.data)
+        dispatch_assessment(factory, runtime().redis, claim_id)
+        notify(runtime().redis, claim_id, NoticeKind.RECEIPT)
+        return redirect(status_url(claim_id))
+    if ticket is not None and not form.kept_ticket.data:
+        form.kept_ticket.data = manual.keep_ticket(uploads, ticket)
     filing.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED,
                              errors=sum(len(e) for e in form.errors.values()), manual=1)
-    return render_template("passenger/manual.html", form=form), 422
+    return render_template("passenger/manual.html", form=form,
+                           ticket_kept=bool(form.kept_ticket.data)), 422
+
+
+def _ticket(form: ManualClaimForm, uploads: Path) -> bytes | None:
+    """The ticket just attached (checked by its content), or the one kept from the last
+    try; None with the reason on the field."""
+    upload = form.ticket.data
+    if isinstance(upload, FileStorage) and upload.filename:
+        content = upload.read(manual.MAX_DOCUMENT_BYTES + 1)
+        try:
+            manual.document_type(content)
+        except manual.DocumentRejected as rejected:
+            form.ticket.errors = [*form.ticket.errors, str(DOCUMENT_ERRORS[str(rejected)])]
+            return None
+        manual.forget_ticket(uploads, form.kept_ticket.data)
+        form.kept_ticket.data = ""
+        return content
+    kept = manual.kept_ticket(uploads, form.kept_ticket.data)
+    if kept is None:
+        form.kept_ticket.data = ""
+        form.ticket.errors = [*form.ticket.errors, str(_l("Add a photo or PDF of your ticket."))]
+    return kept
 
 
 def _manual_input(form: ManualClaimForm) -> manual.ManualClaimInput:
@@ -68,6 +92,7 @@ def _manual_input(form: ManualClaimForm) -> manual.ManualClaimInput:
         operator=form.operator.data or "", service=form.service.data.strip(),
         origin=form.origin.data.strip(), destination=form.destination.data.strip(),
         travel_date=form.travel_date.data, scheduled_arrival=form.scheduled_arrival.data,
+        actual_arrival=form.actual_arrival.data,
         price=form.price.checked(), passenger_name=form.passenger_name.data.strip(),
         passenger_email=(form.passenger_email.data or "").strip() or None,
         payout_method="iban" if paid_to_account else "voucher",

@@ -20,6 +20,7 @@ from tests.helpers import (
     create_operator,
     csrf_token,
     file_claim,
+    hidden_fields,
     load,
     run_worker,
     sign_in,
@@ -72,7 +73,8 @@ def test_a_ticket_without_a_booking_goes_to_a_clerk_who_sees_it(
         "needs_review", ["no-booking"], None)
     assert claim.manual_journey == {
         "service": "RE 4711", "origin": "Köln Hbf", "destination": "Bonn Hbf", "date": DAY,
-        "scheduled_arrival": "13:42", "price": "12.40", "currency": "EUR"}
+        "scheduled_arrival": "13:42", "actual_arrival": None, "price": "12.40",
+        "currency": "EUR"}
     [stored] = _uploads(app)
     assert stored.name == document.stored_name and stored.read_bytes() == PDF
     assert stored.name.startswith(f"{claim.id}-") and "ticket" not in stored.name
@@ -107,6 +109,38 @@ def test_a_file_that_is_no_ticket_is_refused_and_nothing_is_saved(
     assert status == 422 and "Upload a PDF, JPEG or PNG file." in page
     assert 'value="RE 4711"' in page and 'value="Jana Nowak"' in page  # nothing typed is lost
     assert count(app, Claim) == 0 and _uploads(app) == []
+
+
+def test_the_form_keeps_the_ticket_names_the_currency_and_takes_the_real_arrival(
+        app: Flask, client: FlaskClient) -> None:
+    create_operator(app)
+    form = client.get("/manual").get_data(as_text=True)
+    # Nothing chosen for the passenger; each operator with the currency of its tickets.
+    assert '<option value="">Choose…</option>' in form and "<option selected" not in form
+    assert "Test Rail (EUR)" in form
+    assert _submit(client, _form(client, operator=""))[0] == 422
+    # An error elsewhere: the ticket attached is kept, not asked for again.
+    status, page, _ = _submit(client, _form(client, service=""))
+    assert status == 422 and 'id="ticket-kept"' in page
+    kept = hidden_fields(page)["kept_ticket"]
+    assert len(kept) == 32 and "/" not in kept
+    data = _form(client, actual_arrival="14:05", kept_ticket=kept)
+    data["ticket"] = (io.BytesIO(b""), "")
+    status, _, location = _submit(client, data)
+    assert status == 302 and location is not None
+    with app.extensions["effortless"].session_factory() as session:
+        claim = session.scalars(select(Claim)).one()
+        assert session.scalars(select(ClaimDocument.size)).one() == len(PDF)
+    assert claim.manual_journey is not None
+    assert claim.manual_journey["actual_arrival"] == "14:05"
+    assert not (Path(app.instance_path) / "uploads" / "kept" / kept).exists()
+    # A made-up token is no ticket.
+    data = _form(client, kept_ticket="../../../etc/passwd" + "x" * 13)
+    data["ticket"] = (io.BytesIO(b""), "")
+    status, page, _ = _submit(client, data)
+    assert status == 422 and "Add a photo or PDF of your ticket." in page
+    # The status page names the case.
+    assert f"case {claim.id}" in client.get(location).get_data(as_text=True)
 
 
 def test_a_missing_field_and_a_bad_iban_are_named(app: Flask, client: FlaskClient) -> None:

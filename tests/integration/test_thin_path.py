@@ -195,3 +195,13 @@ def test_german_error_messages(client: FlaskClient) -> None:
     client.get("/language/de")
     response = look_up(client, "", "Müller")
     assert "Bitte geben Sie Ihre Buchungsnummer ein." in response.get_data(as_text=True)
+
+
+def test_a_reference_too_short_is_named_and_a_failed_look_up_shows_the_other_path(
+        client: FlaskClient, late_booking: None) -> None:
+    short = look_up(client, "ab1", "Müller")
+    assert short.status_code == 422
+    assert "A booking reference has 4 to 20 letters and digits" in short.get_data(as_text=True)
+    missing = look_up(client, "ZZZZ99", "Müller")
+    assert missing.status_code == 404
+    assert 'href="/manual"' in missing.get_data(as_text=True).split('id="not-found"')[1]
