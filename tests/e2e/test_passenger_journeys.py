@@ -33,6 +33,14 @@ def check(page: Page, name: str, artifacts: Path) -> None:
     assert grave == [], f"{name}: {grave}"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
         f"{name} scrolls sideways at {PHONE['width']} px")
+    # WCAG 2.2 target size: every control a thumb aims at is 24 px or more each way.
+    small = page.evaluate("""() => [...document.querySelectorAll(
+        'input[type=radio], input[type=checkbox], button, a.action, select')]
+        .filter(e => e.offsetParent !== null)
+        .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect()])
+        .filter(([, r]) => r.width < 24 || r.height < 24)
+        .map(([html, r]) => `${html} ${Math.round(r.width)}x${Math.round(r.height)}`)""")
+    assert small == [], f"{name}: targets under 24 px: {small}"
     page.screenshot(path=str(artifacts / f"passenger-{name}-375.png"), full_page=True)
 
 
@@ -103,7 +111,7 @@ def test_a_claim_without_a_booking_uploads_the_ticket(
     page.goto(live_portal + "/")
     page.get_by_role("link", name=re.compile("No booking reference")).click()
     check(page, "manual", artifacts)
-    page.get_by_label("Railway or airline").select_option(label="Demo Rail")
+    page.get_by_label("Railway or airline").select_option(label="Demo Rail (EUR)")
     page.get_by_label("Train or flight").fill("RE 4711")
     page.get_by_label("From").fill("Köln Hbf")
     page.get_by_label("To", exact=True).fill("Bonn Hbf")

@@ -5,6 +5,7 @@ claim on the EU common form."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -53,6 +54,9 @@ def test_the_ces_question_is_asked_once_after_the_decision(
     status_url = _approved_claim(app, client)
     page = client.get(status_url).get_data(as_text=True)
     assert "Test Rail made it easy for me to handle my claim." in page
+    # A question after the story, under a heading that says it is one: not the page title.
+    assert page.index("What happened so far") < page.index('id="survey"')
+    assert '<h2 id="survey-h">One question, if you have a moment</h2>' in page
     token = csrf_token(page)
     missing = client.post(status_url + "/survey", data={"csrf_token": token})
     assert missing.status_code == 422
@@ -120,6 +124,9 @@ def test_a_passenger_told_nothing_is_due_learns_how_to_disagree(
     form = client.get("/claim").get_data(as_text=True)
     assert "No compensation is due." in form
     assert 'id="disagree"' in form and "a member of staff decides" in form
+    # Not small print: a notice, and the box to say what happened is open.
+    assert '<div class="notice" id="disagree">' in form
+    assert re.search(r"<details open>\s*<summary>Something was different", form)
 
 
 def test_a_german_passenger_reads_german_throughout_in_local_time(
