@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
@@ -62,6 +63,40 @@ def check_reasons(codes: tuple[str, ...] | list[str]) -> str:
     return "; ".join(words or [str(OTHER_CHECK)])
 
 
+# Staff pages name things in words; the codes stay in the data and the filters' URLs.
+STATUS_LABELS = {
+    "submitted": _l("filed"), "assessing": _l("being assessed"),
+    "needs_review": _l("waiting for a decision"), "info_requested": _l("waiting for the passenger"),
+    "approved": _l("approved"), "rejected": _l("rejected"), "paid": _l("paid"),
+    "withdrawn": _l("withdrawn"),
+}
+REASON_LABELS = {
+    "no-operations-data": _l("no operations data yet"),
+    "no-arrival-time": _l("no arrival time in the operations data"),
+    "cancelled": _l("train cancelled"),
+    "missed-connection": _l("missed connection"),
+    "season-ticket": _l("season ticket"),
+    "passenger-statement": _l("passenger's statement"),
+    "amount-over-limit": _l("amount over the automatic limit"),
+    "possible-duplicate": _l("possible duplicate"),
+    "name-changed": _l("name differs from the booking"),
+    "past-deadline": _l("filed after the deadline"),
+    "job-failed": _l("assessment failed"),
+    "no-booking": _l("no booking (ticket uploaded)"),
+    "appeal": _l("objection to a rejection"),
+    "payout-account-changed": _l("account differs from the one on file"),
+    "payout-holder-differs": _l("account holder is not the passenger"),
+    "no-payout-account": _l("no account to pay to"),
+}
+PAYOUT_LABELS = {"account": _l("to the account on file"), "iban": _l("to an account the "
+                 "passenger gave"), "voucher": _l("as a travel voucher")}
+LANGUAGE_NAMES = {"de": _l("German"), "en": _l("English")}
+
+
+def reason_words(codes: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(str(REASON_LABELS.get(code, code)) for code in codes)
+
+
 FARE_KINDS = {"single": _l("single ticket"), "return": _l("return ticket"),
               "season": _l("season ticket")}
 
@@ -106,6 +141,12 @@ def local_time(value: datetime) -> str:
                            else "d MMMM y, HH:mm")
 
 
+def number(value: float, places: int = 1) -> str:
+    """A measured figure as the reader writes it: 2.5 in English, 2,5 in German."""
+    pattern = "#,##0." + "0" * places if places else "#,##0"
+    return format_decimal(round(value, places), format=pattern, locale=page_language())
+
+
 def local_date(value: datetime) -> str:
     return format_datetime(value, "d. MMMM y" if page_language() == "de" else "d MMMM y")
 
@@ -130,10 +171,14 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda basis: cite(basis, page_language()), "cite")
     app.add_template_global(local_time, "local_time")
     app.add_template_global(local_date, "local_date")
+    app.add_template_global(number, "number")
     app.add_template_global(station_time, "station_time")
     app.add_template_global(check_reasons, "check_reasons")
+    app.add_template_global(reason_words, "reason_words")
 
     @app.context_processor
     def _globals() -> dict[str, object]:
         return {"current_language": page_language(), "event_labels": EVENT_LABELS,
-                "staff_event_labels": STAFF_EVENT_LABELS, "fare_kinds": FARE_KINDS}
+                "staff_event_labels": STAFF_EVENT_LABELS, "fare_kinds": FARE_KINDS,
+                "status_labels": STATUS_LABELS, "reason_labels": REASON_LABELS,
+                "payout_labels": PAYOUT_LABELS, "language_names": LANGUAGE_NAMES}

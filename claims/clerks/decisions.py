@@ -196,6 +196,7 @@ class Cohort:
     service: str
     day: date
     claims: int
+    operator_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,12 +213,14 @@ def cohorts(session_factory: SessionFactory, minimum: int = 2) -> list[Cohort]:
                                           .selectinload(Booking.legs),
                                           selectinload(Claim.operator))).all()
         groups: Counter[tuple[str, str, date]] = Counter()
+        names: dict[str, str] = {}
         for claim in claims:
             if claim.journey_legs:
                 last = claim.journey_legs[-1]
+                names[claim.operator.slug] = claim.operator.name
                 groups[(claim.operator.slug, last.service,
                         last.scheduled_departure.date())] += 1
-    return [Cohort(operator, service, day, n)
+    return [Cohort(operator, service, day, n, names[operator])
             for (operator, service, day), n in groups.most_common() if n >= minimum]
 
 

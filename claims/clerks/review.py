@@ -86,17 +86,26 @@ class QueuePage:
     entries: tuple[QueueEntry, ...]
     total: int
     reason_counts: tuple[tuple[str, int], ...]
+    number: int = 1
+    size: int = 25
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
 
 
 def review_queue(session_factory: SessionFactory, wanted: QueueFilter = QueueFilter(),
-                 limit: int = 100) -> QueuePage:
-    """Claims waiting for a person, the nearest payment limit first."""
+                 page: int = 1, size: int = 25) -> QueuePage:
+    """Claims waiting for a person, a page at a time: the nearest payment limit first
+    (filed earliest), and of those filed together the oldest journey first."""
     with session_factory() as session:
         query = open_claims_query(select(Claim), wanted).options(
             selectinload(Claim.booking).selectinload(Booking.legs),
             selectinload(Claim.operator))
-        claims = session.scalars(query.order_by(Claim.submitted_at, Claim.id)
-                                 .limit(limit)).all()
+        journey_date = select(func.min(BookingLeg.scheduled_departure)).where(
+            BookingLeg.booking_id == Claim.booking_id).correlate(Claim).scalar_subquery()
+        claims = session.scalars(query.order_by(Claim.submitted_at, journey_date, Claim.id)
+                                 .offset((max(page, 1) - 1) * size).limit(size)).all()
         takers = staff_emails(session, {c.assigned_to for c in claims if c.assigned_to})
         counts: Counter[str] = Counter()
         for codes in session.scalars(open_claims_query(select(Claim.reason_codes),
@@ -105,7 +114,8 @@ def review_queue(session_factory: SessionFactory, wanted: QueueFilter = QueueFil
         total = session.scalar(select(func.count()).select_from(
             open_claims_query(select(Claim.id), wanted).subquery())) or 0
     return QueuePage(tuple(_entry(claim, takers) for claim in claims), total,
-                     tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))))
+                     tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
+                     number=max(page, 1), size=size)
 
 
 def open_claims_query(query: Any, wanted: QueueFilter) -> Any:
@@ -283,7 +293,7 @@ class ClaimFile:
     percent: int | None
     rule: str | None
     legal_basis: str | None
-    explanation: str | None
+    explanation: str | None  # in the passenger's language: what they were told
     reason_codes: tuple[str, ...]
     submitted_at: datetime
     pay_by: datetime
@@ -299,6 +309,8 @@ class ClaimFile:
     proposed_by: str | None = None
     proposed_note: str | None = None
     erased_at: datetime | None = None
+    explanation_en: str | None = None
+    explanation_de: str | None = None
 
 
 def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
@@ -338,13 +350,14 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
                                          clerks.get(e.actor_id) if e.actor_id else None)
                            for e in events),
             related=_related(session, claim),
-            effort=clerk_effort(LoggedEvent(e.at, e.kind, e.actor, e.actor_id)
-                                for e in events),
+            effort=clerk_effort((LoggedEvent(e.at, e.kind, e.actor, e.actor_id)
+                                 for e in events), now=utcnow()),
             manual_journey=claim.manual_journey,
             proposed_amount=claim.proposed_amount,
             proposed_by=clerks.get(claim.proposed_by) if claim.proposed_by else None,
             proposed_note=claim.proposed_note,
             erased_at=claim.erased_at,
+            explanation_en=claim.explanation_en, explanation_de=claim.explanation_de,
             documents=tuple((d.id, d.kind, d.content_type, d.size) for d in session.scalars(
                 select(ClaimDocument).where(ClaimDocument.claim_id == claim.id)
                 .order_by(ClaimDocument.id))))

@@ -34,14 +34,16 @@ class ClerkEffort:
     handovers: int      # the claim passed from one clerk to another
 
 
-def clerk_effort(events: Iterable[LoggedEvent]) -> ClerkEffort:
-    """From work_started/work_ended pairs per clerk; a stretch never ended (the clerk
-    closed the tab) counts up to the cut-off, like any other."""
+def clerk_effort(events: Iterable[LoggedEvent], now: datetime | None = None) -> ClerkEffort:
+    """From work_started/work_ended pairs per clerk. A stretch not ended (the clerk is at
+    it, or closed the tab) runs to `now`, or without it to the last event the claim has
+    (another clerk taking it, a decision); no stretch counts past the idle cut-off."""
+    events = sorted(events, key=lambda e: e.at)
     seconds = 0.0
     open_since: dict[int, datetime] = {}
     touches, clerks, handovers = 0, set(), 0
     holder: int | None = None
-    for event in sorted(events, key=lambda e: e.at):
+    for event in events:
         if event.actor != Actor.CLERK or event.actor_id is None:
             continue
         clerks.add(event.actor_id)
@@ -54,7 +56,9 @@ def clerk_effort(events: Iterable[LoggedEvent]) -> ClerkEffort:
             open_since.setdefault(event.actor_id, event.at)
         elif event.kind == EventKind.WORK_ENDED and event.actor_id in open_since:
             seconds += _capped(event.at - open_since.pop(event.actor_id))
-    seconds += sum(_capped(IDLE_CUTOFF) for _ in open_since)
+    end = now or (events[-1].at if events else None)
+    seconds += sum(_capped(max(end - start, timedelta(0))) for start in open_since.values()
+                   if end is not None)
     return ClerkEffort(seconds, touches, len(clerks), handovers)
 
 

@@ -82,6 +82,9 @@ class CohortForm(FlaskForm):
     # The claims the clerk saw when confirming: the decision is for these, not for
     # whatever is open by the time the form is sent.
     claims = HiddenField()
+    # Nothing chosen unless the operations data name a cause: a default the data do not
+    # support would decide every claim of the train with the wrong one.
     cause = SelectField(_l("Confirmed cause of the disruption"),
-                        choices=[SelectChoice(cause, cause)
-                                 for cause in sorted(CAUSES - {"unknown"})])
+                        choices=[SelectChoice("", _l("Choose the confirmed cause…"))] + [
+                            SelectChoice(cause, cause) for cause in sorted(CAUSES - {"unknown"})],
+                        validators=[DataRequired(_l("Choose the confirmed cause."))])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ from werkzeug.wrappers import Response
 from claims.clerks import decisions, review, staff
 from claims.core.vocabulary import NoticeKind
 from claims.passengers import manual
+from claims.db.types import utcnow
 from claims.processing import erasure as erasure_rules
 from claims.processing import status_links
 from claims.processing.lifecycle import ClaimNotFound
@@ -103,8 +105,10 @@ def _queue_filter() -> review.QueueFilter:
 @role_required(*STAFF)
 def queue() -> str:
     wanted = _queue_filter()
-    page = review.review_queue(runtime().session_factory, wanted)
-    return render_template("clerk/queue.html", page=page, wanted=wanted,
+    number = request.args.get("page", "1")
+    page = review.review_queue(runtime().session_factory, wanted,
+                               page=int(number) if number.isdigit() else 1)
+    return render_template("clerk/queue.html", page=page, wanted=wanted, now=utcnow(),
                            operators=staff.operator_choices(runtime().session_factory))
 
 
@@ -282,10 +286,15 @@ def cohort(operator: str, service: str, day: str) -> Response | str | tuple[str,
         abort(404, _("No open claims for this service on this date."))
     form = CohortForm()
 
+    files = _files(list(members.together))
+
     def page() -> str:
         form.claims.data = " ".join(str(claim_id) for claim_id in members.together)
+        if not form.is_submitted():
+            form.cause.data = _reported_cause(files)
         return render_template(
-            "clerk/cohort.html", form=form, claims=_files(list(members.together)),
+            "clerk/cohort.html", form=form, claims=files,
+            operator_name=files[0].operator if files else operator,
             held=[(_file(claim_id), reasons) for claim_id, reasons in members.held[:500]],
             service=service, day=service_day)
 
@@ -304,6 +313,13 @@ def cohort(operator: str, service: str, day: str) -> Response | str | tuple[str,
                 decided=len(result.decided), left=len(result.left) + len(members.held)))
         return redirect(url_for("clerk.queue"))
     return page()
+
+
+def _reported_cause(files: list[review.ClaimFile]) -> str:
+    """The cause the operations data report for the train, if they report one."""
+    causes = Counter(f.legs[-1].cause for f in files
+                     if f.legs and f.legs[-1].cause and f.legs[-1].cause != "unknown")
+    return causes.most_common(1)[0][0] if causes else ""
 
 
 def _files(claim_ids: list[int]) -> list[review.ClaimFile]:

@@ -226,7 +226,7 @@ def test_the_queue_orders_by_payment_limit_filters_and_counts(
     page = client.get("/clerk/").get_data(as_text=True)
     order = [int(n) for n in re.findall(r'href="/clerk/claims/(\d+)"', page)]
     assert order == [claim_ids[-1], *claim_ids[:-1]]
-    assert "passenger-statement</a>: 3" in page
+    assert "passenger's statement</a>: 3" in page
     assert client.get("/clerk/?service=IC+2013&date=" + DAY).get_data(
         as_text=True).count('href="/clerk/claims/') == 3
     assert client.get("/clerk/?service=ICE+1").get_data(
@@ -274,8 +274,9 @@ def test_approving_at_the_rules_amount_or_another_with_a_reason(
     assert (claim.status, str(claim.amount)) == ("approved", "19.75")
     assert ("claim_decided", "clerk", staff["clerk"]) in _events(app, claim_ids[0])
     # Opened, then approved: one stretch of work, by one clerk, measured from the log.
-    assert "in 1 stretches by 1 clerks, 0 handovers" in client.get(
-        f"/clerk/claims/{claim_ids[0]}").get_data(as_text=True)
+    effort = re.sub(r"\s+", " ", client.get(f"/clerk/claims/{claim_ids[0]}").get_data(
+        as_text=True))
+    assert re.search(r"Handling so far: 0\.\d min, 1 stretch, 1 clerk, 0 handovers\.", effort)
 
     unexplained = _post(client, f"/clerk/claims/{claim_ids[1]}",
                         f"/clerk/claims/{claim_ids[1]}/approve", amount="30.00")
@@ -319,7 +320,7 @@ def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
     assert (claim.status, claim.reason_codes) == ("needs_review", ["appeal"])
     assert "Ich habe das Ticket" in client.get(f"/clerk/claims/{claim_id}").get_data(
         as_text=True)
-    assert "appeal</a>: 1" in client.get("/clerk/").get_data(as_text=True)
+    assert "objection to a rejection</a>: 1" in client.get("/clerk/").get_data(as_text=True)
     # Decided again: the passenger hears of the new decision, and may not object twice.
     # The rules refused it: an amount after an appeal is the clerk's, and needs a reason.
     unexplained = _post(client, f"/clerk/claims/{claim_id}",
@@ -428,7 +429,7 @@ def test_a_cohort_decides_the_claims_shown_and_leaves_personal_flags_to_a_clerk(
     sign_in(client, "clerk@example.org", PASSWORD)
     url = f"/clerk/cohorts/test-rail/IC 2013/{DAY}"
     page = client.get(url).get_data(as_text=True)
-    assert "Decide all 2 claims" in page and "name-changed" in page
+    assert "Decide all 2 claims" in page and "name differs from the booking" in page
     # Another passenger's claim on the same train arrives while the clerk reads the page.
     load(app, [rail_booking("LATE01", passenger={"name": "Lea Spaet"},
                             legs=[{**rail_booking()["legs"][-1], "service": "IC 2013"}])])
@@ -489,3 +490,74 @@ def test_managers_see_who_opened_which_claim_file(
     assert "clerk@example.org" in page and f"#{claim_id}" in page
     assert "Claim file opened" in client.get(f"/clerk/claims/{claim_id}").get_data(
         as_text=True)
+
+
+def test_the_claim_file_speaks_words_in_the_clerks_language(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    [claim_id] = _open_claims(app, count=1)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    page = re.sub(r"\s+", " ", client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True))
+    assert "· waiting for a decision</h1>" in page and "needs_review" not in page
+    assert "Reasons: <strong>passenger&#39;s statement</strong>" in page
+    assert ("Payout</dt><dd>to the account on file: DE02 **** **** **** 2051 "
+            "(Deutsche Kreditbank Berlin)") in page
+    assert "Language</dt><dd>German</dd>" in page
+    claim = _claim(app, claim_id)
+    assert claim.explanation_en and claim.explanation_de
+    # The clerk's language first, what the passenger read beside it.
+    assert f'<p id="explanation">{claim.explanation_en}' in page
+    assert "The passenger reads (German):</small> " + claim.explanation_de in page
+
+
+def test_the_queue_pages_and_says_what_is_due(app: Flask, client: FlaskClient,
+                                               staff: dict[str, int]) -> None:
+    claim_ids = _open_claims(app, count=30)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    first = client.get("/clerk/").get_data(as_text=True)
+    assert "(30)" in first and "Page 1 of 2" in first
+    assert first.count('href="/clerk/claims/') == 25
+    assert "in 29 days" in first or "in 30 days" in first
+    assert "waiting 0 days" in first
+    second = client.get("/clerk/?page=2&reason=passenger-statement").get_data(as_text=True)
+    assert second.count('href="/clerk/claims/') == 5 and "Page 2 of 2" in second
+    previous = re.search(r'rel="prev" href="([^"]+)"', second)
+    assert previous is not None
+    assert sorted(previous.group(1).split("?")[1].split("&amp;")) == [
+        "page=1", "reason=passenger-statement"]
+    # Filed earliest first: the first page holds the first claims.
+    assert f'href="/clerk/claims/{claim_ids[0]}"' in first
+    assert f'href="/clerk/claims/{claim_ids[-1]}"' in second
+    assert client.get("/clerk/?page=nonsense").status_code == 200
+
+
+def test_a_cohort_proposes_the_cause_the_data_report_and_names_the_operator(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    _open_claims(app, count=2)  # the operations data say: technical
+    sign_in(client, "clerk@example.org", PASSWORD)
+    listing = client.get("/clerk/cohorts").get_data(as_text=True)
+    assert "<td>Test Rail</td>" in listing
+    url = f"/clerk/cohorts/test-rail/IC 2013/{DAY}"
+    page = client.get(url).get_data(as_text=True)
+    assert "<h1>Test Rail · IC 2013" in page
+    assert '<option selected value="technical">' in page
+    # Nothing chosen is refused, not taken for the first cause of the list.
+    refused = _post(client, url, url, cause="")
+    assert refused.status_code == 422 and "Choose the confirmed cause." in refused.get_data(
+        as_text=True)
+
+
+def test_a_cohort_without_a_cause_in_the_data_proposes_none(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    create_operator(app)
+    load(app, [rail_booking(f"NOCA{index:02d}", passenger={"name": f"Eva Muster{index}"})
+               for index in range(2)], [arrival(cause="unknown")])
+    factory = app.extensions["effortless"].session_factory
+    with factory() as session:
+        booking_ids = session.scalars(select(Booking.id).order_by(Booking.id)).all()
+    assess_claims(factory, [filing.submit_claim(factory, booking_id, filing.ClaimInput(
+        passenger_name=f"Eva Muster{index}", passenger_email=None, arrived_with_service=None,
+        statement="late", language="en"), effort={}).claim_id
+        for index, booking_id in enumerate(booking_ids)])
+    sign_in(client, "clerk@example.org", PASSWORD)
+    page = client.get(f"/clerk/cohorts/test-rail/IC 2013/{DAY}").get_data(as_text=True)
+    assert '<option selected value="">' in page or "<option selected" not in page

@@ -35,6 +35,6 @@ def test_the_queue_and_the_straight_through_share(app: Flask, client: FlaskClien
 
     sign_in(client, "boss@example.org", "a-long-password")
     queue = client.get("/clerk/").get_data(as_text=True)
-    assert "#2" in queue and "passenger-statement" in queue and "#1" not in queue
+    assert "#2" in queue and "passenger&#39;s statement" in queue and "#1" not in queue
     overview = client.get("/reports/").get_data(as_text=True)
     assert '<td id="straight-through">50.0 %</td>' in overview

@@ -23,8 +23,14 @@ def test_a_stretch_left_idle_counts_only_up_to_the_cut_off() -> None:
     assert effort.seconds == IDLE_CUTOFF.total_seconds() == 600
 
 
-def test_a_stretch_never_ended_counts_up_to_the_cut_off() -> None:
-    assert clerk_effort([_at(0, "work_started", 1)]).seconds == 600
+def test_a_stretch_not_ended_runs_to_now_and_never_past_the_cut_off() -> None:
+    started = [_at(0, "claim_taken", 1), _at(0, "work_started", 1)]
+    # One second after taking it: one second, not the whole cut-off.
+    assert clerk_effort(started, now=START + timedelta(seconds=1)).seconds == 1
+    assert clerk_effort(started, now=START + timedelta(minutes=45)).seconds == 600
+    # Without a clock: up to the last thing that happened to the claim.
+    taken_over = [*started, _at(4, "claim_taken", 2)]
+    assert clerk_effort(taken_over).seconds == 240
 
 
 def test_a_handover_between_two_clerks() -> None:
