@@ -26,8 +26,8 @@ from werkzeug.wrappers import Response
 
 from claims.clerks import decisions, review, staff
 from claims.core.vocabulary import NoticeKind
-from claims.passengers import manual
 from claims.db.types import utcnow
+from claims.passengers import manual
 from claims.processing import erasure as erasure_rules
 from claims.processing import status_links
 from claims.processing.lifecycle import ClaimNotFound
