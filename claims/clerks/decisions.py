@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from claims.clerks.rejections import standard_explanation
 from claims.clerks.review import (
     INFO_ITEMS,
     REJECTION_REASONS,
@@ -127,19 +128,22 @@ def _propose(session: Session, claim: Claim, amount: Decimal, reason: str,
 
 
 def reject(session_factory: SessionFactory, claim_id: int, clerk_id: int, *, reason: str,
-           explanation: str) -> None:
-    """needs_review -> rejected, with a reason code and an explanation in the passenger's
-    language (it replaces the rules' explanation in both languages: it is the one given)."""
+           explanation: str = "") -> None:
+    """needs_review -> rejected, with a reason code and an explanation: the clerk's own
+    words (in the passenger's language; they replace the rules' explanation in both), or
+    without them the reason's standard explanation in both languages."""
     if reason not in REJECTION_REASONS:
         raise ReviewError(Refusal.UNKNOWN_REASON)
-    if not explanation.strip():
-        raise ReviewError(Refusal.EXPLANATION_NEEDED)
     with session_factory.begin() as session:
         claim = _open_claim(session, claim_id, clerk_id)
         # The rules' amount stays on record: an appeal starts from it.
         claim.eligible = False
         claim.rule = f"clerk.{reason}"
-        claim.explanation_en = claim.explanation_de = explanation.strip()
+        if explanation.strip():
+            claim.explanation_en = claim.explanation_de = explanation.strip()
+        else:
+            claim.explanation_en = standard_explanation(reason, "en")
+            claim.explanation_de = standard_explanation(reason, "de")
         _decide(session, claim, ClaimStatus.REJECTED, clerk_id)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -14,10 +14,13 @@ from typing import Any
 from sqlalchemy import String, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from claims.core.amounts import CENT
 from claims.core.effort import ClerkEffort, LoggedEvent, clerk_effort
 from claims.core.journey import operations_key
-from claims.core.policy import ANSWER_WITHIN
-from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind
+from claims.core.policy import ANSWER_WITHIN, deadline
+from claims.core.rules.engine import assess
+from claims.core.rules.journey_input import Fare, JourneyInput
+from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.dialect import json_array_contains
 from claims.db.events import append_event, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimDocument, ClaimEvent, Operator, User
@@ -28,6 +31,9 @@ from claims.processing.lifecycle import ClaimNotFound, lock_claim
 SessionFactory = sessionmaker[Session]
 # EU rail 2021/782 Art. 19(7): pay within one month of the claim. The queue is ordered by it.
 PAYMENT_LIMIT = ANSWER_WITHIN
+# The lowest band of the rail regimes (EU rail from 60 min, UK Delay Repay from 15): what
+# a clerk starts from when nothing priced the claim.
+FIRST_BAND = Decimal("0.25")
 # What a clerk can ask a passenger for; the passenger's form shows just these.
 INFO_ITEMS = ("arrived_with_service", "arrival_time", "statement", "iban")
 # Rejection reasons a clerk can give, besides the rules' own.
@@ -268,6 +274,20 @@ class RelatedClaim:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    amount: Decimal
+    currency: str
+    source: str  # "rules-on-passenger-times" or "first-band-of-fare"
+
+
+@dataclass(frozen=True)
+class Lateness:
+    journey_on: datetime
+    deadline: datetime
+    days_late: int
+
+
+@dataclass(frozen=True)
 class ClaimFile:
     claim_id: int
     status: ClaimStatus
@@ -311,6 +331,10 @@ class ClaimFile:
     erased_at: datetime | None = None
     explanation_en: str | None = None
     explanation_de: str | None = None
+    # Where the rules priced nothing: an amount to start from, and where it comes from.
+    suggestion: Suggestion | None = None
+    # A claim filed late: when the journey was, the deadline, and how late it came.
+    lateness: Lateness | None = None
 
 
 def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
@@ -357,10 +381,55 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
             proposed_by=clerks.get(claim.proposed_by) if claim.proposed_by else None,
             proposed_note=claim.proposed_note,
             erased_at=claim.erased_at,
+            suggestion=None if claim.eligible and claim.amount else _suggestion(claim),
+            lateness=_lateness(claim),
             explanation_en=claim.explanation_en, explanation_de=claim.explanation_de,
             documents=tuple((d.id, d.kind, d.content_type, d.size) for d in session.scalars(
                 select(ClaimDocument).where(ClaimDocument.claim_id == claim.id)
                 .order_by(ClaimDocument.id))))
+
+
+def _suggestion(claim: Claim) -> Suggestion | None:
+    """For a claim the rules could not price (no operations data, no booking): the rules
+    run on the times the passenger gave, or else the first band of the fare (25 %), which
+    the clerk checks against the evidence."""
+    fare, currency = _fare_of(claim)
+    if fare is None or currency is None or claim.regime == "eu-air":
+        return None
+    journey = claim.manual_journey or {}
+    if journey.get("scheduled_arrival") and journey.get("actual_arrival"):
+        day = date.fromisoformat(journey["date"])
+        scheduled = datetime.combine(day, time.fromisoformat(journey["scheduled_arrival"]),
+                                     tzinfo=UTC)
+        actual = datetime.combine(day, time.fromisoformat(journey["actual_arrival"]),
+                                  tzinfo=UTC)
+        if actual < scheduled - timedelta(hours=2):
+            actual += timedelta(days=1)  # arrived after midnight
+        result = assess(JourneyInput(regime=claim.regime, scheduled_arrival=scheduled,
+                                     actual_arrival=actual,
+                                     fare=Fare(fare, currency, "single")))
+        if result.eligible and result.amount > 0:
+            return Suggestion(result.amount, currency, "rules-on-passenger-times")
+        return None  # by the passenger's own times nothing is owed: no amount to propose
+    return Suggestion((fare * FIRST_BAND).quantize(CENT), currency, "first-band-of-fare")
+
+
+def _fare_of(claim: Claim) -> tuple[Decimal | None, str | None]:
+    if claim.booking is not None:
+        return claim.booking.fare_amount, claim.booking.fare_currency
+    journey = claim.manual_journey or {}
+    if journey.get("price"):
+        return Decimal(journey["price"]), journey.get("currency")
+    return None, None
+
+
+def _lateness(claim: Claim) -> Lateness | None:
+    if ReasonCode.PAST_DEADLINE.value not in (claim.reason_codes or ()) or \
+            not claim.journey_legs:
+        return None
+    arrival = claim.journey_legs[-1].scheduled_arrival
+    due = deadline(claim.regime, arrival)
+    return Lateness(arrival, due, max((claim.submitted_at.date() - due.date()).days, 0))
 
 
 def _evidence(session: Session, claim: Claim) -> tuple[LegEvidence, ...]:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    RadioField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -15,7 +16,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from claims.clerks.review import INFO_ITEMS, REJECTION_REASONS
 from claims.core.rules.causes import CAUSES
@@ -52,11 +53,11 @@ class ApproveForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    reason = SelectField(_l("Reason"), choices=[SelectChoice(code, REJECTION_LABELS[code])
-                                                for code in REJECTION_REASONS])
-    explanation = TextAreaField(_l("Explanation for the passenger, in their language"),
-                                validators=[DataRequired(_l("Explain the decision.")),
-                                            Length(max=2000)])
+    reason = RadioField(_l("Reason"), choices=[SelectChoice(code, REJECTION_LABELS[code])
+                                               for code in REJECTION_REASONS],
+                        validators=[InputRequired(_l("Choose the reason."))])
+    explanation = TextAreaField(_l("Your own words instead (optional), in the passenger's "
+                                   "language"), validators=[Optional(), Length(max=2000)])
 
 
 class ErasureForm(FlaskForm):

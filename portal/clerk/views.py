@@ -25,6 +25,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from claims.clerks import decisions, review, staff
+from claims.clerks.rejections import standard_explanation
 from claims.core.vocabulary import NoticeKind
 from claims.db.types import utcnow
 from claims.passengers import manual
@@ -138,13 +139,17 @@ def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = N
                   erasure: ErasureForm | None = None, problem: str | None = None) -> str:
     # Only an amount the rules found owed is a proposal; nothing owed proposes nothing.
     owed = evidence.amount if evidence.eligible and evidence.amount else None
-    approve = approve or ApproveForm(formdata=None, amount=evidence.proposed_amount or owed,
+    suggested = evidence.suggestion.amount if evidence.suggestion else None
+    approve = approve or ApproveForm(formdata=None,
+                                     amount=evidence.proposed_amount or owed or suggested,
                                      note=evidence.proposed_note)
-    reject = reject or RejectForm(formdata=None, explanation=evidence.explanation)
+    reject = reject or RejectForm(formdata=None)
     return render_template("clerk/claim.html", claim=evidence, approve=approve,
                            reject=reject, info=info or InfoRequestForm(formdata=None),
                            mine=evidence.assigned_to == _clerk_id(), problem=problem,
                            info_labels=INFO_LABELS, rejection_labels=REJECTION_LABELS,
+                           standard={code: standard_explanation(code, evidence.language)
+                                     for code in review.REJECTION_REASONS},
                            erasure=erasure or ErasureForm(formdata=None),
                            closed=evidence.status in erasure_rules.CLOSED)
 

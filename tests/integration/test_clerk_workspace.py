@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -299,8 +299,11 @@ def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
                                                staff: dict[str, int]) -> None:
     [claim_id] = _open_claims(app, count=1)
     sign_in(client, "clerk@example.org", PASSWORD)
+    page = client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
+    # Each reason shows the standard explanation the (German) passenger would read.
+    assert "Wir konnten Ihre Reise anhand der Fahrkarte" in page
     assert _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/reject",
-                 reason="no-evidence", explanation="").status_code == 422
+                 explanation="Ihre Fahrt ist nicht belegt.").status_code == 422  # no reason
     _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/reject",
           reason="no-evidence", explanation="Ihre Fahrt ist nicht belegt.")
     assert _claim(app, claim_id).status == "rejected"
@@ -509,6 +512,20 @@ def test_the_claim_file_speaks_words_in_the_clerks_language(
     assert "The passenger reads (German):</small> " + claim.explanation_de in page
 
 
+def test_a_rejection_without_own_words_sends_the_standard_explanation_in_both_languages(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    [claim_id] = _open_claims(app, count=1)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/reject",
+          reason="past-deadline", explanation="")
+    claim = _claim(app, claim_id)
+    assert claim.status == "rejected"
+    assert claim.explanation_de and claim.explanation_de.startswith(
+        "Ihr Antrag ist nach Ablauf der Frist")
+    assert claim.explanation_en and claim.explanation_en.startswith(
+        "Your claim reached us after the deadline")
+
+
 def test_the_queue_pages_and_says_what_is_due(app: Flask, client: FlaskClient,
                                                staff: dict[str, int]) -> None:
     claim_ids = _open_claims(app, count=30)
@@ -561,3 +578,29 @@ def test_a_cohort_without_a_cause_in_the_data_proposes_none(
     sign_in(client, "clerk@example.org", PASSWORD)
     page = client.get(f"/clerk/cohorts/test-rail/IC 2013/{DAY}").get_data(as_text=True)
     assert '<option selected value="">' in page or "<option selected" not in page
+
+
+def test_a_late_claim_says_when_the_journey_was_the_deadline_and_how_late(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    create_operator(app)
+    journey = date.today() - timedelta(days=120)
+    load(app, [rail_booking("LATE01", legs=[{**rail_booking()["legs"][-1],
+                                             "scheduled_departure": f"{journey}T11:06:00+01:00",
+                                             "scheduled_arrival": f"{journey}T11:44:00+01:00"}])],
+         [arrival(date=journey.isoformat(), actual=f"{journey}T12:58:00+01:00")])
+    factory = app.extensions["effortless"].session_factory
+    with factory() as session:
+        booking_id = session.scalars(select(Booking.id)).one()
+    claim_id = filing.submit_claim(factory, booking_id, filing.ClaimInput(
+        passenger_name="Erika Mustermann", passenger_email=None, arrived_with_service=None,
+        statement=None, language="en"), effort={}).claim_id
+    assess_claims(factory, [claim_id])
+    assert "past-deadline" in (_claim(app, claim_id).reason_codes or [])
+    sign_in(client, "clerk@example.org", PASSWORD)
+    page = client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
+    lateness = re.search(r'<p class="notice" id="lateness">([^<]+)</p>', page)
+    assert lateness is not None
+    text = lateness.group(1)
+    assert f"Journey on {journey.day} " in text and "the deadline was" in text
+    # Three months after the journey, then the days since.
+    assert re.search(r"filed on .+, (2[6-9]|3[0-2]) days late\.$", text), text

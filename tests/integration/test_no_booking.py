@@ -91,6 +91,8 @@ def test_a_ticket_without_a_booking_goes_to_a_clerk_who_sees_it(
     served.close()
     # No amount from the rules: the clerk sets one, and says why.
     assert "The rules computed no amount" in page
+    # Something to start from: the first band of the fare, said where it comes from.
+    assert 'value="3.10"' in page and "25 % of the fare (the first band)" in page
     token = csrf_token(page)
     client.post(f"/clerk/claims/{claim.id}/approve", data={
         "csrf_token": token, "amount": "3.10", "note": "25 % of the ticket, 62 min late"})
