@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal
 from flask import Flask
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from claims.core.iban import IbanError, check_iban, mask_iban
@@ -151,6 +151,13 @@ def local_date(value: datetime) -> str:
     return format_datetime(value, "d. MMMM y" if page_language() == "de" else "d MMMM y")
 
 
+def local_date_of(value: date | None) -> str:
+    """A calendar day (no time zone) as the reader writes it."""
+    if value is None:
+        return "…"
+    return format_date(value, "d. MMMM y" if page_language() == "de" else "d MMMM y")
+
+
 def station_time(value: datetime) -> str:
     """A timetable time as the station shows it: in its own UTC offset, not converted."""
     return babel_format_datetime(value, "d. MMM y, HH:mm" if page_language() == "de"
@@ -171,6 +178,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda basis: cite(basis, page_language()), "cite")
     app.add_template_global(local_time, "local_time")
     app.add_template_global(local_date, "local_date")
+    app.add_template_global(local_date_of, "local_date_of")
     app.add_template_global(number, "number")
     app.add_template_global(station_time, "station_time")
     app.add_template_global(check_reasons, "check_reasons")

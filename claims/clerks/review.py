@@ -381,7 +381,9 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
             proposed_by=clerks.get(claim.proposed_by) if claim.proposed_by else None,
             proposed_note=claim.proposed_note,
             erased_at=claim.erased_at,
-            suggestion=None if claim.eligible and claim.amount else _suggestion(claim),
+            # Only where the rules could not price it (the delay unknown): a delay known
+            # and below the threshold suggests nothing.
+            suggestion=_suggestion(claim) if claim.delay_minutes is None else None,
             lateness=_lateness(claim),
             explanation_en=claim.explanation_en, explanation_de=claim.explanation_de,
             documents=tuple((d.id, d.kind, d.content_type, d.size) for d in session.scalars(

@@ -103,6 +103,9 @@ class Report:
     abandoned: int
     total_cost: Decimal
     cost_model: CostModel
+    # The first and last day a claim of the report was filed (None: no claims).
+    first_day: date | None = None
+    last_day: date | None = None
 
 
 def _where(wanted: ReportFilter, session: Session) -> ColumnElement[bool]:
@@ -133,6 +136,7 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
         drivers = _drivers(session, where, model)
         weeks = _weeks(session, where, model)
         started, abandoned = _abandonment(session, wanted)
+        first, last = _period(session, where)
     claims, touchless, decided, touchless_paid, paid, clerk_s, jobs = totals
     return Report(
         claims=claims,
@@ -141,7 +145,28 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
         decision_time=decision_time, payout_time=payout_time, queue_time=queue_time,
         paths=paths, drivers=drivers,
         weeks=weeks, started=started, abandoned=abandoned,
-        total_cost=model.cost(clerk_s, jobs, paid), cost_model=model)
+        total_cost=model.cost(clerk_s, jobs, paid), cost_model=model,
+        first_day=first, last_day=last)
+
+
+def claim_period(session_factory: SessionFactory,
+                 wanted: ReportFilter) -> tuple[date | None, date | None]:
+    """The first and last day a claim in the filter was filed."""
+    with session_factory() as session:
+        return _period(session, _where(wanted, session))
+
+
+def _period(session: Session, where: ColumnElement[bool]) -> tuple[date | None, date | None]:
+    first, last = session.execute(select(func.min(E.submitted_at),
+                                         func.max(E.submitted_at)).where(where)).one()
+    return _day_of(first), _day_of(last)
+
+
+def _day_of(value: Any) -> date | None:
+    """min()/max() of a timestamp: a datetime on PostgreSQL, text on SQLite."""
+    if value is None:
+        return None
+    return (value if isinstance(value, datetime) else datetime.fromisoformat(str(value))).date()
 
 
 def _int(expression: Any) -> Any:
@@ -268,19 +293,33 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class Move:
+    """One kind of claim the change moves, and what moves with it."""
+
+    kind: str              # "freed": to straight through; "added": to a clerk
+    claims: int
+    clerk_hours: float     # the clerk time that goes (freed) or comes (added)
+    estimated: int         # of the claims, how many still wait: their time is estimated
+
+
+@dataclass(frozen=True)
 class WhatIf:
     today: Scenario
     changed: Scenario
     claims_freed: int     # from a clerk to straight through
     claims_added: int     # from straight through to a clerk
+    moves: tuple[Move, ...] = ()
+    clerk_minutes_per_claim: float = 0.0  # measured today; the estimate for waiting claims
 
 
 def what_if(session_factory: SessionFactory, wanted: ReportFilter, model: CostModel, *,
             auto_approve_limit: Decimal | None, rules_off: Sequence[str]) -> WhatIf:
     """Each claim decided again by the policy layer with the stored reason codes and
     amount: codes switched off are dropped; with another limit, amount-over-limit is
-    given by the amount. A claim freed costs what touchless claims cost on average; one
-    added costs what claims over the limit cost a clerk on average today."""
+    given by the amount. Claims a clerk has not handled yet (still waiting) count the
+    clerk time a handled claim takes today, in both columns: they will cost it unless the
+    change frees them. A claim freed costs what touchless claims cost on average; one
+    added costs what claims a clerk handles cost on average today."""
     over_limit = ReasonCode.AMOUNT_OVER_LIMIT.value
     off = set(rules_off)
     with session_factory() as session:
@@ -289,25 +328,30 @@ def what_if(session_factory: SessionFactory, wanted: ReportFilter, model: CostMo
                                      if auto_approve_limit is not None else false())
         decided = E.status.in_(ASSESSED)
         rows = [_Group(*row) for row in session.execute(select(
-            E.reason_codes, E.touchless_decision, func.coalesce(over, False), func.count(),
+            E.reason_codes, E.touchless_decision, func.coalesce(over, False),
+            func.coalesce(E.clerk_seconds, 0) > 0, func.count(),
             _int(E.clerk_seconds), _int(E.jobs), _int(E.paid), _int(E.info_requests),
             _int(E.active_seconds), _int(E.contacts))
             .where(where, decided, E.path != "no-booking")
             # By position: the limit's bound parameter would make PostgreSQL see the
             # grouped expression as another one than the selected.
-            .group_by(text("1"), text("2"), text("3")))]
+            .group_by(text("1"), text("2"), text("3"), text("4")))]
     claims = sum(group.claims for group in rows)
     touchless_groups = [group for group in rows if group.touchless]
     today_touchless = sum(group.claims for group in touchless_groups)
     per_touchless_active = (sum(g.active_seconds for g in touchless_groups) / today_touchless
                             if today_touchless else 0)
-    limit_groups = [g for g in rows if not g.touchless and over_limit in g.reasons]
-    limit_claims = sum(g.claims for g in limit_groups)
-    clerk_per_limit_claim = (sum(g.clerk_seconds for g in limit_groups) / limit_claims
-                             if limit_claims else 0)
+    handled = [g for g in rows if not g.touchless and g.handled]
+    handled_claims = sum(g.claims for g in handled)
+    per_clerk_claim = (sum(g.clerk_seconds for g in handled) / handled_claims
+                       if handled_claims else 0.0)
+    # Waiting claims: the clerk time they will take, as handled ones take it today.
+    rows = [g._replace(clerk_seconds=per_clerk_claim * g.claims)
+            if not g.touchless and not g.handled else g for g in rows]
     today = _scenario(rows, model, claims)
     changed: list[_Group] = []
-    freed = added = 0
+    freed = _Tally()
+    added = _Tally()
     for group in rows:
         reasons = set(group.reasons) - off
         if auto_approve_limit is not None:
@@ -316,24 +360,42 @@ def what_if(session_factory: SessionFactory, wanted: ReportFilter, model: CostMo
                 reasons.add(over_limit)
         now_touchless = not reasons
         if now_touchless and not group.touchless:
-            freed += group.claims
+            freed.add(group.claims, group.clerk_seconds, 0 if group.handled else group.claims)
             changed.append(group._replace(touchless=True, clerk_seconds=0, info_requests=0,
                                           active_seconds=per_touchless_active * group.claims))
         elif group.touchless and not now_touchless:
-            added += group.claims
+            added.add(group.claims, per_clerk_claim * group.claims, group.claims)
             changed.append(group._replace(touchless=False,
-                                          clerk_seconds=clerk_per_limit_claim * group.claims))
+                                          clerk_seconds=per_clerk_claim * group.claims))
         else:
             changed.append(group)
-    return WhatIf(today, _scenario(changed, model, claims), freed, added)
+    moves = tuple(tally.move(kind) for kind, tally in (("freed", freed), ("added", added))
+                  if tally.claims)
+    return WhatIf(today, _scenario(changed, model, claims), freed.claims, added.claims,
+                  moves, per_clerk_claim / 60)
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.claims, self.seconds, self.estimated = 0, 0.0, 0
+
+    def add(self, claims: int, seconds: float, estimated: int) -> None:
+        self.claims += claims
+        self.seconds += seconds
+        self.estimated += estimated
+
+    def move(self, kind: str) -> Move:
+        return Move(kind, self.claims, self.seconds / 3600, self.estimated)
 
 
 class _Group(NamedTuple):
-    """Claims alike for the what-if: same reason codes, path and side of the limit."""
+    """Claims alike for the what-if: same reason codes, path, side of the limit, and
+    whether a clerk has handled them yet."""
 
     codes: str | None
     touchless: bool
     over_limit: bool
+    handled: bool
     claims: int
     clerk_seconds: float
     jobs: int

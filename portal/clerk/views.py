@@ -144,6 +144,11 @@ def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = N
                                      amount=evidence.proposed_amount or owed or suggested,
                                      note=evidence.proposed_note)
     reject = reject or RejectForm(formdata=None)
+    computed = bool(evidence.eligible and evidence.amount and evidence.reference
+                    and "appeal" not in evidence.reason_codes)
+    if not computed:
+        # Nothing to change from: the box asks why this amount, from the start.
+        approve.note.label.text = _("Why this amount (the passenger does not see it)")
     return render_template("clerk/claim.html", claim=evidence, approve=approve,
                            reject=reject, info=info or InfoRequestForm(formdata=None),
                            mine=evidence.assigned_to == _clerk_id(), problem=problem,

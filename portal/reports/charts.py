@@ -1,94 +1,150 @@
 """Charts as SVG made on the server: the web page and its PDF show the same drawing, and
-the page needs no script. Every label is escaped."""
+the page needs no script. Each has its title, labelled axes with units, and a sentence
+saying what to take from it; every label is escaped."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 60, 50, 20, 90
+WIDTH, HEIGHT = 720, 340
+LEFT, RIGHT, TOP, BOTTOM = 80, 70, 44, 110
 BAR = "#0b3d66"
 LINE = "#b35900"
+MAX_BAR = 70  # a lone bar stays a bar, not a wall
+TICKS = 4
 
 
-def pareto(items: Sequence[tuple[str, float]], *, title: str, unit: str) -> Markup:
-    """Bars largest first, with the cumulative share as a line on a 0-100 % scale."""
+@dataclass(frozen=True)
+class Axes:
+    x: str        # what the categories or periods are
+    y: str        # the measure, with its unit
+    right: str | None = None
+
+
+def pareto(items: Sequence[tuple[str, float]], *, title: str, unit: str, axes: Axes,
+           takeaway: str) -> Markup:
+    """Bars largest first, with the running share as a line (and points) on 0-100 %."""
     values = [(label, max(0.0, value)) for label, value in items if value > 0][:15]
     if not values:
         return Markup("")
     total = sum(v for _, v in values)
-    top = max(v for _, v in values)
+    top = _nice(max(v for _, v in values))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / len(values)
+    bar = min(step * 0.7, MAX_BAR)
     parts = [_open(title)]
     cumulative, points = 0.0, []
     for index, (label, value) in enumerate(values):
-        x = LEFT + index * step
+        middle = LEFT + index * step + step / 2
         height = plot_h * value / top
-        parts.append(f'<rect x="{x + step * 0.15:.1f}" y="{TOP + plot_h - height:.1f}" '
-                     f'width="{step * 0.7:.1f}" height="{height:.1f}" fill="{BAR}">'
+        parts.append(f'<rect x="{middle - bar / 2:.1f}" y="{TOP + plot_h - height:.1f}" '
+                     f'width="{bar:.1f}" height="{height:.1f}" fill="{BAR}">'
                      f'<title>{escape(label)}: {value:,.2f} {escape(unit)}</title></rect>')
-        parts.append(f'<text x="{x + step / 2:.1f}" y="{TOP + plot_h + 8}" font-size="10" '
-                     f'text-anchor="end" transform="rotate(-40 {x + step / 2:.1f} '
-                     f'{TOP + plot_h + 8})">{escape(_short(label))}</text>')
+        parts.append(_category(middle, TOP + plot_h, _short(label)))
         cumulative += value
-        points.append((x + step / 2, TOP + plot_h * (1 - cumulative / total)))
+        points.append((middle, TOP + plot_h * (1 - cumulative / total), 100 * cumulative / total))
     parts.append('<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>'.format(
-        LINE, " ".join(f"{x:.1f},{y:.1f}" for x, y in points)))
-    parts += _axes(plot_h, f"{top:,.0f} {unit}", right="100 %")
+        LINE, " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)))
+    parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{LINE}">'
+              f"<title>{share:.0f} %</title></circle>" for x, y, share in points]
+    parts += _axes(plot_h, top, unit, axes, right_ticks=True)
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return _figure(parts, takeaway)
 
 
-def line(points: Sequence[tuple[str, float | None]], *, title: str, unit: str,
-         maximum: float | None = None) -> Markup:
-    """One value per period, as a line; gaps where a period has none."""
+def line(points: Sequence[tuple[str, float | None]], *, title: str, unit: str, axes: Axes,
+         takeaway: str, maximum: float | None = None) -> Markup:
+    """One value per period, as a line with its points; gaps where a period has none."""
     known = [v for _, v in points if v is not None]
     if not known:
         return Markup("")
-    top = maximum or max(known) or 1.0
+    top = maximum or _nice(max(known)) or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(1, len(points) - 1)
     parts = [_open(title)]
     coordinates = []
     for index, (label, value) in enumerate(points):
-        x = LEFT + index * step
+        x = LEFT + index * step if len(points) > 1 else LEFT + plot_w / 2
         if value is not None:
             y = TOP + plot_h * (1 - value / top)
             coordinates.append(f"{x:.1f},{y:.1f}")
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{BAR}">'
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{BAR}">'
                          f"<title>{escape(label)}: {value:,.2f} {escape(unit)}</title></circle>")
         if len(points) <= 12 or index % max(1, len(points) // 12) == 0:
-            parts.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 8}" font-size="10" '
-                         f'text-anchor="end" transform="rotate(-40 {x:.1f} '
-                         f'{TOP + plot_h + 8})">{escape(label)}</text>')
+            parts.append(_category(x, TOP + plot_h, label))
     parts.append(f'<polyline fill="none" stroke="{BAR}" stroke-width="2" '
                  f'points="{" ".join(coordinates)}"/>')
-    parts += _axes(plot_h, f"{top:,.2f} {unit}")
+    parts += _axes(plot_h, top, unit, axes)
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return _figure(parts, takeaway)
+
+
+def _figure(parts: list[str], takeaway: str) -> Markup:
+    return Markup(f'<figure class="chart">{"".join(parts)}'
+                  f"<figcaption>{escape(takeaway)}</figcaption></figure>")
 
 
 def _open(title: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-            f'role="img" aria-label="{escape(title)}" class="chart" '
-            f'font-family="DejaVu Sans, sans-serif"><title>{escape(title)}</title>')
+            f'role="img" aria-label="{escape(title)}" '
+            f'font-family="DejaVu Sans, sans-serif"><title>{escape(title)}</title>'
+            f'<text x="{WIDTH / 2}" y="20" font-size="15" font-weight="bold" '
+            f'text-anchor="middle">{escape(title)}</text>')
 
 
-def _axes(plot_h: float, top_label: str, right: str | None = None) -> list[str]:
-    bottom = TOP + plot_h
+def _category(x: float, baseline: float, label: str) -> str:
+    return (f'<text x="{x:.1f}" y="{baseline + 12}" font-size="10" text-anchor="end" '
+            f'transform="rotate(-40 {x:.1f} {baseline + 12})">{escape(label)}</text>')
+
+
+def _axes(plot_h: float, top: float, unit: str, axes: Axes, *,
+          right_ticks: bool = False) -> list[str]:
+    bottom, right = TOP + plot_h, WIDTH - RIGHT
     parts = [f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{bottom}" stroke="#333"/>',
-             f'<line x1="{LEFT}" y1="{bottom}" x2="{WIDTH - RIGHT}" y2="{bottom}" '
-             'stroke="#333"/>',
-             f'<text x="{LEFT - 4}" y="{TOP + 4}" font-size="10" text-anchor="end">'
-             f"{escape(top_label)}</text>",
-             f'<text x="{LEFT - 4}" y="{bottom}" font-size="10" text-anchor="end">0</text>']
-    if right:
-        parts.append(f'<text x="{WIDTH - RIGHT + 4}" y="{TOP + 4}" font-size="10">'
-                     f"{escape(right)}</text>")
+             f'<line x1="{LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#333"/>']
+    for tick in range(TICKS + 1):
+        y = bottom - plot_h * tick / TICKS
+        value = top * tick / TICKS
+        parts.append(f'<line x1="{LEFT - 4}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" '
+                     f'stroke="#ddd"/>' if tick else "")
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="10" '
+                     f'text-anchor="end">{_tick(value, unit)}</text>')
+        if right_ticks:
+            parts.append(f'<text x="{right + 6}" y="{y + 4:.1f}" font-size="10" '
+                         f'fill="{LINE}">{100 * tick // TICKS} %</text>')
+    parts.append(f'<text x="16" y="{TOP + plot_h / 2:.1f}" font-size="11" '
+                 f'text-anchor="middle" transform="rotate(-90 16 {TOP + plot_h / 2:.1f})">'
+                 f"{escape(axes.y)}</text>")
+    parts.append(f'<text x="{LEFT + (right - LEFT) / 2:.1f}" y="{HEIGHT - 6}" font-size="11" '
+                 f'text-anchor="middle">{escape(axes.x)}</text>')
+    if axes.right:
+        x = WIDTH - 14
+        parts.append(f'<text x="{x}" y="{TOP + plot_h / 2:.1f}" font-size="11" '
+                     f'fill="{LINE}" text-anchor="middle" '
+                     f'transform="rotate(90 {x} {TOP + plot_h / 2:.1f})">'
+                     f"{escape(axes.right)}</text>")
     return parts
+
+
+def _tick(value: float, unit: str) -> str:
+    text = f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:,.2f}"
+    return escape(f"{text} {unit}" if unit == "%" else text)
+
+
+def _nice(value: float) -> float:
+    """A round top for the scale: 1, 2, 2.5 or 5 times a power of ten, at or above value."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** (len(str(int(value))) - 1) if value >= 1 else 0.1
+    while power > value:
+        power /= 10
+    for factor in (1, 2, 2.5, 5, 10):
+        if factor * power >= value:
+            return factor * power
+    return 10 * power
 
 
 def _short(label: str, limit: int = 28) -> str:

@@ -6,21 +6,33 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 
 from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup
 
 from claims.clerks import staff
 from claims.clerks.review import file_openings
 from claims.core.amounts import AmountError, parse_amount
 from claims.core.vocabulary import REGIMES, ReasonCode
 from claims.reporting import effort_store
-from claims.reporting.reports import CostModel, ReportFilter, effort_rows, report, what_if
+from claims.reporting.reports import (
+    CostModel,
+    Report,
+    ReportFilter,
+    claim_period,
+    effort_rows,
+    report,
+    what_if,
+)
 from common.spreadsheets import SafeCsvWriter
 from portal.auth import role_required
 from portal.extensions import runtime
 from portal.pdf import render_pdf
 from portal.reports import blueprint, charts
+from portal.templating import REASON_LABELS, money
 
 
 def cost_model() -> CostModel:
@@ -59,25 +71,84 @@ def _filter() -> ReportFilter:
                         regime=regime)
 
 
+def driver_label(driver: str) -> str:
+    """reason:missed-connection -> "reason: missed connection"; field:iban -> "field: iban"."""
+    kind, _sep, code = driver.partition(":")
+    words = {"reason": _("reason"), "field": _("field typed"), "asked": _("asked for"),
+             "document": _("document")}
+    return f"{words.get(kind, kind)}: {REASON_LABELS.get(code, code.replace('_', ' '))}"
+
+
+def _charts(figures: Report) -> tuple[Markup, Markup, Markup]:
+    currency = figures.cost_model.currency
+    drivers = [(driver_label(d.driver), float(d.cost_of_complexity)) for d in figures.drivers
+               if d.cost_of_complexity > 0]
+    pareto = charts.pareto(drivers, title=_("Cost of complexity by driver"), unit=currency,
+                           axes=charts.Axes(_("Driver (largest first)"),
+                                            _("Cost of complexity, %(unit)s", unit=currency),
+                                            _("Running share of the total, %")),
+                           takeaway=_pareto_takeaway(drivers, currency))
+    weeks = [w.start.isoformat() for w in figures.weeks]
+    shares = [None if w.straight_through is None else 100 * w.straight_through
+              for w in figures.weeks]
+    straight = charts.line(list(zip(weeks, shares, strict=True)),
+                           title=_("Straight-through share per week"), unit="%",
+                           axes=charts.Axes(_("Week starting"), _("Claims decided without a "
+                                                                   "person, %")),
+                           takeaway=_trend(_("Straight-through share"), shares, "%"),
+                           maximum=100)
+    costs: list[float | None] = [float(w.mean_cost) for w in figures.weeks]
+    cost = charts.line(list(zip(weeks, costs, strict=True)),
+                       title=_("Mean cost per claim per week"), unit=currency,
+                       axes=charts.Axes(_("Week starting"), _("Mean cost per claim, %(unit)s",
+                                                               unit=currency)),
+                       takeaway=_trend(_("Mean cost per claim"), costs, currency))
+    return pareto, straight, cost
+
+
+def _pareto_takeaway(drivers: list[tuple[str, float]], currency: str) -> str:
+    total = sum(value for _label, value in drivers)
+    if not drivers or total <= 0:
+        return ""
+    running, count = 0.0, 0
+    for _label, value in sorted(drivers, key=lambda item: -item[1]):
+        running += value
+        count += 1
+        if running >= 0.8 * total:
+            break
+    return ngettext("%(num)d of %(all)d drivers causes %(share)s of the cost of complexity "
+                    "(%(total)s): start there.",
+                    "%(num)d of %(all)d drivers cause %(share)s of the cost of complexity "
+                    "(%(total)s): start there.", count, all=len(drivers),
+                    share=f"{100 * running / total:.0f} %",
+                    total=money(Decimal(f"{total:.2f}"), currency))
+
+
+def _trend(what: str, values: list[float | None], unit: str) -> str:
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    first, last = known[0], known[-1]
+    def shown(value: float) -> str:
+        return f"{value:.0f} %" if unit == "%" else money(Decimal(f"{value:.2f}"), unit)
+
+    if len(known) == 1:
+        return _("%(what)s: %(value)s, in the one week with claims.", what=what,
+                 value=shown(first))
+    return _("%(what)s: %(first)s in the first week, %(last)s in the last.", what=what,
+             first=shown(first), last=shown(last))
+
+
 def _report_page(template: str) -> str:
     wanted = _filter()
     _catch_up()
     figures = report(runtime().session_factory, wanted, cost_model())
-    pareto = charts.pareto([(d.driver, float(d.cost_of_complexity)) for d in figures.drivers],
-                           title=_("Cost of complexity by driver"), unit="EUR")
-    weeks = [w.start.isoformat() for w in figures.weeks]
-    straight = charts.line(list(zip(weeks, [None if w.straight_through is None
-                                            else 100 * w.straight_through
-                                            for w in figures.weeks], strict=True)),
-                           title=_("Straight-through share per week"), unit="%",
-                           maximum=100)
-    cost = charts.line(list(zip(weeks, [float(w.mean_cost) for w in figures.weeks],
-                                strict=True)),
-                       title=_("Mean cost per claim per week"), unit="EUR")
+    pareto, straight, cost = _charts(figures)
     return render_template(template, report=figures, wanted=wanted,
+                           period=(figures.first_day, figures.last_day),
                            operators=staff.operator_choices(runtime().session_factory),
                            regimes=list(REGIMES), pareto=pareto,
-                           straight_chart=straight, cost_chart=cost,
+                           straight_chart=straight, cost_chart=cost, driver_label=driver_label,
                            query=request.query_string.decode())
 
 
@@ -127,6 +198,7 @@ def effort_csv() -> Response:
 
 def _what_if(template: str) -> tuple[str, int]:
     wanted = _filter()
+    period = claim_period(runtime().session_factory, wanted)
     limit_text = request.args.get("limit", "").strip().replace(",", ".")
     limit = None
     if limit_text:
@@ -138,16 +210,23 @@ def _what_if(template: str) -> tuple[str, int]:
             return render_template(template, wanted=wanted, result=None,
                                    codes=list(ReasonCode), off=[], limit=limit_text,
                                    error=_("Enter the limit as an amount such as 250.00."),
-                                   cost_model=cost_model(), query=""), 400
+                                   cost_model=cost_model(), query="", period=period), 400
     off = [code for code in request.args.getlist("off") if code in set(ReasonCode)]
     result = None
+    if "limit" in request.args and limit is None and not off:
+        # Compare pressed with nothing to compare: say so, rather than show nothing.
+        return render_template(template, wanted=wanted, result=None, codes=list(ReasonCode),
+                               off=[], limit="", error=_(
+                                   "Enter an auto-approve limit or choose a rule to switch "
+                                   "off, then compare."),
+                               cost_model=cost_model(), query="", period=period), 400
     if limit is not None or off:
         _catch_up()
         result = what_if(runtime().session_factory, wanted, cost_model(),
                          auto_approve_limit=limit, rules_off=off)
     return render_template(template, wanted=wanted, result=result, codes=list(ReasonCode),
                            off=off, limit=limit_text, error=None, cost_model=cost_model(),
-                           query=request.query_string.decode()), 200
+                           query=request.query_string.decode(), period=period), 200
 
 
 @blueprint.get("/what-if")

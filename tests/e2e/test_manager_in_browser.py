@@ -35,7 +35,8 @@ def test_a_manager_reads_filters_exports_and_what_ifs_the_demo_report(
         assert time.monotonic() < deadline, page.locator("#claims").inner_text()
         page.reload()
     expect(page.locator("#straight-through")).to_have_text(re.compile(r"\d+\.\d %"))
-    expect(page.locator("svg.chart").first).to_be_visible()
+    expect(page.locator("figure.chart svg").first).to_be_visible()
+    expect(page.locator("figure.chart figcaption").first).not_to_be_empty()
     expect(page.locator("#cost-model")).to_contain_text("a clerk hour 42.00 EUR")
     page.screenshot(path=str(artifacts / "manager-report.png"), full_page=True)
 
@@ -52,9 +53,10 @@ def test_a_manager_reads_filters_exports_and_what_ifs_the_demo_report(
     assert pdf.ok and pdf.body().startswith(b"%PDF-")
 
     page.locator("#what-if").click()
-    page.get_by_label("passenger-statement").check()
+    page.get_by_label("passenger's statement").check()
     page.get_by_role("button", name="Compare").click()
     expect(page.locator("#comparison")).to_be_visible()
     expect(page.locator("#moved")).to_contain_text("would go straight through")
+    expect(page.locator("#why")).to_contain_text("decided by the rules alone")
     page.screenshot(path=str(artifacts / "manager-what-if.png"), full_page=True)
     context.close()

@@ -598,7 +598,7 @@ def test_a_late_claim_says_when_the_journey_was_the_deadline_and_how_late(
     assert "past-deadline" in (_claim(app, claim_id).reason_codes or [])
     sign_in(client, "clerk@example.org", PASSWORD)
     page = client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
-    lateness = re.search(r'<p class="notice" id="lateness">([^<]+)</p>', page)
+    lateness = re.search(r'<p class="callout" id="lateness">([^<]+)</p>', page)
     assert lateness is not None
     text = lateness.group(1)
     assert f"Journey on {journey.day} " in text and "the deadline was" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 from sqlalchemy import insert, select
 
 from claims.clerks import decisions, review
@@ -175,12 +177,21 @@ def test_what_if_replays_the_claims_through_another_policy(
     statement_off = what_if(factory, ReportFilter(), MODEL, auto_approve_limit=None,
                             rules_off=["passenger-statement"])
     assert statement_off.today.straight_through == 0.5
+    # Today: 1.12 of jobs and payouts, claim 3's 10 min (6.00), and claim 4, still waiting,
+    # the 10 min a handled claim takes today (6.00): it will cost that unless freed.
+    assert statement_off.today.cost == Decimal("13.12")
+    assert statement_off.clerk_minutes_per_claim == 10
     assert (statement_off.changed.straight_through, statement_off.claims_freed) == (0.75, 1)
-    assert statement_off.changed.cost == Decimal("1.12")  # claim 3's 6.00 of clerk time
+    assert statement_off.changed.cost == Decimal("7.12")  # claim 3's 6.00 of clerk time
     assert statement_off.changed.info_requests == 0
+    assert [(m.kind, m.claims, m.estimated) for m in statement_off.moves] == [("freed", 1, 0)]
     higher = what_if(factory, ReportFilter(), MODEL, auto_approve_limit=Decimal("800"),
                      rules_off=[])
     assert (higher.changed.straight_through, higher.claims_freed) == (0.75, 1)
+    # Freeing the waiting claim moves cost and clerk hours too, not only the share.
+    assert higher.changed.cost == Decimal("7.12")
+    assert higher.changed.clerk_hours == pytest.approx(higher.today.clerk_hours - 1 / 6)
+    assert [(m.kind, m.claims, m.estimated) for m in higher.moves] == [("freed", 1, 1)]
     lower = what_if(factory, ReportFilter(), MODEL, auto_approve_limit=Decimal("10"),
                     rules_off=[])
     assert lower.claims_added == 1  # claim 1, 19.75 over a 10.00 limit
@@ -212,3 +223,36 @@ def test_a_manager_reads_filters_exports_and_what_ifs_the_report(
     compared = client.get("/reports/what-if.pdf?off=passenger-statement")
     assert compared.status_code == 200 and compared.data.startswith(b"%PDF-")
     assert client.get("/reports/what-if.pdf?limit=-5").status_code == 400
+
+
+def test_charts_say_what_they_show_and_comparisons_why_figures_move(
+        app: Flask, client: FlaskClient, four_records: list[int]) -> None:
+    factory = app.extensions["effortless"].session_factory
+    accounts.create_user(factory, "boss@example.org", "manager", "a-long-password")
+    sign_in(client, "boss@example.org", "a-long-password")
+    page = client.get("/reports/").get_data(as_text=True)
+    # Titles, labelled axes with units, a takeaway under each chart.
+    for text in ("Cost of complexity, EUR", "Running share of the total, %",
+                 "Driver (largest first)", "Week starting", "Claims decided without a person, %",
+                 "Mean cost per claim, EUR"):
+        assert text in page, text
+    assert page.count("<figcaption>") == 3
+    assert "drivers cause" in page or "drivers causes" in page
+    assert "Straight-through share: 0 % in the first week, 67 % in the last." in page
+    assert "reason: passenger&#39;s statement" in page  # drivers in words
+    # A PDF without a period names the days its claims were filed.
+    pdf = client.get("/reports/report.pdf")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+                    .split())
+    assert "Period: all claims, filed 10 November 2026 to 19 November 2026" in text
+    assert "…" not in text.split("Operator")[0]
+
+    empty = client.get("/reports/what-if?limit=")
+    assert empty.status_code == 400
+    assert "Enter an auto-approve limit or choose a rule to switch off" in empty.get_data(
+        as_text=True)
+    what = client.get("/reports/what-if?limit=800").get_data(as_text=True)
+    assert re.search(r'for="off-passenger-statement">passenger(&#39;|\')s statement</label>',
+                     what)
+    assert ("1 of them still wait for a clerk: their time is estimated at 10.0 minutes a "
+            "claim") in what
