@@ -23,7 +23,7 @@ from claims.passengers import filing
 from claims.processing import payouts
 from claims.processing.assessment import assess_claims
 from portal.extensions import runtime
-from tools import demo
+from tools import demo, demo_history
 from workflows.pipeline import erase_expired_data
 from workflows.queues import enqueue_notice
 
@@ -37,6 +37,7 @@ payouts_cli = AppGroup("payouts", help="Paying approved claims.")
 keys_cli = AppGroup("keys", help="The keys IBANs are encrypted under at rest.")
 retention_cli = AppGroup("retention", help="Erasing personal data after the retention period.")
 
+WEEKS_TEXT = f"the {demo_history.WEEKS} weeks before the last {demo_history.RECENT_DAYS} days"
 DEMO_PASSWORDS = {"clerk@demo.example": ("clerk", "demo-clerk-2026"),
                   "manager@demo.example": ("manager", "demo-manager-2026")}
 
@@ -213,6 +214,12 @@ def demo_seed(seed: int, count: int, if_empty: bool) -> None:
     outcomes = _file_demo_claims(factory, data)
     click.echo(f"demo claims: {sum(outcomes.values())} filed and assessed: "
                + ", ".join(f"{n} {status}" for status, n in sorted(outcomes.items())))
+    history = demo_history.write_history(factory, seed)
+    if history:
+        click.echo(f"demo history: {WEEKS_TEXT}: {history['touchless'] + history['clerk']} "
+                   f"claims ({history['touchless']} straight through, {history['clerk']} by "
+                   f"clerks, {history['storm']} on a storm day), {history['abandoned']} forms "
+                   "left unsent")
     _print_demo(data.featured)
 
 

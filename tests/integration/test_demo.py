@@ -1,11 +1,14 @@
 import hashlib
 import json
+from decimal import Decimal
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from claims.db.models import Booking, OperationsRecord, Operator, User
+from claims.db.models import Booking, Claim, OperationsRecord, Operator, User
+from claims.reporting import effort_store
+from claims.reporting.reports import CostModel, ReportFilter, report
 from tools import demo
 
 
@@ -40,9 +43,42 @@ def test_seed_creates_operators_bookings_and_staff_and_prints_what_to_try(
     assert "clerk@demo.example" in result.output
     with app.extensions["effortless"].session_factory() as session:
         assert set(session.scalars(select(Operator.regime))) == {"eu-rail", "eu-air", "uk-rail"}
-        assert len(session.scalars(select(Booking.id)).all()) == 400
+        assert len(session.scalars(select(Booking.id).where(
+            ~Booking.reference.like("H______"))).all()) == 400
         assert session.scalars(select(OperationsRecord.id)).first() is not None
         assert set(session.scalars(select(User.role))) == {"clerk", "manager"}
 
     again = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert "nothing seeded" in again.output
+
+
+def test_the_demo_holds_half_a_year_for_the_manager(app: Flask,
+                                                    runner: FlaskCliRunner) -> None:
+    """A manager's first look: weeks of claims, clerk work, payouts, CES answers, forms
+    never sent and a storm day; the same every time it is seeded on the same day."""
+    result = runner.invoke(args=["demo", "seed", "--bookings", "200"])
+    assert "demo history: the 26 weeks before the last 8 days" in result.output
+    factory = app.extensions["effortless"].session_factory
+    effort_store.refresh_all(factory)
+    figures = report(factory, ReportFilter(), CostModel(Decimal("42.00"), Decimal("0.002"),
+                                                        Decimal("0.15")))
+    assert figures.first_day is not None and figures.last_day is not None
+    assert (figures.last_day - figures.first_day).days >= 180
+    assert len(figures.weeks) >= 26 and figures.claims > 1000
+    assert 0.5 < (figures.straight_through_decision or 0) < 0.9
+    # The product got better: more straight through at the end than at the start.
+    assert (figures.weeks[-3].straight_through or 0) > (figures.weeks[1].straight_through or 1)
+    assert figures.payout_time.p50 and figures.decision_time.p90
+    assert figures.abandoned > 100 and figures.total_cost > 500
+    paths = {p.path: p for p in figures.paths}
+    assert paths["clerk"].clerk_minutes > 1 and paths["touchless"].ces_mean
+    drivers = {d.driver for d in figures.drivers}
+    assert {"reason:passenger-statement", "reason:missed-connection"} <= drivers
+    with factory() as session:
+        storm = session.scalar(select(func.count()).select_from(Claim).where(
+            Claim.rule == "eu-rail.19-10", Claim.status == "rejected",
+            Claim.assigned_to.is_not(None)))
+    assert storm and storm >= 40
+    # Seeded again: the history is there once.
+    again = runner.invoke(args=["demo", "seed", "--bookings", "200"])
+    assert "demo history" not in again.output
