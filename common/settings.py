@@ -61,6 +61,8 @@ class Settings:
     public_url: str
     # How long a status link works; every e-mail carries a fresh one.
     status_link_days: int = 180
+    # The token Prometheus sends for /metrics; without one, /metrics is off.
+    metrics_token: str | None = None
     # The time zone pages, letters and e-mails show times in.
     timezone: str = "Europe/Berlin"
     # Personal data of a closed claim are erased this long after its last event.
@@ -125,6 +127,7 @@ def load_settings(overrides: Mapping[str, object] | None = None,
                                     "600.00"),
         public_url=_public_url(text("PUBLIC_URL")),
         timezone=_timezone(text("TIMEZONE")),
+        metrics_token=text("METRICS_TOKEN"),
         retention_days=_integer("RETENTION_DAYS", text("RETENTION_DAYS"), 1095, low=30,
                                 high=36500),
         iban_keys=_iban_keys(text("IBAN_KEYS"), instance_path, environment),

@@ -11,7 +11,7 @@ from common.settings import PROJECT_ROOT, load_settings
 
 
 def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
-    from portal import auth, cli, errors, extensions, security, templating
+    from portal import auth, cli, errors, extensions, operations, security, templating
     from portal.api import blueprint as api
     from portal.clerk import blueprint as clerk
     from portal.health import blueprint as health
@@ -41,4 +41,5 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(clerk, url_prefix="/clerk")
     app.register_blueprint(reports, url_prefix="/reports")
     app.register_blueprint(api, url_prefix="/api/v1")
+    operations.init_app(app, settings.metrics_token)
     return app
