@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import redis
 from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from claims.core.vocabulary import ClaimStatus
 from claims.db import migrate
@@ -46,12 +47,18 @@ class Setup:
 
 @contextmanager
 def isolated_setup() -> Iterator[Setup]:
-    """The configured DATABASE_URL/REDIS_URL; without them a throw-away embedded set-up,
-    so the bench never writes into instance/."""
-    with tempfile.TemporaryDirectory(prefix="effortless-bench-") as scratch:
+    """On the configured servers, a database and a Redis database of the bench's own,
+    dropped and flushed at the end; without them a throw-away embedded set-up. A bench
+    never leaves its data behind, nor reads anyone else's."""
+    with tempfile.TemporaryDirectory(prefix="effortless-bench-") as scratch, \
+            _own_database(os.environ.get("DATABASE_URL")) as database_url, \
+            _own_redis_db(os.environ.get("REDIS_URL")) as redis_url:
         environment = {**os.environ, "INSTANCE_PATH": scratch,
                        "SECRET_KEY": "bench-secret-bench-secret-bench-secret",
                        "RATELIMIT_ENABLED": "false"}
+        for key, value in (("DATABASE_URL", database_url), ("REDIS_URL", redis_url)):
+            if value:
+                environment[key] = value
         settings = load_settings(environ=environment)
         current = runtime.install(runtime.build(settings))
         environment["REDIS_URL"] = current.redis_url
@@ -70,6 +77,51 @@ def isolated_setup() -> Iterator[Setup]:
                 from workflows import embedded_redis
 
                 embedded_redis.stop(settings.instance_path)
+
+
+@contextmanager
+def _own_database(url: str | None) -> Iterator[str | None]:
+    """A PostgreSQL database made for this run on the configured server, dropped after."""
+    if not url or not url.startswith(("postgres://", "postgresql")):
+        yield None
+        return
+    name = f"effortless_bench_{os.getpid()}_{int(time.time())}"
+    admin = create_engine(load_settings(environ={**os.environ, "DATABASE_URL": url})
+                          .database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.dispose()
+        print(f"bench data: database {name} dropped", file=sys.stderr)
+
+
+@contextmanager
+def _own_redis_db(url: str | None) -> Iterator[str | None]:
+    """An empty Redis database (of the 16) on the configured server, flushed after."""
+    if not url or not url.startswith("redis://"):
+        yield None
+        return
+    base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url.rstrip("/")
+    for index in range(15, 0, -1):
+        candidate = redis.Redis.from_url(f"{base}/{index}")
+        if candidate.dbsize() == 0:
+            break
+        candidate.close()
+    else:
+        raise RuntimeError(f"no empty Redis database on {base} for the bench")
+    try:
+        yield f"{base}/{index}"
+    finally:
+        candidate.flushdb()
+        candidate.close()
+        print(f"bench data: Redis database {index} flushed", file=sys.stderr)
 
 
 def free_port() -> int:

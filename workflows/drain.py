@@ -10,8 +10,8 @@ import threading
 import redis
 
 from claims.core.vocabulary import NoticeKind
-from claims.processing.assessment import assess_claims
-from workflows.queues import enqueue_assessment, enqueue_notice, take_due
+from claims.processing.assessment import assess_claims, still_submitted
+from workflows.queues import dispatch_due, enqueue_assessment, enqueue_notice, take_due
 from workflows.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,14 @@ def decide_batch(current: Runtime, claim_ids: list[int]) -> int:
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             log.warning("could not queue them either; the sweeper will")
         return 0
+    # Claims another transaction held when the batch began are due again at once, rather
+    # than waiting for the sweeper.
+    for claim_id in still_submitted(current.session_factory,
+                                    [c for c in claim_ids if c not in outcomes]):
+        try:
+            dispatch_due(current.redis, claim_id)
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            log.warning("claim %s not queued again; the sweeper will", claim_id)
     # The decisions are committed: only now may the passengers hear of them.
     for claim_id, outcome in outcomes.items():
         if outcome.notify:

@@ -59,7 +59,8 @@ def decide_claim(session_factory: SessionFactory, claim_id: int) -> Outcome:
     """assessing -> approved, rejected or needs_review, by the rules and the policy."""
     with session_factory.begin() as session:
         claim = session.scalars(_with_booking(
-            select(Claim).where(Claim.id == claim_id).with_for_update(of=Claim))
+            select(Claim).where(Claim.id == claim_id).with_for_update(of=Claim,
+                                                                     key_share=True))
         ).unique().one_or_none()
         if claim is None:
             raise ClaimNotFound(claim_id)
@@ -90,10 +91,23 @@ def assess_claims(session_factory: SessionFactory,
         claims = session.scalars(_with_booking(
             select(Claim).where(Claim.id.in_(claim_ids),
                                 Claim.status == ClaimStatus.SUBMITTED)
-            .order_by(Claim.id).with_for_update(of=Claim, skip_locked=True))).unique().all()
+            # NO KEY UPDATE: a row another transaction only points at (an event or a status
+            # link being written for the claim holds KEY SHARE on it) is not skipped.
+            .order_by(Claim.id).with_for_update(of=Claim, skip_locked=True, key_share=True))
+        ).unique().all()
         for claim in claims:
             _start(session, claim)
         return _decide_batch(session, claims)
+
+
+def still_submitted(session_factory: SessionFactory, claim_ids: Sequence[int]) -> list[int]:
+    """Of these claims, the ones nobody has started to decide: a batch skipped them as
+    another transaction held them, and they are due again."""
+    if not claim_ids:
+        return []
+    with session_factory() as session:
+        return list(session.scalars(select(Claim.id).where(
+            Claim.id.in_(claim_ids), Claim.status == ClaimStatus.SUBMITTED)))
 
 
 def fail_assessment(session_factory: SessionFactory, claim_id: int, error: str) -> bool:

@@ -38,7 +38,7 @@ class ClaimNotFound(LookupError):
 
 def lock_claim(session: Session, claim_id: int) -> Claim:
     """The claim, row-locked: two workers or clerks acting on one claim take turns."""
-    claim = session.get(Claim, claim_id, with_for_update=True)
+    claim = session.get(Claim, claim_id, with_for_update={"key_share": True})
     if claim is None:
         raise ClaimNotFound(claim_id)
     return claim

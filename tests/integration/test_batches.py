@@ -14,7 +14,7 @@ from sqlalchemy import select
 from claims.db.models import Booking, Claim, ClaimEvent
 from claims.passengers import filing
 from claims.processing.assessment import assess_claims
-from tests.helpers import create_operator, load, run_worker
+from tests.helpers import REAL_DATABASE, create_operator, load, run_worker
 from tests.records import arrival, rail_booking
 from workflows import pipeline
 from workflows.drain import drain_forever
@@ -142,3 +142,40 @@ def test_the_same_name_and_service_at_another_operator_is_no_duplicate(app: Flas
     second = _file(app, operator="two-rail", count=1)
     outcomes = assess_claims(app.extensions["effortless"].session_factory, first + second)
     assert [outcome.status for outcome in outcomes.values()] == ["approved", "approved"]
+
+
+ON_POSTGRESQL = pytest.mark.skipif(
+    not (REAL_DATABASE or "").startswith("postgres"),
+    reason="row locks: the .ci/run PostgreSQL pass (SQLite has one writer at a time)")
+
+
+@ON_POSTGRESQL
+def test_a_claim_someone_writes_an_event_for_is_decided_not_skipped(app: Flask) -> None:
+    """A status link or an event being written points at the claim (KEY SHARE): the batch
+    decides it all the same, instead of skipping it as if another worker held it."""
+    create_operator(app)
+    [claim_id] = _file(app, count=1)
+    engine = app.extensions["effortless"].engine
+    with engine.connect() as other:
+        other.execute(ClaimEvent.__table__.insert().values(
+            claim_id=claim_id, kind="status_viewed", actor="passenger", counts={}))
+        outcomes = assess_claims(app.extensions["effortless"].session_factory, [claim_id])
+        other.rollback()
+    assert claim_id in outcomes
+
+
+@ON_POSTGRESQL
+def test_a_claim_another_worker_holds_is_due_again_not_lost(app: Flask) -> None:
+    from workflows.drain import decide_batch
+
+    create_operator(app)
+    [claim_id] = _file(app, count=1)
+    current = app.extensions["effortless"]
+    current.redis.delete(DUE_CLAIMS)
+    with current.engine.connect() as other:
+        other.execute(select(Claim.id).where(Claim.id == claim_id)
+                      .with_for_update(key_share=True))
+        assert decide_batch(current, [claim_id]) == 0
+        other.rollback()
+    # Skipped while held: back in the due set for the next take, not left to the sweeper.
+    assert take_due(current.redis, 10) == [claim_id]
