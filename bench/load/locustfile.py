@@ -1,0 +1,110 @@
+"""The load test's users (Locust): passengers looking a booking up, filing, and polling
+their status page until the decision shows; a few clerks working the queue; a manager
+reading the report. Run by bench/load.py, which prepares the bookings and the staff."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import threading
+
+from locust import HttpUser, between, task
+from locust.exception import StopUser
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+BOOKINGS = int(os.environ.get("LOAD_BOOKINGS", "3000"))
+_next_booking = itertools.count()
+_lock = threading.Lock()
+
+
+def _token(html: str) -> str:
+    match = CSRF.search(html)
+    return match.group(1) if match else ""
+
+
+class Passenger(HttpUser):
+    """Files one claim for a booking of their own, then follows it like a person would."""
+
+    weight = 60
+    wait_time = between(1, 4)
+
+    def on_start(self) -> None:
+        self._next()
+
+    def _next(self) -> None:
+        """A new passenger arrives with a booking of their own."""
+        with _lock:
+            self.index = next(_next_booking)
+        if self.index >= BOOKINGS:
+            raise StopUser()
+        self.status_url: str | None = None
+
+    @task
+    def journey(self) -> None:
+        if self.status_url is None:
+            self._file()
+            return
+        page = self.client.get(self.status_url, name="/status/[token]")
+        if "Approved" in page.text or "No compensation" in page.text:
+            self._next()  # decided: this passenger is done
+
+    def _file(self) -> None:
+        start = self.client.get("/", name="/ (start)")
+        found = self.client.post("/", name="/ (look-up)", data={
+            "csrf_token": _token(start.text), "reference": f"L{self.index:07d}",
+            "surname": f"Passenger{self.index}"}, allow_redirects=False)
+        if found.status_code != 302:
+            found.failure(f"look-up answered {found.status_code}")
+            return
+        form = self.client.get("/claim", name="/claim (form)")
+        filed = self.client.post("/claim", name="/claim (submit)", data={
+            "csrf_token": _token(form.text), "passenger_name": f"Load Passenger{self.index}"},
+            allow_redirects=False)
+        if filed.status_code == 302:
+            self.status_url = filed.headers["Location"]
+
+
+class Clerk(HttpUser):
+    """Signs in, looks at the queue, takes the next claim and puts it back."""
+
+    weight = 3
+    wait_time = between(2, 6)
+
+    def on_start(self) -> None:
+        page = self.client.get("/clerk/login", name="/clerk/login")
+        self.client.post("/clerk/login", name="/clerk/login (sign in)", data={
+            "csrf_token": _token(page.text), "email": os.environ["LOAD_CLERK"],
+            "password": os.environ["LOAD_PASSWORD"]})
+
+    @task(3)
+    def queue(self) -> None:
+        self.client.get("/clerk/", name="/clerk/ (queue)")
+
+    @task(1)
+    def take_and_release(self) -> None:
+        queue = self.client.get("/clerk/", name="/clerk/ (queue)")
+        taken = self.client.post("/clerk/next", name="/clerk/next",
+                                 data={"csrf_token": _token(queue.text)},
+                                 allow_redirects=False)
+        location = taken.headers.get("Location", "")
+        if "/clerk/claims/" in location:
+            page = self.client.get(location, name="/clerk/claims/[id]")
+            self.client.post(location + "/release", name="/clerk/claims/[id]/release",
+                             data={"csrf_token": _token(page.text)})
+
+
+class Manager(HttpUser):
+    weight = 1
+    fixed_count = 1
+    wait_time = between(5, 10)
+
+    def on_start(self) -> None:
+        page = self.client.get("/clerk/login", name="/clerk/login")
+        self.client.post("/clerk/login", name="/clerk/login (sign in)", data={
+            "csrf_token": _token(page.text), "email": os.environ["LOAD_MANAGER"],
+            "password": os.environ["LOAD_PASSWORD"]})
+
+    @task
+    def report(self) -> None:
+        self.client.get("/reports/", name="/reports/")
