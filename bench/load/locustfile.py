@@ -51,12 +51,14 @@ class Passenger(HttpUser):
 
     def _file(self) -> None:
         start = self.client.get("/", name="/ (start)")
-        found = self.client.post("/", name="/ (look-up)", data={
-            "csrf_token": _token(start.text), "reference": f"L{self.index:07d}",
-            "surname": f"Passenger{self.index}"}, allow_redirects=False)
-        if found.status_code != 302:
-            found.failure(f"look-up answered {found.status_code}")
-            return
+        with self.client.post("/", name="/ (look-up)", data={
+                "csrf_token": _token(start.text), "reference": f"L{self.index:07d}",
+                "surname": f"Passenger{self.index}"}, allow_redirects=False,
+                catch_response=True) as found:
+            if found.status_code != 302:
+                found.failure(f"look-up answered {found.status_code}")
+                return
+            found.success()
         form = self.client.get("/claim", name="/claim (form)")
         filed = self.client.post("/claim", name="/claim (submit)", data={
             "csrf_token": _token(form.text), "passenger_name": f"Load Passenger{self.index}"},
