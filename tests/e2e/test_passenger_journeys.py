@@ -138,3 +138,28 @@ def test_a_form_with_errors_is_accessible(demo: None, live_portal: str, browser:
     _look_up(page, live_portal, "NOPE99", "Nobody", german=False)
     expect(page.locator("#not-found")).to_be_visible()
     check(page, "start-not-found", artifacts)
+
+
+def test_the_passenger_pages_on_a_wide_screen(demo: None, live_portal: str, browser: Browser,
+                                              artifacts: Path) -> None:
+    """The same pages at 1440 px, in German: accessible, and kept as screenshots."""
+    page = browser.new_context(locale="de-DE", viewport={"width": 1440, "height": 900}
+                               ).new_page()
+    for name, path in (("start", "/"), ("manual", "/manual"), ("new-link", "/new-link")):
+        page.goto(live_portal + path)
+        _wide(page, name, artifacts)
+    _look_up(page, live_portal, "DEMO03", "Schmidt", german=True)  # nothing due
+    expect(page.locator("#disagree")).to_be_visible()
+    _wide(page, "claim-nothing-due", artifacts)
+    page.get_by_role("button", name="Antrag einreichen").click()
+    expect(page.locator("#status")).to_contain_text("keine Entschädigung", timeout=15_000)
+    _wide(page, "status-rejected", artifacts)
+
+
+def _wide(page: Page, name: str, artifacts: Path) -> None:
+    page.wait_for_load_state("load")
+    results = Axe().run(page)
+    grave = [(v["id"], v["impact"]) for v in results.response["violations"]
+             if v["impact"] in ("serious", "critical")]
+    assert grave == [], f"{name}: {grave}"
+    page.screenshot(path=str(artifacts / f"passenger-{name}-1440.png"), full_page=True)
