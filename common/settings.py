@@ -204,7 +204,7 @@ def _rate(key: str, value: str | None, default: str) -> Decimal:
 
 
 def _instance_secret(instance_path: Path, environment: str) -> str:
-    """Generated once and kept, so sessions and signed links survive a restart."""
+    """Generated once and kept, so sessions survive a restart."""
     if environment == "production":
         raise SettingsError("SECRET_KEY must be set in production")
     return _instance_file(instance_path / "secret_key", lambda: secrets.token_urlsafe(48))
@@ -264,4 +264,4 @@ def _read_secret(path: Path) -> str:
         if key:
             return key
         time.sleep(0.02)
-    raise SettingsError(f"{path} is empty; delete it or set SECRET_KEY")
+    raise SettingsError(f"{path} is empty; delete it or set the setting it stands for")
