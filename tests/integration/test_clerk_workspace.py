@@ -35,8 +35,10 @@ from tests.records import DAY, arrival, rail_booking
 
 PASSWORD = "a-long-password"
 # Reachable without signing in: the passenger's pages, the API (its own key), health.
-PUBLIC_BLUEPRINTS = {"passenger", "api", "health"}
-PUBLIC_ENDPOINTS = {"static", "clerk.login", "clerk.logout"}
+# rq_dashboard's many routes (managers only) and /metrics (its token) are called by
+# tests/integration/test_route_map.py, with the rest of the URL map.
+PUBLIC_BLUEPRINTS = {"passenger", "api", "health", "rq_dashboard"}
+PUBLIC_ENDPOINTS = {"static", "clerk.login", "clerk.logout", "operations.metrics"}
 ROLES_OF_BLUEPRINT = {"clerk": {"clerk", "manager"}, "reports": {"manager"}}
 
 
