@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.rules.engine import assess
@@ -30,6 +30,7 @@ from claims.db.models import (
     User,
 )
 from claims.processing.payouts import voucher_code
+from claims.reporting import effort_store
 
 WEEKS = 26
 RECENT_DAYS = 8          # the live demo's own days: history ends before them
@@ -71,6 +72,8 @@ def write_history(session_factory: sessionmaker[Session], seed: int = 1,
                   today: date | None = None) -> Counter[str]:
     """Writes the history once; a second call finds it and writes nothing."""
     today = today or date.today()
+    with session_factory() as session:
+        before = session.scalar(select(func.max(ClaimEvent.id))) or 0
     with session_factory.begin() as session:
         if session.scalar(select(Booking.id).where(Booking.reference.like("H______"))):
             return Counter()
@@ -95,6 +98,11 @@ def write_history(session_factory: sessionmaker[Session], seed: int = 1,
             if day == storm_day:
                 _storm(context, day)
             day += timedelta(days=1)
+        session.flush()
+        after = session.scalar(select(func.max(ClaimEvent.id))) or 0
+    # The effort records' mark follows event ids and times; these events are old by their
+    # times and were uncommitted a while: their claims' records are built here, at once.
+    effort_store.rebuild_window(session_factory, before, after)
     return context.counts
 
 

@@ -24,7 +24,11 @@ CURRENCY_PATTERN = r"^[A-Z]{3}$"
 IATA_PATTERN = r"^[A-Z]{3}$"
 # Neither leading nor trailing spaces nor blank, so that what is stored is what was sent.
 # The spaces are named: \s means other things in Python and in a schema's ECMA regex.
-TRIMMED_PATTERN = r"^[^ \t\n\r\f\v]([\s\S]*[^ \t\n\r\f\v])?$"
+# No NUL either (PostgreSQL stores none in text), nor half a surrogate pair (no database
+# stores that: JSON can carry one, as \ud800).
+NOT_STORABLE = r"\x00\ud800-\udfff"
+TRIMMED_PATTERN = (rf"^[^{NOT_STORABLE} \t\n\r\f\v]([^{NOT_STORABLE}]*"
+                   rf"[^{NOT_STORABLE} \t\n\r\f\v])?$")
 
 _AMOUNT = re.compile(AMOUNT_PATTERN)
 _INSTANT = re.compile(INSTANT_PATTERN)
@@ -111,6 +115,15 @@ def day(value: Any) -> date | None:
 
 def text(value: Any, limit: int) -> str | None:
     if not isinstance(value, str) or not 1 <= len(value) <= limit or \
-            not re.fullmatch(TRIMMED_PATTERN, value):
+            not re.fullmatch(TRIMMED_PATTERN, value) or not _encodable(value):
         return None
     return value
+
+
+def _encodable(value: str) -> bool:
+    """JSON can carry half a surrogate pair (\\ud800), which no database stores."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -22,9 +22,11 @@ from claims.core.vocabulary import REGIMES, Regime
 
 FARE_KINDS = frozenset({"single", "return", "season"})
 TEXT_LIMIT = 200
+PLACE_LIMIT = 120  # a station or stop, as long as the database keeps it
 NOTICE_DAYS_LIMIT = 3650
 SERVICE_LIMIT = 40
-EMAIL_PATTERN = r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+\.[^@ \t\n\r\f\v]+$"
+_EMAIL_CHAR = rf"[^@{wire.NOT_STORABLE} \t\n\r\f\v]"
+EMAIL_PATTERN = rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
 # 4 to 20 letters and digits; spaces, dots, slashes and hyphens between them are dropped.
 REFERENCE_PATTERN = r"^[ ./-]*([A-Za-z0-9][ ./-]*){4,20}$"
 _EMAIL = re.compile(EMAIL_PATTERN)
@@ -191,7 +193,7 @@ def parse_operations(value: Any) -> OperationsRecordData:
         operator=_text(record, "operator"),
         service=_service(record, ""),
         service_date=service_date,
-        stop=_text(record, "stop"),
+        stop=_text(record, "stop", limit=PLACE_LIMIT),
         actual_arrival=actual_arrival,
         cancelled=cancelled,
         cause=_choice(record, "cause", CAUSES, required=False) or "unknown",
@@ -211,7 +213,8 @@ def _leg(value: Any, index: int, regime: str) -> LegRecord:
         raise RecordError(f"{prefix}scheduled_departure and scheduled_arrival: required")
     if arrival <= departure:
         raise RecordError(f"{prefix}scheduled_arrival: not after the scheduled departure")
-    origin, destination = _text(leg, "origin", prefix), _text(leg, "destination", prefix)
+    origin = _text(leg, "origin", prefix, limit=PLACE_LIMIT)
+    destination = _text(leg, "destination", prefix, limit=PLACE_LIMIT)
     if regime == Regime.EU_AIR:
         for field, code in (("origin", origin), ("destination", destination)):
             if not _IATA.fullmatch(code):
@@ -313,6 +316,7 @@ RECORD_RULES_NOT_IN_THE_SCHEMA = (
     "payment.iban: its check digits are right (ISO 13616)",
     "legs: each arrives after it departs, and departs after the previous one arrives",
     "fare.valid_until: not before fare.valid_from",
+    "texts: storable Unicode, without NUL or half a surrogate pair",
 )
 
 
@@ -359,9 +363,10 @@ def booking_schema(operator: wire.Schema) -> wire.Schema:
                         [*required, *more], title=f"booking ({regime})")
 
     airport_code = {"type": "string", "pattern": wire.IATA_PATTERN}
+    place = wire.text_schema(PLACE_LIMIT)
     return {"oneOf": [
-        variant(Regime.EU_RAIL, {"legs": legs(text)}),
-        variant(Regime.UK_RAIL, {"legs": legs(text),
+        variant(Regime.EU_RAIL, {"legs": legs(place)}),
+        variant(Regime.UK_RAIL, {"legs": legs(place),
                                  "scheme": wire.nullable(wire.choice_schema(SCHEMES))}),
         variant(Regime.EU_AIR, {"legs": legs(airport_code), "carrier_eu": {"type": "boolean"}},
                 "carrier_eu"),
@@ -370,7 +375,7 @@ def booking_schema(operator: wire.Schema) -> wire.Schema:
 
 def operations_schema(operator: wire.Schema) -> wire.Schema:
     common = {"operator": operator, "service": wire.text_schema(SERVICE_LIMIT),
-              "date": wire.date_schema(), "stop": wire.text_schema(TEXT_LIMIT),
+              "date": wire.date_schema(), "stop": wire.text_schema(PLACE_LIMIT),
               "cause": wire.nullable(wire.choice_schema(CAUSES)),
               "notice_days": wire.nullable({"type": "integer", "minimum": 0,
                                         "maximum": NOTICE_DAYS_LIMIT}),
