@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime
 from pathlib import Path
 
 
@@ -25,3 +26,12 @@ def write_private(path: Path, content: bytes, *, overwrite: bool = True) -> None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def delete_older_than(folder: Path, cutoff: datetime) -> int:
+    """Remove the files in `folder` last written before `cutoff`; returns how many."""
+    old = [path for path in folder.iterdir() if path.is_file()
+           and path.stat().st_mtime < cutoff.timestamp()] if folder.is_dir() else []
+    for path in old:
+        path.unlink(missing_ok=True)
+    return len(old)

@@ -115,15 +115,6 @@ def day(value: Any) -> date | None:
 
 def text(value: Any, limit: int) -> str | None:
     if not isinstance(value, str) or not 1 <= len(value) <= limit or \
-            not re.fullmatch(TRIMMED_PATTERN, value) or not _encodable(value):
+            not re.fullmatch(TRIMMED_PATTERN, value):
         return None
     return value
-
-
-def _encodable(value: str) -> bool:
-    """JSON can carry half a surrogate pair (\\ud800), which no database stores."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

@@ -19,7 +19,7 @@ from claims.db.events import record_event
 from claims.db.models import Claim, ClaimDocument, Operator
 from claims.db.types import utcnow
 from claims.processing.lifecycle import ClaimNotFound
-from common.files import write_private
+from common.files import delete_older_than, write_private
 
 SessionFactory = sessionmaker[Session]
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -157,12 +157,7 @@ def forget_ticket(uploads: Path, token: str | None) -> None:
 
 def forget_old_tickets(uploads: Path, now: datetime | None = None) -> int:
     """Tickets kept for forms never sent again: they name a passenger, so they go."""
-    folder = uploads / "kept"
-    cutoff = ((now or utcnow()) - KEPT_FOR).timestamp()
-    old = [p for p in folder.iterdir() if p.stat().st_mtime < cutoff] if folder.is_dir() else []
-    for path in old:
-        path.unlink(missing_ok=True)
-    return len(old)
+    return delete_older_than(uploads / "kept", (now or utcnow()) - KEPT_FOR)
 
 
 @dataclass(frozen=True)

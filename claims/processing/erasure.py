@@ -21,6 +21,7 @@ from claims.db.events import record_event
 from claims.db.models import Booking, Claim, ClaimDocument, ClaimEvent, Payout, StatusLink
 from claims.db.types import utcnow
 from claims.processing.lifecycle import ClaimNotFound
+from common.files import delete_older_than
 
 SessionFactory = sessionmaker[Session]
 # Nothing more will happen to these: paid, finally refused, or withdrawn.
@@ -122,9 +123,4 @@ def delete_old_payment_files(directory: Path, *, days: int = DEFAULT_RETENTION_D
                              now: datetime | None = None) -> int:
     """Payment files (SEPA, non-euro lists) name passengers and accounts: gone after the
     retention period, like the claims they paid. The runs' rows and totals stay."""
-    cutoff = ((now or utcnow()) - timedelta(days=days)).timestamp()
-    old = [path for path in directory.glob("*") if path.is_file()
-           and path.stat().st_mtime < cutoff] if directory.is_dir() else []
-    for path in old:
-        path.unlink(missing_ok=True)
-    return len(old)
+    return delete_older_than(directory, (now or utcnow()) - timedelta(days=days))
