@@ -143,6 +143,21 @@ def submit(client: FlaskClient, **fields: str) -> Any:
     return client.post("/claim", data=data)
 
 
+def file_clear_claim(app: Flask, **fields: str) -> tuple[FlaskClient, str]:
+    """Hans Müller's late train, filed on the clear path and decided: his browser and the
+    status link it was sent to."""
+    from tests.records import arrival, rail_booking
+
+    create_operator(app)
+    load(app, [rail_booking(passenger={"name": "Hans Müller", "email": "hans@example.org"})],
+         [arrival()])
+    client = app.test_client()
+    look_up(client, "Q7K2LM", "Müller")
+    status_url = submit(client, **fields).location
+    run_worker(app)
+    return client, status_url
+
+
 def file_claim(app: Flask, reference: str, surname: str, **fields: str) -> None:
     """A passenger files with what the form prefilled, plus the given fields."""
     client = app.test_client()

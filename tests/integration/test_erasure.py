@@ -16,28 +16,18 @@ from claims.processing.erasure import erase_expired
 from claims.processing.payouts import run_payouts
 from claims.reporting import effort_store
 from tests.helpers import (
-    create_operator,
     csrf_token,
-    load,
+    file_clear_claim,
     look_up,
-    run_worker,
     sign_in,
-    submit,
 )
-from tests.records import arrival, rail_booking
 from workflows.pipeline import erase_expired_data
 
 PASSWORD = "correct horse battery staple"
 
 
 def _approved_claim(app: Flask) -> tuple[int, str]:
-    create_operator(app)
-    load(app, [rail_booking(passenger={"name": "Hans Müller", "email": "hans@example.org"})],
-         [arrival()])
-    client = app.test_client()
-    look_up(client, "Q7K2LM", "Müller")
-    status_url = submit(client).location
-    run_worker(app)
+    client, status_url = file_clear_claim(app)
     assert client.get(status_url + "/letter.pdf").status_code == 200
     with app.extensions["effortless"].session_factory() as session:
         claim = session.scalars(select(Claim)).one()

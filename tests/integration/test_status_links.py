@@ -13,31 +13,21 @@ from claims.db.types import utcnow
 from claims.operators import accounts
 from tests.helpers import (
     RECEIPT,
-    create_operator,
     csrf_token,
-    load,
-    look_up,
+    file_clear_claim,
     mail_bodies,
     mails,
     run_worker,
     sign_in,
     status_links_in,
-    submit,
 )
-from tests.records import arrival, rail_booking
 
 PASSWORD = "correct horse battery staple"
 NEW_LINK = "Your delay compensation claim: a new link"
 
 
 def _filed(app: Flask) -> tuple[str, int]:
-    create_operator(app)
-    load(app, [rail_booking(passenger={"name": "Hans Müller", "email": "hans@example.org"})],
-         [arrival()])
-    client = app.test_client()
-    look_up(client, "Q7K2LM", "Müller")
-    status_url = submit(client).location
-    run_worker(app)
+    _client, status_url = file_clear_claim(app)
     with app.extensions["effortless"].session_factory() as session:
         claim_id = session.scalars(select(StatusLink.claim_id)).first()
     assert claim_id is not None

@@ -16,8 +16,7 @@ from sqlalchemy import select
 from claims.db.models import ClaimEvent
 from common.spreadsheets import SafeCsvWriter
 from portal import create_app
-from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, submit
-from tests.records import arrival, rail_booking
+from tests.helpers import csrf_token, file_clear_claim
 
 
 @pytest.mark.parametrize("target", [
@@ -88,13 +87,7 @@ def test_without_redis_the_limits_go_on_in_memory(
 def test_anonymous_views_write_little_and_personal_files_are_private(app: Flask) -> None:
     """The status page refreshes itself and its link is public: at most one view event a
     minute, each PDF rendered once, every file with personal data readable by us only."""
-    create_operator(app)
-    load(app, [rail_booking(passenger={"name": "Hans Müller", "email": "hans@example.org"})],
-         [arrival()])
-    client = app.test_client()
-    look_up(client, "Q7K2LM", "Müller")
-    status_url = submit(client).location
-    run_worker(app)
+    client, status_url = file_clear_claim(app)
     for _ in range(5):
         assert client.get(status_url).status_code == 200
     with app.extensions["effortless"].session_factory() as session:
@@ -118,13 +111,7 @@ def test_a_method_a_route_does_not_take_answers_405_with_allow(client: FlaskClie
 
 
 def test_the_passenger_downloads_everything_stored_about_the_claim(app: Flask) -> None:
-    create_operator(app)
-    load(app, [rail_booking(passenger={"name": "Hans Müller", "email": "hans@example.org"})],
-         [arrival()])
-    client = app.test_client()
-    look_up(client, "Q7K2LM", "Müller")
-    status_url = submit(client, statement="Zug war voll").location
-    run_worker(app)
+    client, status_url = file_clear_claim(app, statement="Zug war voll")
     assert f'href="{status_url}/data.json"' in client.get(status_url).get_data(as_text=True)
     export = client.get(status_url + "/data.json")
     assert export.status_code == 200 and export.mimetype == "application/json"
