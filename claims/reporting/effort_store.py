@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -38,10 +39,7 @@ def refresh(session_factory: SessionFactory, *, events: int = 200_000,
     """Rebuild the records of claims with events past the mark; returns how many."""
     settle = SETTLE if settle is None else settle
     with session_factory.begin() as session:
-        progress = session.get(EffortProgress, 1, with_for_update=True)
-        if progress is None:
-            progress = EffortProgress(id=1, event_id=0)
-            session.add(progress)
+        progress = _locked_progress(session)
         start = progress.event_id
         newest = session.scalar(select(func.max(ClaimEvent.id))
                                 .where(ClaimEvent.at < utcnow() - settle)) or 0
@@ -65,6 +63,7 @@ def rebuild_window(session_factory: SessionFactory, after: int, upto: int) -> in
     for events written with times in the past by a long transaction (the demo's history),
     which the mark may have passed while they were not yet committed."""
     with session_factory.begin() as session:
+        _locked_progress(session)
         window = (ClaimEvent.id > after) & (ClaimEvent.id <= upto)
         claim_ids = sorted({claim_id for claim_id in session.scalars(
             select(ClaimEvent.claim_id).distinct().where(window, ClaimEvent.claim_id.is_not(None)))
@@ -72,6 +71,20 @@ def rebuild_window(session_factory: SessionFactory, after: int, upto: int) -> in
         rebuild(session, claim_ids)
         _note_started(session, window)
         return len(claim_ids)
+
+
+def _locked_progress(session: Session) -> EffortProgress:
+    """The mark, locked: every rebuild holds it, so two never delete and insert the same
+    claim's record at once (both would find no row and insert: a duplicate key). Migration
+    0017 makes the row; a database emptied by hand gets it back here."""
+    progress = session.get(EffortProgress, 1, with_for_update=True)
+    if progress is None:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(EffortProgress).values(id=1, event_id=0)
+                        .on_conflict_do_nothing())
+        progress = session.get(EffortProgress, 1, with_for_update=True)
+    assert progress is not None
+    return progress
 
 
 def refresh_all(session_factory: SessionFactory, *, settle: timedelta | None = None) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,10 +15,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from claims.clerks import decisions, review
-from claims.db.models import Booking, Claim, ClaimEffort, EffortDriver, User
+from claims.db.models import Booking, Claim, ClaimEffort, ClaimEvent, EffortDriver, User
 from claims.operators import accounts
 from claims.passengers import answers, filing
 from claims.processing.assessment import assess_claims
@@ -256,3 +257,38 @@ def test_charts_say_what_they_show_and_comparisons_why_figures_move(
                      what)
     assert ("1 of them still wait for a clerk: their time is estimated at 10.0 minutes a "
             "claim") in what
+
+
+def test_two_rebuilds_of_one_claim_wait_for_each_other(app: Flask) -> None:
+    """The sweeper's refresh and the demo's window rebuild touched the same claim at once;
+    each deleted the (absent) record and inserted it: a duplicate key on PostgreSQL."""
+    factory = app.extensions["effortless"].session_factory
+    create_operator(app)
+    load(app, [rail_booking("AAAA01", passenger={"name": "Anna Koch"})], [arrival()])
+    with factory() as session:
+        booking = session.scalars(select(Booking.id)).one()
+    claim = filing.submit_claim(factory, booking, filing.ClaimInput(
+        "Anna Koch", None, None, None, "en"), effort={}).claim_id
+    with factory() as session:
+        newest = session.scalar(select(func.max(ClaimEvent.id)))
+    first_started, failures = threading.Event(), []
+
+    def second_rebuild() -> None:
+        first_started.wait()
+        try:
+            effort_store.rebuild_window(factory, 0, newest)
+        except Exception as error:  # the test reports what went wrong
+            failures.append(error)
+
+    other = threading.Thread(target=second_rebuild)
+    other.start()
+    with factory.begin() as session:
+        effort_store._locked_progress(session)
+        effort_store.rebuild(session, [claim])
+        first_started.set()
+        other.join(timeout=1)  # it must wait for this transaction, not race it
+        assert other.is_alive()
+    other.join(timeout=30)
+    assert not other.is_alive() and failures == []
+    with factory() as session:
+        assert session.scalars(select(ClaimEffort.claim_id)).all() == [claim]
