@@ -69,6 +69,9 @@ class Settings:
     retention_days: int = 1095
     # Fernet keys for IBANs at rest: the first encrypts, all decrypt (rotation).
     iban_keys: tuple[str, ...] = ()
+    # E-mails per second across all workers: a storm day's offers must not get the
+    # sending host throttled or blocked by the mail provider. 0: no limit.
+    mail_rate: int = 20
 
     @property
     def embedded_redis(self) -> bool:
@@ -131,6 +134,7 @@ def load_settings(overrides: Mapping[str, object] | None = None,
         retention_days=_integer("RETENTION_DAYS", text("RETENTION_DAYS"), 1095, low=30,
                                 high=36500),
         iban_keys=_iban_keys(text("IBAN_KEYS"), instance_path, environment),
+        mail_rate=_integer("MAIL_RATE", text("MAIL_RATE"), 20, low=0, high=10_000),
         status_link_days=_integer("STATUS_LINK_DAYS", text("STATUS_LINK_DAYS"), 180, low=1,
                                   high=3650),
     )

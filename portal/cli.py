@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from contextlib import suppress
+from datetime import date
 from pathlib import Path
 
 import click
@@ -14,17 +15,18 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from claims.core.vocabulary import REGIMES, NoticeKind, Role
+from claims.core.vocabulary import REGIMES, NoticeKind, ProactiveMode, Role
 from claims.db import crypto, key_rotation, migrate
 from claims.db.models import Booking
 from claims.operators import accounts
 from claims.operators.imports import ImportReport, import_bookings, import_operations, json_lines
 from claims.passengers import filing
-from claims.processing import payouts
+from claims.processing import payouts, proactive
 from claims.processing.assessment import assess_claims
 from portal.extensions import runtime
 from tools import demo, demo_history
-from workflows.pipeline import erase_expired_data
+from workflows.jobs import send_notice
+from workflows.pipeline import erase_expired_data, start_proactive_checks
 from workflows.queues import enqueue_notice
 
 db_cli = AppGroup("db", help="The database schema.")
@@ -98,17 +100,19 @@ def operators_create(slug: str, name: str, regime: str) -> None:
 @click.option("--auto-approve-limit", help="Amounts above this go to a clerk.")
 @click.option("--payout-account-name", help="Name on the account payouts are sent from.")
 @click.option("--payout-account-iban", help="IBAN of the account payouts are sent from.")
+@click.option("--proactive", type=click.Choice([mode.value for mode in ProactiveMode]),
+              help="Compensation without a claim: off, offer (one click to accept) or pay.")
 def operators_configure(slug: str, minimum_payout: str | None, scheme: str | None,
                         season_flat_amount: str | None, season_cap_percent: int | None,
                         auto_approve_limit: str | None, payout_account_name: str | None,
-                        payout_account_iban: str | None) -> None:
+                        payout_account_iban: str | None, proactive: str | None) -> None:
     """Change an operator's rule and payout settings; prints the whole configuration."""
     try:
         configuration = accounts.configure_operator(
             runtime().session_factory, slug, minimum_payout=minimum_payout, uk_scheme=scheme,
             season_flat_amount=season_flat_amount, season_cap_percent=season_cap_percent,
             auto_approve_limit=auto_approve_limit, payout_account_name=payout_account_name,
-            payout_account_iban=payout_account_iban)
+            payout_account_iban=payout_account_iban, proactive_mode=proactive)
     except accounts.AccountError as error:
         raise click.UsageError(str(error)) from None
     for key, value in vars(configuration).items():
@@ -144,9 +148,13 @@ def bookings_import(file: Path) -> None:
 @click.argument("file", type=click.Path(path_type=Path, allow_dash=True, dir_okay=False,
                                         exists=True))
 def operations_import(file: Path) -> None:
-    """Import operations records from a JSON Lines FILE (- for standard input)."""
-    _print_report(import_operations(runtime().session_factory, json_lines(_read(file))),
-                  "operations records")
+    """Import operations records from a JSON Lines FILE (- for standard input); the
+    journeys they touch are then checked for proactive compensation by the workers."""
+    current = runtime()
+    report = import_operations(current.session_factory, json_lines(_read(file)))
+    if report.accepted:
+        start_proactive_checks(current.redis, current.settings.rq_worker_count)
+    _print_report(report, "operations records")
 
 
 @payouts_cli.command("run")
@@ -220,7 +228,31 @@ def demo_seed(seed: int, count: int, if_empty: bool) -> None:
                    f"claims ({history['touchless']} straight through, {history['clerk']} by "
                    f"clerks, {history['storm']} on a storm day), {history['abandoned']} forms "
                    "left unsent")
+    checked = _check_journeys(factory)
+    click.echo(f"demo journeys checked for proactive compensation: {checked.journeys} "
+               f"({checked.outcomes.get('off', 0)} due but not offered: their operators' "
+               "mode is off)")
+    _demo_offer(factory)
     _print_demo(data.featured)
+
+
+def _check_journeys(factory: sessionmaker[Session]) -> proactive.CheckResult:
+    """What the workers do after an import, here at once: the seed's records checked."""
+    total = proactive.CheckResult()
+    while (done := proactive.check_waiting(factory)).records:
+        total.add(done)
+    return total
+
+
+def _demo_offer(factory: sessionmaker[Session]) -> None:
+    """Demo Rail switches to offers; a late train reported afterwards makes Lena Sommer an
+    offer, which is mailed (to the outbox) at once."""
+    accounts.configure_operator(factory, "demo-rail", proactive_mode=ProactiveMode.OFFER)
+    booking, operations = demo.offer_scenario(date.today())
+    import_bookings(factory, demo.numbered([booking]))
+    import_operations(factory, demo.numbered([operations]))
+    for claim_id in _check_journeys(factory).offers:
+        send_notice(runtime(), claim_id, NoticeKind.OFFER, throttled=False)
 
 
 def _has_bookings(factory: sessionmaker[Session]) -> bool:
@@ -271,6 +303,12 @@ def _print_demo(featured: list[tuple[str, str, str]]) -> None:
         draft = filing.prepare_claim(factory, booking_id, record_view=False)
         click.echo(f"  {reference} / {surname:<11} {draft.operator_name}: "
                    f"{_expected(draft)}")
+    outbox = runtime().settings.outbox_path
+    offers = sorted(outbox.glob("*-offer.eml")) if outbox.exists() else []
+    if offers:
+        click.echo(f"\nProactive compensation: an offer, no claim needed. Open {offers[0]}, "
+                   "follow its link and accept with one click (or look up "
+                   f"{demo.OFFER_REFERENCE} / {demo.OFFER_SURNAME}).")
     click.echo("\nStaff logins (at /clerk/login):")
     for email, (role, password) in DEMO_PASSWORDS.items():
         click.echo(f"  {role:<8} {email}  password: {password}")

@@ -37,6 +37,13 @@ EVENT_LABELS = {
     "status_link_requested": _l("You asked for a new link"),
     "status_link_mailed": _l("New link sent by e-mail"),
     "status_links_revoked": _l("Earlier links ended for your safety"),
+    "offer_made": _l("Compensation offered, without a claim"),
+    "offer_mailed": _l("Offer sent by e-mail"),
+    "offer_accepted": _l("You accepted the offer"),
+    "offer_declined": _l("You declined the offer"),
+    "offer_withdrawn": _l("Offer withdrawn after corrected operations data"),
+    "amount_raised": _l("Amount raised after corrected operations data"),
+    "top_up_paid": _l("The amount added was paid"),
 }
 
 # Why a person checks the claim, as the passenger is told: what they can understand and
@@ -68,7 +75,8 @@ STATUS_LABELS = {
     "submitted": _l("filed"), "assessing": _l("being assessed"),
     "needs_review": _l("waiting for a decision"), "info_requested": _l("waiting for the passenger"),
     "approved": _l("approved"), "rejected": _l("rejected"), "paid": _l("paid"),
-    "withdrawn": _l("withdrawn"),
+    "withdrawn": _l("withdrawn"), "offered": _l("offered to the passenger"),
+    "declined": _l("declined by the passenger"),
 }
 REASON_LABELS = {
     "no-operations-data": _l("no operations data yet"),
@@ -113,6 +121,7 @@ STAFF_EVENT_LABELS = {
     "amount_set": _l("Amount set"),
     "status_links_revoked": _l("Status links ended"),
     "personal_data_erased": _l("Personal data erased"),
+    "correction_kept": _l("Corrected operations data: amount kept"),
 }
 
 

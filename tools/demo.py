@@ -372,3 +372,28 @@ def _storm_cohort(gen: _Generator, size: int) -> None:
 
 def numbered(records: list[dict[str, Any]]) -> Iterator[tuple[int, Any]]:
     return enumerate(records, start=1)
+
+
+# Proactive compensation on the demo: an operator in offer mode, a late train reported
+# after the seed's own data, and the offer it makes waiting in the outbox.
+OFFER_REFERENCE, OFFER_SURNAME = "OFFER1", "Sommer"
+
+
+def offer_scenario(today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Lena Sommer's booking and the operations record that makes her an offer: ICE 1001
+    yesterday, 95 minutes late into Köln on a 89.90 EUR ticket (25 %: 22.48 EUR)."""
+    day = (today - timedelta(days=1)).isoformat()
+    booking = {
+        "reference": OFFER_REFERENCE, "operator": "demo-rail", "regime": "eu-rail",
+        "passenger": {"name": "Lena Sommer", "email": "lena.sommer@example.org",
+                      "language": "en"},
+        "fare": {"amount": "89.90", "currency": "EUR", "kind": "single"},
+        "payment": {"iban": "DE75512108001245126199", "holder": "Lena Sommer"},
+        "legs": [{"service": "ICE 1001", "origin": "Frankfurt(Main) Hbf",
+                  "destination": "Köln Hbf",
+                  "scheduled_departure": f"{day}T08:29:00+01:00",
+                  "scheduled_arrival": f"{day}T09:33:00+01:00"}]}
+    operations = {"operator": "demo-rail", "service": "ICE 1001", "date": day,
+                  "stop": "Köln Hbf", "actual_arrival": f"{day}T11:08:00+01:00",
+                  "cancelled": False, "cause": "technical"}
+    return booking, operations

@@ -9,11 +9,13 @@ from typing import Any
 from rq.job import Job
 
 from claims.core.vocabulary import NoticeKind
+from claims.processing import proactive
 from claims.processing.assessment import assess_claim, fail_assessment
 from claims.processing.notices import mark_sent, pending_notice
 from claims.processing.status_links import issue_link
 from workflows import runtime
-from workflows.mail import compose, deliver
+from workflows.mail import compose, compose_invitation, deliver, wait_for_turn
+from workflows.pipeline import announce
 from workflows.queues import enqueue_notice
 
 log = logging.getLogger(__name__)
@@ -31,16 +33,47 @@ def assess_claim_job(claim_id: int) -> str:
 def send_notice_job(claim_id: int, kind: str) -> bool:
     """Send one notice once. A crash between sending and recording may send it twice;
     never zero times."""
-    current = runtime.current()
-    notice = pending_notice(current.session_factory, claim_id, NoticeKind(kind))
+    return send_notice(runtime.current(), claim_id, NoticeKind(kind))
+
+
+def send_notice(current: runtime.Runtime, claim_id: int, kind: NoticeKind, *,
+                throttled: bool = True) -> bool:
+    """The job's work, also for the demo seed, which leaves an offer in the outbox without
+    Redis (throttled=False: one mail, and the seed must not start the embedded server)."""
+    notice = pending_notice(current.session_factory, claim_id, kind)
     if notice is None:
         return False
     token = issue_link(current.session_factory, claim_id,
                        days=current.settings.status_link_days)
+    if throttled:
+        wait_for_turn(current.redis, current.settings.mail_rate)
     deliver(compose(notice, current.settings, token), current.settings,
             f"claim-{claim_id}-{kind}")
-    mark_sent(current.session_factory, claim_id, NoticeKind(kind))
+    mark_sent(current.session_factory, claim_id, kind)
     return True
+
+
+def send_invitation_job(booking_id: int, direction: str) -> bool:
+    current = runtime.current()
+    invitation = proactive.pending_invitation(current.session_factory, booking_id, direction)
+    if invitation is None:
+        return False
+    wait_for_turn(current.redis, current.settings.mail_rate)
+    deliver(compose_invitation(invitation, current.settings), current.settings,
+            f"booking-{booking_id}-{direction}-invitation")
+    proactive.mark_invited(current.session_factory, booking_id, direction)
+    return True
+
+
+def proactive_check_job() -> dict[str, int]:
+    """Check the journeys of every operations record waiting, batch by batch, and queue
+    what the passengers are to hear after each batch's commit."""
+    current = runtime.current()
+    total = proactive.CheckResult()
+    while (done := proactive.check_waiting(current.session_factory)).records:
+        total.add(done)
+        announce(current.redis, done)
+    return {"records": total.records, "journeys": total.journeys, **total.outcomes}
 
 
 def assessment_failed(job: Job, connection: Any, error_type: type[BaseException],

@@ -10,14 +10,16 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from functools import cache
 
+import redis
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from claims.core.rules.citation import cite
 from claims.core.vocabulary import NoticeKind
 from claims.processing.notices import Notice
+from claims.processing.proactive import Invitation
 from common.files import write_private
-from common.links import status_link
+from common.links import invitation_link, invitation_token, status_link
 from common.numbers import format_number
 from common.settings import PROJECT_ROOT, Settings
 
@@ -35,7 +37,13 @@ SUBJECTS = {
                                     "uns fehlt eine Angabe"},
     NoticeKind.NEW_LINK: {"en": "Your delay compensation claim: a new link",
                           "de": "Ihr Antrag auf Verspätungsentschädigung: ein neuer Link"},
+    NoticeKind.OFFER: {"en": "Your train or flight was late: compensation for you, no claim needed",
+                       "de": "Ihre Verspätung: Entschädigung für Sie, ohne Antrag"},
 }
+INVITATION_SUBJECT = {"en": "Your disrupted journey: your claim is ready to send",
+                      "de": "Ihre gestörte Reise: Ihr Antrag ist vorbereitet"}
+# The window the shared mail rate counts in, and how long a sender waits for its turn.
+RATE_KEY = "effortless:mail-rate:{second}"
 
 
 @cache
@@ -56,14 +64,46 @@ def compose(notice: Notice, settings: Settings, token: str) -> EmailMessage:
     link = status_link(settings.public_url, token)
     body = _environment(notice.language).get_template(f"{notice.kind.value}.txt").render(
         notice=notice, status_url=link)
+    return _message(settings, notice.email, SUBJECTS[notice.kind][notice.language],
+                    notice.language, body)
+
+
+def _message(settings: Settings, to: str, subject: str, language: str,
+             body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_sender
-    message["To"] = notice.email
-    message["Subject"] = SUBJECTS[notice.kind][notice.language]
+    message["To"] = to
+    message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="effortless.example")
-    message["Content-Language"] = notice.language
+    message["Content-Language"] = language
     message.set_content(body)
     return message
+
+
+def compose_invitation(invitation: Invitation, settings: Settings) -> EmailMessage:
+    link = invitation_link(settings.public_url,
+                           invitation_token(settings.secret_key, invitation.booking_id))
+    body = _environment(invitation.language).get_template("invitation.txt").render(
+        invitation=invitation, link=link)
+    return _message(settings, invitation.email, INVITATION_SUBJECT[invitation.language],
+                    invitation.language, body)
+
+
+def wait_for_turn(connection: redis.Redis, rate: int) -> None:
+    """At most `rate` messages a second across every worker (MAIL_RATE): a counter per
+    second in Redis; a sender over the rate waits for the next second."""
+    if rate <= 0:
+        return
+    while True:
+        now = time.time()
+        key = RATE_KEY.format(second=int(now))
+        pipe = connection.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 5)
+        count, _ = pipe.execute()
+        if int(count) <= rate:
+            return
+        time.sleep(max(0.001, int(now) + 1 - now))
 
 
 def deliver(message: EmailMessage, settings: Settings, label: str) -> None:

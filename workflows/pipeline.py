@@ -13,7 +13,7 @@ from claims.core.vocabulary import ClaimStatus, NoticeKind
 from claims.db.types import utcnow
 from claims.passengers import manual
 from claims.passengers.filing import note_enqueue_failed
-from claims.processing import erasure
+from claims.processing import erasure, proactive
 from claims.processing.assessment import claims_due_for_assessment
 from claims.processing.notices import notices_due
 from claims.reporting import effort_store
@@ -23,12 +23,17 @@ from workflows.queues import (
     dispatch_due,
     due_already,
     enqueue_assessment,
+    enqueue_invitation,
     enqueue_notice,
+    enqueue_proactive_checks,
 )
 
 log = logging.getLogger(__name__)
 # A claim this old and still undecided may have a job lost with a dead worker.
 STALE_AFTER = timedelta(seconds=60)
+# Checkers the sweeper starts for operations records left waiting (an import whose own
+# start failed): the import starts one per worker itself.
+PROACTIVE_CHECKERS = 2
 
 
 def dispatch_assessment(session_factory: sessionmaker[Session], connection: redis.Redis,
@@ -54,6 +59,31 @@ def notify(connection: redis.Redis, claim_id: int, kind: NoticeKind) -> None:
                     claim_id, type(error).__name__)
 
 
+def start_proactive_checks(connection: redis.Redis, parallel: int) -> None:
+    """Call after an operations import's commit. If Redis is down, the records wait in the
+    database, and the sweeper starts the checkers."""
+    try:
+        enqueue_proactive_checks(connection, parallel)
+    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+        log.warning("proactive check not queued, the sweeper will start it: %s",
+                    type(error).__name__)
+
+
+def announce(connection: redis.Redis, result: proactive.CheckResult) -> None:
+    """The batch is committed: queue its offers, decisions and invitations. Whatever Redis
+    refuses, the sweeper finds unsent and queues later."""
+    try:
+        for claim_id in result.offers:
+            enqueue_notice(connection, claim_id, NoticeKind.OFFER)
+        for claim_id in result.decisions:
+            enqueue_notice(connection, claim_id, NoticeKind.DECISION)
+        for booking_id, direction in result.invitations:
+            enqueue_invitation(connection, booking_id, direction)
+    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+        log.warning("notices of a proactive batch not queued, the sweeper will: %s",
+                    type(error).__name__)
+
+
 def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> int:
     """Queue every claim that is due and not decided, and every notice not yet sent;
     returns how many assessments were queued anew."""
@@ -64,6 +94,10 @@ def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> in
     effort_store.refresh(session_factory)
     for claim_id, kind in notices_due(session_factory):
         enqueue_notice(connection, claim_id, kind)
+    for booking_id, direction in proactive.invitations_due(session_factory):
+        enqueue_invitation(connection, booking_id, direction)
+    if proactive.records_waiting(session_factory):
+        enqueue_proactive_checks(connection, PROACTIVE_CHECKERS)
     due = claims_due_for_assessment(session_factory)
     waiting = due_already(connection, [claim_id for claim_id, status, _ in due
                                        if status == ClaimStatus.SUBMITTED])

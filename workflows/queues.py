@@ -114,3 +114,23 @@ def due_already(connection: redis.Redis, claim_ids: list[int]) -> set[int]:
     scores = connection.zmscore(DUE_CLAIMS, [str(claim_id) for claim_id in claim_ids])
     return {claim_id for claim_id, score in zip(claim_ids, scores, strict=True)
             if score is not None}
+
+
+# Proactive compensation: the records to check wait in the database; these jobs take them
+# in batches until none is left. One job id per parallel checker, so an import queued
+# twice (the CLI and the sweeper) runs no more checkers than that.
+CHECK_TIMEOUT = 3600
+
+
+def enqueue_proactive_checks(connection: redis.Redis, parallel: int) -> int:
+    """Start up to `parallel` checkers; returns how many were queued anew."""
+    return sum(_enqueue_once(connection, "workflows.jobs.proactive_check_job", (),
+                             f"proactive-check-{n}", result_ttl=600, timeout=CHECK_TIMEOUT,
+                             failure_ttl=7 * 24 * 3600)
+               for n in range(max(1, parallel)))
+
+
+def enqueue_invitation(connection: redis.Redis, booking_id: int, direction: str) -> None:
+    _enqueue_once(connection, "workflows.jobs.send_invitation_job", (booking_id, direction),
+                  f"invitation-{booking_id}-{direction}", retry=NOTICE_RETRY,
+                  result_ttl=3600, timeout=60)

@@ -82,6 +82,8 @@ class ClaimFacts:
     amount: Decimal | None
     reason_codes: tuple[str, ...]
     ces_score: int | None
+    # Started by the operations data: an offer, or a payment without a claim.
+    proactive: bool = False
 
 
 def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[str, Any],
@@ -90,7 +92,9 @@ def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[st
     booking before the claim existed: the lookup and the form)."""
     events = sorted(events, key=lambda e: (e.at, e.id))
     kinds = [e.kind for e in events]
-    submitted = next((e for e in events if e.kind == EventKind.CLAIM_SUBMITTED), None)
+    # The passenger's own act: filing the claim, or accepting the offer (one click).
+    submitted = next((e for e in events if e.kind in (EventKind.CLAIM_SUBMITTED,
+                                                      EventKind.OFFER_ACCEPTED)), None)
     submit_counts = submitted.counts if submitted else {}
     shown = next((e for e in events if e.kind == EventKind.CLAIM_FORM_SHOWN), None)
     human = any(e.actor == Actor.CLERK for e in events)
@@ -102,8 +106,7 @@ def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[st
     after_submit = [e for e in events if submitted is not None and e.at >= submitted.at]
     record = {
         "claim_id": claim.claim_id, "operator_id": claim.operator_id, "regime": claim.regime,
-        "path": "no-booking" if claim.manual else "clerk" if human or not decided
-        else "touchless",
+        "path": _path(claim, human=human, decided=decided),
         "status": claim.status, "submitted_at": claim.submitted_at,
         "decision_seconds": _seconds(claim.submitted_at, claim.decided_at) if decided
         else None,
@@ -142,15 +145,27 @@ def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[st
     return record, drivers
 
 
+def _path(claim: ClaimFacts, *, human: bool, decided: bool) -> str:
+    if claim.manual:
+        return "no-booking"
+    if human:
+        return "clerk"
+    if claim.proactive:
+        # Offered or paid without a claim; an offer not (yet) accepted is on this path too.
+        return "proactive"
+    return "touchless" if decided else "clerk"
+
+
 # Each mail sent is one job of the system's.
 NOTICE_EVENTS = {EventKind.DECISION_MAILED, EventKind.PAYOUT_MAILED, EventKind.RECEIPT_MAILED,
-                 EventKind.INFO_REQUEST_MAILED}
+                 EventKind.INFO_REQUEST_MAILED, EventKind.OFFER_MAILED}
 
 
 # The pages a passenger passes on the way to a filed claim, and answering a clerk.
 PASSENGER_STEPS = {EventKind.BOOKING_FOUND, EventKind.CLAIM_FORM_SHOWN,
                    EventKind.CLAIM_FORM_REJECTED, EventKind.MANUAL_FORM_SHOWN,
-                   EventKind.CLAIM_SUBMITTED, EventKind.INFO_PROVIDED, EventKind.APPEALED}
+                   EventKind.CLAIM_SUBMITTED, EventKind.INFO_PROVIDED, EventKind.APPEALED,
+                   EventKind.OFFER_ACCEPTED, EventKind.OFFER_DECLINED}
 
 
 def _queue_seconds(events: list[LoggedEvent]) -> int | None:

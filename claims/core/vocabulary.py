@@ -21,6 +21,9 @@ class ClaimStatus(StrEnum):
     INFO_REQUESTED = "info_requested"
     PAID = "paid"
     WITHDRAWN = "withdrawn"
+    # Proactive compensation: offered to the passenger without a claim, and declined.
+    OFFERED = "offered"
+    DECLINED = "declined"
 
     @property
     def decided(self) -> bool:
@@ -75,6 +78,35 @@ class EventKind(StrEnum):
     # The passenger's personal data erased: on request (actor_id: the staff member) or
     # by the retention job (actor: system).
     PERSONAL_DATA_ERASED = "personal_data_erased"
+    # Proactive compensation. An offer made (again, when corrected data change it),
+    # accepted, declined, withdrawn (corrected data: nothing due any more); a raise of the
+    # amount after corrected data (a top-up once paid); a correction that changed nothing
+    # (after payment nothing is ever taken back); a passenger invited to file.
+    OFFER_MADE = "offer_made"
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_DECLINED = "offer_declined"
+    OFFER_WITHDRAWN = "offer_withdrawn"
+    AMOUNT_RAISED = "amount_raised"
+    CORRECTION_KEPT = "correction_kept"
+    FILING_INVITED = "filing_invited"
+    OFFER_MAILED = "offer_mailed"
+    TOP_UP_PAID = "top_up_paid"
+    INVITATION_MAILED = "invitation_mailed"
+
+
+class Origin(StrEnum):
+    """Who started the claim: the passenger, or the operations data."""
+
+    PASSENGER = "passenger"
+    PROACTIVE = "proactive"
+
+
+class ProactiveMode(StrEnum):
+    """An operator's choice: no proactive compensation, an offer to accept, or payment."""
+
+    OFF = "off"
+    OFFER = "offer"
+    PAY = "pay"
 
 
 class Role(StrEnum):
@@ -141,3 +173,4 @@ class NoticeKind(StrEnum):
     INFO_REQUEST = "info_request"
     RECEIPT = "receipt"
     NEW_LINK = "new_link"
+    OFFER = "offer"

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -61,6 +62,9 @@ class Operator(Base):
     payout_account_name: Mapped[str | None] = mapped_column(String(70))
     payout_account_iban: Mapped[str | None] = mapped_column(String(34))
     payout_account_bic: Mapped[str | None] = mapped_column(String(11))
+    # Compensation without a claim, when operations data show a delay: off, offer (the
+    # passenger accepts with one click) or pay (clear cases paid to the account on file).
+    proactive_mode: Mapped[str] = mapped_column(String(5), default="off", server_default="off")
 
 
 class Booking(Base):
@@ -73,6 +77,8 @@ class Booking(Base):
     regime: Mapped[str] = mapped_column(String(10))
     passenger_name: Mapped[str] = mapped_column(String(200))
     passenger_email: Mapped[str | None] = mapped_column(String(254))
+    # The passenger's language ("de", "en") where the operator knows it: offers use it.
+    passenger_language: Mapped[str | None] = mapped_column(String(5))
     fare_amount: Mapped[Decimal] = mapped_column(Money)
     fare_currency: Mapped[str] = mapped_column(String(3))
     fare_kind: Mapped[str] = mapped_column(String(10))
@@ -95,6 +101,9 @@ class BookingLeg(Base):
         UniqueConstraint("booking_id", "position"),
         # Finds the other bookings on the same train: duplicates, and cohorts for clerks.
         Index("ix_booking_legs_service_scheduled_arrival", "service", "scheduled_arrival"),
+        # Finds the bookings an operations record touches (claims.processing.proactive).
+        Index("ix_booking_legs_service_destination_departure", "service", "destination",
+              "scheduled_departure"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,6 +140,10 @@ class OperationsRecord(Base):
     rerouted_departure: Mapped[datetime | None] = mapped_column(LocalDateTime)
     rerouted_arrival: Mapped[datetime | None] = mapped_column(LocalDateTime)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # False until the bookings this record touches were checked for proactive
+    # compensation: the database, not a queue, holds the work still to do.
+    proactive_checked: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=true())
 
 
 class Claim(Base):
@@ -191,6 +204,11 @@ class Claim(Base):
     ces_comment: Mapped[str | None] = mapped_column(Text)
     # When the passenger's personal data were erased (on request, or after retention).
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Filed by the passenger, or started by the operations data (an offer, a payment).
+    origin: Mapped[str] = mapped_column(String(10), default="passenger",
+                                        server_default="passenger")
+    # Owed on top of what was paid, after corrected operations data raised the amount.
+    top_up: Mapped[Decimal | None] = mapped_column(Money)
 
     booking: Mapped[Booking | None] = relationship()
     operator: Mapped[Operator] = relationship()
@@ -338,12 +356,15 @@ class PayoutRun(Base):
 
 
 class Payout(Base):
-    """Money moved for a claim. The unique claim_id is the guarantee of paying once."""
+    """Money moved for a claim. The unique (claim_id, part) is the guarantee of paying
+    once: part 0 is the compensation, each top-up after a correction a part of its own."""
 
     __tablename__ = "payouts"
+    __table_args__ = (UniqueConstraint("claim_id", "part"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    part: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     run_id: Mapped[int] = mapped_column(ForeignKey("payout_runs.id"), index=True)
     method: Mapped[str] = mapped_column(String(10))
     amount: Mapped[Decimal] = mapped_column(Money)
@@ -352,6 +373,30 @@ class Payout(Base):
     holder: Mapped[str | None] = mapped_column(String(200))
     voucher_code: Mapped[str | None] = mapped_column(String(24), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class JourneyCheck(Base):
+    """One journey (a booking's direction) the operations data touched, as the rules and
+    the policy found it, and what came of it: the one proactive decision per journey
+    (its key), and the compensation nobody claimed for the reports."""
+
+    __tablename__ = "journey_checks"
+
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, index=True)
+    regime: Mapped[str] = mapped_column(String(10))
+    # claims.processing.proactive.Outcome
+    outcome: Mapped[str] = mapped_column(String(10))
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # When the passenger arrived (or was due to): where "time from the delay" starts.
+    arrived_at: Mapped[datetime] = mapped_column(LocalDateTime)
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    # An invitation to file: when it was e-mailed (the sweeper sends the ones not yet).
+    mailed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class StatusLink(Base):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from claims.core.amounts import LARGEST, AmountError, parse_amount
 from claims.core.iban import IbanError, check_iban
 from claims.core.passwords import hash_password
-from claims.core.vocabulary import REGIMES, Role
+from claims.core.vocabulary import REGIMES, ProactiveMode, Role
 from claims.db.models import Operator, User
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
@@ -86,6 +86,7 @@ class OperatorConfiguration:
     auto_approve_limit: Decimal
     payout_account_name: str | None
     payout_account_iban: str | None
+    proactive_mode: str
 
 
 def _decimal(field: str, value: str | Decimal, *, high: Decimal | None = None) -> Decimal:
@@ -101,7 +102,8 @@ def configure_operator(session_factory: sessionmaker[Session], slug: str, *,
                        season_cap_percent: int | None = None,
                        auto_approve_limit: str | None = None,
                        payout_account_name: str | None = None,
-                       payout_account_iban: str | None = None) -> OperatorConfiguration:
+                       payout_account_iban: str | None = None,
+                       proactive_mode: str | None = None) -> OperatorConfiguration:
     """Change what is given, keep the rest; return the whole configuration."""
     with session_factory.begin() as session:
         operator = session.scalar(select(Operator).where(Operator.slug == slug))
@@ -134,6 +136,10 @@ def configure_operator(session_factory: sessionmaker[Session], slug: str, *,
                 raise AccountError(f"payout-account-iban: {error}") from None
             operator.payout_account_iban = iban.compact
             operator.payout_account_bic = iban.bic
+        if proactive_mode is not None:
+            if proactive_mode not in {mode.value for mode in ProactiveMode}:
+                raise AccountError("proactive: off, offer or pay")
+            operator.proactive_mode = proactive_mode
         return operator_configuration(operator)
 
 
@@ -145,4 +151,5 @@ def operator_configuration(operator: Operator) -> OperatorConfiguration:
         season_cap_percent=operator.season_cap_percent,
         auto_approve_limit=operator.auto_approve_limit,
         payout_account_name=operator.payout_account_name,
-        payout_account_iban=operator.payout_account_iban)
+        payout_account_iban=operator.payout_account_iban,
+        proactive_mode=operator.proactive_mode)

@@ -144,6 +144,7 @@ def _booking_row(record: BookingRecord, operator_id: int) -> dict[str, Any]:
     return {
         "operator_id": operator_id, "reference": record.reference, "regime": record.regime,
         "passenger_name": record.passenger_name, "passenger_email": record.passenger_email,
+        "passenger_language": record.passenger_language,
         "fare_amount": record.fare_amount, "fare_currency": record.fare_currency,
         "fare_kind": record.fare_kind, "fare_valid_from": record.fare_valid_from,
         "fare_valid_until": record.fare_valid_until, "scheme": record.scheme,
@@ -197,6 +198,8 @@ def _operations_row(record: OperationsRecordData, operator_id: int) -> dict[str,
         "cause": record.cause, "notice_days": record.notice_days,
         "rerouted_departure": record.rerouted_departure,
         "rerouted_arrival": record.rerouted_arrival,
+        # New or corrected: the journeys it touches are checked again.
+        "proactive_checked": False,
     }
 
 

@@ -37,7 +37,9 @@ _CURRENCY = re.compile(wire.CURRENCY_PATTERN)
 # The fields of each record, the one list the parsers check and the schema shows.
 BOOKING_FIELDS = frozenset({"reference", "operator", "regime", "passenger", "fare", "payment",
                             "legs", "scheme", "carrier_eu"})
-PASSENGER_FIELDS = frozenset({"name", "email"})
+PASSENGER_FIELDS = frozenset({"name", "email", "language"})
+# The languages the portal and its e-mails speak; an offer goes out in the booking's.
+LANGUAGES = frozenset({"de", "en"})
 FARE_FIELDS = frozenset({"amount", "currency", "kind", "valid_from", "valid_until"})
 PAYMENT_FIELDS = frozenset({"iban", "holder"})
 LEG_FIELDS = frozenset({"service", "origin", "destination", "scheduled_departure",
@@ -68,6 +70,7 @@ class BookingRecord:
     regime: str
     passenger_name: str
     passenger_email: str | None
+    passenger_language: str | None
     fare_amount: Decimal
     fare_currency: str
     fare_kind: str
@@ -159,6 +162,8 @@ def parse_booking(value: Any) -> BookingRecord:
         regime=regime,
         passenger_name=_text(passenger, "name", "passenger."),
         passenger_email=email,
+        passenger_language=_choice(passenger, "language", LANGUAGES, prefix="passenger.",
+                                   required=False),
         fare_amount=_amount(fare, "amount", "fare."),
         fare_currency=_currency(fare, "fare."),
         fare_kind=kind,
@@ -328,7 +333,8 @@ def _also_checked() -> str:
 def booking_schema(operator: wire.Schema) -> wire.Schema:
     text = wire.text_schema(TEXT_LIMIT)
     passenger = wire.obj({"name": text, "email": wire.nullable(
-        {"type": "string", "maxLength": TEXT_LIMIT, "pattern": EMAIL_PATTERN})}, ["name"])
+        {"type": "string", "maxLength": TEXT_LIMIT, "pattern": EMAIL_PATTERN}),
+        "language": wire.nullable(wire.choice_schema(LANGUAGES))}, ["name"])
     payment = wire.nullable(wire.obj({"iban": {"type": "string", "minLength": 15,
                                            "maxLength": TEXT_LIMIT,
                                            "pattern": wire.TRIMMED_PATTERN},

@@ -25,7 +25,8 @@ def personal_data(session_factory: sessionmaker[Session], claim_id: int) -> dict
         if claim is None:
             raise ClaimNotFound(claim_id)
         booking = claim.booking
-        payout = session.scalar(select(Payout).where(Payout.claim_id == claim.id))
+        payout = session.scalar(select(Payout).where(Payout.claim_id == claim.id,
+                                                     Payout.part == 0))
         return {
             "claim": {
                 "id": claim.id, "status": claim.status, "direction": claim.direction,

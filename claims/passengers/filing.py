@@ -14,7 +14,7 @@ from claims.core.amounts import amount_text
 from claims.core.journey import JourneyFacts, legs_by_direction
 from claims.core.names import normalise_reference, surname_matches
 from claims.core.policy import ANSWER_WITHIN, Decision
-from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind
+from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind, Origin
 from claims.db.events import append_event, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, Payout
 from claims.db.types import utcnow
@@ -140,6 +140,9 @@ class ClaimView:
     # A return ticket: which journey this claim is for, and the claims of its other one.
     direction: str | None = None
     other_journeys: tuple[tuple[str, int], ...] = ()
+    # Started by the operations data (an offer, a payment), not filed by the passenger.
+    proactive: bool = False
+    account_on_file: str | None = None
 
 
 def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
@@ -332,7 +335,8 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
                                  .order_by(ClaimEvent.id)).all()
         explanation = claim.explanation_de if language.startswith("de") else claim.explanation_en
         # Once paid, where the money went is the payout's, not what the claim planned.
-        payout = session.scalar(select(Payout).where(Payout.claim_id == claim.id))
+        payout = session.scalar(select(Payout).where(Payout.claim_id == claim.id,
+                                                     Payout.part == 0))
         account_on_file = claim.booking.payment_iban if claim.booking else None
         return ClaimView(
             claim_id=claim.id, status=ClaimStatus(claim.status),
@@ -367,6 +371,7 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             if claim.booking_id is not None else (),
             paid_at=next((e.at for e in events if e.kind == EventKind.CLAIM_PAID), None),
             answer_by=claim.submitted_at + ANSWER_WITHIN,
+            proactive=claim.origin == Origin.PROACTIVE, account_on_file=account_on_file,
         )
 
 

@@ -1,8 +1,9 @@
 """The claim's states and the transitions between them.
 
 submitted -> assessing -> approved | rejected | needs_review (<-> info_requested) -> paid;
-withdrawn from any open state. Every transition is checked here; an illegal one is
-refused, and the refusal is logged and written to the event log."""
+withdrawn from any open state. Proactive: offered -> approved | declined | withdrawn.
+Every transition is checked here; an illegal one is refused, and the refusal is logged
+and written to the event log."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     S.REJECTED: frozenset({S.NEEDS_REVIEW}),  # an appeal
     S.PAID: frozenset(),
     S.WITHDRAWN: frozenset(),
+    # An offer: accepted (approved, to be paid; to a clerk first when the account typed
+    # is someone else's), declined, or withdrawn when corrected data show nothing due.
+    S.OFFERED: frozenset({S.APPROVED, S.NEEDS_REVIEW, S.DECLINED, S.WITHDRAWN}),
+    S.DECLINED: frozenset(),
 }
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, EventKind, NoticeKind
+from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, EventKind, NoticeKind, Origin
 from claims.db.events import record_event
 from claims.db.models import Claim, ClaimEvent, Payout
 from claims.db.types import utcnow
@@ -18,13 +18,17 @@ SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
               NoticeKind.PAYOUT: EventKind.PAYOUT_MAILED,
               NoticeKind.INFO_REQUEST: EventKind.INFO_REQUEST_MAILED,
               NoticeKind.RECEIPT: EventKind.RECEIPT_MAILED,
-              NoticeKind.NEW_LINK: EventKind.STATUS_LINK_MAILED}
-# A notice answers the latest of these: a decision after an appeal is mailed again.
-CAUSE_EVENT = {NoticeKind.DECISION: EventKind.CLAIM_DECIDED,
-               NoticeKind.PAYOUT: EventKind.CLAIM_PAID,
-               NoticeKind.INFO_REQUEST: EventKind.INFO_REQUESTED,
-               NoticeKind.RECEIPT: EventKind.CLAIM_SUBMITTED,
-               NoticeKind.NEW_LINK: EventKind.STATUS_LINK_REQUESTED}
+              NoticeKind.NEW_LINK: EventKind.STATUS_LINK_MAILED,
+              NoticeKind.OFFER: EventKind.OFFER_MAILED}
+# A notice answers the latest of these: a decision after an appeal is mailed again, and
+# so is one whose amount corrected operations data raised.
+CAUSE_EVENTS = {NoticeKind.DECISION: (EventKind.CLAIM_DECIDED, EventKind.AMOUNT_RAISED),
+                NoticeKind.PAYOUT: (EventKind.CLAIM_PAID,),
+                NoticeKind.INFO_REQUEST: (EventKind.INFO_REQUESTED,),
+                NoticeKind.RECEIPT: (EventKind.CLAIM_SUBMITTED,),
+                NoticeKind.NEW_LINK: (EventKind.STATUS_LINK_REQUESTED,),
+                # A revised offer (corrected data) is an offer made again: mailed again.
+                NoticeKind.OFFER: (EventKind.OFFER_MADE,)}
 RECEIPT_FRESH = timedelta(days=1)
 
 
@@ -45,6 +49,10 @@ class Notice:
     payout_method: str | None = None
     voucher_code: str | None = None
     iban_end: str | None = None
+    # Proactive: offered or paid without a claim from the passenger.
+    proactive: bool = False
+    # Raised after corrected data: what is paid on top of the earlier payment.
+    top_up: Decimal | None = None
 
 
 def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
@@ -59,9 +67,13 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
             return None
         if kind == NoticeKind.INFO_REQUEST and status != ClaimStatus.INFO_REQUESTED:
             return None
-        if kind == NoticeKind.RECEIPT and status == ClaimStatus.WITHDRAWN:
+        proactive = claim.origin == Origin.PROACTIVE
+        if kind == NoticeKind.RECEIPT and (status == ClaimStatus.WITHDRAWN or proactive):
             return None
-        payout = session.scalar(select(Payout).where(Payout.claim_id == claim_id))
+        if kind == NoticeKind.OFFER and status != ClaimStatus.OFFERED:
+            return None
+        payout = session.scalar(select(Payout).where(Payout.claim_id == claim_id,
+                                                     Payout.part == 0))
         if kind == NoticeKind.PAYOUT and payout is None:
             return None
         if _sent(session, claim_id, kind):
@@ -77,8 +89,20 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
             legal_basis=claim.legal_basis,
             payout_method=payout.method if payout else None,
             voucher_code=payout.voucher_code if payout else None,
-            iban_end=payout.iban[-4:] if payout and payout.iban else None,
+            iban_end=payout.iban[-4:] if payout and payout.iban else
+            _account_end(claim) if status in (ClaimStatus.OFFERED, ClaimStatus.APPROVED)
+            else None,
+            proactive=proactive, top_up=claim.top_up,
         )
+
+
+def _account_end(claim: Claim) -> str | None:
+    """The last four characters of the account the money will go to, before it is paid."""
+    if claim.payout_method == "iban" and claim.payout_iban:
+        return claim.payout_iban[-4:]
+    if claim.payout_method == "account" and claim.booking and claim.booking.payment_iban:
+        return claim.booking.payment_iban[-4:]
+    return None
 
 
 def mark_sent(session_factory: sessionmaker[Session], claim_id: int, kind: NoticeKind) -> None:
@@ -92,7 +116,7 @@ def unsent(kind: NoticeKind) -> ColumnElement[bool]:
     calls for a second decision notice)."""
     latest_cause = select(func.max(ClaimEvent.id)).where(
         ClaimEvent.claim_id == Claim.id,
-        ClaimEvent.kind == CAUSE_EVENT[kind]).correlate(Claim).scalar_subquery()
+        ClaimEvent.kind.in_(CAUSE_EVENTS[kind])).correlate(Claim).scalar_subquery()
     return ~exists().where(ClaimEvent.claim_id == Claim.id,
                            ClaimEvent.kind == SENT_EVENT[kind],
                            ClaimEvent.id > func.coalesce(latest_cause, 0)).correlate(Claim)
@@ -109,7 +133,8 @@ def notices_due(session_factory: sessionmaker[Session], limit: int = 1000,
     with session_factory() as session:
         for kind, statuses in ((NoticeKind.DECISION, DECIDED),
                                (NoticeKind.PAYOUT, {ClaimStatus.PAID}),
-                               (NoticeKind.INFO_REQUEST, {ClaimStatus.INFO_REQUESTED})):
+                               (NoticeKind.INFO_REQUEST, {ClaimStatus.INFO_REQUESTED}),
+                               (NoticeKind.OFFER, {ClaimStatus.OFFERED})):
             due += [(claim_id, kind) for claim_id in session.scalars(
                 select(Claim.id).where(Claim.status.in_(statuses),
                                        Claim.passenger_email.is_not(None),
@@ -118,6 +143,7 @@ def notices_due(session_factory: sessionmaker[Session], limit: int = 1000,
         # carries the same link.
         due += [(claim_id, NoticeKind.RECEIPT) for claim_id in session.scalars(
             select(Claim.id).where(Claim.status != ClaimStatus.WITHDRAWN,
+                                   Claim.origin == Origin.PASSENGER,
                                    Claim.passenger_email.is_not(None),
                                    Claim.submitted_at > utcnow() - RECEIPT_FRESH,
                                    unsent(NoticeKind.RECEIPT)).order_by(Claim.id).limit(limit))]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sepaxml import SepaTransfer
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.iban import check_iban
@@ -98,19 +98,22 @@ def _ask_for_missing_accounts(session_factory: sessionmaker[Session], operator_i
                          items=1)
 
 
+# Due: approved claims, and paid ones owed a top-up after corrected operations data.
+DUE = or_(Claim.status == ClaimStatus.APPROVED,
+          and_(Claim.status == ClaimStatus.PAID, Claim.top_up.is_not(None)))
+
+
 def _currencies_due(session_factory: sessionmaker[Session], operator_id: int) -> list[str]:
     with session_factory() as session:
         return sorted(set(session.scalars(select(Claim.currency).where(
-            Claim.operator_id == operator_id, Claim.status == ClaimStatus.APPROVED,
-            Claim.currency.is_not(None)))))
+            Claim.operator_id == operator_id, DUE, Claim.currency.is_not(None)))))
 
 
 def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
                currency: str) -> int | None:
     with session_factory.begin() as session:
         due = select(Claim).where(Claim.operator_id == operator_id, Claim.currency == currency,
-                                  Claim.status == ClaimStatus.APPROVED,
-                                  Claim.amount.is_not(None)).order_by(Claim.id)
+                                  DUE, Claim.amount.is_not(None)).order_by(Claim.id)
         # Two payout runs at once each take their own claims, never the same (PostgreSQL;
         # SQLite has one writer at a time and renders no lock clause).
         due = due.with_for_update(skip_locked=True)
@@ -121,11 +124,18 @@ def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
         session.add(run)
         session.flush()
         for claim in claims:
-            payout = _payout_for(session, claim, run.id)
-            session.add(payout)
-            move(claim, ClaimStatus.PAID)
-            record_event(session, EventKind.CLAIM_PAID, Actor.SYSTEM, claim_id=claim.id,
-                         voucher=int(payout.method == "voucher"))
+            if claim.status == ClaimStatus.PAID:
+                payout = _top_up_for(session, claim, run.id)
+                session.add(payout)
+                claim.top_up = None
+                record_event(session, EventKind.TOP_UP_PAID, Actor.SYSTEM, claim_id=claim.id,
+                             part=payout.part)
+            else:
+                payout = _payout_for(session, claim, run.id)
+                session.add(payout)
+                move(claim, ClaimStatus.PAID)
+                record_event(session, EventKind.CLAIM_PAID, Actor.SYSTEM, claim_id=claim.id,
+                             voucher=int(payout.method == "voucher"))
             if payout.method == "voucher":
                 run.vouchers += 1
             else:
@@ -150,6 +160,22 @@ def _payout_for(session: Session, claim: Claim, run_id: int) -> Payout:
             # stops the run rather than paying nowhere.
             raise PayoutError(f"claim {claim.id} has no account on file to pay to")
         payout.iban, payout.holder = booking.payment_iban, booking.payment_holder
+    return payout
+
+
+def _top_up_for(session: Session, claim: Claim, run_id: int) -> Payout:
+    """What corrected data added after payment, paid where the compensation went, as a
+    part of its own: the unique (claim, part) pays each top-up once."""
+    paid = session.scalars(select(Payout).where(Payout.claim_id == claim.id)
+                           .order_by(Payout.part)).all()
+    if not paid or claim.top_up is None or claim.currency is None:
+        raise PayoutError(f"claim {claim.id} has a top-up but no payment to add it to")
+    first = paid[0]
+    payout = Payout(claim_id=claim.id, run_id=run_id, part=paid[-1].part + 1,
+                    method=first.method, amount=claim.top_up, currency=claim.currency,
+                    iban=first.iban, holder=first.holder)
+    if first.method == "voucher":
+        payout.voucher_code = voucher_code()
     return payout
 
 
@@ -199,10 +225,16 @@ def _sepa_file(operator: Operator, run: PayoutRun, transfers: Sequence[Payout],
             "name": payout.holder or "Passenger", "IBAN": payout.iban,
             "amount": int(payout.amount * 100), "execution_date": execution_date,
             "description": f"{operator.name} delay compensation, claim {payout.claim_id}",
-            "endtoend_id": f"EFF-CLAIM-{payout.claim_id}",
+            "endtoend_id": _end_to_end_id(payout),
         })
     document: bytes = sepa.export(validate=True)
     return document
+
+
+def _end_to_end_id(payout: Payout) -> str:
+    """The bank's reference of one payment: a top-up is a payment of its own."""
+    base = f"EFF-CLAIM-{payout.claim_id}"
+    return base if payout.part == 0 else f"{base}-{payout.part}"
 
 
 def _payment_list(operator: Operator, transfers: Sequence[Payout]) -> bytes:
@@ -210,7 +242,7 @@ def _payment_list(operator: Operator, transfers: Sequence[Payout]) -> bytes:
     writer = SafeCsvWriter(out)
     writer.writerow(["end_to_end_id", "holder", "iban", "amount", "currency", "reference"])
     for payout in transfers:
-        writer.writerow([f"EFF-CLAIM-{payout.claim_id}", payout.holder, payout.iban,
+        writer.writerow([_end_to_end_id(payout), payout.holder, payout.iban,
                          f"{payout.amount:.2f}", payout.currency,
                          f"{operator.name} delay compensation, claim {payout.claim_id}"])
     return out.getvalue().encode()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from claims.core.effort import ClaimFacts, LoggedEvent, effort_record
-from claims.core.vocabulary import EventKind
+from claims.core.vocabulary import EventKind, Origin
 from claims.db.models import (
     Booking,
     Claim,
@@ -135,7 +135,7 @@ def _rebuild_chunk(session: Session, claim_ids: Sequence[int]) -> None:
     claims = session.execute(select(
         Claim.id, Claim.operator_id, Claim.regime, Claim.status, Claim.booking_id,
         Claim.manual_journey.is_not(None).label("manual"), Claim.submitted_at,
-        Claim.decided_at, Claim.amount, Claim.reason_codes, Claim.ces_score)
+        Claim.decided_at, Claim.amount, Claim.reason_codes, Claim.ces_score, Claim.origin)
         .where(Claim.id.in_(claim_ids))).all()
     booking_of = {row.id: row.booking_id for row in claims}
     by_claim: dict[int, list[LoggedEvent]] = {claim_id: [] for claim_id in booking_of}
@@ -159,7 +159,7 @@ def _rebuild_chunk(session: Session, claim_ids: Sequence[int]) -> None:
                            status=row.status, manual=bool(row.manual),
                            submitted_at=row.submitted_at, decided_at=row.decided_at,
                            amount=row.amount, reason_codes=tuple(row.reason_codes or ()),
-                           ces_score=row.ces_score)
+                           ces_score=row.ces_score, proactive=row.origin == Origin.PROACTIVE)
         record, claim_drivers = effort_record(facts, by_claim[facts.claim_id])
         records.append(record)
         drivers += [{"claim_id": facts.claim_id, "driver": d} for d in sorted(claim_drivers)]

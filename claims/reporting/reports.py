@@ -21,7 +21,7 @@ from claims.db.models import Claim, ClaimEffort, ClaimEvent, EffortDriver, Opera
 
 SessionFactory = sessionmaker[Session]
 E = ClaimEffort
-PATHS = ("touchless", "clerk", "no-booking")
+PATHS = ("proactive", "touchless", "clerk", "no-booking")
 TOP_BOX = 5  # CES 2.0: 5, 6 and 7 agree
 
 
@@ -108,12 +108,12 @@ class Report:
     last_day: date | None = None
 
 
-def _where(wanted: ReportFilter, session: Session) -> ColumnElement[bool]:
+def records_in(wanted: ReportFilter, session: Session) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     if wanted.start:
-        conditions.append(E.submitted_at >= _instant(wanted.start))
+        conditions.append(E.submitted_at >= instant_of(wanted.start))
     if wanted.end:
-        conditions.append(E.submitted_at < _instant(wanted.end + timedelta(days=1)))
+        conditions.append(E.submitted_at < instant_of(wanted.end + timedelta(days=1)))
     if wanted.regime:
         conditions.append(E.regime == wanted.regime)
     if wanted.operator:
@@ -122,13 +122,13 @@ def _where(wanted: ReportFilter, session: Session) -> ColumnElement[bool]:
     return and_(True, *conditions)
 
 
-def _instant(day: date) -> datetime:
+def instant_of(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostModel) -> Report:
     with session_factory() as session:
-        where = _where(wanted, session)
+        where = records_in(wanted, session)
         totals = _summary(session, where)
         decision_time, payout_time, queue_time = _all_times(
             session, where, (E.decision_seconds, E.payout_seconds, E.queue_seconds))
@@ -153,7 +153,7 @@ def claim_period(session_factory: SessionFactory,
                  wanted: ReportFilter) -> tuple[date | None, date | None]:
     """The first and last day a claim in the filter was filed."""
     with session_factory() as session:
-        return _period(session, _where(wanted, session))
+        return _period(session, records_in(wanted, session))
 
 
 def _period(session: Session, where: ColumnElement[bool]) -> tuple[date | None, date | None]:
@@ -258,11 +258,11 @@ def _abandonment(session: Session, wanted: ReportFilter) -> tuple[int, int]:
     manual_filed = select(func.count()).select_from(Claim).where(
         Claim.manual_journey.is_not(None))
     if wanted.start:
-        started = started.where(StartedClaim.started_at >= _instant(wanted.start))
-        manual = manual.where(ClaimEvent.at >= _instant(wanted.start))
-        manual_filed = manual_filed.where(Claim.submitted_at >= _instant(wanted.start))
+        started = started.where(StartedClaim.started_at >= instant_of(wanted.start))
+        manual = manual.where(ClaimEvent.at >= instant_of(wanted.start))
+        manual_filed = manual_filed.where(Claim.submitted_at >= instant_of(wanted.start))
     if wanted.end:
-        end = _instant(wanted.end + timedelta(days=1))
+        end = instant_of(wanted.end + timedelta(days=1))
         started = started.where(StartedClaim.started_at < end)
         manual = manual.where(ClaimEvent.at < end)
         manual_filed = manual_filed.where(Claim.submitted_at < end)
@@ -323,7 +323,7 @@ def what_if(session_factory: SessionFactory, wanted: ReportFilter, model: CostMo
     over_limit = ReasonCode.AMOUNT_OVER_LIMIT.value
     off = set(rules_off)
     with session_factory() as session:
-        where = _where(wanted, session)
+        where = records_in(wanted, session)
         over: ColumnElement[bool] = (E.amount > auto_approve_limit
                                      if auto_approve_limit is not None else false())
         decided = E.status.in_(ASSESSED)
@@ -426,7 +426,7 @@ def effort_rows(session_factory: SessionFactory, wanted: ReportFilter,
     """Every effort record in the filter, for the CSV export, streamed in chunks."""
     columns = [c for c in E.__table__.columns]
     with session_factory() as session:
-        where = _where(wanted, session)
+        where = records_in(wanted, session)
         yield [c.name for c in columns]
         last = 0
         while True:

@@ -12,6 +12,7 @@ from claims.operators import accounts
 from claims.operators.imports import ImportReport, import_bookings, import_operations, json_body
 from portal.api import blueprint
 from portal.extensions import csrf, runtime
+from workflows.pipeline import start_proactive_checks
 
 Importer = Callable[..., ImportReport]
 # Bookings arrive in bulk: 100,000 of them are about 60 MB. Only these two routes take
@@ -61,4 +62,8 @@ def bookings() -> tuple[Response, int]:
 @blueprint.post("/operations")
 @csrf.exempt
 def operations() -> tuple[Response, int]:
-    return _import(import_operations)
+    answer = _import(import_operations)
+    # Committed: the journeys these records touch are checked for proactive compensation.
+    current = runtime()
+    start_proactive_checks(current.redis, current.settings.rq_worker_count)
+    return answer

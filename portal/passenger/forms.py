@@ -62,9 +62,9 @@ def _count(value: str | None) -> int | None:
     return min(int(value), 1_000_000)
 
 
-class _PassengerAndPayoutForm(FlaskForm):
-    """What both claim forms ask of the passenger: who they are, what to add, and where to
-    pay. Subclasses define `payout`, whose choice decides whether the account is needed."""
+class _PayoutForm(FlaskForm):
+    """Where to pay. Subclasses define `payout`, whose choice decides whether the account
+    is needed."""
 
     payout: RadioField
 
@@ -78,6 +78,38 @@ class _PassengerAndPayoutForm(FlaskForm):
     def validate_account_holder(self, field: StringField) -> None:
         if self.payout.data == "iban" and not (field.data or "").strip():
             raise ValidationError(_l("Enter the name of the account holder."))
+
+    # Not Optional(): that would stop the chain before validate_iban, and an empty IBAN
+    # with "to this bank account" chosen would pass (money with nowhere to go).
+    iban = StringField(_l("IBAN"), validators=[Length(max=42)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    account_holder = StringField(_l("Account holder"), validators=[Length(max=200)],
+                                 render_kw={"autocomplete": "name"})
+
+
+class OfferForm(_PayoutForm):
+    """Accepting an offer: with an account on file, nothing to choose (one click);
+    without, a travel voucher or a bank account the passenger enters."""
+
+    def __init__(self, *args: Any, account_on_file: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if account_on_file:
+            self.payout.choices = [SelectChoice("account", _l("To the account on file"))]
+            self.payout.data = "account"
+
+    payout = RadioField(_l("How should we pay you?"), choices=[
+        SelectChoice("iban", _l("To this bank account")),
+        SelectChoice("voucher", _l("As a travel voucher")),
+    ], validators=[InputRequired(_l("Choose how we should pay you."))])
+
+
+class DeclineForm(FlaskForm):
+    """No fields: the page renders its CSRF token, which the app checks on every POST."""
+
+
+class _PassengerAndPayoutForm(_PayoutForm):
+    """What both claim forms ask of the passenger: who they are, what to add, and where to
+    pay."""
 
     passenger_name = StringField(_l("Your name"), validators=[
         DataRequired(_l("Enter your name.")),
@@ -93,12 +125,6 @@ class _PassengerAndPayoutForm(FlaskForm):
         Optional(),
         Length(max=2500, message=_l("At most 2,500 characters, please.")),
     ])
-    # Not Optional(): that would stop the chain before validate_iban, and an empty IBAN
-    # with "to this bank account" chosen would pass (money with nowhere to go).
-    iban = StringField(_l("IBAN"), validators=[Length(max=42)],
-                       render_kw={"autocomplete": "off", "spellcheck": "false"})
-    account_holder = StringField(_l("Account holder"), validators=[Length(max=200)],
-                                 render_kw={"autocomplete": "name"})
 
 
 DIRECTION_LABELS = {"outbound": _l("Outbound"), "return": _l("Return")}

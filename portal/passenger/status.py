@@ -18,9 +18,9 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from claims.core.vocabulary import DECIDED
+from claims.core.vocabulary import DECIDED, ClaimStatus, NoticeKind
 from claims.db.types import utcnow
-from claims.passengers import answers, filing
+from claims.passengers import answers, filing, offers
 from claims.passengers.data_export import personal_data
 from claims.processing import status_links
 from common.files import write_private
@@ -30,10 +30,13 @@ from portal.passenger.common import page_language, status_url
 from portal.passenger.forms import (
     DIRECTION_LABELS,
     AppealForm,
+    DeclineForm,
     InfoForm,
+    OfferForm,
     SurveyForm,
 )
 from portal.pdf import render_pdf
+from workflows.pipeline import notify
 
 
 def _claim_id(token: str) -> int:
@@ -89,7 +92,10 @@ def other_journey(token: str, direction: str) -> Response:
 
 
 def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = None,
-                 appeal: AppealForm | None = None, survey: SurveyForm | None = None) -> str:
+                 appeal: AppealForm | None = None, survey: SurveyForm | None = None,
+                 offer: OfferForm | None = None) -> str:
+    if offer is None and view.status == ClaimStatus.OFFERED:
+        offer = OfferForm(formdata=None, account_on_file=view.account_on_file is not None)
     if info is None and view.requested_info:
         info = InfoForm(formdata=None, asked=view.requested_info)
     if appeal is None and view.can_appeal:
@@ -100,8 +106,40 @@ def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = 
     others = [(DIRECTION_LABELS[d], url_for("passenger.other_journey", token=token,
                                             direction=d)) for d, _i in view.other_journeys]
     return render_template("passenger/status.html", claim=view, info=info, appeal=appeal,
-                           survey=survey, others=others,
+                           survey=survey, offer=offer, decline=DeclineForm(), others=others,
                            direction=DIRECTION_LABELS.get(view.direction or ""))
+
+
+@blueprint.post("/status/<token>/accept")
+def accept(token: str) -> Response | tuple[str, int]:
+    """One click: the offer accepted, paid to the account on file, or to the voucher or
+    account chosen here where there is none."""
+    claim_id = _claim_id(token)
+    view = _view(claim_id, record_view=False)
+    if view.status != ClaimStatus.OFFERED:
+        abort(409, _("This offer is no longer open: this page shows where it stands."))
+    form = OfferForm(account_on_file=view.account_on_file is not None)
+    if not form.validate_on_submit():
+        return _status_page(token, view, offer=form), 422
+    try:
+        status = offers.accept_offer(runtime().session_factory, claim_id, offers.Acceptance(
+            form.payout.data or "", (form.iban.data or "").strip() or None,
+            (form.account_holder.data or "").strip() or None))
+    except offers.OfferRefused:
+        abort(409, _("This offer is no longer open: this page shows where it stands."))
+    if status == ClaimStatus.APPROVED:
+        notify(runtime().redis, claim_id, NoticeKind.DECISION)
+    return redirect(url_for("passenger.status", token=token))
+
+
+@blueprint.post("/status/<token>/decline")
+def decline(token: str) -> Response:
+    claim_id = _claim_id(token)  # the app's CSRF protection has checked the token
+    try:
+        offers.decline_offer(runtime().session_factory, claim_id)
+    except offers.OfferRefused:
+        abort(409, _("This offer is no longer open: this page shows where it stands."))
+    return redirect(url_for("passenger.status", token=token))
 
 
 @blueprint.post("/status/<token>/survey")

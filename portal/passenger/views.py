@@ -16,6 +16,7 @@ from claims.core.names import normalise_reference
 from claims.core.vocabulary import Direction, EventKind, NoticeKind
 from claims.passengers import filing
 from claims.processing import status_links
+from common.links import invited_booking
 from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
 from portal.passenger.common import page_language, status_url
@@ -51,6 +52,19 @@ def lookup() -> Response | tuple[str, int]:
     if booking_id is None:
         # Which of the two did not match is not said: that would help guess references.
         return render_template("passenger/start.html", form=form, not_found=True), 404
+    session["booking_id"] = booking_id
+    return redirect(url_for("passenger.claim"))
+
+
+@blueprint.get("/invited/<token>")
+@limiter.limit("20 per minute; 200 per day")
+def invited(token: str) -> Response | tuple[str, int]:
+    """The link in an invitation to file: the booking found without typing, its claim
+    form prefilled. Signed and time-limited (common.links)."""
+    booking_id = invited_booking(runtime().settings.secret_key, token)
+    if booking_id is None:
+        return render_template("passenger/start.html", form=LookupForm(),
+                               invitation_expired=True), 410
     session["booking_id"] = booking_id
     return redirect(url_for("passenger.claim"))
 

@@ -18,6 +18,7 @@ from claims.clerks.review import file_openings
 from claims.core.amounts import AmountError, parse_amount
 from claims.core.vocabulary import REGIMES, ReasonCode
 from claims.reporting import effort_store
+from claims.reporting.proactive_report import proactive_figures
 from claims.reporting.reports import (
     CostModel,
     Report,
@@ -149,6 +150,7 @@ def _report_page(template: str) -> str:
                            operators=staff.operator_choices(runtime().session_factory),
                            regimes=list(REGIMES), pareto=pareto,
                            straight_chart=straight, cost_chart=cost, driver_label=driver_label,
+                           proactive=proactive_figures(runtime().session_factory, wanted),
                            query=request.query_string.decode())
 
 

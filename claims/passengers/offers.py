@@ -1,0 +1,65 @@
+"""The passenger's answer to an offer: accept it (one click; where no account is on file,
+a voucher or an IBAN of their choosing) or decline it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims.core.names import surname_matches, surname_of
+from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
+from claims.db.events import record_event
+from claims.processing.lifecycle import lock_claim, move
+
+SessionFactory = sessionmaker[Session]
+PAYOUT_CHOICES = ("account", "iban", "voucher")
+
+
+class OfferRefused(ValueError):
+    """Not (or no longer) an open offer, or a payout the offer cannot take."""
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    payout_method: str
+    iban: str | None = None
+    holder: str | None = None
+
+
+def accept_offer(session_factory: SessionFactory, claim_id: int,
+                 acceptance: Acceptance) -> ClaimStatus:
+    """offered -> approved (paid in the next run); an account typed in the name of someone
+    else goes to a clerk first, as a typed account does on a filed claim."""
+    with session_factory.begin() as session:
+        claim = lock_claim(session, claim_id)
+        if claim.status != ClaimStatus.OFFERED:
+            raise OfferRefused("not-offered")
+        on_file = claim.booking is not None and claim.booking.payment_iban is not None
+        method = acceptance.payout_method
+        if method not in PAYOUT_CHOICES or (method == "account" and not on_file) or \
+                (method == "iban" and not acceptance.iban):
+            raise OfferRefused("payout")
+        claim.payout_method = method
+        if method == "iban":
+            claim.payout_iban = acceptance.iban
+            claim.payout_holder = (acceptance.holder or "").strip() or claim.passenger_name
+        status = ClaimStatus.APPROVED
+        if method == "iban" and not surname_matches(claim.passenger_name,
+                                                    surname_of(claim.payout_holder or "")):
+            status = ClaimStatus.NEEDS_REVIEW
+            claim.reason_codes = [ReasonCode.PAYOUT_HOLDER_DIFFERS.value]
+        move(claim, status)
+        record_event(session, EventKind.OFFER_ACCEPTED, Actor.PASSENGER, claim_id=claim.id,
+                     fields_typed=2 if method == "iban" else 0,
+                     fields="iban account_holder" if method == "iban" else "")
+        return status
+
+
+def decline_offer(session_factory: SessionFactory, claim_id: int) -> None:
+    with session_factory.begin() as session:
+        claim = lock_claim(session, claim_id)
+        if claim.status != ClaimStatus.OFFERED:
+            raise OfferRefused("not-offered")
+        move(claim, ClaimStatus.DECLINED)
+        record_event(session, EventKind.OFFER_DECLINED, Actor.PASSENGER, claim_id=claim.id)
