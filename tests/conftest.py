@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import redis
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
@@ -21,7 +22,7 @@ from claims.db.engine import make_engine
 from claims.db.models import Base
 from common.settings import load_settings
 from portal import create_app
-from tests.helpers import REAL_DATABASE, REAL_REDIS
+from tests.helpers import REAL_DATABASE, REAL_REDIS, Sink, free_port
 from workflows import embedded_redis
 
 SECRET = "a-test-secret-that-is-long-enough-for-signing"
@@ -95,6 +96,16 @@ def settings_overrides(database_url: str, redis_url: str, redis_client: redis.Re
         "EFFORTLESS_ENV": "testing",
         "RATELIMIT_ENABLED": "false",
     }
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[tuple[Sink, int]]:
+    """A local SMTP server on a free port, and what it received."""
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield sink, controller.port
+    controller.stop()
 
 
 @pytest.fixture

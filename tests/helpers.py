@@ -90,6 +90,25 @@ DECISION_DE = "Ihr Antrag auf Verspätungsentschädigung: die Entscheidung"
 INFO_REQUEST_DE = "Ihr Antrag auf Verspätungsentschädigung: uns fehlt eine Angabe"
 
 
+class Sink:
+    """A local SMTP server's handler (aiosmtpd): the mail server is outside the product."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    def subjects(self) -> list[str]:
+        return [str(message["Subject"]) for message in self.messages]
+
+    def about(self, subject: str) -> email.message.EmailMessage:
+        [message] = [m for m in self.messages if m["Subject"] == subject]
+        return message
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(  # type: ignore[arg-type]
+            envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
 def count(app: Flask, model: Any) -> int:
     with app.extensions["effortless"].session_factory() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)

@@ -38,7 +38,7 @@ SUBJECTS = {
     NoticeKind.NEW_LINK: {"en": "Your delay compensation claim: a new link",
                           "de": "Ihr Antrag auf Verspätungsentschädigung: ein neuer Link"},
     NoticeKind.OFFER: {"en": "Your train or flight was late: compensation for you, no claim needed",
-                       "de": "Ihre Verspätung: Entschädigung für Sie, ohne Antrag"},
+                       "de": "Ihre Reise war verspätet: eine Entschädigung für Sie, ohne Antrag"},
 }
 INVITATION_SUBJECT = {"en": "Your disrupted journey: your claim is ready to send",
                       "de": "Ihre gestörte Reise: Ihr Antrag ist vorbereitet"}

@@ -14,7 +14,8 @@ from axe_playwright_python.sync_playwright import Axe
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, Page, expect
 
-PHONE = {"width": 375, "height": 812}
+from tests.e2e.pages import PHONE, check
+
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -22,26 +23,6 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 def demo(runner: FlaskCliRunner) -> None:
     seeded = runner.invoke(args=["demo", "seed", "--bookings", "200"])
     assert seeded.exit_code == 0, seeded.output
-
-
-def check(page: Page, name: str, artifacts: Path) -> None:
-    """Accessible, fits a phone, and on file as a screenshot."""
-    page.wait_for_load_state("load")
-    results = Axe().run(page)
-    grave = [(v["id"], v["impact"], len(v["nodes"])) for v in results.response["violations"]
-             if v["impact"] in ("serious", "critical")]
-    assert grave == [], f"{name}: {grave}"
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
-        f"{name} scrolls sideways at {PHONE['width']} px")
-    # WCAG 2.2 target size: every control a thumb aims at is 24 px or more each way.
-    small = page.evaluate("""() => [...document.querySelectorAll(
-        'input[type=radio], input[type=checkbox], button, a.action, select')]
-        .filter(e => e.offsetParent !== null)
-        .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect()])
-        .filter(([, r]) => r.width < 24 || r.height < 24)
-        .map(([html, r]) => `${html} ${Math.round(r.width)}x${Math.round(r.height)}`)""")
-    assert small == [], f"{name}: targets under 24 px: {small}"
-    page.screenshot(path=str(artifacts / f"passenger-{name}-375.png"), full_page=True)
 
 
 def _look_up(page: Page, url: str, reference: str, surname: str, *, german: bool) -> int:

@@ -43,10 +43,15 @@ def test_seed_creates_operators_bookings_and_staff_and_prints_what_to_try(
     assert "clerk@demo.example" in result.output
     with app.extensions["effortless"].session_factory() as session:
         assert set(session.scalars(select(Operator.regime))) == {"eu-rail", "eu-air", "uk-rail"}
+        # The 400 asked for, and Lena Sommer's, whose late train makes her an offer.
         assert len(session.scalars(select(Booking.id).where(
-            ~Booking.reference.like("H______"))).all()) == 400
+            ~Booking.reference.like("H______"))).all()) == 401
         assert session.scalars(select(OperationsRecord.id)).first() is not None
         assert set(session.scalars(select(User.role))) == {"clerk", "manager"}
+
+    offers = sorted(app.extensions["effortless"].settings.outbox_path.glob("*-offer.eml"))
+    assert len(offers) == 1 and str(offers[0]) in result.output
+    assert "OFFER1 / Sommer" in result.output
 
     again = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert "nothing seeded" in again.output

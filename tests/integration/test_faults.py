@@ -24,13 +24,15 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from claims.db.engine import for_writing
-from claims.db.models import Claim, ClaimEvent
+from claims.db.models import Booking, Claim, ClaimEvent
+from claims.operators import accounts
+from claims.processing import proactive
 from portal import create_app
 from tests.helpers import create_operator, file_claim_over_http, load
 from tests.helpers import free_port as _free_port
 from tests.helpers import wait_for as _wait_for
 from tests.records import DAY, arrival
-from workflows import embedded_redis
+from workflows import embedded_redis, pipeline
 from workflows.queues import DUE_CLAIMS
 
 CLAIMS = 60
@@ -226,3 +228,40 @@ def test_postgresql_restarting_during_processing_loses_nothing(
         worker.terminate()
         worker.wait(timeout=30)
     _assert_each_decided_exactly_once(fault_app)
+
+
+def test_redis_down_during_a_proactive_storm_loses_and_repeats_nothing(
+        fault_app: Flask, settings_overrides: dict[str, Any], own_redis: OwnRedis) -> None:
+    """Offer mode, 60 late trains: Redis goes away after the import and while a checker is
+    halfway, and comes back. Every passenger gets one offer and one e-mail."""
+    factory = fault_app.extensions["effortless"].session_factory
+    accounts.configure_operator(factory, "test-rail", proactive_mode="offer")
+    with factory.begin() as session:
+        for booking in session.scalars(select(Booking)):
+            booking.passenger_email = f"{booking.reference.lower()}@example.org"
+    own_redis.stop()
+    # The import's own start of the checkers fails: the records wait in the database.
+    pipeline.start_proactive_checks(fault_app.extensions["effortless"].redis, 2)
+    # A checker that was running gets through one batch; queueing its e-mails fails.
+    halfway = proactive.check_waiting(factory, batch=CLAIMS // 2)
+    assert len(halfway.offers) == CLAIMS // 2
+    pipeline.announce(fault_app.extensions["effortless"].redis, halfway)
+    own_redis.start()
+    environment = _environment(fault_app, settings_overrides, own_redis.url)
+    worker = _worker(environment)
+    outbox = fault_app.extensions["effortless"].settings.outbox_path
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list(outbox.glob("*-offer.eml"))) < CLAIMS:
+            time.sleep(0.5)
+        time.sleep(3)  # three more sweeps: nothing may be sent again
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    with factory() as session:
+        offered = Counter(session.scalars(select(Claim.booking_id)))
+        mailed = Counter(session.scalars(select(ClaimEvent.claim_id).where(
+            ClaimEvent.kind == "offer_mailed")))
+    assert len(offered) == CLAIMS and set(offered.values()) == {1}
+    assert len(mailed) == CLAIMS and set(mailed.values()) == {1}
+    assert len(list(outbox.glob("*-offer.eml"))) == CLAIMS

@@ -1,51 +1,26 @@
 """Passengers hear of the decision and the payout by e-mail, in their language, once,
 and only after the commit. A local SMTP server stands in for the mail server."""
 
-import email
-import email.policy
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from portal import create_app
-from tests.helpers import create_operator, csrf_token, file_claim, load, look_up, run_worker
+from tests.helpers import (
+    Sink,
+    create_operator,
+    csrf_token,
+    file_claim,
+    load,
+    look_up,
+    run_worker,
+)
 from tests.records import arrival, rail_booking
 from workflows import pipeline
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    def subjects(self) -> list[str]:
-        return [str(message["Subject"]) for message in self.messages]
-
-    def about(self, subject: str) -> email.message.EmailMessage:
-        [message] = [m for m in self.messages if m["Subject"] == subject]
-        return message
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(  # type: ignore[arg-type]
-            envelope.content, policy=email.policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
 
 
 @pytest.fixture
