@@ -25,7 +25,8 @@ from common.files import delete_older_than
 
 SessionFactory = sessionmaker[Session]
 # Nothing more will happen to these: paid, finally refused, or withdrawn.
-CLOSED = frozenset({ClaimStatus.PAID, ClaimStatus.REJECTED, ClaimStatus.WITHDRAWN})
+CLOSED = frozenset({ClaimStatus.PAID, ClaimStatus.REJECTED, ClaimStatus.WITHDRAWN,
+                    ClaimStatus.DECLINED})
 ERASED_NAME = "–"
 DEFAULT_RETENTION_DAYS = 3 * 365
 
