@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.names import surname_matches, surname_of
-from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
+from claims.core.vocabulary import Actor, ClaimStatus, EventKind, Origin, ReasonCode
 from claims.db.events import record_event
 from claims.db.models import Claim
 from claims.processing.lifecycle import lock_claim, move
@@ -58,13 +58,22 @@ def _after_answer(claim: Claim, asked: list[str]) -> ClaimStatus:
     return ClaimStatus.NEEDS_REVIEW
 
 
+def can_object(claim: Claim) -> bool:
+    if claim.appeal_text is not None:
+        return False
+    return claim.status == ClaimStatus.REJECTED or (
+        claim.status == ClaimStatus.APPROVED and claim.origin == Origin.PROACTIVE)
+
+
 def appeal(session_factory: SessionFactory, claim_id: int, text: str) -> None:
-    """rejected -> needs_review with reason code appeal; once per claim."""
+    """rejected -> needs_review with reason code appeal; once per claim. A payment made
+    without a claim (proactive) may be objected to as well while it is not yet paid: the
+    payment waits for the clerk."""
     if not text.strip():
         raise AnswerRefused("appeal-needs-text")
     with session_factory.begin() as session:
         claim = lock_claim(session, claim_id)
-        if claim.status != ClaimStatus.REJECTED or claim.appeal_text is not None:
+        if not can_object(claim):
             raise AnswerRefused("no-appeal")
         move(claim, ClaimStatus.NEEDS_REVIEW)
         claim.appeal_text = text.strip()

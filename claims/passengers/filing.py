@@ -18,6 +18,7 @@ from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, Event
 from claims.db.events import append_event, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, Payout
 from claims.db.types import utcnow
+from claims.passengers.answers import can_object
 from claims.processing.assessment import decision_for, facts_for
 from claims.processing.lifecycle import (
     ClaimNotFound,
@@ -353,7 +354,7 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             events=tuple(EventView(e.at, _shown_kind(e), e.actor) for e in events),
             requested_info=tuple((claim.requested_info or "").split())
             if claim.status == ClaimStatus.INFO_REQUESTED else (),
-            can_appeal=claim.status == ClaimStatus.REJECTED and claim.appeal_text is None,
+            can_appeal=can_object(claim),
             can_answer_survey=claim.status in DECIDED and claim.ces_score is None,
             survey_answered=claim.ces_score is not None,
             payout_method=payout.method if payout else claim.payout_method,

@@ -26,7 +26,8 @@ ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     S.INFO_REQUESTED: frozenset({S.NEEDS_REVIEW, S.APPROVED, S.WITHDRAWN}),
     # Approved to the account on file, which the operator's data no longer hold: the
     # passenger is asked for one instead of being paid nowhere (or in vouchers unasked).
-    S.APPROVED: frozenset({S.PAID, S.INFO_REQUESTED}),
+    # And to a clerk when the passenger objects to a payment made without a claim.
+    S.APPROVED: frozenset({S.PAID, S.INFO_REQUESTED, S.NEEDS_REVIEW}),
     S.REJECTED: frozenset({S.NEEDS_REVIEW}),  # an appeal
     S.PAID: frozenset(),
     S.WITHDRAWN: frozenset(),

@@ -353,3 +353,20 @@ def test_reports_show_the_proactive_path(app: Flask) -> None:
     with factory() as session:
         paths = set(session.scalars(select(ClaimEffort.path)))
     assert paths == {"proactive"}
+
+
+def test_a_passenger_objects_to_a_payment_made_without_a_claim(app: Flask) -> None:
+    key = _operator(app, "pay")
+    _bookings(app)
+    _delays(app, key, arrival())
+    link = status_links_in(mail_bodies(app)[0])[0]
+    client = app.test_client()
+    page = client.get(link).get_data(as_text=True)
+    assert "we will pay you 19.75 EUR" in page and 'name="objection"' in page
+    objected = client.post(link + "/appeal", data={
+        "csrf_token": csrf_token(page), "objection": "I was 2 hours late, not 74 minutes."})
+    assert objected.status_code == 302
+    [claim] = _claims(app)
+    assert (claim.status, claim.reason_codes) == ("needs_review", ["appeal"])
+    _pay(app)  # the payment waits for the clerk
+    assert count(app, Payout) == 0
