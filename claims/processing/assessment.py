@@ -320,6 +320,12 @@ def booked_and_unbooked_twins(session: Session, claims: Sequence[Claim]) -> set[
 
 def _apply(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:
     move(claim, decision.status)
+    record_decision(claim, decision, facts)
+
+
+def record_decision(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:
+    """The decision's facts on the claim, whatever status it leads to: by the workflow, or
+    by a proactive check (which offers a clear case rather than approving it)."""
     claim.decided_at = utcnow()
     claim.delay_minutes = facts.delay_minutes
     claim.reason_codes = [str(code) for code in decision.reasons] or None

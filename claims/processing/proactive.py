@@ -19,7 +19,7 @@ lost job or a Redis outage delays it, never loses it, and a check run twice chan
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -49,7 +49,7 @@ from claims.db.models import (
     OperationsRecord,
 )
 from claims.db.types import utcnow
-from claims.processing.assessment import decision_for, facts_for, record_assessment
+from claims.processing.assessment import decision_for, facts_for, record_decision
 from claims.processing.lifecycle import move
 
 SessionFactory = sessionmaker[Session]
@@ -136,6 +136,18 @@ def check_waiting(session_factory: SessionFactory, *,
     raise AssertionError("unreachable")
 
 
+def check_all(session_factory: SessionFactory,
+              after_each: Callable[[CheckResult], None] | None = None) -> CheckResult:
+    """Batch by batch until no record waits; `after_each` runs after each batch's commit
+    (the worker queues that batch's e-mails there)."""
+    total = CheckResult()
+    while (done := check_waiting(session_factory)).records:
+        total.add(done)
+        if after_each is not None:
+            after_each(done)
+    return total
+
+
 def _check_records(session: Session, records: Sequence[OperationsRecord],
                    result: CheckResult) -> None:
     keys = {(r.operator_id, r.service, r.service_date, r.stop) for r in records}
@@ -200,13 +212,13 @@ def _check_journey(session: Session, booking: Booking, legs: Sequence[BookingLeg
     if claim is not None and claim.origin != Origin.PROACTIVE:
         return _Checked(Outcome.CLAIMED, decision, claim.id)
     if claim is not None:
-        return _correct(session, claim, decision, result)
+        return _correct(session, claim, decision, facts, result)
     mode = ProactiveMode(booking.operator.proactive_mode)
     if mode == ProactiveMode.OFF:
         return _Checked(Outcome.OFF if _due(decision) else Outcome.NOT_DUE, decision)
     if clear:
         paid = mode == ProactiveMode.PAY and booking.payment_iban is not None
-        claim = _new_claim(session, booking, direction, decision, paid=paid)
+        claim = _new_claim(session, booking, direction, decision, facts, paid=paid)
         (result.decisions if paid else result.offers).append(claim.id)
         return _Checked(Outcome.PAID if paid else Outcome.OFFERED, decision, claim.id)
     if _for_a_clerk(decision):
@@ -232,9 +244,8 @@ def _for_a_clerk(decision: Decision) -> bool:
     return assessment is None or assessment.eligible or not assessment.arrival_known
 
 
-def _new_claim(session: Session, booking: Booking, direction: str, decision: Decision, *,
-               paid: bool) -> Claim:
-    assert decision.assessment is not None
+def _new_claim(session: Session, booking: Booking, direction: str, decision: Decision,
+               facts: JourneyFacts, *, paid: bool) -> Claim:
     has_account = booking.payment_iban is not None
     claim = Claim(
         booking_id=booking.id, direction=Direction(direction), operator_id=booking.operator_id,
@@ -245,7 +256,7 @@ def _new_claim(session: Session, booking: Booking, direction: str, decision: Dec
         payout_method="account" if has_account else "none")
     session.add(claim)
     session.flush()
-    _decide(claim, decision)
+    record_decision(claim, decision, facts)
     if paid:
         move(claim, ClaimStatus.APPROVED)
         record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
@@ -256,14 +267,7 @@ def _new_claim(session: Session, booking: Booking, direction: str, decision: Dec
     return claim
 
 
-def _decide(claim: Claim, decision: Decision) -> None:
-    assert decision.assessment is not None
-    record_assessment(claim, decision.assessment)
-    claim.decided_at = utcnow()
-    claim.reason_codes = None
-
-
-def _correct(session: Session, claim: Claim, decision: Decision,
+def _correct(session: Session, claim: Claim, decision: Decision, facts: JourneyFacts,
              result: CheckResult) -> _Checked:
     """The journey's data changed after the proactive decision."""
     status = ClaimStatus(claim.status)
@@ -271,7 +275,7 @@ def _correct(session: Session, claim: Claim, decision: Decision,
     if status == ClaimStatus.OFFERED:
         if decision.status == ClaimStatus.APPROVED and assessment is not None:
             if assessment.amount != claim.amount or assessment.rule != claim.rule:
-                _decide(claim, decision)
+                record_decision(claim, decision, facts)
                 record_event(session, EventKind.OFFER_MADE, Actor.SYSTEM, claim_id=claim.id,
                              revised=1)
                 result.offers.append(claim.id)
@@ -279,10 +283,8 @@ def _correct(session: Session, claim: Claim, decision: Decision,
         if _for_a_clerk(decision):
             # Now over the limit, say: the offer the passenger holds goes to a clerk with
             # the new data, rather than asking them to file what they were offered.
-            if assessment is not None:
-                record_assessment(claim, assessment)
             move(claim, ClaimStatus.NEEDS_REVIEW)
-            claim.reason_codes = [str(code) for code in decision.reasons]
+            record_decision(claim, decision, facts)
             record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
                          reason_count=len(decision.reasons))
             return _Checked(Outcome.CLERK, decision, claim.id)
@@ -296,7 +298,7 @@ def _correct(session: Session, claim: Claim, decision: Decision,
         raise_by = assessment.amount - claim.amount
         if status == ClaimStatus.PAID:
             claim.top_up = (claim.top_up or Decimal("0.00")) + raise_by
-        record_assessment(claim, assessment)
+        record_decision(claim, decision, facts)
         record_event(session, EventKind.AMOUNT_RAISED, Actor.SYSTEM, claim_id=claim.id,
                      top_up=int(status == ClaimStatus.PAID))
         result.decisions.append(claim.id)
@@ -304,13 +306,13 @@ def _correct(session: Session, claim: Claim, decision: Decision,
     if status in (ClaimStatus.APPROVED, ClaimStatus.PAID):
         record_event(session, EventKind.CORRECTION_KEPT, Actor.SYSTEM, claim_id=claim.id)
         return _Checked(Outcome.PAID, decision, claim.id)
-    # Declined or withdrawn: the passenger's answer stands.
-    return _Checked(Outcome(_outcome_of(status)), decision, claim.id)
+    # Declined, withdrawn, or with a clerk: the passenger's answer or the clerk's stands.
+    return _Checked(SETTLED.get(status, Outcome.NOT_DUE), decision, claim.id)
 
 
-def _outcome_of(status: ClaimStatus) -> str:
-    return Outcome.OFFERED if status in (ClaimStatus.DECLINED, ClaimStatus.OFFERED) \
-        else Outcome.NOT_DUE
+# What a proactive claim that corrected data no longer change has come to.
+SETTLED = {ClaimStatus.DECLINED: Outcome.OFFERED, ClaimStatus.NEEDS_REVIEW: Outcome.CLERK,
+           ClaimStatus.INFO_REQUESTED: Outcome.CLERK}
 
 
 def _keep_check(session: Session, check: JourneyCheck | None, booking: Booking,

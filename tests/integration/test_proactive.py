@@ -100,6 +100,7 @@ def test_offer_accepted_with_one_click_pays_the_account_on_file(app: Flask) -> N
     [claim] = _claims(app)
     assert (claim.status, claim.origin, claim.amount, claim.payout_method) == (
         "offered", "proactive", Decimal("19.75"), "account")
+    assert claim.delay_minutes == 74  # the claim file and the letter say how late
     assert mails(app) == [("erika@example.org", OFFER)]
     body = mail_bodies(app)[0]
     assert "19.75 EUR" in body and "ending in 2051" in body and "Art. 19" in body
