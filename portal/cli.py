@@ -228,20 +228,13 @@ def demo_seed(seed: int, count: int, if_empty: bool) -> None:
                    f"claims ({history['touchless']} straight through, {history['clerk']} by "
                    f"clerks, {history['storm']} on a storm day), {history['abandoned']} forms "
                    "left unsent")
-    checked = _check_journeys(factory)
+    # What the workers do after an import, here at once: the seed's records checked.
+    checked = proactive.check_all(factory)
     click.echo(f"demo journeys checked for proactive compensation: {checked.journeys} "
                f"({checked.outcomes.get('off', 0)} due but not offered: their operators' "
                "mode is off)")
     _demo_offer(factory)
     _print_demo(data.featured)
-
-
-def _check_journeys(factory: sessionmaker[Session]) -> proactive.CheckResult:
-    """What the workers do after an import, here at once: the seed's records checked."""
-    total = proactive.CheckResult()
-    while (done := proactive.check_waiting(factory)).records:
-        total.add(done)
-    return total
 
 
 def _demo_offer(factory: sessionmaker[Session]) -> None:
@@ -251,7 +244,7 @@ def _demo_offer(factory: sessionmaker[Session]) -> None:
     booking, operations = demo.offer_scenario(date.today())
     import_bookings(factory, demo.numbered([booking]))
     import_operations(factory, demo.numbered([operations]))
-    for claim_id in _check_journeys(factory).offers:
+    for claim_id in proactive.check_all(factory).offers:
         send_notice(runtime(), claim_id, NoticeKind.OFFER, throttled=False)
 
 

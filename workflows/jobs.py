@@ -69,10 +69,8 @@ def proactive_check_job() -> dict[str, int]:
     """Check the journeys of every operations record waiting, batch by batch, and queue
     what the passengers are to hear after each batch's commit."""
     current = runtime.current()
-    total = proactive.CheckResult()
-    while (done := proactive.check_waiting(current.session_factory)).records:
-        total.add(done)
-        announce(current.redis, done)
+    total = proactive.check_all(current.session_factory,
+                                lambda done: announce(current.redis, done))
     return {"records": total.records, "journeys": total.journeys, **total.outcomes}
 
 
