@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.amounts import amount_text
 from claims.core.iban import mask_iban
-from claims.db.models import Claim, ClaimDocument, ClaimEvent, Payout
+from claims.db.models import Claim, ClaimDocument, ClaimEvent
 from claims.processing.lifecycle import ClaimNotFound
+from claims.processing.payouts import compensation_payout
 
 
 def masked(iban: str | None) -> str | None:
@@ -25,8 +26,7 @@ def personal_data(session_factory: sessionmaker[Session], claim_id: int) -> dict
         if claim is None:
             raise ClaimNotFound(claim_id)
         booking = claim.booking
-        payout = session.scalar(select(Payout).where(Payout.claim_id == claim.id,
-                                                     Payout.part == 0))
+        payout = compensation_payout(session, claim.id)
         return {
             "claim": {
                 "id": claim.id, "status": claim.status, "direction": claim.direction,

@@ -16,7 +16,7 @@ from claims.core.names import normalise_reference, surname_matches
 from claims.core.policy import ANSWER_WITHIN, Decision
 from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind, Origin
 from claims.db.events import append_event, record_event
-from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, Payout
+from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent
 from claims.db.types import utcnow
 from claims.passengers.answers import can_object
 from claims.processing.assessment import decision_for, facts_for
@@ -27,6 +27,7 @@ from claims.processing.lifecycle import (
     move,
     record_refusal,
 )
+from claims.processing.payouts import compensation_payout
 
 SessionFactory = sessionmaker[Session]
 # The claim form's fields; name and e-mail come prefilled from the booking.
@@ -336,8 +337,7 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
                                  .order_by(ClaimEvent.id)).all()
         explanation = claim.explanation_de if language.startswith("de") else claim.explanation_en
         # Once paid, where the money went is the payout's, not what the claim planned.
-        payout = session.scalar(select(Payout).where(Payout.claim_id == claim.id,
-                                                     Payout.part == 0))
+        payout = compensation_payout(session, claim.id)
         account_on_file = claim.booking.payment_iban if claim.booking else None
         return ClaimView(
             claim_id=claim.id, status=ClaimStatus(claim.status),

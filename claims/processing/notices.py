@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, EventKind, NoticeKind, Origin
 from claims.db.events import record_event
-from claims.db.models import Claim, ClaimEvent, Payout
+from claims.db.models import Claim, ClaimEvent
 from claims.db.types import utcnow
+from claims.processing.payouts import compensation_payout
 
 SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
               NoticeKind.PAYOUT: EventKind.PAYOUT_MAILED,
@@ -72,8 +73,7 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
             return None
         if kind == NoticeKind.OFFER and status != ClaimStatus.OFFERED:
             return None
-        payout = session.scalar(select(Payout).where(Payout.claim_id == claim_id,
-                                                     Payout.part == 0))
+        payout = compensation_payout(session, claim_id)
         if kind == NoticeKind.PAYOUT and payout is None:
             return None
         if _sent(session, claim_id, kind):

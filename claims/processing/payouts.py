@@ -163,6 +163,11 @@ def _payout_for(session: Session, claim: Claim, run_id: int) -> Payout:
     return payout
 
 
+def compensation_payout(session: Session, claim_id: int) -> Payout | None:
+    """The claim's payment itself (part 0), not a top-up after it: where the money went."""
+    return session.scalar(select(Payout).where(Payout.claim_id == claim_id, Payout.part == 0))
+
+
 def _top_up_for(session: Session, claim: Claim, run_id: int) -> Payout:
     """What corrected data added after payment, paid where the compensation went, as a
     part of its own: the unique (claim, part) pays each top-up once."""
