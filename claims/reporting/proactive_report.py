@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from claims.core.vocabulary import ClaimStatus, EventKind
-from claims.db.models import Claim, ClaimEffort, ClaimEvent, JourneyCheck, Operator
-from claims.reporting.reports import ReportFilter, instant_of, records_in
+from claims.db.models import Claim, ClaimEffort, ClaimEvent, JourneyCheck
+from claims.reporting.reports import ReportFilter, filter_on, records_in
 
 E = ClaimEffort
 SessionFactory = sessionmaker[Session]
@@ -83,16 +83,9 @@ def _unclaimed(session: Session, wanted: ReportFilter
     claimed = exists().where(Claim.booking_id == JourneyCheck.booking_id,
                              Claim.direction == JourneyCheck.direction)
     conditions = [JourneyCheck.eligible.is_(True), JourneyCheck.outcome.in_(NOT_OFFERED),
-                  ~claimed]
-    if wanted.start:
-        conditions.append(JourneyCheck.checked_at >= instant_of(wanted.start))
-    if wanted.end:
-        conditions.append(JourneyCheck.checked_at < instant_of(wanted.end + timedelta(days=1)))
-    if wanted.regime:
-        conditions.append(JourneyCheck.regime == wanted.regime)
-    if wanted.operator:
-        conditions.append(JourneyCheck.operator_id == select(Operator.id).where(
-            Operator.slug == wanted.operator).scalar_subquery())
+                  ~claimed, filter_on(wanted, session, at=JourneyCheck.checked_at,
+                                      regime=JourneyCheck.regime,
+                                      operator_id=JourneyCheck.operator_id)]
     rows = session.execute(select(JourneyCheck.currency, func.count(), JourneyCheck.amount)
                            .where(*conditions)
                            .group_by(JourneyCheck.currency, JourneyCheck.amount)).all()

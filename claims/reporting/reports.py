@@ -109,16 +109,24 @@ class Report:
 
 
 def records_in(wanted: ReportFilter, session: Session) -> ColumnElement[bool]:
+    """The effort records in the filter, by when their claim was filed."""
+    return filter_on(wanted, session, at=E.submitted_at, regime=E.regime,
+                     operator_id=E.operator_id)
+
+
+def filter_on(wanted: ReportFilter, session: Session, *, at: Any, regime: Any,
+              operator_id: Any) -> ColumnElement[bool]:
+    """The filter on any table that has an instant, a regime and an operator."""
     conditions: list[ColumnElement[bool]] = []
     if wanted.start:
-        conditions.append(E.submitted_at >= instant_of(wanted.start))
+        conditions.append(at >= instant_of(wanted.start))
     if wanted.end:
-        conditions.append(E.submitted_at < instant_of(wanted.end + timedelta(days=1)))
+        conditions.append(at < instant_of(wanted.end + timedelta(days=1)))
     if wanted.regime:
-        conditions.append(E.regime == wanted.regime)
+        conditions.append(regime == wanted.regime)
     if wanted.operator:
-        operator_id = session.scalar(select(Operator.id).where(Operator.slug == wanted.operator))
-        conditions.append(E.operator_id == (operator_id or -1))
+        operator = session.scalar(select(Operator.id).where(Operator.slug == wanted.operator))
+        conditions.append(operator_id == (operator or -1))
     return and_(True, *conditions)
 
 
