@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from flask import (
     abort,
@@ -110,6 +111,10 @@ def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = 
                            direction=DIRECTION_LABELS.get(view.direction or ""))
 
 
+def _offer_closed() -> NoReturn:
+    abort(409, _("This offer is no longer open: this page shows where it stands."))
+
+
 @blueprint.post("/status/<token>/accept")
 def accept(token: str) -> Response | tuple[str, int]:
     """One click: the offer accepted, paid to the account on file, or to the voucher or
@@ -117,7 +122,7 @@ def accept(token: str) -> Response | tuple[str, int]:
     claim_id = _claim_id(token)
     view = _view(claim_id, record_view=False)
     if view.status != ClaimStatus.OFFERED:
-        abort(409, _("This offer is no longer open: this page shows where it stands."))
+        _offer_closed()
     form = OfferForm(account_on_file=view.account_on_file is not None)
     if not form.validate_on_submit():
         return _status_page(token, view, offer=form), 422
@@ -126,7 +131,7 @@ def accept(token: str) -> Response | tuple[str, int]:
             form.payout.data or "", (form.iban.data or "").strip() or None,
             (form.account_holder.data or "").strip() or None))
     except offers.OfferRefused:
-        abort(409, _("This offer is no longer open: this page shows where it stands."))
+        _offer_closed()
     if status == ClaimStatus.APPROVED:
         notify(runtime().redis, claim_id, NoticeKind.DECISION)
     return redirect(url_for("passenger.status", token=token))
@@ -138,7 +143,7 @@ def decline(token: str) -> Response:
     try:
         offers.decline_offer(runtime().session_factory, claim_id)
     except offers.OfferRefused:
-        abort(409, _("This offer is no longer open: this page shows where it stands."))
+        _offer_closed()
     return redirect(url_for("passenger.status", token=token))
 
 
