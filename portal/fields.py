@@ -1,15 +1,35 @@
-"""Form fields the passenger's and the clerk's forms share."""
+"""The form base and the fields the passenger's and the clerk's forms share."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
+from gettext import NullTranslations
 from typing import Any
 
+from babel.support import Translations
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import StringField
+from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
 
 from claims.core.amounts import AmountError, parse_amount
+
+
+class Form(FlaskForm):
+    """Every form of the portal. WTForms' own messages ("Not a valid choice") in the page's
+    language, read from disk once per language: Flask-WTF reads them for every request."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> NullTranslations:
+            return _wtforms_messages(str(get_locale()))
+
+
+@cache
+def _wtforms_messages(locale: str) -> NullTranslations:
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class AmountField(StringField):

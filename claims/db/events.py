@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.vocabulary import Actor, EventKind
 from claims.db.models import ClaimEvent
+from claims.db.types import utcnow
 
 
 def record_event(session: Session, kind: EventKind, actor: Actor, *,
@@ -23,4 +25,14 @@ def append_event(session_factory: sessionmaker[Session], kind: EventKind, actor:
     """One event in a short transaction of its own: for use cases that otherwise only read,
     so that their reading never holds the write lock."""
     with session_factory.begin() as session:
-        record_event(session, kind, actor, **fields)
+        insert_event(session, kind, actor, **fields)
+
+
+def insert_event(session: Session, kind: EventKind, actor: Actor, *,
+                 claim_id: int | None = None, booking_id: int | None = None,
+                 actor_id: int | None = None, **counts: Any) -> None:
+    """record_event as a plain insert, not through the ORM's unit of work: for the pages
+    every passenger opens, where the event is all that is written."""
+    session.connection().execute(insert(ClaimEvent.__table__), {
+        "kind": kind, "actor": actor, "at": utcnow(), "counts": counts,
+        "claim_id": claim_id, "booking_id": booking_id, "actor_id": actor_id})

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from claims.core.amounts import amount_text
 from claims.core.journey import JourneyFacts, legs_by_direction
 from claims.core.names import normalise_reference, surname_matches
 from claims.core.policy import ANSWER_WITHIN, Decision
 from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind, Origin
-from claims.db.events import append_event, record_event
+from claims.db.events import append_event, insert_event, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent
 from claims.db.types import utcnow
 from claims.passengers.answers import can_object
@@ -28,6 +28,7 @@ from claims.processing.lifecycle import (
     record_refusal,
 )
 from claims.processing.payouts import compensation_payout
+from claims.processing.status_links import issue as issue_link_in
 
 SessionFactory = sessionmaker[Session]
 # The claim form's fields; name and e-mail come prefilled from the booking.
@@ -94,6 +95,8 @@ class ClaimInput:
 class SubmitResult:
     claim_id: int
     created: bool
+    # A status link's token, made in the same transaction when the caller asked for one.
+    status_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,22 +156,23 @@ def find_booking(session_factory: SessionFactory, reference: str, surname: str, 
 
     Which of the two did not match is deliberately not told: that would let anyone
     enumerate references."""
-    with session_factory() as session:
+    # Found and its event written in one transaction: every look-up takes one connection.
+    with (session_factory.begin() if record_lookup else session_factory()) as session:
         candidates = session.execute(
             select(Booking.id, Booking.passenger_name)
             .where(Booking.reference == normalise_reference(reference))).all()
-    found = next((booking_id for booking_id, name in candidates
-                  if surname_matches(name, surname)), None)
-    if found is not None and record_lookup:
-        append_event(session_factory, EventKind.BOOKING_FOUND, Actor.PASSENGER,
-                     booking_id=found)
+        found = next((booking_id for booking_id, name in candidates
+                      if surname_matches(name, surname)), None)
+        if found is not None and record_lookup:
+            insert_event(session, EventKind.BOOKING_FOUND, Actor.PASSENGER, booking_id=found)
     return found
 
 
 def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
                   record_view: bool = True) -> ClaimDraft:
-    """The prefilled claim and what the rules would say; showing it is an effort event."""
-    with session_factory() as session:
+    """The prefilled claim and what the rules would say; showing it is an effort event,
+    written in the same transaction as the reading (one connection per page)."""
+    with (session_factory.begin() if record_view else session_factory()) as session:
         booking = _booking(session, booking_id)
         directions = legs_by_direction(booking.legs, booking.fare_kind)
         facts = facts_for(session, {d: (booking, legs) for d, legs in directions.items()})
@@ -184,10 +188,11 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
                                      passenger_disagrees=False),
                 existing_claim_id=existing.get(direction))
                 for direction, legs in directions.items()))
-    if draft.open_journeys and record_view:
-        append_event(session_factory, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
-                     booking_id=booking_id, fields_shown=len(CLAIM_FIELDS),
-                     fields_prefilled=sum(1 for f in PREFILLED_FIELDS if getattr(booking, f)))
+        if draft.open_journeys and record_view:
+            insert_event(session, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
+                         booking_id=booking_id, fields_shown=len(CLAIM_FIELDS),
+                         fields_prefilled=sum(1 for f in PREFILLED_FIELDS
+                                              if getattr(booking, f)))
     return draft
 
 
@@ -224,9 +229,11 @@ class NoAccountOnFile(ValueError):
 
 def submit_claims(session_factory: SessionFactory, booking_id: int,
                   directions: Sequence[Direction], data: ClaimInput,
-                  effort: dict[str, int | None]) -> list[SubmitResult]:
+                  effort: dict[str, int | None], *,
+                  link_days: int | None = None) -> list[SubmitResult]:
     """File a claim for each chosen journey of the booking, in one go; a second submit
-    returns the claims filed before (unique per booking and direction)."""
+    returns the claims filed before (unique per booking and direction). With link_days,
+    the first result carries a new status link to it, made in the same transaction."""
     try:
         with session_factory.begin() as session:
             booking = session.get(Booking, booking_id)
@@ -251,6 +258,9 @@ def submit_claims(session_factory: SessionFactory, booking_id: int,
                                    typed=not typing_counted)
                 typing_counted = True
                 results.append(SubmitResult(claim.id, created=True))
+            if link_days is not None and results:
+                results[0] = replace(results[0], status_token=issue_link_in(
+                    session, results[0].claim_id, days=link_days))
             return results
     except IntegrityError:
         # Two submits raced; the unique (booking, direction) let exactly one through each.
@@ -415,8 +425,11 @@ def answer_survey(session_factory: SessionFactory, claim_id: int, score: int,
 
 
 def _booking(session: Session, booking_id: int) -> Booking:
-    booking = session.scalar(select(Booking).where(Booking.id == booking_id)
-                             .options(selectinload(Booking.legs), selectinload(Booking.operator)))
+    # One query for the booking, its legs and its operator (selectin loading took three,
+    # and most of this page's time).
+    booking = session.scalars(select(Booking).where(Booking.id == booking_id)
+                              .options(joinedload(Booking.legs), joinedload(Booking.operator))
+                              ).unique().one_or_none()
     if booking is None:
         raise ClaimNotFound(f"no booking {booking_id}")
     return booking

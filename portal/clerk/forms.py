@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -20,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from claims.clerks.review import INFO_ITEMS, REJECTION_REASONS
 from claims.core.rules.causes import CAUSES
-from portal.fields import AmountField
+from portal.fields import AmountField, Form
 
 INFO_LABELS = {
     "arrived_with_service": _l("The service they actually arrived with"),
@@ -37,7 +36,7 @@ REJECTION_LABELS = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter your e-mail."))],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"),
@@ -45,14 +44,14 @@ class LoginForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     amount = AmountField(_l("Amount"), validators=[InputRequired(_l("Enter the amount."))],
                          message=_l("Enter an amount above zero, such as 19.75."))
     note = TextAreaField(_l("Reason for changing the amount"),
                          validators=[Length(max=1000)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = RadioField(_l("Reason"), choices=[SelectChoice(code, REJECTION_LABELS[code])
                                                for code in REJECTION_REASONS],
                         validators=[InputRequired(_l("Choose the reason."))])
@@ -60,7 +59,7 @@ class RejectForm(FlaskForm):
                                    "language"), validators=[Optional(), Length(max=2000)])
 
 
-class ErasureForm(FlaskForm):
+class ErasureForm(Form):
     confirmed = BooleanField(_l("The passenger asked us to erase their personal data"),
                              validators=[DataRequired(_l(
                                  "Confirm that the passenger asked for it: erasing cannot be "
@@ -72,14 +71,14 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class InfoRequestForm(FlaskForm):
+class InfoRequestForm(Form):
     items = MultiCheckboxField(_l("What do you need from the passenger?"),
                                choices=[SelectChoice(item, INFO_LABELS[item])
                                         for item in INFO_ITEMS],
                                validators=[DataRequired(_l("Choose at least one item."))])
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     # The claims the clerk saw when confirming: the decision is for these, not for
     # whatever is open by the time the form is sent.
     claims = HiddenField()

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -34,10 +33,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from claims.core.iban import IbanError, check_iban
 from claims.core.names import normalise_reference
-from portal.fields import AmountField
+from portal.fields import AmountField, Form
 
 
-class LookupForm(FlaskForm):
+class LookupForm(Form):
     reference = StringField(_l("Booking reference"), validators=[
         DataRequired(_l("Enter your booking reference.")),
         Length(max=40, message=_l("A booking reference is at most 40 characters.")),
@@ -62,7 +61,7 @@ def _count(value: str | None) -> int | None:
     return min(int(value), 1_000_000)
 
 
-class _PayoutForm(FlaskForm):
+class _PayoutForm(Form):
     """Where to pay. Subclasses define `payout`, whose choice decides whether the account
     is needed."""
 
@@ -103,7 +102,7 @@ class OfferForm(_PayoutForm):
     ], validators=[InputRequired(_l("Choose how we should pay you."))])
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     """No fields: the page renders its CSRF token, which the app checks on every POST."""
 
 
@@ -176,7 +175,7 @@ def _compact_iban(field: StringField) -> None:
         raise ValidationError(_l("This is not a valid IBAN. Please check it.")) from None
 
 
-class InfoForm(FlaskForm):
+class InfoForm(Form):
     """Just what the clerk asked for: the other fields are removed."""
 
     def __init__(self, *args: Any, asked: tuple[str, ...], **kwargs: Any) -> None:
@@ -213,7 +212,7 @@ class InfoForm(FlaskForm):
         render_kw={"autocomplete": "name"})
 
 
-class AppealForm(FlaskForm):
+class AppealForm(Form):
     objection = TextAreaField(_l("Why do you disagree?"), validators=[
         DataRequired(_l("Tell us briefly why you disagree.")),
         Length(max=2500, message=_l("At most 2,500 characters, please.")),
@@ -254,7 +253,7 @@ class ManualClaimForm(_PassengerAndPayoutForm):
     kept_ticket = HiddenField()
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     """CES 2.0, asked once after the decision."""
 
     score = RadioField(_l("How much do you agree?"), choices=[

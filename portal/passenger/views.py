@@ -19,7 +19,7 @@ from claims.processing import status_links
 from common.links import invited_booking
 from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
-from portal.passenger.common import page_language, status_url
+from portal.passenger.common import link_url, page_language, status_url
 from portal.passenger.forms import (
     DIRECTION_LABELS,
     ClaimForm,
@@ -80,13 +80,16 @@ def claim() -> Response | str | tuple[str, int]:
         if draft.existing_claim_id is not None:
             return redirect(status_url(draft.existing_claim_id))
         account_on_file = draft.payment_iban is not None
+        # What the submit is checked against, kept with the page: the submit then reads
+        # the booking once, in its own transaction, which checks it all again.
+        session[FILING_OPTIONS] = {"booking": booking_id, "account": account_on_file,
+                                   "open": _open(draft)}
         form = ClaimForm(account_on_file=account_on_file, journeys=_open(draft), data={
             "passenger_name": draft.passenger_name, "passenger_email": draft.passenger_email,
             "payout": "account" if account_on_file else "iban"})
         return _claim_page(form, draft)
 
-    # A valid submit needs only this; the whole draft is loaded to show the form again.
-    options = filing.filing_options(factory, booking_id)
+    options = _filing_options(factory, booking_id)
     if not options.open_journeys and options.first_claim_id is not None:
         return redirect(status_url(options.first_claim_id))
     form = ClaimForm(account_on_file=options.account_on_file, journeys=options.open_journeys)
@@ -101,13 +104,31 @@ def claim() -> Response | str | tuple[str, int]:
         for result in results:
             if result.created:
                 dispatch_assessment(factory, runtime().redis, result.claim_id)
-                notify(runtime().redis, result.claim_id, NoticeKind.RECEIPT)
-        return redirect(status_url(results[0].claim_id))
+                if form.passenger_email.data:
+                    # Without an address there is no receipt to send: no job for nothing.
+                    notify(runtime().redis, result.claim_id, NoticeKind.RECEIPT)
+        session.pop(FILING_OPTIONS, None)
+        token = results[0].status_token
+        return redirect(link_url(token) if token else status_url(results[0].claim_id))
     draft = filing.prepare_claim(factory, booking_id, record_view=False)
     # Effort: each form sent back counts, with how many errors it showed.
     filing.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED, booking_id=booking_id,
                              errors=sum(len(e) for e in form.errors.values()))
     return _claim_page(form, draft), 422
+
+
+FILING_OPTIONS = "filing_options"
+
+
+def _filing_options(factory: filing.SessionFactory, booking_id: int) -> filing.FilingOptions:
+    """As the claim page left them, or, without that page (another tab, an old cookie),
+    read from the database."""
+    kept = session.get(FILING_OPTIONS)
+    if isinstance(kept, dict) and kept.get("booking") == booking_id:
+        return filing.FilingOptions(account_on_file=bool(kept.get("account")),
+                                    open_journeys=tuple(kept.get("open") or ()),
+                                    first_claim_id=None)
+    return filing.filing_options(factory, booking_id)
 
 
 def _submit(factory: filing.SessionFactory, booking_id: int,
@@ -125,7 +146,8 @@ def _submit(factory: filing.SessionFactory, booking_id: int,
             payout_iban=form.iban.data if to_iban else None,
             payout_holder=(form.account_holder.data or "").strip() or None if to_iban else None,
         ), effort={"keystrokes": form.keystrokes.data, "clicks": form.clicks.data,
-                   "active_ms": form.active_ms.data})
+                   "active_ms": form.active_ms.data},
+        link_days=runtime().settings.status_link_days)
 
 
 def _open(draft: filing.ClaimDraft) -> list[str]:
