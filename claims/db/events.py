@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.vocabulary import Actor, EventKind
+from claims.db.bulk import insert_row
 from claims.db.models import ClaimEvent
 from claims.db.types import utcnow
 
@@ -31,8 +31,8 @@ def append_event(session_factory: sessionmaker[Session], kind: EventKind, actor:
 def insert_event(session: Session, kind: EventKind, actor: Actor, *,
                  claim_id: int | None = None, booking_id: int | None = None,
                  actor_id: int | None = None, **counts: Any) -> None:
-    """record_event as a plain insert, not through the ORM's unit of work: for the pages
-    every passenger opens, where the event is all that is written."""
-    session.connection().execute(insert(ClaimEvent.__table__), {
+    """record_event as a plain insert (claims.db.bulk.insert_row), for the passenger's
+    path: the pages every passenger opens and the submit."""
+    insert_row(session, ClaimEvent, {
         "kind": kind, "actor": actor, "at": utcnow(), "counts": counts,
         "claim_id": claim_id, "booking_id": booking_id, "actor_id": actor_id})

@@ -236,9 +236,7 @@ def submit_claims(session_factory: SessionFactory, booking_id: int,
     the first result carries a new status link to it, made in the same transaction."""
     try:
         with session_factory.begin() as session:
-            booking = session.get(Booking, booking_id)
-            if booking is None:
-                raise ClaimNotFound(f"no booking {booking_id}")
+            booking = _booking(session, booking_id)
             if data.payout_method == "account" and booking.payment_iban is None:
                 # Money never goes nowhere: without an account on file, an IBAN or a
                 # voucher is the passenger's explicit choice (the form offers only those).
@@ -300,7 +298,7 @@ def _new_claim(session: Session, booking: Booking, direction: Direction, data: C
     counts = {k: v for k, v in effort.items() if v is not None}
     # Which fields, by name (never what was in them): the effort reports rank the form's
     # fields by the work they cause.
-    record_event(session, EventKind.CLAIM_SUBMITTED, Actor.PASSENGER,
+    insert_event(session, EventKind.CLAIM_SUBMITTED, Actor.PASSENGER,
                  claim_id=claim.id, booking_id=booking.id,
                  fields_changed=len(changed), fields_typed=len(fields) + len(changed),
                  fields=" ".join(fields + changed), **counts)
