@@ -50,6 +50,10 @@ class Settings:
     # Claims one drain job decides per transaction: larger is faster under a storm, smaller
     # holds fewer row locks for less time.
     assessment_batch: int
+    # How long a drain loop that found one due claim waits for more before it decides: one
+    # transaction for the claims filed in those milliseconds instead of one each (a batch
+    # of one costs nearly what a batch of twenty does).
+    assessment_gather_ms: int
     # The effort reports' cost model (effort.md), stated on every report that uses it: a
     # clerk hour at its capacity cost rate, one job of the system, one payout transaction.
     cost_clerk_per_hour: Decimal
@@ -123,6 +127,8 @@ def load_settings(overrides: Mapping[str, object] | None = None,
                                  high=5),
         assessment_batch=_integer("ASSESSMENT_BATCH", text("ASSESSMENT_BATCH"), 100,
                                   low=1, high=1000),
+        assessment_gather_ms=_integer("ASSESSMENT_GATHER_MS", text("ASSESSMENT_GATHER_MS"),
+                                      50, low=0, high=1000),
         cost_clerk_per_hour=_rate("COST_CLERK_PER_HOUR", text("COST_CLERK_PER_HOUR"), "42.00"),
         cost_per_job=_rate("COST_PER_JOB", text("COST_PER_JOB"), "0.002"),
         cost_per_payout=_rate("COST_PER_PAYOUT", text("COST_PER_PAYOUT"), "0.15"),

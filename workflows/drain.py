@@ -22,7 +22,8 @@ WAIT = 2.0
 def drain_forever(current: Runtime, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
-            claim_ids = take_due(current.redis, current.settings.assessment_batch, wait=WAIT)
+            claim_ids = take_due(current.redis, current.settings.assessment_batch, wait=WAIT,
+                                 gather=current.settings.assessment_gather_ms / 1000)
         except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
             # Redis away: the claims wait in the database; the sweeper re-adds them.
             log.warning("drain: lost Redis (%s); trying again", type(error).__name__)

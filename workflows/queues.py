@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import redis
@@ -91,9 +92,10 @@ def dispatch_due(connection: redis.Redis, claim_id: int) -> None:
     connection.zadd(DUE_CLAIMS, {str(claim_id): claim_id}, nx=True)
 
 
-def take_due(connection: redis.Redis, batch: int, *, wait: float = 0) -> list[int]:
+def take_due(connection: redis.Redis, batch: int, *, wait: float = 0,
+             gather: float = 0) -> list[int]:
     """Up to `batch` due claims, oldest first; with `wait`, blocks up to that many seconds
-    for the first one."""
+    for the first one, then, with `gather`, that many seconds more for others to arrive."""
     taken: list[int] = []
     if wait > 0:
         first: Any = connection.bzpopmin(DUE_CLAIMS, timeout=wait)
@@ -101,6 +103,8 @@ def take_due(connection: redis.Redis, batch: int, *, wait: float = 0) -> list[in
             return taken
         taken.append(int(first[1]))  # (key, member, score)
         batch -= 1
+        if gather > 0 and batch > 0 and connection.zcard(DUE_CLAIMS) < batch:
+            time.sleep(gather)
     if batch > 0:
         popped: Any = connection.zpopmin(DUE_CLAIMS, batch)
         taken += [int(entry[0]) for entry in popped]  # (member, score)

@@ -179,3 +179,28 @@ def test_a_claim_another_worker_holds_is_due_again_not_lost(app: Flask) -> None:
         other.rollback()
     # Skipped while held: back in the due set for the next take, not left to the sweeper.
     assert take_due(current.redis, 10) == [claim_id]
+
+
+def test_a_drain_loop_gathers_the_claims_filed_just_after_the_first(app: Flask) -> None:
+    """Claims trickling in one by one are decided together: the loop that takes the first
+    waits the gathering time for the others, instead of a transaction for each."""
+    current = app.extensions["effortless"]
+    current.redis.delete(DUE_CLAIMS)
+    dispatch_due(current.redis, 1)
+
+    def later() -> None:
+        time.sleep(0.05)
+        for claim_id in (2, 3):
+            dispatch_due(current.redis, claim_id)
+
+    filer = threading.Thread(target=later)
+    filer.start()
+    assert take_due(current.redis, 10, wait=1, gather=0.3) == [1, 2, 3]
+    filer.join()
+    # Without gathering, the first is taken alone.
+    dispatch_due(current.redis, 4)
+    filer = threading.Thread(target=later)
+    filer.start()
+    assert take_due(current.redis, 10, wait=1) == [4]
+    filer.join()
+    current.redis.delete(DUE_CLAIMS)
