@@ -6,11 +6,21 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Date, and_, func, select
+from sqlalchemy import Boolean, ColumnElement, Date, Integer, and_, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import literal
 from sqlalchemy.sql.type_api import TypeEngine
+
+
+def one_of(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """column IN ids. On PostgreSQL as `= ANY(array)`: one parameter, where an IN list of a
+    thousand ids costs the driver and the server a thousand (a sixth of an effort build)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
+    result: ColumnElement[bool] = column.in_(ids)
+    return result
 
 
 class JsonArrayContains(ColumnElement[bool]):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from claims.core.effort import ClaimFacts, LoggedEvent, effort_record
 from claims.core.vocabulary import EventKind, Origin
 from claims.db.bulk import insert_many
+from claims.db.dialect import one_of
 from claims.db.models import (
     Booking,
     Claim,
@@ -105,21 +106,17 @@ def _behind(session_factory: SessionFactory, settle: timedelta) -> bool:
 
 
 def _note_started(session: Session, window: ColumnElement[bool]) -> None:
-    """Bookings whose claim form was opened in the window, and those filed in it."""
-    opened = session.execute(
-        select(ClaimEvent.booking_id, func.min(ClaimEvent.at), Booking.operator_id,
-               Booking.regime)
-        .join(Booking, Booking.id == ClaimEvent.booking_id)
-        .where(window, ClaimEvent.kind == EventKind.CLAIM_FORM_SHOWN)
-        .group_by(ClaimEvent.booking_id, Booking.operator_id, Booking.regime)).all()
-    for start in range(0, len(opened), CHUNK):
-        chunk = opened[start:start + CHUNK]
-        known = set(session.scalars(select(StartedClaim.booking_id).where(
-            StartedClaim.booking_id.in_([row.booking_id for row in chunk]))))
-        _insert(session, StartedClaim, [
-            {"booking_id": booking_id, "started_at": at, "operator_id": operator_id,
-             "regime": regime, "filed": False}
-            for booking_id, at, operator_id, regime in chunk if booking_id not in known])
+    """Bookings whose claim form was opened in the window, and those filed in it: two
+    statements on the server, however many bookings the window holds."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    opened = (select(ClaimEvent.booking_id, func.min(ClaimEvent.at), Booking.operator_id,
+                     Booking.regime, false())
+              .join(Booking, Booking.id == ClaimEvent.booking_id)
+              .where(window, ClaimEvent.kind == EventKind.CLAIM_FORM_SHOWN)
+              .group_by(ClaimEvent.booking_id, Booking.operator_id, Booking.regime))
+    session.execute(dialect.insert(StartedClaim).from_select(
+        ["booking_id", "started_at", "operator_id", "regime", "filed"], opened)
+        .on_conflict_do_nothing(index_elements=["booking_id"]))
     filed = select(ClaimEvent.booking_id).where(
         window, ClaimEvent.kind == EventKind.CLAIM_SUBMITTED,
         ClaimEvent.booking_id.is_not(None))
@@ -137,7 +134,7 @@ def _rebuild_chunk(session: Session, claim_ids: Sequence[int]) -> None:
         Claim.id, Claim.operator_id, Claim.regime, Claim.status, Claim.booking_id,
         Claim.manual_journey.is_not(None).label("manual"), Claim.submitted_at,
         Claim.decided_at, Claim.amount, Claim.reason_codes, Claim.ces_score, Claim.origin)
-        .where(Claim.id.in_(claim_ids))).all()
+        .where(one_of(session, Claim.id, claim_ids))).all()
     booking_of = {row.id: row.booking_id for row in claims}
     by_claim: dict[int, list[LoggedEvent]] = {claim_id: [] for claim_id in booking_of}
     claim_of_booking = {booking: claim for claim, booking in booking_of.items() if booking}
@@ -145,9 +142,10 @@ def _rebuild_chunk(session: Session, claim_ids: Sequence[int]) -> None:
                ClaimEvent.actor_id, ClaimEvent.counts, ClaimEvent.claim_id,
                ClaimEvent.booking_id)
     # Two queries, not one with OR: each then has its own index (claim, booking).
-    rows = [*session.execute(select(*columns).where(ClaimEvent.claim_id.in_(claim_ids))),
+    rows = [*session.execute(select(*columns).where(
+                one_of(session, ClaimEvent.claim_id, claim_ids))),
             *session.execute(select(*columns).where(
-                ClaimEvent.booking_id.in_(list(claim_of_booking)),
+                one_of(session, ClaimEvent.booking_id, list(claim_of_booking)),
                 ClaimEvent.claim_id.is_(None), ClaimEvent.kind.in_(BEFORE_THE_CLAIM)))]
     for event_id, at, kind, actor, actor_id, counts, claim_id, booking_id in rows:
         owner = claim_id if claim_id is not None else claim_of_booking.get(booking_id)
@@ -164,14 +162,14 @@ def _rebuild_chunk(session: Session, claim_ids: Sequence[int]) -> None:
         record, claim_drivers = effort_record(facts, by_claim[facts.claim_id])
         records.append(record)
         drivers += [{"claim_id": facts.claim_id, "driver": d} for d in sorted(claim_drivers)]
-    session.execute(delete(EffortDriver).where(EffortDriver.claim_id.in_(claim_ids)))
-    session.execute(delete(ClaimEffort).where(ClaimEffort.claim_id.in_(claim_ids)))
+    session.execute(delete(EffortDriver).where(one_of(session, EffortDriver.claim_id, claim_ids)))
+    session.execute(delete(ClaimEffort).where(one_of(session, ClaimEffort.claim_id, claim_ids)))
     _insert(session, ClaimEffort, records)
     _insert(session, EffortDriver, drivers)
 
 
 def _insert(session: Session,
-            table: type[ClaimEffort] | type[EffortDriver] | type[StartedClaim],
+            table: type[ClaimEffort] | type[EffortDriver],
             rows: Iterable[dict[str, object]]) -> None:
     # COPY on PostgreSQL: a million records are built in one pass over the event log.
     insert_many(session, table, list(rows))
