@@ -1,6 +1,9 @@
 """The load test's users (Locust): passengers looking a booking up, filing, and polling
 their status page until the decision shows; a few clerks working the queue; a manager
-reading the report. Run by bench/load.py, which prepares the bookings and the staff."""
+reading the report. Run by bench/load.py, which prepares the bookings and the staff.
+
+FastHttpUser (geventhttpclient), not HttpUser (python-requests): the load generator shares
+the machine with the server, and a request costs it a fraction of the CPU this way."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import os
 import re
 import threading
 
-from locust import HttpUser, between, task
+from locust import FastHttpUser, between, task
 from locust.exception import StopUser
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -23,7 +26,7 @@ def _token(html: str) -> str:
     return match.group(1) if match else ""
 
 
-class Passenger(HttpUser):
+class Passenger(FastHttpUser):
     """Files one claim for a booking of their own, then follows it like a person would."""
 
     weight = 60
@@ -67,7 +70,7 @@ class Passenger(HttpUser):
             self.status_url = filed.headers["Location"]
 
 
-class Clerk(HttpUser):
+class Clerk(FastHttpUser):
     """Signs in, looks at the queue, takes the next claim and puts it back."""
 
     weight = 3
@@ -96,7 +99,7 @@ class Clerk(HttpUser):
                              data={"csrf_token": _token(page.text)})
 
 
-class Manager(HttpUser):
+class Manager(FastHttpUser):
     weight = 1
     fixed_count = 1
     wait_time = between(5, 10)

@@ -16,7 +16,15 @@ from claims.db.models import Booking, Claim, Payout
 from claims.operators import accounts
 from claims.passengers import filing
 from claims.processing.payouts import run_payouts
-from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, submit
+from tests.helpers import (
+    count,
+    create_operator,
+    csrf_token,
+    load,
+    look_up,
+    run_worker,
+    submit,
+)
 from tests.records import arrival, rail_booking
 
 OWN_IBAN = "DE89370400440532013000"
@@ -112,3 +120,35 @@ def test_an_account_gone_before_the_payout_run_is_asked_for_not_turned_into_a_vo
         assert (payout.method, payout.iban) == ("iban", OWN_IBAN)
     paid = client.get(status_url).get_data(as_text=True)
     assert "Paid by bank transfer to DE89 **** **** **** 3000" in paid
+
+
+def test_what_changed_between_the_form_and_its_submit_is_checked_again(app: Flask) -> None:
+    """The submit is checked against what the form page showed (kept in the session, so
+    the booking is read once), and then again in the submit's own transaction: an account
+    gone from the booking meanwhile is refused with the form's message; a journey claimed
+    from another tab meanwhile leads to that claim, not to a second one."""
+    _operator(app)
+    load(app, [rail_booking(passenger={"name": "Hans Müller", "email": "hans@example.org"})],
+         [arrival()])
+    factory = app.extensions["effortless"].session_factory
+    client = app.test_client()
+    look_up(client, "Q7K2LM", "Müller")
+    form = client.get("/claim").get_data(as_text=True)
+    assert "To the account on file" in form
+    with factory.begin() as session:
+        session.scalars(select(Booking)).one().payment_iban = None
+    refused = client.post("/claim", data={"csrf_token": csrf_token(form),
+                                          "passenger_name": "Hans Müller", "payout": "account"})
+    assert refused.status_code == 422
+    assert "Choose how we should pay you" in refused.get_data(as_text=True)
+    assert count(app, Claim) == 0
+
+    other_tab = app.test_client()
+    look_up(other_tab, "Q7K2LM", "Müller")
+    first = submit(other_tab, payout="voucher")
+    assert first.status_code == 302
+    again = client.post("/claim", data={"csrf_token": csrf_token(form),
+                                        "passenger_name": "Hans Müller", "payout": "voucher"})
+    assert again.status_code == 302 and "/status/" in again.location
+    assert count(app, Claim) == 1
+    assert client.get(again.location).status_code == 200
