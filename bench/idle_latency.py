@@ -24,12 +24,12 @@ from bench.common import (
     ROOT,
     describe,
     file_claim,
+    import_journeys,
     isolated_setup,
     processes,
 )
 from bench.submit_claims import delayed_journeys
 from claims.db.models import Booking, Claim
-from claims.operators.imports import import_bookings, import_operations
 
 
 def main() -> None:
@@ -48,8 +48,7 @@ def main() -> None:
             subprocess.run([str(BIN / "flask"), "--app", "wsgi", "demo", "seed"], cwd=ROOT,
                            env=setup.environment, check=True, capture_output=True)
         bookings, operations = delayed_journeys(setup.operator, arguments.claims)
-        import_bookings(setup.runtime.session_factory, enumerate(bookings, 1))
-        import_operations(setup.runtime.session_factory, enumerate(operations, 1))
+        import_journeys(setup, bookings, operations)
         with processes(setup, workers=arguments.workers, web_workers=2,
                        sweep_every=30) as port:
             for index in range(arguments.claims):

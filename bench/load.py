@@ -26,12 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.common import BIN, ROOT, Setup, describe, isolated_setup, processes
+from bench.common import BIN, ROOT, Setup, describe, import_journeys, isolated_setup, processes
 from bench.submit_claims import delayed_journeys
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind
 from claims.db.models import Booking, Claim, ClaimEvent
 from claims.operators import accounts
-from claims.operators.imports import import_bookings, import_operations
+from claims.operators.imports import import_bookings
 from claims.passengers import filing
 from claims.processing.assessment import assess_claims
 
@@ -54,8 +54,7 @@ def main() -> None:
         bookings, operations = delayed_journeys(setup.operator, arguments.bookings)
         for booking in bookings:
             booking["reference"] = "L" + booking["reference"][1:]
-        import_bookings(factory, enumerate(bookings, 1))
-        import_operations(factory, enumerate(operations, 1))
+        import_journeys(setup, bookings, operations)
         _queue_for_clerks(factory, setup, count=150)
         accounts.create_user(factory, "clerk@load.example", "clerk", PASSWORD)
         accounts.create_user(factory, "manager@load.example", "manager", PASSWORD)

@@ -26,6 +26,7 @@ from bench.common import (
     Setup,
     decision_times,
     describe,
+    import_journeys,
     isolated_setup,
     noop_job_ceiling,
     processes,
@@ -34,7 +35,6 @@ from bench.common import (
 )
 from bench.submit_claims import delayed_journeys
 from claims.db.models import Booking
-from claims.operators.imports import import_bookings, import_operations
 from claims.passengers import filing
 from common.settings import load_settings
 from workflows import runtime
@@ -82,8 +82,7 @@ def main() -> None:
         for booking in bookings:
             booking["passenger"]["name"] = "Storm Passenger"
         started = time.perf_counter()
-        import_bookings(setup.runtime.session_factory, enumerate(bookings, 1))
-        import_operations(setup.runtime.session_factory, enumerate(operations, 1))
+        import_journeys(setup, bookings, operations)
         imported = time.perf_counter() - started
         with setup.runtime.session_factory() as session:
             ids = list(session.scalars(select(Booking.id).where(
@@ -104,7 +103,8 @@ def main() -> None:
         times = decision_times(setup, live)
         drained = (decision_times(setup, backlog, from_first_decision=True)
                    if backlog else None)
-    print(f"bench/storm_day.py: {arguments.bookings} bookings imported in {imported:.1f} s; "
+    print(f"bench/storm_day.py: {arguments.bookings} bookings imported (their journeys checked "
+          f"for proactive compensation) in {imported:.1f} s; "
           f"K={arguments.workers} RQ workers, {arguments.submitters} filing processes; "
           f"{describe(setup)}")
     print(f"  ceiling: no-op RQ jobs    {noop:8.1f} jobs/s")

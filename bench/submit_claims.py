@@ -22,6 +22,7 @@ from bench.common import (
     decision_times,
     describe,
     file_claim,
+    import_journeys,
     isolated_setup,
     noop_job_ceiling,
     processes,
@@ -29,7 +30,6 @@ from bench.common import (
     trivial_endpoint_ceiling,
     wait_until_decided,
 )
-from claims.operators.imports import import_bookings, import_operations
 
 
 def delayed_journeys(operator: str, count: int) -> tuple[list[dict], list[dict]]:
@@ -64,8 +64,7 @@ def main() -> None:
 
     with isolated_setup() as setup:
         bookings, operations = delayed_journeys(setup.operator, arguments.claims)
-        import_bookings(setup.runtime.session_factory, enumerate(bookings, 1))
-        import_operations(setup.runtime.session_factory, enumerate(operations, 1))
+        import_journeys(setup, bookings, operations)
         with processes(setup, workers=arguments.workers,
                        web_workers=arguments.web_workers) as port:
             trivial = trivial_endpoint_ceiling(port, 4 * arguments.claims,
