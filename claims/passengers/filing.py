@@ -329,18 +329,17 @@ def withdraw_claim(session_factory: SessionFactory, claim_id: int) -> None:
 
 def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
                record_view: bool = True) -> ClaimView:
-    if record_view and not _viewed_lately(session_factory, claim_id):
-        # At most one view event a minute: the page refreshes itself while the claim is
-        # checked, and anyone holding the link could otherwise fill the log at will.
-        try:
-            append_event(session_factory, EventKind.STATUS_VIEWED, Actor.PASSENGER,
-                         claim_id=claim_id)
-        except IntegrityError:
-            raise ClaimNotFound(claim_id) from None
-    with session_factory() as session:
+    # The view and its event in one transaction: the page is polled while the claim is
+    # checked.
+    with (session_factory.begin() if record_view else session_factory()) as session:
         claim = session.get(Claim, claim_id)
         if claim is None:
             raise ClaimNotFound(claim_id)
+        if record_view and not _viewed_lately(session, claim_id):
+            # At most one view event a minute: the page refreshes itself while the claim
+            # is checked, and anyone holding the link could otherwise fill the log at will.
+            insert_event(session, EventKind.STATUS_VIEWED, Actor.PASSENGER,
+                         claim_id=claim_id)
         events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)
                                  .order_by(ClaimEvent.id)).all()
         explanation = claim.explanation_de if language.startswith("de") else claim.explanation_en
@@ -396,11 +395,10 @@ HANDED_TO_STAFF = "handed_to_staff"
 VIEW_EVENT_EVERY = timedelta(minutes=1)
 
 
-def _viewed_lately(session_factory: SessionFactory, claim_id: int) -> bool:
-    with session_factory() as session:
-        return session.scalar(select(ClaimEvent.id).where(
-            ClaimEvent.claim_id == claim_id, ClaimEvent.kind == EventKind.STATUS_VIEWED,
-            ClaimEvent.at > utcnow() - VIEW_EVENT_EVERY).limit(1)) is not None
+def _viewed_lately(session: Session, claim_id: int) -> bool:
+    return session.scalar(select(ClaimEvent.id).where(
+        ClaimEvent.claim_id == claim_id, ClaimEvent.kind == EventKind.STATUS_VIEWED,
+        ClaimEvent.at > utcnow() - VIEW_EVENT_EVERY).limit(1)) is not None
 
 
 class SurveyRefused(ValueError):
