@@ -332,7 +332,10 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
     # The view and its event in one transaction: the page is polled while the claim is
     # checked.
     with (session_factory.begin() if record_view else session_factory()) as session:
-        claim = session.get(Claim, claim_id)
+        # The claim with its booking, the booking's legs and the operator: one query.
+        claim = session.scalars(select(Claim).where(Claim.id == claim_id).options(
+            joinedload(Claim.booking).joinedload(Booking.legs),
+            joinedload(Claim.operator))).unique().one_or_none()
         if claim is None:
             raise ClaimNotFound(claim_id)
         if record_view and not _viewed_lately(session, claim_id):
