@@ -12,6 +12,7 @@ third answer the CES question; 5 % more bookings are looked up and never claimed
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -165,6 +166,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="effort builder processes (default: one per core)")
     arguments = parser.parse_args()
     with isolated_setup() as setup:
         factory = setup.runtime.session_factory
@@ -173,8 +176,8 @@ def main() -> None:
             # What autovacuum does after a bulk load: statistics for the planner.
             with setup.runtime.engine.begin() as connection:
                 connection.exec_driver_sql("ANALYZE")
-        built, refreshed = _timed(lambda: effort_store.refresh_all(factory,
-                                                                   settle=timedelta(0)))
+        built, refreshed = _timed(lambda: effort_store.refresh_all(
+            factory, settle=timedelta(0), processes=arguments.processes))
         app = create_app({k: v for k, v in setup.environment.items()
                           if k in ("DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "SECRET_KEY",
                                    "RATELIMIT_ENABLED")})

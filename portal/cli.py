@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from collections import Counter
 from contextlib import suppress
 from datetime import date
@@ -23,6 +25,7 @@ from claims.operators.imports import ImportReport, import_bookings, import_opera
 from claims.passengers import filing
 from claims.processing import payouts, proactive
 from claims.processing.assessment import assess_claims
+from claims.reporting import effort_store
 from portal.extensions import runtime
 from tools import demo, demo_history
 from workflows.jobs import send_notice
@@ -38,6 +41,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 payouts_cli = AppGroup("payouts", help="Paying approved claims.")
 keys_cli = AppGroup("keys", help="The keys IBANs are encrypted under at rest.")
 retention_cli = AppGroup("retention", help="Erasing personal data after the retention period.")
+effort_cli = AppGroup("effort", help="The effort records the reports read.")
 
 WEEKS_TEXT = f"the {demo_history.WEEKS} weeks before the last {demo_history.RECENT_DAYS} days"
 DEMO_PASSWORDS = {"clerk@demo.example": ("clerk", "demo-clerk-2026"),
@@ -76,6 +80,17 @@ def retention_run() -> None:
     erased = erase_expired_data(current.session_factory, current.settings)
     click.echo(f"personal data of {erased} closed claims erased "
                f"(older than {current.settings.retention_days} days)")
+
+
+@effort_cli.command("catch-up")
+@click.option("--processes", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default=True, help="Builder processes (PostgreSQL; SQLite uses one).")
+def effort_catch_up(processes: int) -> None:
+    """Build the effort records of every event logged so far (the workers' sweepers follow
+    the log as it grows): after restoring a database, or for a million claims at once."""
+    started = time.perf_counter()
+    built = effort_store.refresh_all(runtime().session_factory, processes=processes)
+    click.echo(f"{built} effort records built in {time.perf_counter() - started:.1f} s")
 
 
 @operators_cli.command("create")
@@ -323,5 +338,5 @@ def _expected(draft: filing.ClaimDraft) -> str:
 
 def init_app(app: Flask) -> None:
     for group in (db_cli, operators_cli, bookings_cli, operations_cli, users_cli, demo_cli,
-                  payouts_cli, keys_cli, retention_cli):
+                  payouts_cli, keys_cli, retention_cli, effort_cli):
         app.cli.add_command(group)

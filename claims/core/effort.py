@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from claims.core.vocabulary import DECIDED, Actor, EventKind
 
@@ -16,13 +18,13 @@ from claims.core.vocabulary import DECIDED, Actor, EventKind
 IDLE_CUTOFF = timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
-class LoggedEvent:
+class LoggedEvent(NamedTuple):
+    # A tuple, not a dataclass: an effort build makes ten million of them.
     at: datetime
     kind: str
     actor: str
     actor_id: int | None
-    counts: dict[str, Any] = field(default_factory=dict)
+    counts: Mapping[str, Any] = MappingProxyType({})
     id: int = 0
 
 
@@ -86,24 +88,54 @@ class ClaimFacts:
     proactive: bool = False
 
 
+# The kinds whose counts the record reads: a build fetches no other event's counts.
+COUNTED_KINDS = frozenset({EventKind.CLAIM_SUBMITTED, EventKind.OFFER_ACCEPTED,
+                           EventKind.CLAIM_FORM_SHOWN, EventKind.CLAIM_FORM_REJECTED,
+                           EventKind.INFO_REQUESTED})
+
+
 def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[str, Any],
                                                                          set[str]]:
     """The claim's effort record and its drivers, from its events (and the events of its
     booking before the claim existed: the lookup and the form)."""
-    events = sorted(events, key=lambda e: (e.at, e.id))
-    kinds = [e.kind for e in events]
-    # The passenger's own act: filing the claim, or accepting the offer (one click).
-    submitted = next((e for e in events if e.kind in (EventKind.CLAIM_SUBMITTED,
-                                                      EventKind.OFFER_ACCEPTED)), None)
+    events = sorted(events, key=_in_order)
+    # One pass over the events, as a build makes a million records.
+    kinds: Counter[str] = Counter()
+    submitted = shown = None
+    human = False
+    paid_at = queued_at = opened_at = None
+    rejected_forms: list[LoggedEvent] = []
+    info_requested: list[LoggedEvent] = []
+    status_views: list[datetime] = []
+    passenger_steps: list[datetime] = []
+    for event in events:
+        kind = event.kind
+        kinds[kind] += 1
+        if event.actor == Actor.CLERK:
+            human = True
+        elif event.actor == Actor.PASSENGER and kind not in NOT_ON_TASK:
+            passenger_steps.append(event.at)
+        # The passenger's own act: filing the claim, or accepting the offer (one click).
+        if kind in FILED and submitted is None:
+            submitted = event
+        elif kind == EventKind.CLAIM_FORM_SHOWN and shown is None:
+            shown = event
+        elif kind == EventKind.CLAIM_PAID and paid_at is None:
+            paid_at = event.at
+        elif kind == EventKind.CLAIM_FORM_REJECTED:
+            rejected_forms.append(event)
+        elif kind == EventKind.INFO_REQUESTED:
+            info_requested.append(event)
+        elif kind == EventKind.STATUS_VIEWED:
+            status_views.append(event.at)
+        elif kind == EventKind.CLAIM_DECIDED and event.actor == Actor.SYSTEM \
+                and queued_at is None:
+            queued_at = event.at  # the claim reached the clerks' queue
+        elif kind == EventKind.WORK_STARTED and opened_at is None:
+            opened_at = event.at
     submit_counts = submitted.counts if submitted else {}
-    shown = next((e for e in events if e.kind == EventKind.CLAIM_FORM_SHOWN), None)
-    human = any(e.actor == Actor.CLERK for e in events)
-    paid_at = next((e.at for e in events if e.kind == EventKind.CLAIM_PAID), None)
     decided = claim.status in DECIDED and claim.decided_at is not None
-    clerk = clerk_effort(events)
-    rejected_forms = [e for e in events if e.kind == EventKind.CLAIM_FORM_REJECTED]
-    info_requested = [e for e in events if e.kind == EventKind.INFO_REQUESTED]
-    after_submit = [e for e in events if submitted is not None and e.at >= submitted.at]
+    clerk = clerk_effort(events) if human else NO_CLERK
     record = {
         "claim_id": claim.claim_id, "operator_id": claim.operator_id, "regime": claim.regime,
         "path": _path(claim, human=human, decided=decided),
@@ -111,7 +143,8 @@ def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[st
         "decision_seconds": _seconds(claim.submitted_at, claim.decided_at) if decided
         else None,
         "payout_seconds": _seconds(claim.submitted_at, paid_at),
-        "queue_seconds": _queue_seconds(events),
+        # From the claim reaching the queue to a clerk first opening it.
+        "queue_seconds": _seconds(queued_at, opened_at) if queued_at is not None else None,
         "touchless_decision": decided and not human,
         "touchless_payout": decided and not human and paid_at is not None,
         "paid": paid_at is not None, "amount": claim.amount,
@@ -121,18 +154,18 @@ def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[st
         "fields_changed": int(submit_counts.get("fields_changed", 0)),
         "keystrokes": _known(submit_counts.get("keystrokes")),
         "clicks": _known(submit_counts.get("clicks")),
-        "active_seconds": _active_seconds(events, submitted),
+        "active_seconds": _active_seconds(passenger_steps, submitted),
         "validation_errors": sum(int(e.counts.get("errors", 0)) for e in rejected_forms),
         "submit_attempts": len(rejected_forms) + (1 if submitted else 0),
-        "steps": sum(1 for e in events if e.kind in PASSENGER_STEPS),
-        "uploads": kinds.count(EventKind.DOCUMENT_UPLOADED),
+        "steps": sum(kinds[kind] for kind in PASSENGER_STEPS),
+        "uploads": kinds[EventKind.DOCUMENT_UPLOADED],
         "info_requests": len(info_requested),
-        "contacts": sum(1 for e in after_submit if e.kind == EventKind.STATUS_VIEWED),
-        "appeals": kinds.count(EventKind.APPEALED),
+        "contacts": 0 if submitted is None else sum(
+            1 for at in status_views if at >= submitted.at),
+        "appeals": kinds[EventKind.APPEALED],
         "clerk_seconds": int(clerk.seconds), "touches": clerk.touches, "clerks": clerk.clerks,
         "handovers": clerk.handovers,
-        "jobs": kinds.count(EventKind.ASSESSMENT_STARTED) + sum(
-            1 for kind in kinds if kind in NOTICE_EVENTS),
+        "jobs": kinds[EventKind.ASSESSMENT_STARTED] + sum(kinds[kind] for kind in NOTICE_EVENTS),
         "ces_score": claim.ces_score, "reason_codes": " ".join(claim.reason_codes) or None,
         "last_event_id": max((e.id for e in events), default=0),
     }
@@ -161,19 +194,21 @@ NOTICE_EVENTS = {EventKind.DECISION_MAILED, EventKind.PAYOUT_MAILED, EventKind.R
                  EventKind.INFO_REQUEST_MAILED, EventKind.OFFER_MAILED}
 
 
+def _in_order(event: LoggedEvent) -> tuple[datetime, int]:
+    return event.at, event.id
+
+
+FILED = (EventKind.CLAIM_SUBMITTED, EventKind.OFFER_ACCEPTED)
+# A passenger's steps that are not time on the task of claiming.
+NOT_ON_TASK = (EventKind.STATUS_VIEWED, EventKind.SURVEY_ANSWERED)
+NO_CLERK = ClerkEffort(0.0, 0, 0, 0)
+
+
 # The pages a passenger passes on the way to a filed claim, and answering a clerk.
 PASSENGER_STEPS = {EventKind.BOOKING_FOUND, EventKind.CLAIM_FORM_SHOWN,
                    EventKind.CLAIM_FORM_REJECTED, EventKind.MANUAL_FORM_SHOWN,
                    EventKind.CLAIM_SUBMITTED, EventKind.INFO_PROVIDED, EventKind.APPEALED,
                    EventKind.OFFER_ACCEPTED, EventKind.OFFER_DECLINED}
-
-
-def _queue_seconds(events: list[LoggedEvent]) -> int | None:
-    """From the claim reaching the queue to a clerk first opening it."""
-    queued = next((e.at for e in events if e.kind == EventKind.CLAIM_DECIDED
-                   and e.actor == Actor.SYSTEM), None)
-    opened = next((e.at for e in events if e.kind == EventKind.WORK_STARTED), None)
-    return _seconds(queued, opened) if queued is not None else None
 
 
 def _seconds(start: datetime, end: datetime | None) -> int | None:
@@ -184,11 +219,9 @@ def _known(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def _active_seconds(events: list[LoggedEvent], submitted: LoggedEvent | None) -> int:
+def _active_seconds(steps: list[datetime], submitted: LoggedEvent | None) -> int:
     """The passenger's time on task: from their first step to the submit, and on each
     answer later, with breaks over PASSENGER_IDLE left out."""
-    steps = [e.at for e in events if e.actor == Actor.PASSENGER
-             and e.kind not in (EventKind.STATUS_VIEWED, EventKind.SURVEY_ANSWERED)]
     total = timedelta()
     for before, after in pairwise(steps):
         if after - before <= PASSENGER_IDLE:

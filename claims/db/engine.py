@@ -59,7 +59,11 @@ def make_engine(url: str, **options: Any) -> Engine:
         return engine
     # No server-side prepared statements: a generic plan made while a table was small (an
     # import filling it in one transaction) would stay a sequential scan as it grows.
-    engine = create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None},
+    # Sessions in UTC whatever the server's default: weeks and days in reports begin at
+    # UTC midnight, and instants arrive with datetime.UTC, which UtcDateTime passes through.
+    engine = create_engine(url, pool_pre_ping=True,
+                           connect_args={"prepare_threshold": None,
+                                         "options": "-c TimeZone=UTC"},
                            **options)
     _not_shared_with_forked_children(engine)
     return engine

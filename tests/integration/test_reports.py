@@ -7,7 +7,7 @@ import csv
 import io
 import re
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from claims.db.models import Booking, Claim, ClaimEffort, ClaimEvent, EffortDriv
 from claims.operators import accounts
 from claims.passengers import answers, filing
 from claims.processing.assessment import assess_claims
-from claims.reporting import effort_store
+from claims.reporting import effort_parallel, effort_store
 from claims.reporting.reports import CostModel, ReportFilter, report, what_if
 from tests.helpers import create_operator, load, sign_in
 from tests.records import arrival, rail_booking
@@ -30,6 +30,70 @@ from tests.records import arrival, rail_booking
 # A clerk second costs 0.01, a job 0.01, a payout 0.50.
 MODEL = CostModel(clerk_per_hour=Decimal("36.00"), per_job=Decimal("0.01"),
                   per_payout=Decimal("0.50"))
+
+
+def test_records_built_on_several_processes_are_those_built_in_one(app: Flask) -> None:
+    factory = app.extensions["effortless"].session_factory
+    if factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("builder processes write side by side only on PostgreSQL")
+    create_operator(app)
+    accounts.create_user(factory, "clerk@example.org", "clerk", "a-long-password")
+    references = ("AAAA01", "BBBB02", "CCCC03", "DDDD04", "EEEE05")
+    load(app, [rail_booking(reference, passenger={"name": f"Anna Koch{index}"})
+               for index, reference in enumerate(references)], [arrival()])
+    with factory() as session:
+        bookings = session.scalars(select(Booking.id).order_by(Booking.id)).all()
+        clerk = session.scalars(select(User.id)).one()
+    claims = []
+    for index, booking in enumerate(bookings):
+        filing.prepare_claim(factory, booking)
+        statement = "It was later" if index % 2 else None
+        claims.append(filing.submit_claim(factory, booking, filing.ClaimInput(
+            f"Anna Koch{index}", None, None, statement, "en"),
+            effort={"keystrokes": index}).claim_id)
+    assess_claims(factory, claims)
+    review.take_claim(factory, claims[1], clerk)
+    decisions.approve(factory, claims[1], clerk, amount=Decimal("19.75"))
+
+    def records() -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
+        with factory() as session:
+            rows = session.scalars(select(ClaimEffort).order_by(ClaimEffort.claim_id)).all()
+            drivers = session.execute(select(EffortDriver.claim_id, EffortDriver.driver)
+                                      .order_by(EffortDriver.claim_id, EffortDriver.driver))
+            return ([{column.key: getattr(row, column.key)
+                      for column in ClaimEffort.__table__.columns} for row in rows],
+                    [tuple(driver) for driver in drivers])
+
+    # One claim a slice: five slices on two processes.
+    with effort_parallel.builder(factory, 2, smallest_slice=1) as build:
+        assert effort_store.refresh(factory, settle=timedelta(0), build=build) == 5
+    built_side_by_side = records()
+    with factory.begin() as session:
+        effort_store.rebuild(session, claims)
+    assert [r["claim_id"] for r in built_side_by_side[0]] == sorted(claims)
+    assert built_side_by_side == records()
+    assert (claims[1], "reason:passenger-statement") in built_side_by_side[1]
+
+
+def test_catch_up_command_builds_the_records_of_the_events_logged(app: Flask) -> None:
+    factory = app.extensions["effortless"].session_factory
+    create_operator(app)
+    load(app, [rail_booking("AAAA01", passenger={"name": "Anna Koch"}),
+               rail_booking("BBBB02", passenger={"name": "Ben Koch"})], [arrival()])
+    with factory() as session:
+        bookings = session.scalars(select(Booking.id).order_by(Booking.id)).all()
+    for booking in bookings:
+        filing.submit_claim(factory, booking, filing.ClaimInput(
+            "Anna Koch" if booking == bookings[0] else "Ben Koch", None, None, None, "en"),
+            effort={})
+
+    result = app.test_cli_runner().invoke(args=["effort", "catch-up", "--processes", "2"])
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"2 effort records built in \d+\.\d s\n", result.output)
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(ClaimEffort)) == 2
+    rejected = app.test_cli_runner().invoke(args=["effort", "catch-up", "--processes", "0"])
+    assert rejected.exit_code == 2 and "0 is not in the range x>=1" in rejected.output
 
 
 def test_effort_records_follow_the_event_log(app: Flask) -> None:
