@@ -6,7 +6,19 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Date, Integer, and_, any_, bindparam, func, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -21,6 +33,17 @@ def one_of(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[b
         return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
     result: ColumnElement[bool] = column.in_(ids)
     return result
+
+
+# A report's sorts (medians, weekly groups) over a million records: in memory, not on disk.
+ANALYSIS_WORK_MEM = "64MB"
+
+
+def sorts_in_memory(session: Session) -> None:
+    """For the rest of this transaction, on PostgreSQL: room to sort a report's million
+    values in memory (the default 4 MB spills them to disk). SQLite sorts in memory."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{ANALYSIS_WORK_MEM}'"))
 
 
 class JsonArrayContains(ColumnElement[bool]):
@@ -52,7 +75,9 @@ def _sqlite(element: JsonArrayContains, compiler: Any, **kw: Any) -> str:
 
 
 class WeekStart(ColumnElement[Any]):
-    """The Monday of the week an instant falls in."""
+    """The Monday of the week an instant falls in, in UTC: a date on SQLite, its midnight
+    on PostgreSQL (group by it as it is: migration 0019 keeps statistics on exactly this
+    expression)."""
 
     inherit_cache = True
     type: TypeEngine[Any] = Date()
@@ -67,7 +92,7 @@ def week_start(column: Any) -> WeekStart:
 
 @compiles(WeekStart, "postgresql")
 def _week_postgresql(element: WeekStart, compiler: Any, **kw: Any) -> str:
-    return f"CAST(date_trunc('week', {compiler.process(element.column, **kw)}) AS DATE)"
+    return f"date_trunc('week', {compiler.process(element.column, **kw)} AT TIME ZONE 'UTC')"
 
 
 @compiles(WeekStart)
@@ -81,10 +106,11 @@ def medians_and_p90(session: Session, where: ColumnElement[bool],
     PostgreSQL in one pass in the database, on SQLite (no percentile function) over the
     values, one column at a time."""
     if session.get_bind().dialect.name == "postgresql":
+        # Both shares from one sort of each column: ARRAY[0.5, 0.9] gives them as a pair.
         row = session.execute(select(*[
-            func.percentile_cont(share).within_group(column)
-            for column in columns for share in (0.5, 0.9)]).where(where)).one()
-        return [(row[2 * i], row[2 * i + 1]) for i in range(len(columns))]
+            func.percentile_cont(literal([0.5, 0.9], ARRAY(Float))).within_group(column)
+            for column in columns]).where(where)).one()
+        return [(pair[0], pair[1]) if pair is not None else (None, None) for pair in row]
     return [_over_the_values(session, where, column) for column in columns]
 
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from types import MappingProxyType
 
-from sqlalchemy import case, delete, false, func, select, update
+from sqlalchemy import case, delete, false, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
@@ -107,6 +107,11 @@ def refresh_all(session_factory: SessionFactory, *, settle: timedelta | None = N
                                events=200_000 * processes)) \
                 or _behind(session_factory, settle):
             total += done
+    if total and session_factory.kw["bind"].dialect.name == "postgresql":
+        # The tables changed wholesale: the planner learns of it now, not when autovacuum
+        # comes round (till then a report over a million records plans for a thousand).
+        with session_factory.begin() as session:
+            session.execute(text("ANALYZE claim_effort, effort_drivers, started_claims"))
     return total
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from claims.core.vocabulary import ASSESSED, EventKind, ReasonCode
-from claims.db.dialect import medians_and_p90, week_start
+from claims.db.dialect import medians_and_p90, sorts_in_memory, week_start
 from claims.db.models import Claim, ClaimEffort, ClaimEvent, EffortDriver, Operator, StartedClaim
 
 SessionFactory = sessionmaker[Session]
@@ -136,15 +136,20 @@ def instant_of(day: date) -> datetime:
 
 def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostModel) -> Report:
     with session_factory() as session:
+        sorts_in_memory(session)
         where = records_in(wanted, session)
-        totals = _summary(session, where)
+        # One pass over the records for the totals, the paths and the touchless baseline.
+        by_path = session.execute(_BY_PATH.where(where)).all()
+        totals = tuple(sum(int(row[i] or 0) for row in by_path) for i in range(1, 8))
         decision_time, payout_time, queue_time = _all_times(
             session, where, (E.decision_seconds, E.payout_seconds, E.queue_seconds))
-        paths = _paths(session, where, model)
-        drivers = _drivers(session, where, model)
+        paths = _paths(by_path, model)
+        drivers = _drivers(session, where, model, touchless=[
+            sum(int(row[i] or 0) for row in by_path) for i in range(17, 22)])
         weeks = _weeks(session, where, model)
         started, abandoned = _abandonment(session, wanted)
-        first, last = _period(session, where)
+    first = min((row[15] for row in by_path if row[15] is not None), default=None)
+    last = max((row[16] for row in by_path if row[16] is not None), default=None)
     claims, touchless, decided, touchless_paid, paid, clerk_s, jobs = totals
     return Report(
         claims=claims,
@@ -154,7 +159,7 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
         paths=paths, drivers=drivers,
         weeks=weeks, started=started, abandoned=abandoned,
         total_cost=model.cost(clerk_s, jobs, paid), cost_model=model,
-        first_day=first, last_day=last)
+        first_day=_day_of(first), last_day=_day_of(last))
 
 
 def claim_period(session_factory: SessionFactory,
@@ -182,12 +187,23 @@ def _int(expression: Any) -> Any:
 
 
 
-def _summary(session: Session, where: ColumnElement[bool]) -> tuple[int, ...]:
-    decided = E.status.in_(ASSESSED)
-    row = session.execute(select(
-        func.count(), _int(E.touchless_decision), _int(decided), _int(E.touchless_payout),
-        _int(E.paid), _int(E.clerk_seconds), _int(E.jobs)).where(where)).one()
-    return tuple(int(value or 0) for value in row)
+def _touchless(expression: Any) -> Any:
+    """The sum over the records decided without a person (the drivers' baseline)."""
+    return func.coalesce(func.sum(cast(expression, Integer)).filter(
+        E.touchless_decision.is_(True)), 0)
+
+
+# Per path: 0 the path; 1-7 the totals (claims, touchless decisions, decided, touchless
+# payouts, paid, clerk seconds, jobs); 8-16 the path's own figures; 17-21 the touchless
+# baseline (claims, clerk seconds, jobs, paid, passenger seconds).
+_BY_PATH = select(
+    E.path, func.count(), _int(E.touchless_decision), _int(E.status.in_(ASSESSED)),
+    _int(E.touchless_payout), _int(E.paid), _int(E.clerk_seconds), _int(E.jobs),
+    func.avg(E.fields_typed), func.avg(E.active_seconds), func.avg(E.contacts),
+    func.avg(E.info_requests), func.avg(E.ces_score), _int(E.ces_score >= TOP_BOX),
+    func.count(E.ces_score), func.min(E.submitted_at), func.max(E.submitted_at),
+    _touchless(1), _touchless(E.clerk_seconds), _touchless(E.jobs), _touchless(E.paid),
+    _touchless(E.active_seconds)).group_by(E.path)
 
 
 def _all_times(session: Session, where: ColumnElement[bool],
@@ -196,16 +212,11 @@ def _all_times(session: Session, where: ColumnElement[bool],
     return [Times(p50, p90) for p50, p90 in medians_and_p90(session, where, columns)]
 
 
-def _paths(session: Session, where: ColumnElement[bool],
-           model: CostModel) -> tuple[PathFigures, ...]:
-    rows = session.execute(select(
-        E.path, func.count(), func.avg(E.fields_typed), func.avg(E.active_seconds),
-        func.avg(E.contacts), func.avg(E.info_requests), _int(E.clerk_seconds), _int(E.jobs),
-        _int(E.paid), func.avg(E.ces_score), _int(E.ces_score >= TOP_BOX),
-        func.count(E.ces_score)).where(where).group_by(E.path)).all()
+def _paths(by_path: Sequence[Any], model: CostModel) -> tuple[PathFigures, ...]:
     figures = []
-    for (path, n, typed, active, contacts, asked, clerk_s, jobs, paid, ces, top,
-         answers) in rows:
+    for row in by_path:
+        path, n, clerk_s, jobs, paid = row[0], row[1], row[6], row[7], row[5]
+        typed, active, contacts, asked, ces, top, answers = row[8:15]
         figures.append(PathFigures(
             path=path, claims=n, typed_fields=float(typed or 0),
             active_minutes=float(active or 0) / 60, contacts=float(contacts or 0),
@@ -216,14 +227,13 @@ def _paths(session: Session, where: ColumnElement[bool],
     return tuple(sorted(figures, key=lambda f: PATHS.index(f.path) if f.path in PATHS else 9))
 
 
-def _drivers(session: Session, where: ColumnElement[bool],
-             model: CostModel) -> tuple[Driver, ...]:
+def _drivers(session: Session, where: ColumnElement[bool], model: CostModel, *,
+             touchless: Sequence[int]) -> tuple[Driver, ...]:
     """Cost of complexity per driver = (mean cost of its claims - mean cost of touchless
-    claims) x its claims; passenger minutes likewise. Ranked, largest first (Pareto)."""
-    base = session.execute(select(
-        func.count(), _int(E.clerk_seconds), _int(E.jobs), _int(E.paid),
-        func.coalesce(func.sum(E.active_seconds), 0)).where(
-        where, E.touchless_decision.is_(True))).one()
+    claims) x its claims; passenger minutes likewise. Ranked, largest first (Pareto).
+    `touchless`: the touchless claims, their clerk seconds, jobs, payouts and passenger
+    seconds."""
+    base = touchless
     touchless_n = base[0] or 0
     touchless_cost = model.cost(base[1], base[2], base[3]) / touchless_n if touchless_n \
         else Decimal(0)
