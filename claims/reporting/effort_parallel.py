@@ -50,7 +50,10 @@ def builder(session_factory: SessionFactory, processes: int, *,
                              initargs=(engine.url.render_as_string(hide_password=False),)
                              ) as pool:
 
-        def build(_session: Session, claim_ids: Sequence[int]) -> None:
+        def build(session: Session, claim_ids: Sequence[int]) -> None:
+            if len(claim_ids) <= smallest_slice:
+                rebuild(session, claim_ids)  # not worth a process's round trip
+                return
             # A few slices per process, so that one slow slice leaves the others busy.
             size = max(smallest_slice, -(-len(claim_ids) // (processes * 4)))
             done = sum(pool.map(_rebuild_slice, [claim_ids[start:start + size] for start

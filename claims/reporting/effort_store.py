@@ -150,8 +150,8 @@ def rebuild(session: Session, claim_ids: Sequence[int]) -> None:
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a chunk's ten thousand rows are alive: it would
-    scan them again and again (15 % of a build's time) and find no cycles in them."""
+    """Python's cycle collector off over a rebuild: with a chunk's ten thousand rows alive
+    it would scan them again and again (15 % of a build's time) and find no cycles."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
