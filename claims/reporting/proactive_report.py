@@ -44,25 +44,44 @@ def proactive_figures(session_factory: SessionFactory,
     with session_factory() as session:
         where = records_in(wanted, session)
         proactive = and_(where, E.path == "proactive")
-        total, paid = session.execute(select(
-            func.count(), func.count().filter(E.paid)).where(proactive)).one()
-        all_paid = session.scalar(select(func.count()).where(where, E.paid)) or 0
-        by_status = dict(session.execute(select(E.status, func.count()).where(proactive)
-                                         .group_by(E.status)).all())
+        # One pass over the records for every figure that counts them.
+        groups = [_Group(*row) for row in session.execute(select(
+            E.path, E.status, func.count(), func.count().filter(E.paid),
+            func.count().filter(E.touchless_decision),
+            func.coalesce(func.sum(E.clerk_seconds), 0), func.count(E.clerk_seconds))
+            .where(where).group_by(E.path, E.status))]
+        mine = [group for group in groups if group.path == "proactive"]
+        all_paid = sum(group.paid for group in groups)
+        by_status = {group.status: group.claims for group in mine}
         offers, accepted = (session.scalar(select(func.count(func.distinct(
             ClaimEvent.claim_id))).join(E, E.claim_id == ClaimEvent.claim_id)
             .where(where, ClaimEvent.kind == kind)) or 0
             for kind in (EventKind.OFFER_MADE, EventKind.OFFER_ACCEPTED))
         unclaimed, amounts = _unclaimed(session, wanted)
+        paid = sum(group.paid for group in mine)
         return ProactiveFigures(
-            proactive_claims=total, paid_share=paid / all_paid if all_paid else None,
+            proactive_claims=sum(group.claims for group in mine),
+            paid_share=paid / all_paid if all_paid else None,
             offers=offers, accepted=accepted,
             declined=by_status.get(ClaimStatus.DECLINED, 0),
             withdrawn=by_status.get(ClaimStatus.WITHDRAWN, 0),
             ignored=by_status.get(ClaimStatus.OFFERED, 0),
             delay_to_money_hours=_delay_to_money(session, proactive),
             unclaimed=unclaimed, unclaimed_amounts=amounts,
-            clerk_minutes_saved=_clerk_minutes_saved(session, where, proactive))
+            clerk_minutes_saved=_clerk_minutes_saved(groups))
+
+
+@dataclass(frozen=True)
+class _Group:
+    """The records of one path and status in the report."""
+
+    path: str
+    status: str
+    claims: int
+    paid: int
+    touchless: int
+    clerk_seconds: int
+    with_clerk_seconds: int
 
 
 def _delay_to_money(session: Session, proactive: ColumnElement[bool]) -> float | None:
@@ -97,14 +116,12 @@ def _unclaimed(session: Session, wanted: ReportFilter
     return sum(count for _c, count, _a in rows), tuple(sorted(totals.items()))
 
 
-def _clerk_minutes_saved(session: Session, where: ColumnElement[bool],
-                         proactive: ColumnElement[bool]) -> float:
+def _clerk_minutes_saved(groups: list[_Group]) -> float:
     """Proactive claims decided without a clerk, times the clerk minutes a claim filed on a
     booking costs on average in the same report: what the same claims would have cost had
     the passengers filed them (with their typed accounts, statements and name checks)."""
-    without_clerk = session.scalar(select(func.count()).select_from(E).where(
-        proactive, E.touchless_decision)) or 0
-    filed = and_(where, E.path.in_(("touchless", "clerk")))
-    mean_seconds = session.scalar(select(func.avg(E.clerk_seconds)).where(filed))
-    return without_clerk * float(mean_seconds or 0) / 60
-
+    without_clerk = sum(group.touchless for group in groups if group.path == "proactive")
+    filed = [group for group in groups if group.path in ("touchless", "clerk")]
+    counted = sum(group.with_clerk_seconds for group in filed)
+    mean_seconds = sum(group.clerk_seconds for group in filed) / counted if counted else 0
+    return without_clerk * float(mean_seconds) / 60
