@@ -4,9 +4,11 @@ INSERTs elsewhere, and ids reserved ahead for rows written that way."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Table, TypeDecorator, insert, text
+from sqlalchemy import JSON, Table, TypeDecorator, insert, text
 from sqlalchemy.orm import Session
 
 from claims.db.models import Base
@@ -37,29 +39,50 @@ def _copy(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> No
     """PostgreSQL's COPY: ten times the speed of multi-row INSERTs for bulk imports.
 
     It bypasses SQLAlchemy, so the column types' own conversions and Python-side
-    defaults are applied here."""
+    defaults are applied here: per column, once, not per value. Plain values are taken
+    from each row in one call (a million effort records are 35 million values)."""
     table = cast(Table, model.__table__)
     connection = session.connection()
     dialect = connection.dialect
     columns = [c for c in table.columns if c.name in rows[0] or c.default is not None]
-    converters = [c.type.process_bind_param if isinstance(c.type, TypeDecorator) else None
-                  for c in columns]
-    defaults = {c.name: getattr(c.default, "arg", None) for c in columns
-                if c.name not in rows[0] and c.default is not None}
+    plain = [c.name for c in columns if c.name in rows[0] and not _converted(c)]
+    special = [(c.name, _converter(c, dialect, rows[0])) for c in columns
+               if c.name not in plain]
+    take_plain = itemgetter(*plain) if len(plain) > 1 else (
+        (lambda row: (row[plain[0]],)) if plain else (lambda _row: ()))
     driver = connection.connection.driver_connection
     if driver is None:
         raise RuntimeError("the connection has no driver connection to COPY with")
+    names = [*plain, *(name for name, _convert in special)]
     with driver.cursor() as cursor, cursor.copy(
-            f"COPY {table.name} ({', '.join(c.name for c in columns)}) FROM STDIN") as copy:
+            f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         for row in rows:
-            values = []
-            for column, convert in zip(columns, converters, strict=True):
-                default = defaults.get(column.name)
-                value = row[column.name] if default is None else _default(default)
-                if isinstance(value, dict | list):
-                    value = json.dumps(value)  # a JSON column: COPY takes its text
-                values.append(convert(value, dialect) if convert else value)
-            copy.write_row(values)
+            copy.write_row((*take_plain(row), *(convert(row) for _name, convert in special)))
+
+
+def _converted(column: Any) -> bool:
+    return isinstance(column.type, TypeDecorator | JSON)
+
+
+def _converter(column: Any, dialect: Any, first: dict[str, Any]) -> Callable[[Any], Any]:
+    """The value of a column that needs work: its default when rows leave it out, its
+    type's own conversion, and JSON as text (COPY takes JSON columns' text)."""
+    name = column.name
+    default = getattr(column.default, "arg", None)
+    given: Callable[[dict[str, Any]], Any] = itemgetter(name) if name in first \
+        else (lambda _row: _default(default))
+    bind = column.type.process_bind_param if isinstance(column.type, TypeDecorator) \
+        else None
+    as_json = isinstance(column.type, JSON) or (
+        bind is not None and isinstance(column.type.impl_instance, JSON))
+
+    def convert(row: dict[str, Any]) -> Any:
+        value = given(row)
+        if as_json and value is not None:
+            value = json.dumps(value)
+        return bind(value, dialect) if bind else value
+
+    return convert
 
 
 def _default(default: Any) -> Any:

@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from claims.core.effort import COUNTED_KINDS, ClaimFacts, LoggedEvent, effort_record
 from claims.core.vocabulary import EventKind, Origin
 from claims.db.bulk import insert_many
-from claims.db.dialect import one_of
+from claims.db.dialect import driver_rows, one_of
 from claims.db.models import (
     Booking,
     Claim,
@@ -177,11 +177,11 @@ def _rebuild_chunk(session: Session, claim_ids: Sequence[int]) -> None:
                case((ClaimEvent.kind.in_(COUNTED_KINDS), ClaimEvent.counts), else_=None),
                ClaimEvent.claim_id, ClaimEvent.booking_id)
     # Two queries, not one with OR: each then has its own index (claim, booking).
-    rows = [*connection.execute(select(*columns).where(
-                one_of(session, ClaimEvent.claim_id, claim_ids))).all(),
-            *connection.execute(select(*columns).where(
+    rows = [*driver_rows(connection, select(*columns).where(
+                one_of(session, ClaimEvent.claim_id, claim_ids))),
+            *driver_rows(connection, select(*columns).where(
                 one_of(session, ClaimEvent.booking_id, list(claim_of_booking)),
-                ClaimEvent.claim_id.is_(None), ClaimEvent.kind.in_(BEFORE_THE_CLAIM))).all()]
+                ClaimEvent.claim_id.is_(None), ClaimEvent.kind.in_(BEFORE_THE_CLAIM)))]
     for event_id, at, kind, actor, actor_id, counts, claim_id, booking_id in rows:
         owner = claim_id if claim_id is not None else claim_of_booking.get(booking_id)
         if owner in by_claim:
