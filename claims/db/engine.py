@@ -59,12 +59,20 @@ def make_engine(url: str, **options: Any) -> Engine:
         return engine
     # No server-side prepared statements: a generic plan made while a table was small (an
     # import filling it in one transaction) would stay a sequential scan as it grows.
-    # Sessions in UTC whatever the server's default: weeks and days in reports begin at
-    # UTC midnight, and instants arrive with datetime.UTC, which UtcDateTime passes through.
-    engine = create_engine(url, pool_pre_ping=True,
-                           connect_args={"prepare_threshold": None,
-                                         "options": "-c TimeZone=UTC"},
+    engine = create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None},
                            **options)
+
+    @event.listens_for(engine, "connect")
+    def _utc_session(connection: Any, _record: Any) -> None:
+        """Sessions in UTC whatever the server's default: weeks in reports begin at UTC
+        midnight, and instants arrive with datetime.UTC, which UtcDateTime passes through.
+        Set outside a transaction, so that no rollback undoes it."""
+        autocommit = connection.autocommit
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        connection.autocommit = autocommit
+
     _not_shared_with_forked_children(engine)
     return engine
 
