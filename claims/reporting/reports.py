@@ -11,18 +11,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, and_, cast, false, func, select, text
+from sqlalchemy import and_, false, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from claims.core.vocabulary import ASSESSED, EventKind, ReasonCode
-from claims.db.dialect import medians_and_p90, sorts_in_memory, week_start
+from claims.db.dialect import medians_and_p90, sorts_in_memory
 from claims.db.models import Claim, ClaimEffort, ClaimEvent, EffortDriver, Operator, StartedClaim
+from claims.reporting.record_sums import Sums, add_up, grouped_query, summed
 
 SessionFactory = sessionmaker[Session]
 E = ClaimEffort
 PATHS = ("proactive", "touchless", "clerk", "no-booking")
-TOP_BOX = 5  # CES 2.0: 5, 6 and 7 agree
 
 
 @dataclass(frozen=True)
@@ -138,28 +138,21 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
     with session_factory() as session:
         sorts_in_memory(session)
         where = records_in(wanted, session)
-        # One pass over the records for the totals, the paths and the touchless baseline.
-        by_path = session.execute(_BY_PATH.where(where)).all()
-        totals = tuple(sum(int(row[i] or 0) for row in by_path) for i in range(1, 8))
+        grouped = add_up(list(session.execute(grouped_query(where))))
         decision_time, payout_time, queue_time = _all_times(
             session, where, (E.decision_seconds, E.payout_seconds, E.queue_seconds))
-        paths = _paths(by_path, model)
-        drivers = _drivers(session, where, model, touchless=[
-            sum(int(row[i] or 0) for row in by_path) for i in range(17, 22)])
-        weeks = _weeks(session, where, model)
+        drivers = _drivers(session, where, model, grouped.total.base)
         started, abandoned = _abandonment(session, wanted)
-    first = min((row[15] for row in by_path if row[15] is not None), default=None)
-    last = max((row[16] for row in by_path if row[16] is not None), default=None)
-    claims, touchless, decided, touchless_paid, paid, clerk_s, jobs = totals
+    total = grouped.total
     return Report(
-        claims=claims,
-        straight_through_decision=touchless / decided if decided else None,
-        straight_through_payout=touchless_paid / paid if paid else None,
+        claims=total.claims,
+        straight_through_decision=total.touchless / total.decided if total.decided else None,
+        straight_through_payout=total.touchless_paid / total.paid if total.paid else None,
         decision_time=decision_time, payout_time=payout_time, queue_time=queue_time,
-        paths=paths, drivers=drivers,
-        weeks=weeks, started=started, abandoned=abandoned,
-        total_cost=model.cost(clerk_s, jobs, paid), cost_model=model,
-        first_day=_day_of(first), last_day=_day_of(last))
+        paths=_paths(grouped.by_path, model), drivers=drivers,
+        weeks=_weeks(grouped.by_week, model), started=started, abandoned=abandoned,
+        total_cost=model.cost(total.clerk_seconds, total.jobs, total.paid), cost_model=model,
+        first_day=_day_of(grouped.first), last_day=_day_of(grouped.last))
 
 
 def claim_period(session_factory: SessionFactory,
@@ -182,29 +175,6 @@ def _day_of(value: Any) -> date | None:
     return (value if isinstance(value, datetime) else datetime.fromisoformat(str(value))).date()
 
 
-def _int(expression: Any) -> Any:
-    return func.coalesce(func.sum(cast(expression, Integer)), 0)
-
-
-
-def _touchless(expression: Any) -> Any:
-    """The sum over the records decided without a person (the drivers' baseline)."""
-    return func.coalesce(func.sum(cast(expression, Integer)).filter(
-        E.touchless_decision.is_(True)), 0)
-
-
-# Per path: 0 the path; 1-7 the totals (claims, touchless decisions, decided, touchless
-# payouts, paid, clerk seconds, jobs); 8-16 the path's own figures; 17-21 the touchless
-# baseline (claims, clerk seconds, jobs, paid, passenger seconds).
-_BY_PATH = select(
-    E.path, func.count(), _int(E.touchless_decision), _int(E.status.in_(ASSESSED)),
-    _int(E.touchless_payout), _int(E.paid), _int(E.clerk_seconds), _int(E.jobs),
-    func.avg(E.fields_typed), func.avg(E.active_seconds), func.avg(E.contacts),
-    func.avg(E.info_requests), func.avg(E.ces_score), _int(E.ces_score >= TOP_BOX),
-    func.count(E.ces_score), func.min(E.submitted_at), func.max(E.submitted_at),
-    _touchless(1), _touchless(E.clerk_seconds), _touchless(E.jobs), _touchless(E.paid),
-    _touchless(E.active_seconds)).group_by(E.path)
-
 
 def _all_times(session: Session, where: ColumnElement[bool],
                columns: Sequence[Any]) -> list[Times]:
@@ -212,22 +182,22 @@ def _all_times(session: Session, where: ColumnElement[bool],
     return [Times(p50, p90) for p50, p90 in medians_and_p90(session, where, columns)]
 
 
-def _paths(by_path: Sequence[Any], model: CostModel) -> tuple[PathFigures, ...]:
+def _paths(by_path: dict[str, Sums], model: CostModel) -> tuple[PathFigures, ...]:
     figures = []
-    for row in by_path:
-        path, n, clerk_s, jobs, paid = row[0], row[1], row[6], row[7], row[5]
-        typed, active, contacts, asked, ces, top, answers = row[8:15]
+    for path, sums in by_path.items():
+        n, answers = sums.claims, sums.ces_answers
         figures.append(PathFigures(
-            path=path, claims=n, typed_fields=float(typed or 0),
-            active_minutes=float(active or 0) / 60, contacts=float(contacts or 0),
-            info_requests=float(asked or 0), clerk_minutes=clerk_s / 60 / n,
-            cost=model.cost(clerk_s, jobs, paid) / n,
-            ces_mean=float(ces) if ces is not None else None,
-            ces_top_box=top / answers if answers else None, ces_answers=answers))
+            path=path, claims=n, typed_fields=sums.typed_fields / n,
+            active_minutes=sums.active_seconds / n / 60, contacts=sums.contacts / n,
+            info_requests=sums.info_requests / n, clerk_minutes=sums.clerk_seconds / 60 / n,
+            cost=model.cost(sums.clerk_seconds, sums.jobs, sums.paid) / n,
+            ces_mean=sums.ces_total / answers if answers else None,
+            ces_top_box=sums.ces_top_box / answers if answers else None,
+            ces_answers=answers))
     return tuple(sorted(figures, key=lambda f: PATHS.index(f.path) if f.path in PATHS else 9))
 
 
-def _drivers(session: Session, where: ColumnElement[bool], model: CostModel, *,
+def _drivers(session: Session, where: ColumnElement[bool], model: CostModel,
              touchless: Sequence[int]) -> tuple[Driver, ...]:
     """Cost of complexity per driver = (mean cost of its claims - mean cost of touchless
     claims) x its claims; passenger minutes likewise. Ranked, largest first (Pareto).
@@ -239,7 +209,7 @@ def _drivers(session: Session, where: ColumnElement[bool], model: CostModel, *,
         else Decimal(0)
     touchless_active = (base[4] / touchless_n / 60) if touchless_n else 0.0
     rows = session.execute(select(
-        EffortDriver.driver, func.count(), _int(E.clerk_seconds), _int(E.jobs), _int(E.paid),
+        EffortDriver.driver, func.count(), summed(E.clerk_seconds), summed(E.jobs), summed(E.paid),
         func.coalesce(func.sum(E.active_seconds), 0))
         .join(E, E.claim_id == EffortDriver.claim_id).where(where)
         .group_by(EffortDriver.driver)).all()
@@ -251,26 +221,18 @@ def _drivers(session: Session, where: ColumnElement[bool], model: CostModel, *,
     return tuple(sorted(drivers, key=lambda d: (-d.cost_of_complexity, d.driver)))
 
 
-def _weeks(session: Session, where: ColumnElement[bool], model: CostModel) -> tuple[Week, ...]:
-    week = week_start(E.submitted_at).label("week")
-    decided = E.status.in_(ASSESSED)
-    rows = session.execute(select(
-        week, func.count(), _int(E.touchless_decision), _int(decided), _int(E.clerk_seconds),
-        _int(E.jobs), _int(E.paid), func.avg(E.ces_score)).where(where)
-        .group_by(week).order_by(week)).all()
-    weeks = []
-    for start, n, touchless, decided_n, clerk_s, jobs, paid, ces in rows:
-        day = start.date() if isinstance(start, datetime) else date.fromisoformat(str(start))
-        weeks.append(Week(day, n, touchless / decided_n if decided_n else None,
-                          model.cost(clerk_s, jobs, paid) / n,
-                          float(ces) if ces is not None else None))
-    return tuple(weeks)
+def _weeks(by_week: dict[date, Sums], model: CostModel) -> tuple[Week, ...]:
+    return tuple(Week(day, sums.claims,
+                      sums.touchless / sums.decided if sums.decided else None,
+                      model.cost(sums.clerk_seconds, sums.jobs, sums.paid) / sums.claims,
+                      sums.ces_total / sums.ces_answers if sums.ces_answers else None)
+                 for day, sums in sorted(by_week.items()))
 
 
 def _abandonment(session: Session, wanted: ReportFilter) -> tuple[int, int]:
     """Claims started (the claim form opened, or the form without a booking) and how many
     of them were never filed."""
-    started = select(func.count(), _int(StartedClaim.filed))
+    started = select(func.count(), summed(StartedClaim.filed))
     manual = select(func.count()).select_from(ClaimEvent).where(
         ClaimEvent.kind == EventKind.MANUAL_FORM_SHOWN)
     manual_filed = select(func.count()).select_from(Claim).where(
@@ -348,8 +310,8 @@ def what_if(session_factory: SessionFactory, wanted: ReportFilter, model: CostMo
         rows = [_Group(*row) for row in session.execute(select(
             E.reason_codes, E.touchless_decision, func.coalesce(over, False),
             func.coalesce(E.clerk_seconds, 0) > 0, func.count(),
-            _int(E.clerk_seconds), _int(E.jobs), _int(E.paid), _int(E.info_requests),
-            _int(E.active_seconds), _int(E.contacts))
+            summed(E.clerk_seconds), summed(E.jobs), summed(E.paid), summed(E.info_requests),
+            summed(E.active_seconds), summed(E.contacts))
             .where(where, decided, E.path != "no-booking")
             # By position: the limit's bound parameter would make PostgreSQL see the
             # grouped expression as another one than the selected.

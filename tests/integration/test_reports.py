@@ -222,9 +222,20 @@ def test_the_report_figures_match_the_hand_count(app: Flask, four_records: list[
     # Passenger minutes: 5.0 with it, 1.5 on a touchless claim.
     assert figures.drivers[1].passenger_minutes == pytest.approx(3.5)
 
+    # Per claim on each path: typed fields, passenger minutes, contacts, requests, CES.
+    assert (paths["touchless"].typed_fields, paths["touchless"].active_minutes,
+            paths["touchless"].contacts, paths["touchless"].info_requests) == (1, 1.5, 0.5, 0)
+    assert (paths["clerk"].typed_fields, paths["clerk"].active_minutes,
+            paths["clerk"].contacts, paths["clerk"].info_requests) == (1, 3.25, 1, 0.5)
+    assert (paths["clerk"].ces_mean, paths["clerk"].ces_top_box,
+            paths["clerk"].ces_answers) == (5.0, 1.0, 1)  # one answer: 5, in the top box
+
     assert [(w.start.isoformat(), w.claims) for w in figures.weeks] == [
         ("2026-11-09", 1), ("2026-11-16", 3)]
     assert figures.weeks[1].straight_through == 2 / 3
+    assert [(w.straight_through, w.mean_cost, w.ces_mean) for w in figures.weeks] == [
+        (0.0, Decimal("0.01"), None), (2 / 3, Decimal("7.11") / 3, 5.0)]
+    assert (figures.first_day, figures.last_day) == (_day(10).date(), _day(19).date())
 
 
 def test_filters_narrow_the_report(app: Flask, four_records: list[int]) -> None:
