@@ -1,10 +1,11 @@
-"""One pass over a report's effort records: sums per path and week, added up here into the
-totals, the paths, the weeks and the drivers' touchless baseline. Over a million records
-each pass costs a scan of the table; this one replaces five."""
+"""One pass over a report's effort records: sums per path, week and whether a person
+decided, added up here into the totals, the paths, the weeks and the drivers' touchless
+baseline. Over a million records each pass costs a scan of the table; this one replaces
+five."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -20,11 +21,6 @@ TOP_BOX = 5  # CES 2.0: 5, 6 and 7 agree
 
 def summed(expression: Any) -> Any:
     return func.coalesce(func.sum(cast(expression, Integer)), 0)
-
-
-def _touchless(expression: Any) -> Any:
-    return func.coalesce(func.sum(cast(expression, Integer)).filter(
-        E.touchless_decision.is_(True)), 0)
 
 
 @dataclass
@@ -45,30 +41,18 @@ class Sums:
     ces_total: int = 0
     ces_answers: int = 0
     ces_top_box: int = 0
-    # The records decided without a person: the drivers' baseline.
-    base: list[int] = field(default_factory=lambda: [0] * 5)
-
-    @classmethod
-    def of(cls, numbers: list[int], base: list[int]) -> Sums:
-        sums = cls(base=base)
-        for name, number in zip(_COUNTED, numbers, strict=True):
-            setattr(sums, name, number)
-        return sums
 
     def add(self, other: Sums) -> None:
         for name in _COUNTED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.base = [mine + theirs for mine, theirs in zip(self.base, other.base, strict=True)]
 
 
-_COUNTED = [f.name for f in fields(Sums) if f.name != "base"]
+_COUNTED = [f.name for f in fields(Sums)]
 SUMS = (func.count(), summed(E.touchless_decision), summed(E.status.in_(ASSESSED)),
         summed(E.touchless_payout), summed(E.paid), summed(E.clerk_seconds), summed(E.jobs),
         summed(E.fields_typed), summed(E.active_seconds), summed(E.contacts),
         summed(E.info_requests), summed(E.ces_score), func.count(E.ces_score),
         summed(E.ces_score >= TOP_BOX))
-BASE = (_touchless(1), _touchless(E.clerk_seconds), _touchless(E.jobs), _touchless(E.paid),
-        _touchless(E.active_seconds))
 # Grouped by the very expression migration 0019 keeps statistics on.
 WEEK = week_start(E.submitted_at)
 
@@ -78,29 +62,31 @@ class Grouped:
     total: Sums
     by_path: dict[str, Sums]
     by_week: dict[date, Sums]
+    touchless: Sums  # the records decided without a person: the drivers' baseline
     first: Any      # the first and last instant a record was filed (text on SQLite)
     last: Any
 
 
 def grouped_query(where: ColumnElement[bool]) -> Select[Any]:
-    return select(E.path, WEEK, *SUMS, *BASE, func.min(E.submitted_at),
-                  func.max(E.submitted_at)).where(where).group_by(E.path, WEEK)
+    return select(E.path, WEEK, E.touchless_decision, *SUMS, func.min(E.submitted_at),
+                  func.max(E.submitted_at)).where(where).group_by(
+                      E.path, WEEK, E.touchless_decision)
 
 
 def add_up(rows: list[Any]) -> Grouped:
-    grouped = Grouped(Sums(), {}, {}, None, None)
-    counted = len(SUMS)
+    grouped = Grouped(Sums(), {}, {}, Sums(), None, None)
     for row in rows:
-        path, week, numbers = row[0], row[1], [int(n or 0) for n in row[2:2 + counted]]
-        sums = Sums.of(numbers, [int(n or 0) for n in row[2 + counted:2 + counted + len(BASE)]])
+        path, week, touchless = row[0], row[1], row[2]
+        sums = Sums(*(int(n or 0) for n in row[3:3 + len(SUMS)]))
         grouped.total.add(sums)
+        if touchless:
+            grouped.touchless.add(sums)
         grouped.by_path.setdefault(path, Sums()).add(sums)
         grouped.by_week.setdefault(_day(week), Sums()).add(sums)
         first, last = row[-2], row[-1]
         # Instants of one kind throughout (datetimes, or SQLite's ISO text): comparable.
-        grouped.first = first if grouped.first is None or first < grouped.first \
-            else grouped.first
-        grouped.last = last if grouped.last is None or last > grouped.last else grouped.last
+        grouped.first = first if grouped.first is None else min(grouped.first, first)
+        grouped.last = last if grouped.last is None else max(grouped.last, last)
     return grouped
 
 

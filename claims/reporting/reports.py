@@ -141,7 +141,7 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
         grouped = add_up(list(session.execute(grouped_query(where))))
         decision_time, payout_time, queue_time = _all_times(
             session, where, (E.decision_seconds, E.payout_seconds, E.queue_seconds))
-        drivers = _drivers(session, where, model, grouped.total.base)
+        drivers = _drivers(session, where, model, grouped.touchless)
         started, abandoned = _abandonment(session, wanted)
     total = grouped.total
     return Report(
@@ -198,16 +198,13 @@ def _paths(by_path: dict[str, Sums], model: CostModel) -> tuple[PathFigures, ...
 
 
 def _drivers(session: Session, where: ColumnElement[bool], model: CostModel,
-             touchless: Sequence[int]) -> tuple[Driver, ...]:
+             touchless: Sums) -> tuple[Driver, ...]:
     """Cost of complexity per driver = (mean cost of its claims - mean cost of touchless
-    claims) x its claims; passenger minutes likewise. Ranked, largest first (Pareto).
-    `touchless`: the touchless claims, their clerk seconds, jobs, payouts and passenger
-    seconds."""
-    base = touchless
-    touchless_n = base[0] or 0
-    touchless_cost = model.cost(base[1], base[2], base[3]) / touchless_n if touchless_n \
-        else Decimal(0)
-    touchless_active = (base[4] / touchless_n / 60) if touchless_n else 0.0
+    claims) x its claims; passenger minutes likewise. Ranked, largest first (Pareto)."""
+    touchless_n = touchless.claims
+    touchless_cost = model.cost(touchless.clerk_seconds, touchless.jobs, touchless.paid) \
+        / touchless_n if touchless_n else Decimal(0)
+    touchless_active = (touchless.active_seconds / touchless_n / 60) if touchless_n else 0.0
     rows = session.execute(select(
         EffortDriver.driver, func.count(), summed(E.clerk_seconds), summed(E.jobs), summed(E.paid),
         func.coalesce(func.sum(E.active_seconds), 0))
