@@ -11,7 +11,16 @@ from common.settings import PROJECT_ROOT, load_settings
 
 
 def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
-    from portal import auth, cli, errors, extensions, operations, security, templating
+    from portal import (
+        auth,
+        cli,
+        errors,
+        extensions,
+        html_attributes,
+        operations,
+        security,
+        templating,
+    )
     from portal.api import blueprint as api
     from portal.clerk import blueprint as clerk
     from portal.health import blueprint as health
@@ -34,6 +43,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     security.init_app(app, settings)
     errors.init_app(app)
     templating.init_app(app)
+    html_attributes.install()
     cli.init_app(app)
     auth.init_app(app)
     app.register_blueprint(health)

@@ -80,7 +80,12 @@ def role_required(*roles: str) -> Callable[[F], F]:
 def init_app(app: Flask) -> None:
     @app.before_request
     def _end_idle_staff_sessions() -> Response | None:
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        # Staff sessions are those Flask-Login put a user id in (there is no remember-me
+        # cookie and no request loader). Asking current_user on a passenger's request
+        # would run Flask-Login's session protection for nothing: a hash of the address
+        # and browser, and a "_fresh" flag written into the passenger's cookie.
+        if request.endpoint == "static" or "_user_id" not in session \
+                or not current_user.is_authenticated:
             return None
         now = time.time()
         last_seen = session.get("staff_seen")
