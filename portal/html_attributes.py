@@ -36,6 +36,6 @@ def install() -> None:
     """Every place WTForms looks its html_params up: the module (text areas, selects,
     lists), the package (labels), and the widget classes that hold it (inputs, buttons)."""
     wtforms.widgets.core.html_params = html_params
-    wtforms.widgets.html_params = html_params  # type: ignore[attr-defined]
+    wtforms.widgets.html_params = html_params
     for widget in (Input, Button):
-        widget.html_params = staticmethod(html_params)  # type: ignore[assignment]
+        widget.html_params = staticmethod(html_params)
