@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import cache
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, TypeDecorator, insert, text
+from sqlalchemy import JSON, Insert, Table, TypeDecorator, insert, text
 from sqlalchemy.orm import Session
 
 from claims.db.models import Base
@@ -19,7 +20,14 @@ def insert_row(session: Session, model: type[Base], row: dict[str, Any]) -> None
     submit's time, measured with py-spy): for rows nothing reads back in the same
     transaction. Column types convert as usual; Python-side defaults are not applied, so
     give every value."""
-    session.connection().execute(insert(cast(Table, model.__table__)), row)
+    session.connection().execute(_insert_into(model), row)
+
+
+@cache
+def _insert_into(model: type[Base]) -> Insert:
+    """One INSERT statement per table, built once (SQLAlchemy keys a statement for its
+    compiled-SQL cache each time one is constructed)."""
+    return insert(cast(Table, model.__table__))
 
 
 def _copy_available(session: Session) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
@@ -150,6 +151,19 @@ class ClaimView:
     account_on_file: str | None = None
 
 
+# The statements of the passenger's path, built once with bound parameters. Built anew
+# for each request, SQLAlchemy constructs and keys each one in Python again: 0.15 ms of a
+# 0.4 ms look-up, 0.24 ms of the booking's (measured).
+_BOOKINGS_WITH_REFERENCE = select(Booking.id, Booking.passenger_name).where(
+    Booking.reference == bindparam("reference"))
+# One query for the booking, its legs and its operator (selectin loading took three).
+_BOOKING = select(Booking).where(Booking.id == bindparam("booking_id")).options(
+    joinedload(Booking.legs), joinedload(Booking.operator))
+_CLAIMS_OF_BOOKING = select(Claim.direction, Claim.id).where(
+    Claim.booking_id == bindparam("booking_id"))
+_INSERT_CLAIM = insert(cast(Table, Claim.__table__)).returning(Claim.__table__.c.id)
+
+
 def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
                  record_lookup: bool = True) -> int | None:
     """The booking with this reference whose passenger has this surname, or None.
@@ -158,9 +172,8 @@ def find_booking(session_factory: SessionFactory, reference: str, surname: str, 
     enumerate references."""
     # Found and its event written in one transaction: every look-up takes one connection.
     with (session_factory.begin() if record_lookup else session_factory()) as session:
-        candidates = session.execute(
-            select(Booking.id, Booking.passenger_name)
-            .where(Booking.reference == normalise_reference(reference))).all()
+        candidates = session.execute(_BOOKINGS_WITH_REFERENCE,
+                                     {"reference": normalise_reference(reference)}).all()
         found = next((booking_id for booking_id, name in candidates
                       if surname_matches(name, surname)), None)
         if found is not None and record_lookup:
@@ -252,10 +265,10 @@ def submit_claims(session_factory: SessionFactory, booking_id: int,
                 if direction in existing:
                     results.append(SubmitResult(existing[direction], created=False))
                     continue
-                claim = _new_claim(session, booking, direction, data, effort,
-                                   typed=not typing_counted)
+                claim_id = _new_claim(session, booking, direction, data, effort,
+                                      typed=not typing_counted)
                 typing_counted = True
-                results.append(SubmitResult(claim.id, created=True))
+                results.append(SubmitResult(claim_id, created=True))
             if link_days is not None and results:
                 results[0] = replace(results[0], status_token=issue_link_in(
                     session, results[0].claim_id, days=link_days))
@@ -272,21 +285,21 @@ def submit_claims(session_factory: SessionFactory, booking_id: int,
 
 def _claims_of_booking(session: Session, booking_id: int) -> dict[str, int]:
     return {direction: claim_id for direction, claim_id in session.execute(
-        select(Claim.direction, Claim.id).where(Claim.booking_id == booking_id))}
+        _CLAIMS_OF_BOOKING, {"booking_id": booking_id})}
 
 
 def _new_claim(session: Session, booking: Booking, direction: Direction, data: ClaimInput,
-               effort: dict[str, int | None], *, typed: bool) -> Claim:
-    claim = Claim(
+               effort: dict[str, int | None], *, typed: bool) -> int:
+    """The new claim's id. Written by a plain INSERT ... RETURNING: nothing reads the claim
+    back in this transaction, and the ORM's flush of a claim's 50 columns cost 0.4 ms."""
+    claim_id: int = session.connection().execute(_INSERT_CLAIM, dict(
         booking_id=booking.id, direction=direction, operator_id=booking.operator_id,
         regime=booking.regime, status=ClaimStatus.SUBMITTED, language=data.language,
         passenger_name=data.passenger_name, passenger_email=data.passenger_email,
         arrived_with_service=data.arrived_with_service, statement=data.statement,
         payout_method=data.payout_method, payout_iban=data.payout_iban,
         payout_holder=data.payout_holder,
-    )
-    session.add(claim)
-    session.flush()
+    )).scalar_one()
     changed = [f for f in PREFILLED_FIELDS
                if getattr(booking, f) and getattr(data, f) != getattr(booking, f)]
     fields = [f for f in CLAIM_FIELDS if f not in PREFILLED_FIELDS and getattr(data, f)]
@@ -299,10 +312,10 @@ def _new_claim(session: Session, booking: Booking, direction: Direction, data: C
     # Which fields, by name (never what was in them): the effort reports rank the form's
     # fields by the work they cause.
     insert_event(session, EventKind.CLAIM_SUBMITTED, Actor.PASSENGER,
-                 claim_id=claim.id, booking_id=booking.id,
+                 claim_id=claim_id, booking_id=booking.id,
                  fields_changed=len(changed), fields_typed=len(fields) + len(changed),
                  fields=" ".join(fields + changed), **counts)
-    return claim
+    return claim_id
 
 
 def note_form_event(session_factory: SessionFactory, kind: EventKind,
@@ -424,11 +437,7 @@ def answer_survey(session_factory: SessionFactory, claim_id: int, score: int,
 
 
 def _booking(session: Session, booking_id: int) -> Booking:
-    # One query for the booking, its legs and its operator (selectin loading took three,
-    # and most of this page's time).
-    booking = session.scalars(select(Booking).where(Booking.id == booking_id)
-                              .options(joinedload(Booking.legs), joinedload(Booking.operator))
-                              ).unique().one_or_none()
+    booking = session.scalars(_BOOKING, {"booking_id": booking_id}).unique().one_or_none()
     if booking is None:
         raise ClaimNotFound(f"no booking {booking_id}")
     return booking
