@@ -21,6 +21,7 @@ from claims.db.bulk import insert_row
 from claims.db.events import record_event
 from claims.db.models import Claim, StatusLink
 from claims.db.types import utcnow
+from claims.processing.lifecycle import lock_claim
 
 SessionFactory = sessionmaker[Session]
 DEFAULT_DAYS = 180
@@ -89,6 +90,7 @@ def journey_claim(session_factory: SessionFactory, direction: str, *,
 def revoke_all(session_factory: SessionFactory, claim_id: int, *, staff_id: int) -> int:
     """Ends every link to the claim; the passenger asks for a new one. Returns how many."""
     with session_factory.begin() as session:
+        lock_claim(session, claim_id)  # ClaimNotFound for a claim that is not there
         revoked = len(session.scalars(
             update(StatusLink).where(StatusLink.claim_id == claim_id,
                                      StatusLink.revoked_at.is_(None))

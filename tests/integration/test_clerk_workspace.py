@@ -465,6 +465,18 @@ def test_opening_a_claim_file_takes_nothing_taking_is_a_post(
     assert _claim(app, claim_id).assigned_to == staff["clerk"]
 
 
+@pytest.mark.parametrize("action", ["take", "release", "revoke-links"])
+def test_an_action_on_a_claim_that_is_not_there_answers_404(
+        app: Flask, client: FlaskClient, staff: dict[str, int], action: str) -> None:
+    [claim_id] = _open_claims(app, count=1)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    answer = _post(client, "/clerk/", f"/clerk/claims/{claim_id + 1000}/{action}")
+    assert answer.status_code == 404
+    assert f"There is no claim {claim_id + 1000}" in answer.get_data(as_text=True)
+    # The claim that is there is acted on as before.
+    assert _post(client, "/clerk/", f"/clerk/claims/{claim_id}/{action}").status_code == 302
+
+
 def test_an_old_scrypt_password_still_signs_in_and_is_rehashed(
         app: Flask, staff: dict[str, int]) -> None:
     import hashlib
