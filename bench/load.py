@@ -37,6 +37,7 @@ from claims.processing.assessment import assess_claims
 
 GOAL_P95_MS = 300
 PASSWORD = "load-test-password-2026"
+QUEUED_FOR_CLERKS = 150
 
 
 def main() -> None:
@@ -46,8 +47,13 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn processes")
     parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
-    parser.add_argument("--bookings", type=int, default=12000)
+    parser.add_argument("--bookings", type=int, default=None,
+                        help="bookings to file for (default: enough for the whole run)")
     arguments = parser.parse_args()
+    if arguments.bookings is None:
+        # A passenger files at most one claim every 5 s (a page, 1-4 s of thought, the
+        # status page): 15 a minute each leaves room, so nobody runs out before the end.
+        arguments.bookings = int(arguments.users * arguments.minutes * 15)
 
     with isolated_setup() as setup, tempfile.TemporaryDirectory() as scratch:
         factory = setup.runtime.session_factory
@@ -55,7 +61,7 @@ def main() -> None:
         for booking in bookings:
             booking["reference"] = "L" + booking["reference"][1:]
         import_journeys(setup, bookings, operations)
-        _queue_for_clerks(factory, setup, count=150)
+        _queue_for_clerks(factory, setup, count=QUEUED_FOR_CLERKS)
         accounts.create_user(factory, "clerk@load.example", "clerk", PASSWORD)
         accounts.create_user(factory, "manager@load.example", "manager", PASSWORD)
         with processes(setup, workers=arguments.workers, web_workers=arguments.web_workers,
@@ -139,6 +145,10 @@ def _report(arguments: argparse.Namespace, setup: str, rows: list[dict[str, str]
         print(f"  all: {total['Request Count']} requests, {float(total['Requests/s']):.1f}/s, "
               f"{total['Failure Count']} failures")
     print(f"  claims filed {filed}, decided {decided}, decided twice {twice}")
+    if filed - QUEUED_FOR_CLERKS >= arguments.bookings:
+        # Passengers stop when the bookings are gone: the load fell before the end.
+        print(f"  all {arguments.bookings} bookings were used: passengers stopped early "
+              "(give --bookings)")
     ok = failures == 0 and worst < GOAL_P95_MS and filed == decided and twice == 0
     print(f"  goal: no errors, every page p95 < {GOAL_P95_MS} ms, every claim decided once "
           f"-> {'met' if ok else 'NOT met'} (worst p95 {worst:.0f} ms; "
