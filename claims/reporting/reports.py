@@ -5,7 +5,7 @@ model's Decimal rates, so a report states exactly what its rates give."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from claims.core.vocabulary import ASSESSED, EventKind, ReasonCode
 from claims.db.dialect import medians_and_p90, sorts_in_memory
 from claims.db.models import Claim, ClaimEffort, ClaimEvent, EffortDriver, Operator, StartedClaim
+from claims.db.snapshot_reads import read_at_once
 from claims.reporting.record_sums import Sums, add_up, grouped_query, summed
 
 SessionFactory = sessionmaker[Session]
@@ -136,13 +137,21 @@ def instant_of(day: date) -> datetime:
 
 def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostModel) -> Report:
     with session_factory() as session:
-        sorts_in_memory(session)
         where = records_in(wanted, session)
-        grouped = add_up(list(session.execute(grouped_query(where))))
-        decision_time, payout_time, queue_time = _all_times(
-            session, where, (E.decision_seconds, E.payout_seconds, E.queue_seconds))
-        drivers = _drivers(session, where, model, grouped.touchless)
-        started, abandoned = _abandonment(session, wanted)
+
+    def times_of(column: Any) -> Callable[[Session], Any]:
+        return lambda session: _all_times(session, where, (column,))[0]
+
+    # Independent scans of the records, read at once on one snapshot: each percentile
+    # sorts its column on one core, while the grouped pass and the drivers take others.
+    grouped, decision_time, payout_time, queue_time, driver_sums, (started, abandoned) = \
+        read_at_once(session_factory, [
+            lambda session: add_up(list(session.execute(grouped_query(where)))),
+            times_of(E.decision_seconds), times_of(E.payout_seconds),
+            times_of(E.queue_seconds),
+            lambda session: _driver_sums(session, where),
+            lambda session: _abandonment(session, wanted)], prepare=sorts_in_memory)
+    drivers = _drivers(driver_sums, model, grouped.touchless)
     total = grouped.total
     return Report(
         claims=total.claims,
@@ -197,19 +206,22 @@ def _paths(by_path: dict[str, Sums], model: CostModel) -> tuple[PathFigures, ...
     return tuple(sorted(figures, key=lambda f: PATHS.index(f.path) if f.path in PATHS else 9))
 
 
-def _drivers(session: Session, where: ColumnElement[bool], model: CostModel,
-             touchless: Sums) -> tuple[Driver, ...]:
+def _driver_sums(session: Session, where: ColumnElement[bool]) -> Sequence[Any]:
+    """Per driver: its claims, their clerk seconds, jobs, payouts and active seconds."""
+    return session.execute(select(
+        EffortDriver.driver, func.count(), summed(E.clerk_seconds), summed(E.jobs), summed(E.paid),
+        func.coalesce(func.sum(E.active_seconds), 0))
+        .join(E, E.claim_id == EffortDriver.claim_id).where(where)
+        .group_by(EffortDriver.driver)).all()
+
+
+def _drivers(rows: Sequence[Any], model: CostModel, touchless: Sums) -> tuple[Driver, ...]:
     """Cost of complexity per driver = (mean cost of its claims - mean cost of touchless
     claims) x its claims; passenger minutes likewise. Ranked, largest first (Pareto)."""
     touchless_n = touchless.claims
     touchless_cost = model.cost(touchless.clerk_seconds, touchless.jobs, touchless.paid) \
         / touchless_n if touchless_n else Decimal(0)
     touchless_active = (touchless.active_seconds / touchless_n / 60) if touchless_n else 0.0
-    rows = session.execute(select(
-        EffortDriver.driver, func.count(), summed(E.clerk_seconds), summed(E.jobs), summed(E.paid),
-        func.coalesce(func.sum(E.active_seconds), 0))
-        .join(E, E.claim_id == EffortDriver.claim_id).where(where)
-        .group_by(EffortDriver.driver)).all()
     drivers = []
     for driver, n, clerk_s, jobs, paid, active in rows:
         mean = model.cost(clerk_s, jobs, paid) / n

@@ -1,0 +1,55 @@
+"""Reads that run at once, each on a connection of its own, all seeing one snapshot.
+
+A report over a million effort records is a handful of independent scans. PostgreSQL runs
+each statement on at most a few cores, and an ordered-set aggregate (a percentile) on one:
+run one after another, they leave cores idle. Here each runs on a thread and connection of
+its own, and every transaction imports the snapshot the first one exported (as pg_dump's
+parallel jobs do), so the figures agree with each other as if read in one transaction.
+SQLite has no snapshots to share: there the reads run one after another in one
+transaction, which in WAL mode reads one snapshot too."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
+Read = Callable[[Session], T]
+# pg_export_snapshot() gives e.g. 00000003-0000001B-1; SET TRANSACTION SNAPSHOT takes it
+# only as a literal, so it is checked before it is written into the statement.
+SNAPSHOT_ID = re.compile(r"^[0-9A-F]+(-[0-9A-F]+)+$")
+REPEATABLE_READ = {"isolation_level": "REPEATABLE READ"}
+
+
+def read_at_once(session_factory: sessionmaker[Session], reads: Sequence[Read[T]], *,
+                 prepare: Callable[[Session], None] = lambda _session: None) -> list[T]:
+    """The result of each read, in order. `prepare` runs first in every transaction (a
+    setting such as work_mem)."""
+    with session_factory() as leader:
+        if leader.get_bind().dialect.name != "postgresql" or len(reads) < 2:
+            prepare(leader)
+            return [read(leader) for read in reads]
+        leader.connection(execution_options=REPEATABLE_READ)
+        snapshot = str(leader.scalar(text("SELECT pg_export_snapshot()")))
+        if not SNAPSHOT_ID.match(snapshot):
+            raise ValueError(f"unexpected snapshot id {snapshot!r}")
+        prepare(leader)
+
+        def on_the_snapshot(read: Read[T]) -> T:
+            with session_factory() as session:
+                session.connection(execution_options=REPEATABLE_READ)
+                session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+                prepare(session)
+                return read(session)
+
+        # The snapshot stays importable while the leader's transaction is open: the
+        # leader takes the first read itself and waits for the others inside it.
+        with ThreadPoolExecutor(len(reads) - 1) as pool:
+            others = [pool.submit(on_the_snapshot, read) for read in reads[1:]]
+            first = reads[0](leader)
+            return [first, *(future.result() for future in others)]
