@@ -4,6 +4,7 @@ the clerk time the proactive path saved."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from claims.core.vocabulary import ClaimStatus, EventKind
 from claims.db.models import Claim, ClaimEffort, ClaimEvent, JourneyCheck
+from claims.reporting.record_sums import Sums
 from claims.reporting.reports import ReportFilter, filter_on, records_in
 
 E = ClaimEffort
@@ -39,17 +41,16 @@ class ProactiveFigures:
     clerk_minutes_saved: float        # see _clerk_minutes_saved
 
 
-def proactive_figures(session_factory: SessionFactory,
-                      wanted: ReportFilter) -> ProactiveFigures:
+def proactive_figures(session_factory: SessionFactory, wanted: ReportFilter,
+                      by_path_and_status: Mapping[tuple[str, str], Sums]) -> ProactiveFigures:
+    """The figures of the report's claims (`by_path_and_status`: the report's sums, so
+    the records are not scanned again) and the offers and checks behind them."""
+    groups = [_Group(path, status, sums.claims, sums.paid, sums.touchless,
+                     sums.clerk_seconds, sums.clerk_counted)
+              for (path, status), sums in by_path_and_status.items()]
     with session_factory() as session:
         where = records_in(wanted, session)
         proactive = and_(where, E.path == "proactive")
-        # One pass over the records for every figure that counts them.
-        groups = [_Group(*row) for row in session.execute(select(
-            E.path, E.status, func.count(), func.count().filter(E.paid),
-            func.count().filter(E.touchless_decision),
-            func.coalesce(func.sum(E.clerk_seconds), 0), func.count(E.clerk_seconds))
-            .where(where).group_by(E.path, E.status))]
         mine = [group for group in groups if group.path == "proactive"]
         all_paid = sum(group.paid for group in groups)
         by_status = {group.status: group.claims for group in mine}

@@ -5,8 +5,8 @@ model's Decimal rates, so a report states exactly what its rates give."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -107,6 +107,8 @@ class Report:
     # The first and last day a claim of the report was filed (None: no claims).
     first_day: date | None = None
     last_day: date | None = None
+    # The sums per path and status, from which the proactive figures are read.
+    by_path_and_status: Mapping[tuple[str, str], Sums] = field(default_factory=dict)
 
 
 def records_in(wanted: ReportFilter, session: Session) -> ColumnElement[bool]:
@@ -161,7 +163,8 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
         paths=_paths(grouped.by_path, model), drivers=drivers,
         weeks=_weeks(grouped.by_week, model), started=started, abandoned=abandoned,
         total_cost=model.cost(total.clerk_seconds, total.jobs, total.paid), cost_model=model,
-        first_day=_day_of(grouped.first), last_day=_day_of(grouped.last))
+        first_day=_day_of(grouped.first), last_day=_day_of(grouped.last),
+        by_path_and_status=grouped.by_path_and_status)
 
 
 def claim_period(session_factory: SessionFactory,

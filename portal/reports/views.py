@@ -150,7 +150,8 @@ def _report_page(template: str) -> str:
                            operators=staff.operator_choices(runtime().session_factory),
                            regimes=list(REGIMES), pareto=pareto,
                            straight_chart=straight, cost_chart=cost, driver_label=driver_label,
-                           proactive=proactive_figures(runtime().session_factory, wanted),
+                           proactive=proactive_figures(runtime().session_factory, wanted,
+                                                       figures.by_path_and_status),
                            query=request.query_string.decode())
 
 

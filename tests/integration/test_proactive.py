@@ -19,8 +19,8 @@ from claims.operators import accounts
 from claims.operators.imports import import_bookings
 from claims.processing import payouts
 from claims.reporting import effort_store
-from claims.reporting.proactive_report import proactive_figures
-from claims.reporting.reports import ReportFilter
+from claims.reporting.proactive_report import ProactiveFigures, proactive_figures
+from claims.reporting.reports import CostModel, ReportFilter, report
 from tests.helpers import (
     DECISION,
     count,
@@ -343,17 +343,23 @@ def test_reports_show_the_proactive_path(app: Flask) -> None:
                                                   "payout": "account"})
     _pay(app)
     effort_store.refresh_all(factory, settle=timedelta(0))
-    figures = proactive_figures(factory, ReportFilter())
+    figures = _proactive_figures(factory, ReportFilter())
     assert (figures.proactive_claims, figures.offers, figures.accepted, figures.declined,
             figures.ignored) == (4, 4, 2, 1, 1)
     assert figures.paid_share == 1.0
     assert figures.delay_to_money_hours is not None and figures.delay_to_money_hours > 0
     assert (figures.unclaimed, figures.unclaimed_amounts) == (1, (("EUR", Decimal("19.75")),))
-    only_offers = proactive_figures(factory, ReportFilter(operator="test-rail"))
+    only_offers = _proactive_figures(factory, ReportFilter(operator="test-rail"))
     assert only_offers.unclaimed == 0
     with factory() as session:
         paths = set(session.scalars(select(ClaimEffort.path)))
     assert paths == {"proactive"}
+
+
+def _proactive_figures(factory: Any, wanted: ReportFilter) -> ProactiveFigures:
+    """As the report page reads them: from the report's sums and the offers."""
+    model = CostModel(Decimal("36.00"), Decimal("0.01"), Decimal("0.50"))
+    return proactive_figures(factory, wanted, report(factory, wanted, model).by_path_and_status)
 
 
 def test_a_passenger_objects_to_a_payment_made_without_a_claim(app: Flask) -> None:
