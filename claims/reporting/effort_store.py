@@ -42,12 +42,17 @@ BEFORE_THE_CLAIM = (EventKind.BOOKING_FOUND, EventKind.CLAIM_FORM_SHOWN,
 
 
 def refresh(session_factory: SessionFactory, *, events: int = 200_000,
-            settle: timedelta | None = None, build: Build | None = None) -> int:
+            settle: timedelta | None = None, build: Build | None = None,
+            wait: bool = True) -> int:
     """Rebuild the records of claims with events past the mark; returns how many. `build`
-    rebuilds them (by default in this transaction; see effort_parallel)."""
+    rebuilds them (by default in this transaction; see effort_parallel). Without `wait`,
+    nothing is done while another refresh holds the mark (PostgreSQL): a page does not
+    wait for a sweeper's catch-up, which may take seconds."""
     settle = SETTLE if settle is None else settle
     with session_factory.begin() as session:
-        progress = _locked_progress(session)
+        progress = _locked_progress(session, wait=wait)
+        if progress is None:
+            return 0
         start = progress.event_id
         newest = session.scalar(select(func.max(ClaimEvent.id))
                                 .where(ClaimEvent.at < utcnow() - settle)) or 0
@@ -81,10 +86,15 @@ def rebuild_window(session_factory: SessionFactory, after: int, upto: int) -> in
         return len(claim_ids)
 
 
-def _locked_progress(session: Session) -> EffortProgress:
+def _locked_progress(session: Session, *, wait: bool = True) -> EffortProgress | None:
     """The mark, locked: every rebuild holds it, so two never delete and insert the same
     claim's record at once (both would find no row and insert: a duplicate key). Migration
-    0017 makes the row; a database emptied by hand gets it back here."""
+    0017 makes the row; a database emptied by hand gets it back here. Without `wait`,
+    None while another transaction holds it (SKIP LOCKED; SQLite locks no rows)."""
+    if not wait:
+        progress = session.get(EffortProgress, 1, with_for_update={"skip_locked": True})
+        if progress is not None or session.get(EffortProgress, 1) is not None:
+            return progress  # None: there, but locked
     progress = session.get(EffortProgress, 1, with_for_update=True)
     if progress is None:
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite

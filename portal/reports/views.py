@@ -42,14 +42,17 @@ def cost_model() -> CostModel:
                      settings.cost_per_payout)
 
 
-# A page reads at most this many new events before it answers; the sweeper reads the rest.
-PAGE_CATCH_UP_EVENTS = 10_000
+# A page reads at most this many new events before it answers (about 0.1 s of work);
+# the sweepers read the rest.
+PAGE_CATCH_UP_EVENTS = 2_000
 
 
 def _catch_up() -> None:
     """Bring the records up to the events of a few seconds ago: cheap when the sweeper
-    keeps up, and bounded when it does not (after a bulk load), so the page stays fast."""
-    effort_store.refresh(runtime().session_factory, events=PAGE_CATCH_UP_EVENTS)
+    keeps up, and bounded when it does not (after a bulk load), so the page stays fast.
+    While a sweeper is catching up, the page does not wait for it: under load a manager's
+    page waited up to a second for the lock (bench/load.py)."""
+    effort_store.refresh(runtime().session_factory, events=PAGE_CATCH_UP_EVENTS, wait=False)
 
 
 def _filter() -> ReportFilter:

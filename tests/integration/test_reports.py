@@ -18,7 +18,15 @@ from pypdf import PdfReader
 from sqlalchemy import func, insert, select
 
 from claims.clerks import decisions, review
-from claims.db.models import Booking, Claim, ClaimEffort, ClaimEvent, EffortDriver, User
+from claims.db.models import (
+    Booking,
+    Claim,
+    ClaimEffort,
+    ClaimEvent,
+    EffortDriver,
+    EffortProgress,
+    User,
+)
 from claims.operators import accounts
 from claims.passengers import answers, filing
 from claims.processing.assessment import assess_claims
@@ -94,6 +102,45 @@ def test_catch_up_command_builds_the_records_of_the_events_logged(app: Flask) ->
         assert session.scalar(select(func.count()).select_from(ClaimEffort)) == 2
     rejected = app.test_cli_runner().invoke(args=["effort", "catch-up", "--processes", "0"])
     assert rejected.exit_code == 2 and "0 is not in the range x>=1" in rejected.output
+
+
+def test_a_page_does_not_wait_for_a_catch_up_in_progress(app: Flask,
+                                                          client: FlaskClient) -> None:
+    factory = app.extensions["effortless"].session_factory
+    if factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite locks no rows: there every writer takes its turn")
+    create_operator(app)
+    accounts.create_user(factory, "boss@example.org", "manager", "a-long-password")
+    load(app, [rail_booking("AAAA01", passenger={"name": "Anna Koch"})], [arrival()])
+    with factory() as session:
+        booking = session.scalars(select(Booking.id)).one()
+    effort_store.refresh(factory, settle=timedelta(0))  # the mark's row, as migrations leave it
+    filing.submit_claim(factory, booking, filing.ClaimInput(
+        "Anna Koch", None, None, None, "en"), effort={})
+    sign_in(client, "boss@example.org", "a-long-password")
+
+    def records() -> int:
+        with factory() as session:
+            return session.scalar(select(func.count()).select_from(ClaimEffort)) or 0
+
+    answers: list[Any] = []
+
+    def page_and_catch_up() -> None:
+        answers.append(effort_store.refresh(factory, settle=timedelta(0), wait=False))
+        answers.append(client.get("/reports/").status_code)
+
+    with factory.begin() as sweeper:  # a sweeper's refresh holds the mark
+        sweeper.execute(select(EffortProgress).with_for_update())
+        # In a thread: were it to wait for the lock this test holds, it would wait forever.
+        waiting = threading.Thread(target=page_and_catch_up, daemon=True)
+        waiting.start()
+        waiting.join(timeout=20)
+        assert not waiting.is_alive(), "the page waited for the sweeper's lock"
+        assert answers == [0, 200]
+        assert records() == 0
+    # The mark free again, the same catch-up builds the record.
+    assert effort_store.refresh(factory, settle=timedelta(0), wait=False) == 1
+    assert records() == 1
 
 
 def test_effort_records_follow_the_event_log(app: Flask) -> None:
