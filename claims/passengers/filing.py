@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -345,10 +345,8 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
     # The view and its event in one transaction: the page is polled while the claim is
     # checked.
     with (session_factory.begin() if record_view else session_factory()) as session:
-        # The claim with its booking, the booking's legs and the operator: one query.
-        claim = session.scalars(select(Claim).where(Claim.id == claim_id).options(
-            joinedload(Claim.booking).joinedload(Booking.legs),
-            joinedload(Claim.operator))).unique().one_or_none()
+        claim = session.scalars(_CLAIM_WITH_BOOKING, {"claim_id": claim_id}
+                                ).unique().one_or_none()
         if claim is None:
             raise ClaimNotFound(claim_id)
         if record_view and not _viewed_lately(session, claim_id):
@@ -356,8 +354,7 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             # is checked, and anyone holding the link could otherwise fill the log at will.
             insert_event(session, EventKind.STATUS_VIEWED, Actor.PASSENGER,
                          claim_id=claim_id)
-        events = session.scalars(select(ClaimEvent).where(ClaimEvent.claim_id == claim.id)
-                                 .order_by(ClaimEvent.id)).all()
+        events = session.execute(_EVENTS_SHOWN, {"claim_id": claim.id}).all()
         explanation = claim.explanation_de if language.startswith("de") else claim.explanation_en
         # Once paid, where the money went is the payout's, not what the claim planned.
         payout = compensation_payout(session, claim.id)
@@ -399,7 +396,7 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
         )
 
 
-def _shown_kind(event: ClaimEvent) -> str:
+def _shown_kind(event: Any) -> str:
     """What the passenger reads: the rules handing a claim to a person is not a decision."""
     if event.kind == EventKind.CLAIM_DECIDED and event.actor == Actor.SYSTEM and \
             (event.counts or {}).get("reason_count"):
@@ -412,9 +409,21 @@ VIEW_EVENT_EVERY = timedelta(minutes=1)
 
 
 def _viewed_lately(session: Session, claim_id: int) -> bool:
-    return session.scalar(select(ClaimEvent.id).where(
-        ClaimEvent.claim_id == claim_id, ClaimEvent.kind == EventKind.STATUS_VIEWED,
-        ClaimEvent.at > utcnow() - VIEW_EVENT_EVERY).limit(1)) is not None
+    return session.scalar(_VIEWED_SINCE, {"claim_id": claim_id,
+                                          "since": utcnow() - VIEW_EVENT_EVERY}) is not None
+
+
+# The status page's statements, built once (see _BOOKING above). The claim with its
+# booking, the booking's legs and the operator: one query.
+_CLAIM_WITH_BOOKING = select(Claim).where(Claim.id == bindparam("claim_id")).options(
+    joinedload(Claim.booking).joinedload(Booking.legs), joinedload(Claim.operator))
+_VIEWED_SINCE = select(ClaimEvent.id).where(
+    ClaimEvent.claim_id == bindparam("claim_id"), ClaimEvent.kind == EventKind.STATUS_VIEWED,
+    ClaimEvent.at > bindparam("since", type_=ClaimEvent.at.type)).limit(1)
+# What the page shows of each event: rows, not whole events.
+_EVENTS_SHOWN = select(ClaimEvent.at, ClaimEvent.kind, ClaimEvent.actor, ClaimEvent.counts
+                       ).where(ClaimEvent.claim_id == bindparam("claim_id")
+                               ).order_by(ClaimEvent.id)
 
 
 class SurveyRefused(ValueError):

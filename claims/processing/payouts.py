@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sepaxml import SepaTransfer
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.iban import check_iban
@@ -165,7 +165,12 @@ def _payout_for(session: Session, claim: Claim, run_id: int) -> Payout:
 
 def compensation_payout(session: Session, claim_id: int) -> Payout | None:
     """The claim's payment itself (part 0), not a top-up after it: where the money went."""
-    return session.scalar(select(Payout).where(Payout.claim_id == claim_id, Payout.part == 0))
+    return session.scalar(_COMPENSATION_PAYOUT, {"claim_id": claim_id})
+
+
+# Built once: the status page asks on every visit.
+_COMPENSATION_PAYOUT = select(Payout).where(Payout.claim_id == bindparam("claim_id"),
+                                            Payout.part == 0)
 
 
 def _top_up_for(session: Session, claim: Claim, run_id: int) -> Payout:

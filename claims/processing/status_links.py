@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.vocabulary import Actor, EventKind
@@ -60,11 +60,16 @@ def issue_link(session_factory: SessionFactory, claim_id: int, *,
         return issue(session, claim_id, days=days)
 
 
+# Built once: the status page checks its link on every visit (see filing._BOOKING).
+_LINK_WITH_DIGEST = select(StatusLink.claim_id, StatusLink.revoked_at, StatusLink.expires_at
+                           ).where(StatusLink.digest == bindparam("digest"))
+
+
 def check(session_factory: SessionFactory, token: str) -> LinkCheck:
     if len(token) > 64:
         return LinkCheck(None, LinkProblem.UNKNOWN)
     with session_factory() as session:
-        link = session.scalar(select(StatusLink).where(StatusLink.digest == _digest(token)))
+        link = session.execute(_LINK_WITH_DIGEST, {"digest": _digest(token)}).first()
     if link is None:
         return LinkCheck(None, LinkProblem.UNKNOWN)
     if link.revoked_at is not None:
