@@ -165,7 +165,7 @@ _CLAIMS_OF_BOOKING = select(Claim.direction, Claim.id).where(
 _BOOKING_TO_FILE = select(
     Booking.id, Booking.operator_id, Booking.regime, Booking.passenger_name,
     Booking.passenger_email, Booking.fare_kind, Booking.payment_iban.is_not(None),
-    BookingLeg.origin, BookingLeg.destination, BookingLeg.scheduled_departure,
+    BookingLeg.service, BookingLeg.origin, BookingLeg.destination, BookingLeg.scheduled_departure,
     BookingLeg.scheduled_arrival).outerjoin(BookingLeg, BookingLeg.booking_id == Booking.id
                                             ).where(Booking.id == bindparam("booking_id")
                                                ).order_by(BookingLeg.position)
@@ -307,7 +307,18 @@ class _BookingToFile(NamedTuple):
     passenger_email: str | None
     fare_kind: str
     account_on_file: bool
-    legs: list[Any]  # rows with the attributes legs_by_direction reads
+    legs: list[_LegTimes]
+
+
+@dataclass(slots=True)
+class _LegTimes:
+    """A leg as journeys are worked out from it (claims.core.journey.LegLike)."""
+
+    service: str
+    origin: str
+    destination: str
+    scheduled_departure: datetime
+    scheduled_arrival: datetime
 
 
 def _booking_to_file(session: Session, booking_id: int) -> _BookingToFile:
@@ -316,7 +327,9 @@ def _booking_to_file(session: Session, booking_id: int) -> _BookingToFile:
         raise ClaimNotFound(f"no booking {booking_id}")
     first = rows[0]
     # A booking without legs (none are imported so) has one row with no leg in it.
-    return _BookingToFile(*first[:7], legs=[row[7:] for row in rows if row.origin is not None])
+    return _BookingToFile(*first[:7], legs=[
+        _LegTimes(row.service, row.origin, row.destination, row.scheduled_departure,
+                  row.scheduled_arrival) for row in rows if row.service is not None])
 
 
 def _new_claim(session: Session, booking: _BookingToFile, direction: Direction,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from claims.core.journey import JourneyFacts, OperationsKey, journey_facts, operations_key
@@ -160,14 +160,20 @@ def operations_records(session: Session, bookings: Sequence[Booking]
             for booking in bookings for leg in booking.legs}
     if not keys:
         return {}
-    rows = session.scalars(select(OperationsRecord).where(
-        tuple_(OperationsRecord.operator_id, OperationsRecord.service,
-               OperationsRecord.service_date, OperationsRecord.stop).in_(sorted(keys))))
+    rows = session.scalars(_RECORDS_WITH_KEYS, {"keys": sorted(keys)})
     by_operator: dict[int, dict[OperationsKey, OperationsRecord]] = {}
     for record in rows:
         by_operator.setdefault(record.operator_id, {})[
             (record.service, record.service_date, record.stop)] = record
     return by_operator
+
+
+# Built once, with the keys as one expanding parameter: every claim page and every batch
+# of decisions asks (see filing._BOOKING).
+_RECORDS_WITH_KEYS = select(OperationsRecord).where(
+    tuple_(OperationsRecord.operator_id, OperationsRecord.service,
+           OperationsRecord.service_date, OperationsRecord.stop).in_(
+               bindparam("keys", expanding=True)))
 
 
 def decision_for(booking: Booking, legs: Sequence[BookingLeg], facts: JourneyFacts, *,
