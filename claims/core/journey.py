@@ -15,11 +15,19 @@ from claims.core.vocabulary import Direction
 
 
 class LegLike(Protocol):
-    service: str
-    origin: str
-    destination: str
-    scheduled_departure: datetime
-    scheduled_arrival: datetime
+    """A leg as journeys and their facts are worked out from it: only read, so a frozen
+    view of a leg serves as well as the stored one."""
+
+    @property
+    def service(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def destination(self) -> str: ...
+    @property
+    def scheduled_departure(self) -> datetime: ...
+    @property
+    def scheduled_arrival(self) -> datetime: ...
 
 
 LegT = TypeVar("LegT", bound=LegLike)

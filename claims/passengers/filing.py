@@ -307,18 +307,7 @@ class _BookingToFile(NamedTuple):
     passenger_email: str | None
     fare_kind: str
     account_on_file: bool
-    legs: list[_LegTimes]
-
-
-@dataclass(slots=True)
-class _LegTimes:
-    """A leg as journeys are worked out from it (claims.core.journey.LegLike)."""
-
-    service: str
-    origin: str
-    destination: str
-    scheduled_departure: datetime
-    scheduled_arrival: datetime
+    legs: list[LegView]
 
 
 def _booking_to_file(session: Session, booking_id: int) -> _BookingToFile:
@@ -328,8 +317,8 @@ def _booking_to_file(session: Session, booking_id: int) -> _BookingToFile:
     first = rows[0]
     # A booking without legs (none are imported so) has one row with no leg in it.
     return _BookingToFile(*first[:7], legs=[
-        _LegTimes(row.service, row.origin, row.destination, row.scheduled_departure,
-                  row.scheduled_arrival) for row in rows if row.service is not None])
+        LegView(row.service, row.origin, row.destination, row.scheduled_departure,
+                row.scheduled_arrival) for row in rows if row.service is not None])
 
 
 def _new_claim(session: Session, booking: _BookingToFile, direction: Direction,
