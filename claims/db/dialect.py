@@ -92,10 +92,8 @@ def _sqlite(element: JsonArrayContains, compiler: Any, **kw: Any) -> str:
             f"WHERE json_each.value = {compiler.process(element.value, **kw)})")
 
 
-class WeekStart(ColumnElement[Any]):
-    """The Monday of the week an instant falls in, in UTC: a date on SQLite, its midnight
-    on PostgreSQL (group by it as it is: migration 0019 keeps statistics on exactly this
-    expression)."""
+class UtcDay(ColumnElement[Any]):
+    """The day (UTC) an instant falls in, as a date: what effort_days is keyed by."""
 
     inherit_cache = True
     type: TypeEngine[Any] = Date()
@@ -104,17 +102,42 @@ class WeekStart(ColumnElement[Any]):
         self.column = column
 
 
-def week_start(column: Any) -> WeekStart:
-    return WeekStart(column)
+class MondayOf(ColumnElement[Any]):
+    """The Monday of the week a date falls in, as a date."""
+
+    inherit_cache = True
+    type: TypeEngine[Any] = Date()
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
 
 
-@compiles(WeekStart, "postgresql")
-def _week_postgresql(element: WeekStart, compiler: Any, **kw: Any) -> str:
-    return f"date_trunc('week', {compiler.process(element.column, **kw)} AT TIME ZONE 'UTC')"
+def utc_day(column: Any) -> UtcDay:
+    return UtcDay(column)
 
 
-@compiles(WeekStart)
-def _week_sqlite(element: WeekStart, compiler: Any, **kw: Any) -> str:
+def monday_of(column: Any) -> MondayOf:
+    return MondayOf(column)
+
+
+@compiles(UtcDay, "postgresql")
+def _day_postgresql(element: UtcDay, compiler: Any, **kw: Any) -> str:
+    return f"CAST(({compiler.process(element.column, **kw)} AT TIME ZONE 'UTC') AS DATE)"
+
+
+@compiles(UtcDay)
+def _day_sqlite(element: UtcDay, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.column, **kw)})"
+
+
+@compiles(MondayOf, "postgresql")
+def _monday_postgresql(element: MondayOf, compiler: Any, **kw: Any) -> str:
+    return (f"CAST(date_trunc('week', CAST({compiler.process(element.column, **kw)} "
+            "AS TIMESTAMP)) AS DATE)")
+
+
+@compiles(MondayOf)
+def _monday_sqlite(element: MondayOf, compiler: Any, **kw: Any) -> str:
     return f"date({compiler.process(element.column, **kw)}, 'weekday 0', '-6 days')"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -314,6 +315,66 @@ class EffortDriver(Base):
     claim_id: Mapped[int] = mapped_column(ForeignKey("claim_effort.claim_id"),
                                           primary_key=True)
     driver: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class EffortDay(Base):
+    """The effort records of one day (UTC, by when the claim was filed), operator, regime,
+    path, status and whether a person decided, added up: a report over a million records
+    adds up a few thousand of these. Kept by claims.reporting.effort_store in the
+    transaction that writes the records, so the two always agree."""
+
+    __tablename__ = "effort_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    regime: Mapped[str] = mapped_column(String(10), primary_key=True)
+    path: Mapped[str] = mapped_column(String(12), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    touchless_decision: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    # The sums of claims.reporting.record_sums.Sums, field by field.
+    claims: Mapped[int] = mapped_column(BigInteger)
+    touchless: Mapped[int] = mapped_column(BigInteger)
+    decided: Mapped[int] = mapped_column(BigInteger)
+    touchless_paid: Mapped[int] = mapped_column(BigInteger)
+    paid: Mapped[int] = mapped_column(BigInteger)
+    clerk_seconds: Mapped[int] = mapped_column(BigInteger)
+    jobs: Mapped[int] = mapped_column(BigInteger)
+    typed_fields: Mapped[int] = mapped_column(BigInteger)
+    active_seconds: Mapped[int] = mapped_column(BigInteger)
+    contacts: Mapped[int] = mapped_column(BigInteger)
+    info_requests: Mapped[int] = mapped_column(BigInteger)
+    ces_total: Mapped[int] = mapped_column(BigInteger)
+    ces_answers: Mapped[int] = mapped_column(BigInteger)
+    ces_top_box: Mapped[int] = mapped_column(BigInteger)
+    clerk_counted: Mapped[int] = mapped_column(BigInteger)
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EffortDriverDay(Base):
+    """The claims of one day, operator and regime that a driver made more work, added up:
+    what the cost-of-complexity ranking reads. Kept with EffortDay."""
+
+    __tablename__ = "effort_driver_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    regime: Mapped[str] = mapped_column(String(10), primary_key=True)
+    driver: Mapped[str] = mapped_column(String(60), primary_key=True)
+    claims: Mapped[int] = mapped_column(BigInteger)
+    clerk_seconds: Mapped[int] = mapped_column(BigInteger)
+    jobs: Mapped[int] = mapped_column(BigInteger)
+    paid: Mapped[int] = mapped_column(BigInteger)
+    active_seconds: Mapped[int] = mapped_column(BigInteger)
+
+
+class EffortDayDue(Base):
+    """A day whose records were rebuilt and whose sums (effort_days) are yet to be worked
+    out again: a build of many records adds its days up once, at its end."""
+
+    __tablename__ = "effort_days_due"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
 class StartedClaim(Base):

@@ -29,6 +29,7 @@ from claims.db.models import (
     StartedClaim,
 )
 from claims.db.types import utcnow
+from claims.reporting import effort_days
 
 SessionFactory = sessionmaker[Session]
 Build = Callable[[Session, Sequence[int]], None]
@@ -43,32 +44,44 @@ BEFORE_THE_CLAIM = (EventKind.BOOKING_FOUND, EventKind.CLAIM_FORM_SHOWN,
 
 def refresh(session_factory: SessionFactory, *, events: int = 200_000,
             settle: timedelta | None = None, build: Build | None = None,
-            wait: bool = True) -> int:
+            wait: bool = True, roll_up: bool = True) -> int:
     """Rebuild the records of claims with events past the mark; returns how many. `build`
     rebuilds them (by default in this transaction; see effort_parallel). Without `wait`,
     nothing is done while another refresh holds the mark (PostgreSQL): a page does not
-    wait for a sweeper's catch-up, which may take seconds."""
+    wait for a sweeper's catch-up, which may take seconds. Without `roll_up`, the days of
+    the records are only noted, for a later refresh to add up (refresh_all, at its end)."""
     settle = SETTLE if settle is None else settle
     with session_factory.begin() as session:
         progress = _locked_progress(session, wait=wait)
         if progress is None:
             return 0
-        start = progress.event_id
-        newest = session.scalar(select(func.max(ClaimEvent.id))
-                                .where(ClaimEvent.at < utcnow() - settle)) or 0
-        upto = min(newest, start + events)
-        if upto <= start:
-            return 0
-        window = (ClaimEvent.id > start) & (ClaimEvent.id <= upto)
-        claim_ids = set(session.scalars(select(ClaimEvent.claim_id).distinct().where(
-            window, ClaimEvent.claim_id.is_not(None))))
-        bookings = select(ClaimEvent.booking_id).distinct().where(
-            window, ClaimEvent.claim_id.is_(None), ClaimEvent.booking_id.is_not(None))
-        claim_ids |= set(session.scalars(select(Claim.id).where(Claim.booking_id.in_(bookings))))
-        (build or rebuild)(session, sorted(i for i in claim_ids if i is not None))
-        _note_started(session, window)
-        progress.event_id = upto
-        return len(claim_ids)
+        done = _rebuild_past(session, progress, events, settle, build or rebuild)
+        if roll_up:
+            # Days noted by this refresh, or by a build that stopped before its end.
+            effort_days.roll_up_due(session)
+        return done
+
+
+def _rebuild_past(session: Session, progress: EffortProgress, events: int,
+                  settle: timedelta, build: Build) -> int:
+    start = progress.event_id
+    newest = session.scalar(select(func.max(ClaimEvent.id))
+                            .where(ClaimEvent.at < utcnow() - settle)) or 0
+    upto = min(newest, start + events)
+    if upto <= start:
+        return 0
+    window = (ClaimEvent.id > start) & (ClaimEvent.id <= upto)
+    claim_ids = set(session.scalars(select(ClaimEvent.claim_id).distinct().where(
+        window, ClaimEvent.claim_id.is_not(None))))
+    bookings = select(ClaimEvent.booking_id).distinct().where(
+        window, ClaimEvent.claim_id.is_(None), ClaimEvent.booking_id.is_not(None))
+    claim_ids |= set(session.scalars(select(Claim.id).where(Claim.booking_id.in_(bookings))))
+    rebuilt = sorted(i for i in claim_ids if i is not None)
+    build(session, rebuilt)
+    effort_days.note_due(session, rebuilt)
+    _note_started(session, window)
+    progress.event_id = upto
+    return len(rebuilt)
 
 
 def rebuild_window(session_factory: SessionFactory, after: int, upto: int) -> int:
@@ -82,6 +95,7 @@ def rebuild_window(session_factory: SessionFactory, after: int, upto: int) -> in
             select(ClaimEvent.claim_id).distinct().where(window, ClaimEvent.claim_id.is_not(None)))
             if claim_id is not None})
         rebuild(session, claim_ids)
+        effort_days.roll_up(session, claim_ids)
         _note_started(session, window)
         return len(claim_ids)
 
@@ -114,14 +128,20 @@ def refresh_all(session_factory: SessionFactory, *, settle: timedelta | None = N
     total = 0
     with builder(session_factory, processes) as build:
         while (done := refresh(session_factory, settle=settle, build=build,
-                               events=200_000 * processes)) \
+                               events=200_000 * processes, roll_up=False)) \
                 or _behind(session_factory, settle):
             total += done
+    # The days of all the records rebuilt, added up once: not once per refresh above, each
+    # of which touches most days again.
+    with session_factory.begin() as session:
+        _locked_progress(session)
+        effort_days.roll_up_due(session)
     if total and session_factory.kw["bind"].dialect.name == "postgresql":
         # The tables changed wholesale: the planner learns of it now, not when autovacuum
         # comes round (till then a report over a million records plans for a thousand).
         with session_factory.begin() as session:
-            session.execute(text("ANALYZE claim_effort, effort_drivers, started_claims"))
+            session.execute(text("ANALYZE claim_effort, effort_drivers, started_claims, "
+                                 "effort_days, effort_driver_days"))
     return total
 
 

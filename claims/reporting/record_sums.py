@@ -1,7 +1,7 @@
-"""One pass over a report's effort records: sums per path, week, status and whether a
-person decided, added up here into the totals, the paths, the weeks, the drivers'
-touchless baseline and the proactive figures' paths and statuses. Over a million records
-each pass costs a scan of the table; this one replaces six."""
+"""The sums a report reads: what each day's sums (effort_days) hold, and one pass over the
+days a report covers, by path, week, status and whether a person decided, added up here
+into the totals, the paths, the weeks, the drivers' touchless baseline and the proactive
+figures' paths and statuses."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from sqlalchemy import Integer, Select, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from claims.core.vocabulary import ASSESSED
-from claims.db.dialect import week_start
+from claims.db.dialect import monday_of
 from claims.db.models import ClaimEffort as E
+from claims.db.models import EffortDay
 
 TOP_BOX = 5  # CES 2.0: 5, 6 and 7 agree
 
@@ -25,7 +26,7 @@ def summed(expression: Any) -> Any:
 
 @dataclass
 class Sums:
-    """Sums over some effort records; the fields in the order of SUMS below."""
+    """Sums over some effort records; each field is a column of effort_days too."""
 
     claims: int = 0
     touchless: int = 0          # decided without a person
@@ -44,18 +45,19 @@ class Sums:
     clerk_counted: int = 0      # records with clerk seconds (a clerk's work measured)
 
     def add(self, other: Sums) -> None:
-        for name in _COUNTED:
+        for name in SUM_NAMES:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-_COUNTED = [f.name for f in fields(Sums)]
-SUMS = (func.count(), summed(E.touchless_decision), summed(E.status.in_(ASSESSED)),
-        summed(E.touchless_payout), summed(E.paid), summed(E.clerk_seconds), summed(E.jobs),
-        summed(E.fields_typed), summed(E.active_seconds), summed(E.contacts),
-        summed(E.info_requests), summed(E.ces_score), func.count(E.ces_score),
-        summed(E.ces_score >= TOP_BOX), func.count(E.clerk_seconds))
-# Grouped by the very expression migration 0019 keeps statistics on.
-WEEK = week_start(E.submitted_at)
+SUM_NAMES = [f.name for f in fields(Sums)]
+# How each sum is made from the records, in the order of Sums: what effort_days keeps.
+RECORD_SUMS = (
+    func.count(), summed(E.touchless_decision), summed(E.status.in_(ASSESSED)),
+    summed(E.touchless_payout), summed(E.paid), summed(E.clerk_seconds), summed(E.jobs),
+    summed(E.fields_typed), summed(E.active_seconds), summed(E.contacts),
+    summed(E.info_requests), summed(E.ces_score), func.count(E.ces_score),
+    summed(E.ces_score >= TOP_BOX), func.count(E.clerk_seconds))
+WEEK = monday_of(EffortDay.day)
 
 
 @dataclass
@@ -69,17 +71,19 @@ class Grouped:
     last: Any
 
 
-def grouped_query(where: ColumnElement[bool]) -> Select[Any]:
-    return select(E.path, WEEK, E.touchless_decision, E.status, *SUMS,
-                  func.min(E.submitted_at), func.max(E.submitted_at)).where(where).group_by(
-                      E.path, WEEK, E.touchless_decision, E.status)
+def grouped_query(days: ColumnElement[bool]) -> Select[Any]:
+    """The report's sums, from the days' sums (effort_days) that `days` selects."""
+    return select(EffortDay.path, WEEK, EffortDay.touchless_decision, EffortDay.status,
+                  *(func.sum(getattr(EffortDay, name)) for name in SUM_NAMES),
+                  func.min(EffortDay.first_at), func.max(EffortDay.last_at)).where(days) \
+        .group_by(EffortDay.path, WEEK, EffortDay.touchless_decision, EffortDay.status)
 
 
 def add_up(rows: list[Any]) -> Grouped:
     grouped = Grouped(Sums(), {}, {}, Sums(), {}, None, None)
     for row in rows:
         path, week, touchless, status = row[0], row[1], row[2], row[3]
-        sums = Sums(*(int(n or 0) for n in row[4:4 + len(SUMS)]))
+        sums = Sums(*(int(n or 0) for n in row[4:4 + len(SUM_NAMES)]))
         grouped.total.add(sums)
         if touchless:
             grouped.touchless.add(sums)

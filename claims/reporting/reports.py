@@ -17,7 +17,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from claims.core.vocabulary import ASSESSED, EventKind, ReasonCode
 from claims.db.dialect import medians_and_p90, sorts_in_memory
-from claims.db.models import Claim, ClaimEffort, ClaimEvent, EffortDriver, Operator, StartedClaim
+from claims.db.models import (
+    Claim,
+    ClaimEffort,
+    ClaimEvent,
+    EffortDay,
+    EffortDriverDay,
+    Operator,
+    StartedClaim,
+)
 from claims.db.snapshot_reads import read_at_once
 from claims.reporting.record_sums import Sums, add_up, grouped_query, summed
 
@@ -125,12 +133,30 @@ def filter_on(wanted: ReportFilter, session: Session, *, at: Any, regime: Any,
         conditions.append(at >= instant_of(wanted.start))
     if wanted.end:
         conditions.append(at < instant_of(wanted.end + timedelta(days=1)))
+    return and_(True, *conditions, *_regime_and_operator(wanted, session, regime, operator_id))
+
+
+def days_in(wanted: ReportFilter, session: Session, table: type[EffortDay] |
+            type[EffortDriverDay] = EffortDay) -> ColumnElement[bool]:
+    """The same filter on the days' sums (effort_days, effort_driver_days)."""
+    conditions: list[ColumnElement[bool]] = []
+    if wanted.start:
+        conditions.append(table.day >= wanted.start)
+    if wanted.end:
+        conditions.append(table.day <= wanted.end)
+    return and_(True, *conditions,
+                *_regime_and_operator(wanted, session, table.regime, table.operator_id))
+
+
+def _regime_and_operator(wanted: ReportFilter, session: Session, regime: Any,
+                         operator_id: Any) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if wanted.regime:
         conditions.append(regime == wanted.regime)
     if wanted.operator:
         operator = session.scalar(select(Operator.id).where(Operator.slug == wanted.operator))
         conditions.append(operator_id == (operator or -1))
-    return and_(True, *conditions)
+    return conditions
 
 
 def instant_of(day: date) -> datetime:
@@ -139,19 +165,20 @@ def instant_of(day: date) -> datetime:
 
 def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostModel) -> Report:
     with session_factory() as session:
-        where = records_in(wanted, session)
+        where, days, driver_days = (records_in(wanted, session), days_in(wanted, session),
+                                    days_in(wanted, session, EffortDriverDay))
 
     def times_of(column: Any) -> Callable[[Session], Any]:
         return lambda session: _all_times(session, where, (column,))[0]
 
-    # Independent scans of the records, read at once on one snapshot: each percentile
-    # sorts its column on one core, while the grouped pass and the drivers take others.
+    # Independent reads, at once on one snapshot: each percentile sorts its column of the
+    # records on one core, while the days' sums and the drivers take others.
     grouped, decision_time, payout_time, queue_time, driver_sums, (started, abandoned) = \
         read_at_once(session_factory, [
-            lambda session: add_up(list(session.execute(grouped_query(where)))),
+            lambda session: add_up(list(session.execute(grouped_query(days)))),
             times_of(E.decision_seconds), times_of(E.payout_seconds),
             times_of(E.queue_seconds),
-            lambda session: _driver_sums(session, where),
+            lambda session: _driver_sums(session, driver_days),
             lambda session: _abandonment(session, wanted)], prepare=sorts_in_memory)
     drivers = _drivers(driver_sums, model, grouped.touchless)
     total = grouped.total
@@ -171,13 +198,10 @@ def claim_period(session_factory: SessionFactory,
                  wanted: ReportFilter) -> tuple[date | None, date | None]:
     """The first and last day a claim in the filter was filed."""
     with session_factory() as session:
-        return _period(session, records_in(wanted, session))
-
-
-def _period(session: Session, where: ColumnElement[bool]) -> tuple[date | None, date | None]:
-    first, last = session.execute(select(func.min(E.submitted_at),
-                                         func.max(E.submitted_at)).where(where)).one()
-    return _day_of(first), _day_of(last)
+        first, last = session.execute(select(func.min(EffortDay.first_at),
+                                             func.max(EffortDay.last_at))
+                                      .where(days_in(wanted, session))).one()
+        return _day_of(first), _day_of(last)
 
 
 def _day_of(value: Any) -> date | None:
@@ -209,13 +233,14 @@ def _paths(by_path: dict[str, Sums], model: CostModel) -> tuple[PathFigures, ...
     return tuple(sorted(figures, key=lambda f: PATHS.index(f.path) if f.path in PATHS else 9))
 
 
-def _driver_sums(session: Session, where: ColumnElement[bool]) -> Sequence[Any]:
+def _driver_sums(session: Session, days: ColumnElement[bool]) -> Sequence[Any]:
     """Per driver: its claims, their clerk seconds, jobs, payouts and active seconds."""
-    return session.execute(select(
-        EffortDriver.driver, func.count(), summed(E.clerk_seconds), summed(E.jobs), summed(E.paid),
-        func.coalesce(func.sum(E.active_seconds), 0))
-        .join(E, E.claim_id == EffortDriver.claim_id).where(where)
-        .group_by(EffortDriver.driver)).all()
+    sums = EffortDriverDay
+    rows = session.execute(select(sums.driver, *(func.sum(column) for column in (
+        sums.claims, sums.clerk_seconds, sums.jobs, sums.paid, sums.active_seconds)))
+        .where(days).group_by(sums.driver)).all()
+    # Whole numbers (PostgreSQL sums a BIGINT column as a NUMERIC).
+    return [(driver, *(int(value) for value in values)) for driver, *values in rows]
 
 
 def _drivers(rows: Sequence[Any], model: CostModel, touchless: Sums) -> tuple[Driver, ...]:

@@ -30,7 +30,7 @@ from claims.db.models import (
 from claims.operators import accounts
 from claims.passengers import answers, filing
 from claims.processing.assessment import assess_claims
-from claims.reporting import effort_parallel, effort_store
+from claims.reporting import effort_days, effort_parallel, effort_store
 from claims.reporting.reports import CostModel, ReportFilter, report, what_if
 from tests.helpers import create_operator, load, sign_in
 from tests.records import arrival, rail_booking
@@ -239,6 +239,8 @@ def four_records(app: Flask) -> list[int]:
                 **{**values, "amount": Decimal(values["amount"])}))
             for driver in record["drivers"]:
                 session.execute(insert(EffortDriver).values(claim_id=claim.id, driver=driver))
+        # Records made by hand, not by the store: their days are added up as it would.
+        effort_days.roll_up(session, ids)
     return ids
 
 
