@@ -135,6 +135,11 @@ def claim(claim_id: int) -> str:
     return _render_claim(evidence)
 
 
+# A timeline shows its newest steps; a claim taken and put back a thousand times has
+# thousands, which the clerk can still ask for (and the audit keeps).
+TIMELINE_SHOWN = 50
+
+
 def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = None,
                   reject: RejectForm | None = None, info: InfoRequestForm | None = None,
                   erasure: ErasureForm | None = None, problem: str | None = None) -> str:
@@ -150,7 +155,10 @@ def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = N
     if not computed:
         # Nothing to change from: the box asks why this amount, from the start.
         approve.note.label.text = _("Why this amount (the passenger does not see it)")
+    whole = request.args.get("timeline") == "all"
     return render_template("clerk/claim.html", claim=evidence, approve=approve,
+                           timeline=evidence.timeline if whole
+                           else evidence.timeline[-TIMELINE_SHOWN:],
                            reject=reject, info=info or InfoRequestForm(formdata=None),
                            mine=evidence.assigned_to == _clerk_id(), problem=problem,
                            info_labels=INFO_LABELS, rejection_labels=REJECTION_LABELS,

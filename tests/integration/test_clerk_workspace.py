@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from claims.clerks import review
 from claims.db.models import Booking, Claim, ClaimEvent, SignInFailure, User
 from claims.db.types import utcnow
 from claims.operators import accounts
@@ -507,6 +508,32 @@ def test_managers_see_who_opened_which_claim_file(
     assert "clerk@example.org" in page and f"#{claim_id}" in page
     assert "Claim file opened" in client.get(f"/clerk/claims/{claim_id}").get_data(
         as_text=True)
+
+
+def test_a_long_timeline_shows_its_newest_steps_and_all_on_request(
+        app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
+    [claim_id] = _open_claims(app, count=1)
+    sign_in(client, "clerk@example.org", PASSWORD)
+    for _ in range(3):  # one clerk opening the file again and again: one entry
+        client.get(f"/clerk/claims/{claim_id}")
+    page = client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
+    # The page is read before its own opening is noted: three openings before it.
+    assert page.count("Claim file opened") == 1 and "3 times since" in page
+    factory = app.extensions["effortless"].session_factory
+    for _ in range(30):  # taken and put back, again and again
+        review.take_claim(factory, claim_id, staff["clerk"])
+        review.release_claim(factory, claim_id, staff["clerk"])
+    steps = len(_events(app, claim_id))
+    page = client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
+    timeline = page.split('id="timeline-h"')[1].split("</ol>")[0]
+    assert timeline.count("<li>") == 50
+    assert f"The newest 50 of {steps - 3} steps." in timeline  # four openings: one step
+    assert "Taken from the queue" in timeline and "Claim submitted" not in timeline
+    steps = len(_events(app, claim_id))
+    every = client.get(f"/clerk/claims/{claim_id}?timeline=all").get_data(as_text=True)
+    timeline = every.split('id="timeline-h"')[1].split("</ol>")[0]
+    assert timeline.count("<li>") == steps - 3 and "Claim submitted" in timeline
+    assert "The newest" not in timeline
 
 
 def test_the_claim_file_speaks_words_in_the_clerks_language(
