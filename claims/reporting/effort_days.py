@@ -57,8 +57,9 @@ def roll_up_due(session: Session) -> None:
     rebuild does, so no two transactions note or roll up days at once."""
     connection = session.connection()
     due = [_as_date(day) for day in connection.execute(select(EffortDayDue.day)).scalars()]
-    recompute(connection, due)
-    connection.execute(delete(EffortDayDue))
+    if due:  # else no write at all: on SQLite even an empty DELETE takes the write lock
+        recompute(connection, due)
+        connection.execute(delete(EffortDayDue))
 
 
 def recompute_all(connection: Connection) -> None:
