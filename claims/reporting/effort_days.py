@@ -62,13 +62,6 @@ def roll_up_due(session: Session) -> None:
         connection.execute(delete(EffortDayDue))
 
 
-def recompute_all(connection: Connection) -> None:
-    """Every day worked out again from the records (migration 0020 fills the tables so)."""
-    connection.execute(delete(EffortDriverDay))
-    connection.execute(delete(EffortDay))
-    _fill(connection, and_(True))
-
-
 def recompute(connection: Connection, days: Iterable[date]) -> None:
     wanted = sorted(set(days))
     for start in range(0, len(wanted), CHUNK):
