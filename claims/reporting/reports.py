@@ -154,9 +154,17 @@ def _regime_and_operator(wanted: ReportFilter, session: Session, regime: Any,
     if wanted.regime:
         conditions.append(regime == wanted.regime)
     if wanted.operator:
-        operator = session.scalar(select(Operator.id).where(Operator.slug == wanted.operator))
-        conditions.append(operator_id == (operator or -1))
+        conditions.append(operator_id == _operator_id(session, wanted.operator))
     return conditions
+
+
+def _operator_id(session: Session, slug: str) -> int:
+    """The operator's id (-1: none such), looked up once per session: a report filters
+    the records, the days' sums and the drivers' sums on it."""
+    known: dict[str, int] = session.info.setdefault("operator_ids", {})
+    if slug not in known:
+        known[slug] = session.scalar(select(Operator.id).where(Operator.slug == slug)) or -1
+    return known[slug]
 
 
 def instant_of(day: date) -> datetime:
