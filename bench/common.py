@@ -113,7 +113,9 @@ def _own_redis_db(url: str | None) -> Iterator[str | None]:
     base = url.rsplit("/", 1)[0] if url.count("/") > 2 else url.rstrip("/")
     for index in range(15, 0, -1):
         candidate = redis.Redis.from_url(f"{base}/{index}")
-        if candidate.dbsize() == 0:
+        # Taken with SET NX: two benches started at once both find a database empty, and
+        # only one may have it.
+        if candidate.dbsize() == 0 and candidate.set("effortless-bench", os.getpid(), nx=True):
             break
         candidate.close()
     else:
@@ -147,16 +149,18 @@ def free_port() -> int:
 @contextmanager
 def processes(setup: Setup, *, workers: int, web_workers: int,
               sweep_every: float = 0) -> Iterator[int]:
+    """The web server and the RQ workers, as `make run` starts them; yields the port."""
+    with web_server(setup, web_workers) as port, rq_workers(setup, workers, sweep_every):
+        yield port
+
+
+@contextmanager
+def web_server(setup: Setup, web_workers: int) -> Iterator[int]:
+    """gunicorn on a free port, answering; yields the port."""
     port = free_port()
-    started = [subprocess.Popen(
-        [str(BIN / "gunicorn"), "--no-control-socket", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(web_workers), "--threads", "8", "--log-level", "warning",
-         "wsgi:app"], cwd=ROOT, env=setup.environment)]
-    started += [subprocess.Popen([sys.executable, "-m", "workflows.worker", "--sweep-every",
-                                  str(sweep_every)], cwd=ROOT, env=setup.environment,
-                                 stderr=subprocess.DEVNULL)
-                for _ in range(workers)]
-    try:
+    with _running([[str(BIN / "gunicorn"), "--no-control-socket", "--bind",
+                    f"127.0.0.1:{port}", "--workers", str(web_workers), "--threads", "8",
+                    "--log-level", "warning", "wsgi:app"]], setup, quiet=False):
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -166,8 +170,25 @@ def processes(setup: Setup, *, workers: int, web_workers: int,
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        time.sleep(1.0)  # let every worker register on the queue
         yield port
+
+
+@contextmanager
+def rq_workers(setup: Setup, workers: int, sweep_every: float = 0) -> Iterator[None]:
+    """K worker processes (RQ worker, drain loop, and with sweep_every the sweeper)."""
+    with _running([[sys.executable, "-m", "workflows.worker", "--sweep-every",
+                    str(sweep_every)]] * workers, setup, quiet=True):
+        time.sleep(1.0)  # let every worker register on the queue
+        yield
+
+
+@contextmanager
+def _running(commands: list[list[str]], setup: Setup, *, quiet: bool) -> Iterator[None]:
+    started = [subprocess.Popen(command, cwd=ROOT, env=setup.environment,
+                                stderr=subprocess.DEVNULL if quiet else None)
+               for command in commands]
+    try:
+        yield
     finally:
         for process in started:
             process.terminate()
