@@ -50,9 +50,10 @@ class Settings:
     # Claims one drain job decides per transaction: larger is faster under a storm, smaller
     # holds fewer row locks for less time.
     assessment_batch: int
-    # How long a drain loop that found one due claim waits for more before it decides: one
-    # transaction for the claims filed in those milliseconds instead of one each (a batch
-    # of one costs nearly what a batch of twenty does).
+    # How long a drain loop that found one due claim waits for more before it decides, in
+    # a busy stretch (workflows/drain.py): one transaction for the claims filed in those
+    # milliseconds instead of one each (a batch of one costs nearly what a batch of twenty
+    # does). After a quiet spell a claim is decided at once.
     assessment_gather_ms: int
     # The effort reports' cost model (effort.md), stated on every report that uses it: a
     # clerk hour at its capacity cost rate, one job of the system, one payout transaction.

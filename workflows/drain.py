@@ -5,7 +5,10 @@ written beside DUE_CLAIMS in workflows/queues.py."""
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
+from collections.abc import Callable
 
 import redis
 
@@ -17,13 +20,35 @@ from workflows.runtime import Runtime
 log = logging.getLogger(__name__)
 # How long one BZPOPMIN waits before the loop looks at its stop flag again.
 WAIT = 2.0
+# A loop that took claims this recently is in a busy stretch.
+BUSY_WITHIN = 1.0
+
+
+class Gathering:
+    """How long a loop holding one due claim waits for others to share its transaction:
+    the configured time while claims keep coming, none after a quiet spell. Under load a
+    batch of one costs nearly what a batch of twenty does (a transaction, its reads, its
+    round trips); a lone claim on a quiet day would wait for nothing."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._last_taken = -math.inf
+
+    def now(self) -> float:
+        """Called with the first claim in hand."""
+        return self.seconds if self._clock() - self._last_taken < BUSY_WITHIN else 0.0
+
+    def taken(self) -> None:
+        self._last_taken = self._clock()
 
 
 def drain_forever(current: Runtime, stop: threading.Event) -> None:
+    gathering = Gathering(current.settings.assessment_gather_ms / 1000)
     while not stop.is_set():
         try:
             claim_ids = take_due(current.redis, current.settings.assessment_batch, wait=WAIT,
-                                 gather=current.settings.assessment_gather_ms / 1000)
+                                 gather=gathering.now)
         except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
             # Redis away: the claims wait in the database; the sweeper re-adds them.
             log.warning("drain: lost Redis (%s); trying again", type(error).__name__)
@@ -35,6 +60,7 @@ def drain_forever(current: Runtime, stop: threading.Event) -> None:
             stop.wait(1.0)
             continue
         if claim_ids:
+            gathering.taken()
             decide_batch(current, claim_ids)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -93,9 +94,10 @@ def dispatch_due(connection: redis.Redis, claim_id: int) -> None:
 
 
 def take_due(connection: redis.Redis, batch: int, *, wait: float = 0,
-             gather: float = 0) -> list[int]:
+             gather: float | Callable[[], float] = 0) -> list[int]:
     """Up to `batch` due claims, oldest first; with `wait`, blocks up to that many seconds
-    for the first one, then, with `gather`, that many seconds more for others to arrive."""
+    for the first one, then, with `gather`, that many seconds more for others to arrive
+    (or as many as `gather()` says once the first is in)."""
     taken: list[int] = []
     if wait > 0:
         first: Any = connection.bzpopmin(DUE_CLAIMS, timeout=wait)
@@ -103,8 +105,9 @@ def take_due(connection: redis.Redis, batch: int, *, wait: float = 0,
             return taken
         taken.append(int(first[1]))  # (key, member, score)
         batch -= 1
-        if gather > 0 and batch > 0 and connection.zcard(DUE_CLAIMS) < batch:
-            time.sleep(gather)
+        pause = gather() if callable(gather) else gather
+        if pause > 0 and batch > 0 and connection.zcard(DUE_CLAIMS) < batch:
+            time.sleep(pause)
     if batch > 0:
         popped: Any = connection.zpopmin(DUE_CLAIMS, batch)
         taken += [int(entry[0]) for entry in popped]  # (member, score)

@@ -17,7 +17,7 @@ from claims.processing.assessment import assess_claims
 from tests.helpers import REAL_DATABASE, create_operator, load, run_worker
 from tests.records import arrival, rail_booking
 from workflows import pipeline
-from workflows.drain import drain_forever
+from workflows.drain import BUSY_WITHIN, Gathering, drain_forever
 from workflows.queues import DUE_CLAIMS, dispatch_due, take_due
 
 CLAIMS = 25
@@ -203,4 +203,25 @@ def test_a_drain_loop_gathers_the_claims_filed_just_after_the_first(app: Flask) 
     filer.start()
     assert take_due(current.redis, 10, wait=1) == [4]
     filer.join()
+    # How long to gather may be decided once the first claim is in.
     current.redis.delete(DUE_CLAIMS)
+    dispatch_due(current.redis, 1)
+    filer = threading.Thread(target=later)
+    filer.start()
+    assert take_due(current.redis, 10, wait=1, gather=lambda: 0.3) == [1, 2, 3]
+    filer.join()
+    current.redis.delete(DUE_CLAIMS)
+
+
+def test_a_drain_loop_gathers_only_while_claims_keep_coming() -> None:
+    """A claim after a quiet spell is decided at once; in a busy stretch the loop waits
+    the gathering time for others to share the transaction."""
+    clock = [100.0]
+    gathering = Gathering(0.2, clock=lambda: clock[0])
+    assert gathering.now() == 0  # nothing taken yet: a quiet start
+    gathering.taken()
+    clock[0] += 0.3
+    assert gathering.now() == 0.2
+    gathering.taken()
+    clock[0] += BUSY_WITHIN + 0.1
+    assert gathering.now() == 0
