@@ -383,16 +383,20 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
                                 ).unique().one_or_none()
         if claim is None:
             raise ClaimNotFound(claim_id)
-        if record_view and not _viewed_lately(session, claim_id):
+        events = session.execute(_EVENTS_SHOWN, {"claim_id": claim.id}).all()
+        if record_view and not _viewed_lately(events):
             # At most one view event a minute: the page refreshes itself while the claim
             # is checked, and anyone holding the link could otherwise fill the log at will.
             insert_event(session, EventKind.STATUS_VIEWED, Actor.PASSENGER,
                          claim_id=claim_id)
-        events = session.execute(_EVENTS_SHOWN, {"claim_id": claim.id}).all()
         explanation = claim.explanation_de if language.startswith("de") else claim.explanation_en
-        # Once paid, where the money went is the payout's, not what the claim planned.
-        payout = compensation_payout(session, claim.id)
+        # Once paid, where the money went is the payout's, not what the claim planned. The
+        # payout is written in the transaction that marks the claim paid: none before.
+        payout = compensation_payout(session, claim.id) \
+            if claim.status == ClaimStatus.PAID else None
         account_on_file = claim.booking.payment_iban if claim.booking else None
+        journeys = legs_by_direction(claim.booking.legs, claim.booking.fare_kind) \
+            if claim.booking is not None else {}
         return ClaimView(
             claim_id=claim.id, status=ClaimStatus(claim.status),
             operator_name=claim.operator.name,
@@ -419,11 +423,11 @@ def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
             fare=(f"{claim.booking.fare_amount:.2f}", claim.booking.fare_currency,
                   claim.booking.fare_kind) if claim.booking else None,
             manual_journey=claim.manual_journey,
-            direction=claim.direction if claim.booking is not None and len(legs_by_direction(
-                claim.booking.legs, claim.booking.fare_kind)) > 1 else None,
+            direction=claim.direction if len(journeys) > 1 else None,
+            # A booking of one journey has no other claim to link to.
             other_journeys=tuple((d, i) for d, i in _claims_of_booking(
                 session, claim.booking_id).items() if i != claim.id)
-            if claim.booking_id is not None else (),
+            if claim.booking_id is not None and len(journeys) > 1 else (),
             paid_at=next((e.at for e in events if e.kind == EventKind.CLAIM_PAID), None),
             answer_by=claim.submitted_at + ANSWER_WITHIN,
             proactive=claim.origin == Origin.PROACTIVE, account_on_file=account_on_file,
@@ -442,18 +446,15 @@ HANDED_TO_STAFF = "handed_to_staff"
 VIEW_EVENT_EVERY = timedelta(minutes=1)
 
 
-def _viewed_lately(session: Session, claim_id: int) -> bool:
-    return session.scalar(_VIEWED_SINCE, {"claim_id": claim_id,
-                                          "since": utcnow() - VIEW_EVENT_EVERY}) is not None
+def _viewed_lately(events: Sequence[Any]) -> bool:
+    since = utcnow() - VIEW_EVENT_EVERY
+    return any(e.kind == EventKind.STATUS_VIEWED and e.at > since for e in events)
 
 
 # The status page's statements, built once (see _BOOKING above). The claim with its
 # booking, the booking's legs and the operator: one query.
 _CLAIM_WITH_BOOKING = select(Claim).where(Claim.id == bindparam("claim_id")).options(
     joinedload(Claim.booking).joinedload(Booking.legs), joinedload(Claim.operator))
-_VIEWED_SINCE = select(ClaimEvent.id).where(
-    ClaimEvent.claim_id == bindparam("claim_id"), ClaimEvent.kind == EventKind.STATUS_VIEWED,
-    ClaimEvent.at > bindparam("since", type_=ClaimEvent.at.type)).limit(1)
 # What the page shows of each event: rows, not whole events.
 _EVENTS_SHOWN = select(ClaimEvent.at, ClaimEvent.kind, ClaimEvent.actor, ClaimEvent.counts
                        ).where(ClaimEvent.claim_id == bindparam("claim_id")
