@@ -29,6 +29,7 @@ from claims.processing.lifecycle import (
     record_refusal,
 )
 from claims.processing.payouts import compensation_payout
+from claims.processing.status_links import claim_of as claim_of_link
 from claims.processing.status_links import issue as issue_link_in
 
 SessionFactory = sessionmaker[Session]
@@ -374,11 +375,15 @@ def withdraw_claim(session_factory: SessionFactory, claim_id: int) -> None:
         raise
 
 
-def claim_view(session_factory: SessionFactory, claim_id: int, *, language: str,
+def claim_view(session_factory: SessionFactory, claim_or_link: int | str, *, language: str,
                record_view: bool = True) -> ClaimView:
+    """The claim as its status page shows it, by its id or by a status link's token (the
+    link checked in the same transaction: LinkRefused if it opens nothing)."""
     # The view and its event in one transaction: the page is polled while the claim is
     # checked.
     with (session_factory.begin() if record_view else session_factory()) as session:
+        claim_id = claim_of_link(session, claim_or_link) \
+            if isinstance(claim_or_link, str) else claim_or_link
         claim = session.scalars(_CLAIM_WITH_BOOKING, {"claim_id": claim_id}
                                 ).unique().one_or_none()
         if claim is None:

@@ -66,10 +66,28 @@ _LINK_WITH_DIGEST = select(StatusLink.claim_id, StatusLink.revoked_at, StatusLin
 
 
 def check(session_factory: SessionFactory, token: str) -> LinkCheck:
+    with session_factory() as session:
+        return check_in(session, token)
+
+
+class LinkRefused(LookupError):
+    def __init__(self, problem: LinkProblem) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def claim_of(session: Session, token: str) -> int:
+    """The claim the link opens, in the caller's transaction; LinkRefused if none."""
+    checked = check_in(session, token)
+    if checked.claim_id is None:
+        raise LinkRefused(checked.problem or LinkProblem.UNKNOWN)
+    return checked.claim_id
+
+
+def check_in(session: Session, token: str) -> LinkCheck:
     if len(token) > 64:
         return LinkCheck(None, LinkProblem.UNKNOWN)
-    with session_factory() as session:
-        link = session.execute(_LINK_WITH_DIGEST, {"digest": _digest(token)}).first()
+    link = session.execute(_LINK_WITH_DIGEST, {"digest": _digest(token)}).first()
     if link is None:
         return LinkCheck(None, LinkProblem.UNKNOWN)
     if link.revoked_at is not None:

@@ -42,21 +42,28 @@ from workflows.pipeline import notify
 
 def _claim_id(token: str) -> int:
     checked = status_links.check(runtime().session_factory, token)
-    if checked.problem == status_links.LinkProblem.EXPIRED:
-        abort(410, _("This status link has expired. Look your booking up again, or ask "
-                     "for a new link by e-mail."))
-    if checked.problem == status_links.LinkProblem.REVOKED:
-        abort(410, _("This status link was ended for your safety. Look your booking up "
-                     "again, or ask for a new link by e-mail."))
     if checked.claim_id is None:
-        abort(404, _("This status link is not valid. Look your booking up again."))
+        _refuse(checked.problem)
     return checked.claim_id
 
 
-def _view(claim_id: int, *, record_view: bool = True) -> filing.ClaimView:
+def _refuse(problem: status_links.LinkProblem | None) -> NoReturn:
+    if problem == status_links.LinkProblem.EXPIRED:
+        abort(410, _("This status link has expired. Look your booking up again, or ask "
+                     "for a new link by e-mail."))
+    if problem == status_links.LinkProblem.REVOKED:
+        abort(410, _("This status link was ended for your safety. Look your booking up "
+                     "again, or ask for a new link by e-mail."))
+    abort(404, _("This status link is not valid. Look your booking up again."))
+
+
+def _view(claim: int | str, *, record_view: bool = True) -> filing.ClaimView:
+    """By the claim's id, or by the link's token: checked in the view's own transaction."""
     try:
-        return filing.claim_view(runtime().session_factory, claim_id,
+        return filing.claim_view(runtime().session_factory, claim,
                                    language=page_language(), record_view=record_view)
+    except status_links.LinkRefused as refused:
+        _refuse(refused.problem)
     except filing.ClaimNotFound:
         abort(404, _("This status link is not valid. Look your booking up again."))
 
@@ -77,8 +84,7 @@ def data_export(token: str) -> Response:
 
 @blueprint.get("/status/<token>")
 def status(token: str) -> str:
-    view = _view(_claim_id(token))
-    return _status_page(token, view)
+    return _status_page(token, _view(token))
 
 
 @blueprint.get("/status/<token>/journey/<direction>")
