@@ -6,3 +6,10 @@ benches): gunicorn reads this file from the directory it starts in."""
 # on its next request ("connection closed without response", a 502 at the balancer).
 # gthread keeps idle connections in its poller, not on a thread.
 keepalive = 75
+
+
+def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
+    """The pages compiled before the worker takes its first request (portal.templating)."""
+    from portal.templating import compile_pages
+
+    compile_pages(worker.wsgi)

@@ -47,6 +47,11 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--web-workers", type=int, default=4, help="gunicorn processes")
     parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
+    parser.add_argument("--pace", choices=("people", "burst"), default="people",
+                        help="people: passengers type and read as people do (5-10 s on the "
+                        "start page, 5-20 s on the claim form, the status page refreshing "
+                        "every second); burst: the four requests of a filing back to back, "
+                        "a stress test (bench/load/locustfile.py)")
     parser.add_argument("--bookings", type=int, default=None,
                         help="bookings to file for (default: enough for the whole run)")
     arguments = parser.parse_args()
@@ -67,6 +72,7 @@ def main() -> None:
         with processes(setup, workers=arguments.workers, web_workers=arguments.web_workers,
                        sweep_every=30) as port:
             environment = {**setup.environment, "LOAD_BOOKINGS": str(arguments.bookings),
+                           "LOAD_PACE": arguments.pace,
                            "LOAD_CLERK": "clerk@load.example",
                            "LOAD_MANAGER": "manager@load.example",
                            "LOAD_PASSWORD": PASSWORD}
@@ -126,7 +132,8 @@ def _decisions(setup: Setup, wait: float) -> tuple[int, int, int]:
 
 def _report(arguments: argparse.Namespace, setup: str, rows: list[dict[str, str]],
             seconds: float, filed: int, decided: int, twice: int) -> None:
-    print(f"bench/load.py: {arguments.users} users for {seconds / 60:.1f} min, "
+    print(f"bench/load.py: {arguments.users} users ({arguments.pace}) for "
+          f"{seconds / 60:.1f} min, "
           f"{arguments.web_workers} gunicorn workers, {arguments.workers} RQ workers; {setup}")
     print(f"  {'page':34} {'requests':>9} {'failures':>9} {'p50 ms':>7} {'p95 ms':>7}")
     worst = 0.0

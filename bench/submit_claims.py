@@ -89,8 +89,11 @@ def main() -> None:
             # Filed over the same HTTP path while no worker runs (a deploy, an outage):
             # the workers then start with a queue, and decide as fast as they can. Filed
             # with the workers running, the claims are decided as fast as they arrive.
-            run_parallel(lambda i: passenger(arguments.claims + i), backlog,
-                         arguments.concurrency)
+            # The web path alone on the machine, and the trivial endpoint in the same
+            # state: the ratio of the two is the filing path's own cost.
+            alone = trivial_endpoint_ceiling(port, 4 * max(backlog, 250), arguments.concurrency)
+            backlog_seconds = run_parallel(lambda i: passenger(arguments.claims + i), backlog,
+                                           arguments.concurrency)
             with rq_workers(setup, arguments.workers):
                 if backlog:
                     wait_until_decided(setup, backlog, timeout=600, booking_ids=backlog_ids)
@@ -119,7 +122,11 @@ def main() -> None:
     print(f"    submit->decision   p50 {times.p50_ms:.0f} ms, p95 {times.p95_ms:.0f} ms")
     print(f"    straight-through   {times.straight_through:.1%}")
     if drained is not None:
-        print(f"  {backlog} claims filed before the workers started:")
+        filed_alone = backlog / backlog_seconds
+        print(f"  {backlog} claims filed before the workers started (the web path alone; "
+              f"trivial endpoint then {alone:.1f} requests/s):")
+        print(f"    submitted          {filed_alone:8.1f} claims/s (4 HTTP requests each) = "
+              f"{4 * filed_alone / alone:.2f} of the trivial endpoint (in requests)")
         print(f"    decided            {drained.per_second:8.1f} claims/s (first decision to "
               f"last) = {drained.per_second / noop:.2f} of the no-op ceiling")
         print(f"    straight-through   {drained.straight_through:.1%}")

@@ -13,6 +13,7 @@ from claims.processing import proactive
 from claims.processing.assessment import assess_claim, fail_assessment
 from claims.processing.notices import mark_sent, pending_notice
 from claims.processing.status_links import issue_link
+from claims.reporting import effort_store
 from workflows import runtime
 from workflows.mail import compose, compose_invitation, deliver, wait_for_turn
 from workflows.pipeline import announce
@@ -72,6 +73,12 @@ def proactive_check_job() -> dict[str, int]:
     total = proactive.check_all(current.session_factory,
                                 lambda done: announce(current.redis, done))
     return {"records": total.records, "journeys": total.journeys, **total.outcomes}
+
+
+def effort_catch_up_job() -> int:
+    """The records of the claims with new events rebuilt (claims.reporting.effort_store); a
+    sweeper's refresh in progress is not waited for: it is doing the same."""
+    return effort_store.refresh(runtime.current().session_factory, wait=False)
 
 
 def assessment_failed(job: Job, connection: Any, error_type: type[BaseException],

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-from rq import Callback, Queue, Retry
+from rq import Callback, Queue, Retry, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
@@ -135,6 +135,21 @@ def enqueue_proactive_checks(connection: redis.Redis, parallel: int) -> int:
                              f"proactive-check-{n}", result_ttl=600, timeout=CHECK_TIMEOUT,
                              failure_ttl=7 * 24 * 3600)
                for n in range(max(1, parallel)))
+
+
+EFFORT_CATCH_UP_JOB = "effort-catch-up"
+
+
+def effort_catch_up_by_worker(connection: redis.Redis) -> bool:
+    """The effort records brought up to the event log by a worker, for a report page that
+    does not wait for it; one such job at a time (queued now, or already). False when no
+    worker listens on the queue: nobody would run it."""
+    queue = Queue(CLAIMS_QUEUE, connection=connection)
+    if not Worker.count(queue=queue):
+        return False
+    _enqueue_once(connection, "workflows.jobs.effort_catch_up_job", (), EFFORT_CATCH_UP_JOB,
+                  result_ttl=60, timeout=600, failure_ttl=24 * 3600)
+    return True
 
 
 def enqueue_invitation(connection: redis.Redis, booking_id: int, direction: str) -> None:

@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import itertools
 import os
+import random
 import re
 import threading
 
+import gevent
 from locust import FastHttpUser, between, task
 from locust.exception import StopUser
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BOOKINGS = int(os.environ.get("LOAD_BOOKINGS", "3000"))
 _next_booking = itertools.count()
+
+# How fast a passenger goes ("people", the default), by the keystroke-level model (Card,
+# Moran and Newell): about 0.28 s a keystroke, 1.1 s to point at a field, 1.35 s to make
+# up one's mind. The start page: a reference and a surname, about 14 keystrokes and two
+# fields, 5-10 s. The claim form: prefilled; reading it, perhaps typing an e-mail address,
+# 5-20 s. The status page refreshes itself every second until the decision shows
+# (templates/passenger/status.html). "burst" is the earlier model: the four requests of a
+# filing back to back, the form filled in no time, the status page 1-4 s later; a stress
+# test rather than people.
+PACE = os.environ.get("LOAD_PACE", "people")
+TYPING_LOOKUP_S = (5.0, 10.0)
+CHECKING_FORM_S = (5.0, 20.0)
+STATUS_REFRESH_S = 1.0
 _lock = threading.Lock()
 
 
@@ -27,10 +42,12 @@ def _token(html: str) -> str:
 
 
 class Passenger(FastHttpUser):
-    """Files one claim for a booking of their own, then follows it like a person would."""
+    """Files one claim for a booking of their own, then follows it like a person would;
+    then the next passenger takes this user's place."""
 
     weight = 60
-    wait_time = between(1, 4)
+    # Reading the decision, then the next passenger arrives (burst: 1-4 s between tasks).
+    wait_time = between(2, 5) if PACE == "people" else between(1, 4)
 
     def on_start(self) -> None:
         self._next()
@@ -47,13 +64,20 @@ class Passenger(FastHttpUser):
     def journey(self) -> None:
         if self.status_url is None:
             self._file()
-            return
-        page = self.client.get(self.status_url, name="/status/[token]")
-        if "Approved" in page.text or "No compensation" in page.text:
-            self._next()  # decided: this passenger is done
+            if PACE == "burst":
+                return  # the old model: the status page after the next wait_time
+        while self.status_url is not None:
+            page = self.client.get(self.status_url, name="/status/[token]")
+            if "Approved" in page.text or "No compensation" in page.text:
+                self._next()  # decided: this passenger is done
+                return
+            if PACE == "burst":
+                return
+            gevent.sleep(STATUS_REFRESH_S)  # the page's own refresh while undecided
 
     def _file(self) -> None:
         start = self.client.get("/", name="/ (start)")
+        _think(*TYPING_LOOKUP_S)
         with self.client.post("/", name="/ (look-up)", data={
                 "csrf_token": _token(start.text), "reference": f"L{self.index:07d}",
                 "surname": f"Passenger{self.index}"}, allow_redirects=False,
@@ -62,12 +86,18 @@ class Passenger(FastHttpUser):
                 found.failure(f"look-up answered {found.status_code}")
                 return
             found.success()
-        form = self.client.get("/claim", name="/claim (form)")
+        form = self.client.get("/claim", name="/claim (form)")  # the browser follows at once
+        _think(*CHECKING_FORM_S)
         filed = self.client.post("/claim", name="/claim (submit)", data={
             "csrf_token": _token(form.text), "passenger_name": f"Load Passenger{self.index}"},
             allow_redirects=False)
         if filed.status_code == 302:
             self.status_url = filed.headers["Location"]
+
+
+def _think(low: float, high: float) -> None:
+    if PACE == "people":
+        gevent.sleep(random.uniform(low, high))
 
 
 class Clerk(FastHttpUser):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from sqlalchemy import case, delete, false, func, select, text, update
@@ -143,6 +143,15 @@ def refresh_all(session_factory: SessionFactory, *, settle: timedelta | None = N
             session.execute(text("ANALYZE claim_effort, effort_drivers, started_claims, "
                                  "effort_days, effort_driver_days"))
     return total
+
+
+def waiting_since(session_factory: SessionFactory) -> datetime | None:
+    """When the oldest event not yet in the records was logged; None when they hold every
+    event. One look-up on the event log's primary key, for a page to ask before it reads."""
+    mark = select(EffortProgress.event_id).where(EffortProgress.id == 1).scalar_subquery()
+    with session_factory() as session:
+        return session.scalar(select(ClaimEvent.at).where(
+            ClaimEvent.id > func.coalesce(mark, 0)).order_by(ClaimEvent.id).limit(1))
 
 
 def _behind(session_factory: SessionFactory, settle: timedelta) -> bool:

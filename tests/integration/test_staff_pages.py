@@ -1,11 +1,17 @@
 """The foundation's staff pages: sign-in, roles, the review queue and the overview."""
 
+from datetime import timedelta
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from rq import Queue, SimpleWorker, Worker
 
 from claims.operators import accounts
+from portal.reports import views as report_views
 from tests.helpers import create_operator, load, look_up, run_worker, sign_in, submit
 from tests.records import arrival, rail_booking
+from workflows.queues import CLAIMS_QUEUE, EFFORT_CATCH_UP_JOB
 
 
 def test_staff_pages_need_the_right_role(app: Flask, client: FlaskClient) -> None:
@@ -38,3 +44,43 @@ def test_the_queue_and_the_straight_through_share(app: Flask, client: FlaskClien
     assert "#2" in queue and "passenger&#39;s statement" in queue and "#1" not in queue
     overview = client.get("/reports/").get_data(as_text=True)
     assert '<td id="straight-through">50.0 %</td>' in overview
+
+
+def test_with_a_worker_listening_the_report_leaves_its_catch_up_to_the_worker(
+        app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    current = app.extensions["effortless"]
+    accounts.create_user(current.session_factory, "boss@example.org", "manager",
+                         "a-long-password")
+    create_operator(app)
+    load(app, [rail_booking("AAAA01", passenger={"name": "Hans Müller"}),
+               rail_booking("BBBB02", passenger={"name": "Eva Müller"})], [arrival()])
+    look_up(passenger := app.test_client(), "AAAA01", "Müller")
+    submit(passenger)
+    run_worker(app)
+    sign_in(client, "boss@example.org", "a-long-password")
+    listening = Worker([CLAIMS_QUEUE], connection=current.redis)
+    listening.register_birth()  # as a worker process does when it starts
+    try:
+        first = client.get("/reports/").get_data(as_text=True)
+        # Answered at once from the records as they are, with what is still being added.
+        assert 'id="catching-up"' in first and '<td id="claims">0</td>' in first
+        client.get("/reports/")
+        queued = Queue(CLAIMS_QUEUE, connection=current.redis).job_ids
+        assert queued.count(EFFORT_CATCH_UP_JOB) == 1  # one catch-up, however many views
+
+        SimpleWorker([CLAIMS_QUEUE], connection=current.redis).work(burst=True)
+        caught_up = client.get("/reports/").get_data(as_text=True)
+        assert 'id="catching-up"' not in caught_up and '<td id="claims">1</td>' in caught_up
+
+        # Events the workers left waiting for over a minute: the page does not wait for
+        # them any longer and catches up itself.
+        look_up(other := app.test_client(), "BBBB02", "Müller")
+        submit(other, passenger_name="Eva Müller")
+        run_worker(app)
+        # (The log is append-only: the minute passes here by shortening it.)
+        monkeypatch.setattr(report_views, "WORKERS_CATCH_UP_WITHIN", timedelta(0))
+        behind = client.get("/reports/").get_data(as_text=True)
+        assert 'id="catching-up"' not in behind and '<td id="claims">2</td>' in behind
+        assert EFFORT_CATCH_UP_JOB not in Queue(CLAIMS_QUEUE, connection=current.redis).job_ids
+    finally:
+        listening.register_death()

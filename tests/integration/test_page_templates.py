@@ -1,0 +1,25 @@
+"""The page templates are compiled before a worker takes its first request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from common.settings import PROJECT_ROOT
+from portal.templating import compile_pages
+
+
+def test_every_page_is_compiled_at_start_and_mails_are_left_for_later(app: Flask) -> None:
+    pages = {str(path.relative_to(PROJECT_ROOT / "templates"))
+             for folder in ("passenger", "clerk", "reports")
+             for path in Path(PROJECT_ROOT / "templates" / folder).glob("*.html")}
+    app.jinja_env.cache.clear()  # type: ignore[union-attr]
+
+    compiled = compile_pages(app)
+
+    cached = {name for _loader, name in app.jinja_env.cache}  # type: ignore[union-attr]
+    assert pages <= cached
+    assert "base.html" in cached
+    assert compiled == len(cached)
+    assert not any(name.startswith(("mail/", "pdf/", "rq_dashboard/")) for name in cached)
