@@ -73,6 +73,7 @@ def main() -> None:
                        sweep_every=30) as port:
             environment = {**setup.environment, "LOAD_BOOKINGS": str(arguments.bookings),
                            "LOAD_PACE": arguments.pace,
+                           "LOAD_SLOWEST": f"{scratch}/slowest.tsv",
                            "LOAD_CLERK": "clerk@load.example",
                            "LOAD_MANAGER": "manager@load.example",
                            "LOAD_PASSWORD": PASSWORD}
@@ -89,8 +90,12 @@ def main() -> None:
             filed, decided, twice = _decisions(setup, wait=60)
         with open(f"{scratch}/load_stats.csv", encoding="utf-8") as stats:
             rows = list(csv.DictReader(stats))
+        noted = Path(f"{scratch}/slowest.tsv")
+        slowest = noted.read_text(encoding="utf-8").splitlines() if noted.exists() else []
         where = describe(setup)
     _report(arguments, where, rows, ran, filed, decided, twice)
+    print("  the slowest requests (ms, seconds into the run, page): " + "; ".join(
+        " ".join(line.split("\t")) for line in slowest[:5]))
 
 
 def _queue_for_clerks(factory: sessionmaker[Session], setup: Setup, count: int) -> None:

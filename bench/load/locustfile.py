@@ -7,14 +7,16 @@ the machine with the server, and a request costs it a fraction of the CPU this w
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import os
 import random
 import re
 import threading
+import time
 
 import gevent
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, between, events, task
 from locust.exception import StopUser
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -34,6 +36,34 @@ TYPING_LOOKUP_S = (5.0, 10.0)
 CHECKING_FORM_S = (5.0, 20.0)
 STATUS_REFRESH_S = 1.0
 _lock = threading.Lock()
+
+
+# The slowest requests with when they came (seconds since the first), for bench/load.py to
+# show where a p95 comes from: a few slow ones in the first seconds, or all along.
+SLOWEST = os.environ.get("LOAD_SLOWEST")
+_slowest: list[tuple[float, float, str]] = []
+_first_at: list[float] = []
+
+
+@events.request.add_listener
+def _note_slow(request_type: str, name: str, response_time: float, **_: object) -> None:
+    if not SLOWEST:
+        return
+    now = time.monotonic()
+    if not _first_at:
+        _first_at.append(now)
+    with _lock:
+        heapq.heappush(_slowest, (response_time, now - _first_at[0], f"{request_type} {name}"))
+        if len(_slowest) > 20:
+            heapq.heappop(_slowest)
+
+
+@events.quitting.add_listener
+def _write_slowest(**_: object) -> None:
+    if SLOWEST:
+        with open(SLOWEST, "w", encoding="utf-8") as out:
+            for response_time, since, name in sorted(_slowest, reverse=True):
+                out.write(f"{response_time:.0f}\t{since:.1f}\t{name}\n")
 
 
 def _token(html: str) -> str:
