@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import redis
@@ -38,12 +39,21 @@ def enqueue_assessment(connection: redis.Redis, claim_id: int, *,
 
 
 def _enqueue_once(connection: redis.Redis, function: str, args: tuple[object, ...],
-                  job_id: str, *, rescue_stale: bool = False, **options: Any) -> bool:
+                  job_id: str, *, rescue_stale: bool = False,
+                  delay: timedelta = timedelta(0), **options: Any) -> bool:
     """Queue the job under its id unless a live job holds the id; a finished or failed
-    one is replaced. False when a live job is there already."""
+    one is replaced. False when a live job is there already. With a delay, the workers'
+    scheduler queues it when the delay is over."""
     queue = Queue(CLAIMS_QUEUE, connection=connection)
     try:
-        queue.enqueue_call(function, args=args, job_id=job_id, unique=True, **options)
+        if delay > timedelta(0):
+            # enqueue_in names the job's timeout job_timeout; a "timeout" would be passed
+            # to the function.
+            scheduled = {("job_timeout" if key == "timeout" else key): value
+                         for key, value in options.items()}
+            queue.enqueue_in(delay, function, *args, job_id=job_id, unique=True, **scheduled)
+        else:
+            queue.enqueue_call(function, args=args, job_id=job_id, unique=True, **options)
         return True
     except DuplicateJobError:
         pass
@@ -58,7 +68,7 @@ def _enqueue_once(connection: redis.Redis, function: str, args: tuple[object, ..
         return False
     if status is not None:
         Job.fetch(job_id, connection=connection).delete()
-    return _enqueue_once(connection, function, args, job_id, **options)
+    return _enqueue_once(connection, function, args, job_id, delay=delay, **options)
 
 
 NOTICE_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
@@ -140,15 +150,18 @@ def enqueue_proactive_checks(connection: redis.Redis, parallel: int) -> int:
 EFFORT_CATCH_UP_JOB = "effort-catch-up"
 
 
-def effort_catch_up_by_worker(connection: redis.Redis) -> bool:
+def effort_catch_up_by_worker(connection: redis.Redis, *,
+                              delay: timedelta = timedelta(0)) -> bool:
     """The effort records brought up to the event log by a worker, for a report page that
-    does not wait for it; one such job at a time (queued now, or already). False when no
-    worker listens on the queue: nobody would run it."""
+    does not wait for it; one such job at a time (queued now, or already). `delay`: the
+    time the newest events take to be read (effort_store.SETTLE), so that the job reads
+    what the page saw waiting. False when no worker listens on the queue: nobody would
+    run it."""
     queue = Queue(CLAIMS_QUEUE, connection=connection)
     if not Worker.count(queue=queue):
         return False
     _enqueue_once(connection, "workflows.jobs.effort_catch_up_job", (), EFFORT_CATCH_UP_JOB,
-                  result_ttl=60, timeout=600, failure_ttl=24 * 3600)
+                  delay=delay, result_ttl=60, timeout=600, failure_ttl=24 * 3600)
     return True
 
 

@@ -70,7 +70,8 @@ def _catch_up() -> datetime | None:
         return None
     if utcnow() - since < WORKERS_CATCH_UP_WITHIN:
         try:
-            if effort_catch_up_by_worker(runtime().redis):
+            # After the events the page saw have settled: the job then reads them all.
+            if effort_catch_up_by_worker(runtime().redis, delay=effort_store.SETTLE):
                 return since
         except RedisError:
             log.warning("effort catch-up not queued (Redis unavailable): the page does it")

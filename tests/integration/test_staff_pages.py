@@ -1,17 +1,19 @@
 """The foundation's staff pages: sign-in, roles, the review queue and the overview."""
 
+import time
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rq import Queue, SimpleWorker, Worker
+from rq.job import Job, JobStatus
 
 from claims.operators import accounts
 from portal.reports import views as report_views
 from tests.helpers import create_operator, load, look_up, run_worker, sign_in, submit
 from tests.records import arrival, rail_booking
-from workflows.queues import CLAIMS_QUEUE, EFFORT_CATCH_UP_JOB
+from workflows.queues import CLAIMS_QUEUE, EFFORT_CATCH_UP_JOB, effort_catch_up_by_worker
 
 
 def test_staff_pages_need_the_right_role(app: Flask, client: FlaskClient) -> None:
@@ -84,3 +86,23 @@ def test_with_a_worker_listening_the_report_leaves_its_catch_up_to_the_worker(
         assert EFFORT_CATCH_UP_JOB not in Queue(CLAIMS_QUEUE, connection=current.redis).job_ids
     finally:
         listening.register_death()
+
+
+def test_the_catch_up_job_waits_for_what_the_page_saw_to_settle(app: Flask) -> None:
+    connection = app.extensions["effortless"].redis
+    queue = Queue(CLAIMS_QUEUE, connection=connection)
+    assert not effort_catch_up_by_worker(connection)  # no worker listens: the page does it
+    listening = Worker([CLAIMS_QUEUE], connection=connection)
+    listening.register_birth()
+    try:
+        for _view in range(2):
+            assert effort_catch_up_by_worker(connection, delay=timedelta(seconds=0.5))
+        assert queue.scheduled_job_registry.get_job_ids() == [EFFORT_CATCH_UP_JOB]
+        assert EFFORT_CATCH_UP_JOB not in queue.job_ids
+    finally:
+        listening.register_death()
+    time.sleep(0.6)
+    # A worker's scheduler queues it when the delay is over, and the worker runs it.
+    SimpleWorker([CLAIMS_QUEUE], connection=connection).work(burst=True, with_scheduler=True)
+    assert Job.fetch(EFFORT_CATCH_UP_JOB, connection=connection).get_status() == \
+        JobStatus.FINISHED
