@@ -48,6 +48,7 @@ def _claim_id(token: str) -> int:
 
 
 def _refuse(problem: status_links.LinkProblem | None) -> NoReturn:
+    """The answer to a link that opens no claim: expired or ended (410), or not valid."""
     if problem == status_links.LinkProblem.EXPIRED:
         abort(410, _("This status link has expired. Look your booking up again, or ask "
                      "for a new link by e-mail."))
@@ -65,7 +66,7 @@ def _view(claim: int | str, *, record_view: bool = True) -> filing.ClaimView:
     except status_links.LinkRefused as refused:
         _refuse(refused.problem)
     except filing.ClaimNotFound:
-        abort(404, _("This status link is not valid. Look your booking up again."))
+        _refuse(status_links.LinkProblem.UNKNOWN)
 
 
 @blueprint.get("/status/<token>/data.json")
@@ -75,7 +76,7 @@ def data_export(token: str) -> Response:
     try:
         data = personal_data(runtime().session_factory, claim_id)
     except filing.ClaimNotFound:
-        abort(404, _("This status link is not valid. Look your booking up again."))
+        _refuse(status_links.LinkProblem.UNKNOWN)
     return Response(json.dumps(data, ensure_ascii=False, indent=2),
                     mimetype="application/json", headers={
                         "Content-Disposition": f'attachment; filename="claim-{claim_id}.json"',
