@@ -187,7 +187,8 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
             times_of(E.decision_seconds), times_of(E.payout_seconds),
             times_of(E.queue_seconds),
             lambda session: _driver_sums(session, driver_days),
-            lambda session: _abandonment(session, wanted)], prepare=sorts_in_memory)
+            lambda session: _abandonment(session, wanted)], prepare=sorts_in_memory,
+            scanning=E.__tablename__)
     drivers = _drivers(driver_sums, model, grouped.touchless)
     total = grouped.total
     return Report(

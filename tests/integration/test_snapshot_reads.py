@@ -56,6 +56,27 @@ def test_reads_at_once_see_the_snapshot_of_the_first(app: Flask) -> None:
         assert _operators(session) == 2
 
 
+def test_reads_over_a_small_table_run_in_turn_on_one_snapshot(app: Flask) -> None:
+    """Scanning a table far under AT_ONCE_FROM_BYTES, threads would cost more than they
+    save: the reads run in the caller's thread, and still on one snapshot."""
+    factory = app.extensions["effortless"].session_factory
+    accounts.create_operator(factory, "before", "Before Rail", "eu-rail")
+    threads: set[int] = set()
+
+    def first(session: Session) -> int:
+        threads.add(threading.get_ident())
+        seen = _operators(session)
+        accounts.create_operator(factory, "during", "During Rail", "eu-rail")
+        return seen
+
+    def second(session: Session) -> int:
+        threads.add(threading.get_ident())
+        return _operators(session)
+
+    assert read_at_once(factory, [first, second], scanning="operators") == [1, 1]
+    assert threads == {threading.get_ident()}
+
+
 def test_a_failing_read_fails_the_whole(app: Flask) -> None:
     factory = app.extensions["effortless"].session_factory
 
