@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -49,6 +49,7 @@ from claims.db.models import (
     OperationsRecord,
 )
 from claims.db.types import utcnow
+from claims.db.unclaimed_due import note_checked
 from claims.processing.assessment import decision_for, facts_for, record_decision
 from claims.processing.lifecycle import move
 
@@ -166,12 +167,16 @@ def _check_records(session: Session, records: Sequence[OperationsRecord],
             key_share=True))}
     checks = {(c.booking_id, c.direction): c for c in session.scalars(
         select(JourneyCheck).where(JourneyCheck.booking_id.in_(booking_ids)))}
+    changed_at: list[datetime | None] = []
     for key, (booking, legs) in journeys.items():
         outcome = _check_journey(session, booking, legs, key[1], facts[key],
                                  claims.get(key), result)
-        _keep_check(session, checks.get(key), booking, key[1], facts[key], outcome)
+        changed_at += _keep_check(session, checks.get(key), booking, key[1], facts[key],
+                                  outcome)
         result.journeys += 1
         result.outcomes[outcome.outcome] = result.outcomes.get(outcome.outcome, 0) + 1
+    # The reports' sums of unclaimed journeys, to be worked out again for these days.
+    note_checked(session, changed_at)
 
 
 def _bookings_touched(session: Session, keys: Iterable[tuple[int, str, date, str]]
@@ -316,25 +321,30 @@ SETTLED = {ClaimStatus.DECLINED: Outcome.OFFERED, ClaimStatus.NEEDS_REVIEW: Outc
 
 
 def _keep_check(session: Session, check: JourneyCheck | None, booking: Booking,
-                direction: str, facts: JourneyFacts, checked: _Checked) -> None:
+                direction: str, facts: JourneyFacts, checked: _Checked
+                ) -> list[datetime | None]:
+    """The check written; returns when it was checked, before and now."""
     assessment = checked.decision.assessment
+    now = utcnow()
     values = {
         "operator_id": booking.operator_id, "regime": booking.regime,
         "outcome": checked.outcome.value, "eligible": _due(checked.decision),
         "amount": assessment.amount if assessment is not None else None,
         "currency": assessment.currency if assessment is not None else None,
         "arrived_at": facts.actual_arrival or facts.scheduled_arrival,
-        "checked_at": utcnow(), "claim_id": checked.claim_id,
+        "checked_at": now, "claim_id": checked.claim_id,
     }
     if check is None:
         session.add(JourneyCheck(booking_id=booking.id, direction=direction, **values))
-        return
+        return [now]
+    before = check.checked_at
     if check.outcome == Outcome.INVITED and checked.outcome == Outcome.INVITED:
         values.pop("checked_at")  # invited once; the mail is not sent again
     for name, value in values.items():
         setattr(check, name, value)
     if checked.outcome != Outcome.INVITED:
         check.mailed_at = None
+    return [before, check.checked_at]
 
 
 @dataclass(frozen=True)

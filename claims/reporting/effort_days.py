@@ -44,10 +44,10 @@ def note_due(session: Session, claim_ids: Sequence[int]) -> None:
     connection = session.connection()
     days: set[date] = set()
     for start in range(0, len(claim_ids), CHUNK):
-        days.update(_as_date(day) for day in connection.execute(
+        days.update(as_date(day) for day in connection.execute(
             select(DAY).distinct().where(one_of(session, E.claim_id,
                                                 claim_ids[start:start + CHUNK]))).scalars())
-    known = set(map(_as_date, connection.execute(select(EffortDayDue.day)).scalars()))
+    known = set(map(as_date, connection.execute(select(EffortDayDue.day)).scalars()))
     if days - known:
         connection.execute(insert(EffortDayDue), [{"day": day} for day in days - known])
 
@@ -56,7 +56,7 @@ def roll_up_due(session: Session) -> None:
     """Every day noted, worked out again. The caller holds the effort mark, as every
     rebuild does, so no two transactions note or roll up days at once."""
     connection = session.connection()
-    due = [_as_date(day) for day in connection.execute(select(EffortDayDue.day)).scalars()]
+    due = [as_date(day) for day in connection.execute(select(EffortDayDue.day)).scalars()]
     if due:  # else no write at all: on SQLite even an empty DELETE takes the write lock
         recompute(connection, due)
         connection.execute(delete(EffortDayDue))
@@ -91,15 +91,15 @@ def _filed_on(days: Sequence[date]) -> ColumnElement[bool]:
             ranges[-1][1] = day
         else:
             ranges.append([day, day])
-    return or_(*(and_(E.submitted_at >= _midnight(first),
-                      E.submitted_at < _midnight(last + timedelta(days=1)))
+    return or_(*(and_(E.submitted_at >= midnight(first),
+                      E.submitted_at < midnight(last + timedelta(days=1)))
                  for first, last in ranges))
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
-def _as_date(value: date | str) -> date:
+def as_date(value: date | str) -> date:
     """A date on PostgreSQL, text on SQLite."""
     return value if isinstance(value, date) else date.fromisoformat(value)

@@ -29,7 +29,7 @@ from claims.db.models import (
     StartedClaim,
 )
 from claims.db.types import utcnow
-from claims.reporting import effort_days
+from claims.reporting import effort_days, unclaimed_days
 
 SessionFactory = sessionmaker[Session]
 Build = Callable[[Session, Sequence[int]], None]
@@ -59,6 +59,7 @@ def refresh(session_factory: SessionFactory, *, events: int = 200_000,
         if roll_up:
             # Days noted by this refresh, or by a build that stopped before its end.
             effort_days.roll_up_due(session)
+            unclaimed_days.roll_up_due(session)
         return done
 
 
@@ -79,6 +80,7 @@ def _rebuild_past(session: Session, progress: EffortProgress, events: int,
     rebuilt = sorted(i for i in claim_ids if i is not None)
     build(session, rebuilt)
     effort_days.note_due(session, rebuilt)
+    unclaimed_days.note_claimed(session, rebuilt)
     _note_started(session, window)
     progress.event_id = upto
     return len(rebuilt)
@@ -96,6 +98,8 @@ def rebuild_window(session_factory: SessionFactory, after: int, upto: int) -> in
             if claim_id is not None})
         rebuild(session, claim_ids)
         effort_days.roll_up(session, claim_ids)
+        unclaimed_days.note_claimed(session, claim_ids)
+        unclaimed_days.roll_up_due(session)
         _note_started(session, window)
         return len(claim_ids)
 
@@ -136,22 +140,27 @@ def refresh_all(session_factory: SessionFactory, *, settle: timedelta | None = N
     with session_factory.begin() as session:
         _locked_progress(session)
         effort_days.roll_up_due(session)
+        unclaimed_days.roll_up_due(session)
     if total and session_factory.kw["bind"].dialect.name == "postgresql":
         # The tables changed wholesale: the planner learns of it now, not when autovacuum
         # comes round (till then a report over a million records plans for a thousand).
         with session_factory.begin() as session:
             session.execute(text("ANALYZE claim_effort, effort_drivers, started_claims, "
-                                 "effort_days, effort_driver_days"))
+                                 "effort_days, effort_driver_days, unclaimed_days"))
     return total
 
 
 def waiting_since(session_factory: SessionFactory) -> datetime | None:
-    """When the oldest event not yet in the records was logged; None when they hold every
-    event. One look-up on the event log's primary key, for a page to ask before it reads."""
+    """When the oldest event not yet in the records was logged, or the oldest journey
+    check not yet in the sums of unclaimed journeys (a check writes no event); None when
+    the records and sums hold them all. A look-up on the event log's primary key and one
+    on a table of a few rows, for a page to ask before it reads."""
     mark = select(EffortProgress.event_id).where(EffortProgress.id == 1).scalar_subquery()
     with session_factory() as session:
-        return session.scalar(select(ClaimEvent.at).where(
-            ClaimEvent.id > func.coalesce(mark, 0)).order_by(ClaimEvent.id).limit(1))
+        waiting = [session.scalar(select(ClaimEvent.at).where(
+            ClaimEvent.id > func.coalesce(mark, 0)).order_by(ClaimEvent.id).limit(1)),
+            unclaimed_days.due_since(session)]
+        return min((at for at in waiting if at is not None), default=None)
 
 
 def _behind(session_factory: SessionFactory, settle: timedelta) -> bool:

@@ -10,20 +10,18 @@ from datetime import timedelta
 from decimal import Decimal
 from statistics import median
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from claims.core.vocabulary import ClaimStatus, EventKind
-from claims.db.models import Claim, ClaimEffort, ClaimEvent, JourneyCheck
+from claims.db.models import ClaimEffort, ClaimEvent, JourneyCheck, UnclaimedDay
 from claims.reporting.record_sums import Sums
-from claims.reporting.reports import ReportFilter, filter_on, records_in
+from claims.reporting.reports import ReportFilter, days_in, records_in
 
 E = ClaimEffort
 SessionFactory = sessionmaker[Session]
-# The outcomes of a check that leave an eligible journey with no offer (claims.processing.
-# proactive.Outcome): the operator's mode is off, or a clerk must look first.
-NOT_OFFERED = ("off", "invited")
+U = UnclaimedDay
 
 
 @dataclass(frozen=True)
@@ -99,22 +97,15 @@ def _delay_to_money(session: Session, proactive: ColumnElement[bool]) -> float |
 def _unclaimed(session: Session, wanted: ReportFilter
                ) -> tuple[int, tuple[tuple[str, Decimal], ...]]:
     """Eligible journeys nobody claimed and nobody offered: in the UK about two thirds of
-    the eligible passengers never claim. Counted by when the data showed the delay."""
-    claimed = exists().where(Claim.booking_id == JourneyCheck.booking_id,
-                             Claim.direction == JourneyCheck.direction)
-    conditions = [JourneyCheck.eligible.is_(True), JourneyCheck.outcome.in_(NOT_OFFERED),
-                  ~claimed, filter_on(wanted, session, at=JourneyCheck.checked_at,
-                                      regime=JourneyCheck.regime,
-                                      operator_id=JourneyCheck.operator_id)]
-    rows = session.execute(select(JourneyCheck.currency, func.count(), JourneyCheck.amount)
-                           .where(*conditions)
-                           .group_by(JourneyCheck.currency, JourneyCheck.amount)).all()
+    the eligible passengers never claim. Counted by the day the data showed the delay,
+    from the days' sums (claims.reporting.unclaimed_days)."""
+    rows = session.execute(select(U.currency, U.journeys, U.amount)
+                           .where(days_in(wanted, session, U))).all()
     totals: dict[str, Decimal] = {}
-    for currency, count, amount in rows:
+    for currency, _journeys, amount in rows:
         # Amounts are summed here, exactly: SQLite keeps them as text.
-        totals[currency or "?"] = totals.get(currency or "?", Decimal("0.00")) + \
-            (amount or Decimal("0.00")) * count
-    return sum(count for _c, count, _a in rows), tuple(sorted(totals.items()))
+        totals[currency] = totals.get(currency, Decimal("0.00")) + amount
+    return sum(journeys for _c, journeys, _a in rows), tuple(sorted(totals.items()))
 
 
 def _clerk_minutes_saved(groups: list[_Group]) -> float:

@@ -25,6 +25,7 @@ from claims.db.models import (
     EffortDriverDay,
     Operator,
     StartedClaim,
+    UnclaimedDay,
 )
 from claims.db.snapshot_reads import read_at_once
 from claims.reporting.record_sums import Sums, add_up, grouped_query, summed
@@ -137,8 +138,8 @@ def filter_on(wanted: ReportFilter, session: Session, *, at: Any, regime: Any,
 
 
 def days_in(wanted: ReportFilter, session: Session, table: type[EffortDay] |
-            type[EffortDriverDay] = EffortDay) -> ColumnElement[bool]:
-    """The same filter on the days' sums (effort_days, effort_driver_days)."""
+            type[EffortDriverDay] | type[UnclaimedDay] = EffortDay) -> ColumnElement[bool]:
+    """The same filter on the days' sums (effort_days, effort_driver_days, unclaimed_days)."""
     conditions: list[ColumnElement[bool]] = []
     if wanted.start:
         conditions.append(table.day >= wanted.start)

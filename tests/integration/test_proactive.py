@@ -26,6 +26,7 @@ from tests.helpers import (
     count,
     create_operator,
     csrf_token,
+    file_claim,
     look_up,
     mail_bodies,
     mails,
@@ -354,6 +355,35 @@ def test_reports_show_the_proactive_path(app: Flask) -> None:
     with factory() as session:
         paths = set(session.scalars(select(ClaimEffort.path)))
     assert paths == {"proactive"}
+
+
+def test_a_claimed_journey_leaves_the_unclaimed_sums(app: Flask) -> None:
+    """The report counts unclaimed journeys from sums per day: a check (which writes no
+    event) makes the report catch up, and so does a claim filed on a checked journey."""
+    factory = app.extensions["effortless"].session_factory
+    key = _operator(app, "off")
+    _bookings(app, *[rail_booking(f"UNCL{n:02d}", passenger={
+        "name": f"Person Nummer{n}", "email": f"p{n}@example.org"}) for n in range(3)])
+    effort_store.refresh_all(factory, settle=timedelta(0))
+    assert effort_store.waiting_since(factory) is None
+    _delays(app, key, arrival())
+    assert effort_store.waiting_since(factory) is not None  # the checks, not yet in the sums
+    effort_store.refresh_all(factory, settle=timedelta(0))
+    assert effort_store.waiting_since(factory) is None
+    figures = _proactive_figures(factory, ReportFilter())
+    assert (figures.unclaimed, figures.unclaimed_amounts) == (3, (("EUR", Decimal("59.25")),))
+
+    file_claim(app, "UNCL01", "Nummer1")
+    effort_store.refresh_all(factory, settle=timedelta(0))
+    figures = _proactive_figures(factory, ReportFilter())
+    assert (figures.unclaimed, figures.unclaimed_amounts) == (2, (("EUR", Decimal("39.50")),))
+    with factory() as session:
+        checked_on = session.scalars(select(JourneyCheck.checked_at)).first()
+    assert checked_on is not None
+    later = checked_on.date() + timedelta(days=1)
+    assert _proactive_figures(factory, ReportFilter(start=later)).unclaimed == 0
+    assert _proactive_figures(factory, ReportFilter(end=checked_on.date())).unclaimed == 2
+    assert _proactive_figures(factory, ReportFilter(operator="other-rail")).unclaimed == 0
 
 
 def _proactive_figures(factory: Any, wanted: ReportFilter) -> ProactiveFigures:
