@@ -133,6 +133,12 @@ def money(amount: Decimal | str | None, currency: str | None) -> str:
     return f"{format_number(amount, page_language())} {currency or ''}".strip()
 
 
+def rate(amount: Decimal, currency: str) -> str:
+    """A cost rate with the decimals it has past the cent: a system job costs 0.002 EUR
+    (0,002 EUR in German), which money() would show as 0.00."""
+    return f"{format_decimal(amount, format='#,##0.00##', locale=page_language())} {currency}"
+
+
 def bank_name(iban: str | None) -> str:
     """The bank's name from schwifty's registry, so a passenger sees where money goes."""
     if not iban:
@@ -184,6 +190,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(mask_iban, "mask_iban")
     app.add_template_filter(bank_name, "bank_name")
     app.add_template_global(money, "money")
+    app.add_template_global(rate, "rate")
     app.add_template_filter(lambda basis: cite(basis, page_language()), "cite")
     app.add_template_global(local_time, "local_time")
     app.add_template_global(local_date, "local_date")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from portal.templating import number
+
 WIDTH, HEIGHT = 720, 340
 LEFT, RIGHT, TOP, BOTTOM = 80, 70, 44, 110
 BAR = "#0b3d66"
@@ -42,7 +44,7 @@ def pareto(items: Sequence[tuple[str, float]], *, title: str, unit: str, axes: A
         height = plot_h * value / top
         parts.append(f'<rect x="{middle - bar / 2:.1f}" y="{TOP + plot_h - height:.1f}" '
                      f'width="{bar:.1f}" height="{height:.1f}" fill="{BAR}">'
-                     f'<title>{escape(label)}: {value:,.2f} {escape(unit)}</title></rect>')
+                     f'<title>{escape(label)}: {number(value, 2)} {escape(unit)}</title></rect>')
         parts.append(_category(middle, TOP + plot_h, _short(label)))
         cumulative += value
         points.append((middle, TOP + plot_h * (1 - cumulative / total), 100 * cumulative / total))
@@ -72,7 +74,8 @@ def line(points: Sequence[tuple[str, float | None]], *, title: str, unit: str, a
             y = TOP + plot_h * (1 - value / top)
             coordinates.append(f"{x:.1f},{y:.1f}")
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{BAR}">'
-                         f"<title>{escape(label)}: {value:,.2f} {escape(unit)}</title></circle>")
+                         f"<title>{escape(label)}: {number(value, 2)} {escape(unit)}"
+                         "</title></circle>")
         if len(points) <= 12 or index % max(1, len(points) // 12) == 0:
             parts.append(_category(x, TOP + plot_h, label))
     parts.append(f'<polyline fill="none" stroke="{BAR}" stroke-width="2" '
@@ -130,7 +133,7 @@ def _axes(plot_h: float, top: float, unit: str, axes: Axes, *,
 
 
 def _tick(value: float, unit: str) -> str:
-    text = f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:,.2f}"
+    text = number(value, 0 if value >= 10 or value == int(value) else 2)
     return escape(f"{text} {unit}" if unit == "%" else text)
 
 

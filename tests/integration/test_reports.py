@@ -331,6 +331,12 @@ def test_a_manager_reads_filters_exports_and_what_ifs_the_report(
     assert '<td id="straight-through">50.0 %</td>' in page
     assert "<svg" in page and "Cost of complexity by driver" in page
     assert "a clerk hour 42.00 EUR" in page  # the cost model in force is stated
+    german = client.get("/reports/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    # Every figure as a German reader writes it: shares, rates, chart ticks and tooltips.
+    assert '<td id="straight-through">50,0 %</td>' in german
+    assert "eine Sachbearbeiterstunde 42,00 EUR, ein Systemauftrag 0,002 EUR" in german
+    assert not re.search(r"\d\.\d+ (EUR|%|min|h)\b", german.split("<svg", 1)[0])
+    assert not re.search(r"<title>[^<]*\d\.\d\d EUR</title>", german)
     narrowed = client.get("/reports/?start=2026-11-16&end=2026-11-22").get_data(as_text=True)
     assert '<td id="claims">3</td>' in narrowed
     assert client.get("/reports/?start=yesterday").status_code == 400

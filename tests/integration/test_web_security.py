@@ -110,6 +110,41 @@ def test_a_method_a_route_does_not_take_answers_405_with_allow(client: FlaskClie
         assert "POST" in response.headers["Allow"], path
 
 
+def test_error_pages_speak_the_readers_language(client: FlaskClient) -> None:
+    """werkzeug names its errors in English ("Not Found"): the pages say it in the
+    reader's words, and keep the status and the headers the error carries."""
+    german = {"Accept-Language": "de"}
+    missing = client.get("/no-such-page", headers=german)
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 404
+    assert "<h1>Seite nicht gefunden</h1>" in page
+    assert "Unter dieser Adresse gibt es keine Seite." in page
+    assert "Not Found" not in page and "requested URL" not in page
+    refused = client.delete("/", headers=german)
+    assert refused.status_code == 405 and "POST" in refused.headers["Allow"]
+    assert "<h1>Hier nicht möglich</h1>" in refused.get_data(as_text=True)
+    english = client.get("/no-such-page").get_data(as_text=True)
+    assert "<h1>Page not found</h1>" in english and "There is no page at this address" in english
+
+
+def test_the_limit_page_says_what_to_do_in_the_readers_language(
+        settings_overrides: dict[str, Any]) -> None:
+    app = create_app({**settings_overrides, "RATELIMIT_ENABLED": "true"})
+    try:
+        client = app.test_client()
+        client.get("/language/de")
+        assert _lookups(client, None, 21)[-1] == 429
+        token = csrf_token(client.get("/").get_data(as_text=True))
+        limited = client.post("/", data={"csrf_token": token, "reference": "NONE9999",
+                                         "surname": "Nobody"})
+        page = limited.get_data(as_text=True)
+        assert limited.status_code == 429 and limited.headers.get("Retry-After")
+        assert "<h1>Zu viele Versuche</h1>" in page
+        assert "Bitte warten Sie eine Minute" in page and "per 1 minute" not in page
+    finally:
+        app.extensions["effortless"].close()
+
+
 def test_the_passenger_downloads_everything_stored_about_the_claim(app: Flask) -> None:
     client, status_url = file_clear_claim(app, statement="Zug war voll")
     assert f'href="{status_url}/data.json"' in client.get(status_url).get_data(as_text=True)
