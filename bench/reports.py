@@ -7,7 +7,9 @@ what-if), for one operator's claims and for all.
 
 The event mix: every claim is looked up, its form shown and filed and assessed; 85 % are
 decided by the rules, 15 % by a clerk (some after asking for a detail); 80 % are paid; a
-third answer the CES question; 5 % more bookings are looked up and never claimed."""
+third answer the CES question; 5 % more bookings are looked up and never claimed. Every
+booking's journey was checked against the operations data (proactive mode off): the
+report's unclaimed journeys are the eligible ones among them with no claim."""
 
 from __future__ import annotations
 
@@ -29,9 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import describe, isolated_setup
 from claims.db.bulk import insert_many, reserve_ids
-from claims.db.models import Booking, Claim, ClaimEvent, User
+from claims.db.models import Booking, Claim, ClaimEvent, JourneyCheck, User
+from claims.db.unclaimed_due import note_checked
 from claims.operators import accounts
 from claims.reporting import effort_store
+from claims.reporting.proactive_report import proactive_figures
 from claims.reporting.reports import ReportFilter, report, what_if
 from portal import create_app
 
@@ -43,13 +47,18 @@ REASONS = ("passenger-statement", "no-operations-data", "missed-connection",
 
 
 def _rows(rng: random.Random, operator_id: int, booking_id: int, claim_id: int | None,
-          clerk_id: int) -> tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, Any]]]:
+          clerk_id: int) -> tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, Any]],
+                                  dict[str, Any]]:
     at = START + timedelta(seconds=rng.randrange(WEEKS * 7 * 86400))
     booking = {"id": booking_id, "operator_id": operator_id, "reference": f"R{booking_id}",
                "regime": "eu-rail", "passenger_name": "Bench Passenger",
                "fare_amount": Decimal("59.90"), "fare_currency": "EUR",
                "fare_kind": "single"}
     events: list[dict[str, Any]] = []
+    check = {"booking_id": booking_id, "direction": "outbound", "operator_id": operator_id,
+             "regime": "eu-rail", "outcome": "off", "eligible": rng.random() < 0.8,
+             "amount": Decimal("14.98"), "currency": "EUR", "arrived_at": at,
+             "checked_at": at - timedelta(hours=1)}
 
     def event(offset: float, kind: str, actor: str = "passenger", on_claim: bool = True,
               actor_id: int | None = None, **counts: Any) -> None:
@@ -60,7 +69,7 @@ def _rows(rng: random.Random, operator_id: int, booking_id: int, claim_id: int |
     event(0, "booking_found", on_claim=False)
     event(5, "claim_form_shown", on_claim=False, fields_shown=4, fields_prefilled=2)
     if claim_id is None:
-        return booking, None, events
+        return booking, None, events, check
     statement = rng.random() < 0.1
     event(40, "claim_submitted", fields_typed=int(statement), fields_changed=0,
           fields="statement" if statement else "")
@@ -103,7 +112,7 @@ def _rows(rng: random.Random, operator_id: int, booking_id: int, claim_id: int |
              "reason_codes": [reasons] if reasons else None, "payout_method": "account",
              "ces_score": ces,
              "eligible": status != "rejected"}
-    return booking, claim, events
+    return booking, claim, events, check
 
 
 def create(setup: Any, claims: int, seed: int) -> None:
@@ -117,19 +126,23 @@ def create(setup: Any, claims: int, seed: int) -> None:
         booking_ids = reserve_ids(session, Booking, bookings)
         claim_ids = reserve_ids(session, Claim, claims)
     for start in range(0, bookings, CHUNK):
-        rows: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+        rows: tuple[list[Any], list[Any], list[Any], list[Any]] = ([], [], [], [])
         for index in range(start, min(start + CHUNK, bookings)):
             claim_id = claim_ids[index] if index < claims else None
-            booking, claim, events = _rows(rng, setup.operator_id, booking_ids[index],
-                                           claim_id, clerk_id)
+            booking, claim, events, check = _rows(rng, setup.operator_id, booking_ids[index],
+                                                  claim_id, clerk_id)
             rows[0].append(booking)
             if claim:
                 rows[1].append(claim)
             rows[2].extend(events)
+            rows[3].append(check)
         with factory.begin() as session:
             insert_many(session, Booking, rows[0])
             insert_many(session, Claim, rows[1])
             insert_many(session, ClaimEvent, rows[2])
+            insert_many(session, JourneyCheck, rows[3])
+            # As the proactive check notes them: the catch-up adds these days up.
+            note_checked(session, [row["checked_at"] for row in rows[3]])
 
 
 @contextmanager
@@ -197,6 +210,10 @@ def main() -> None:
                 figures, seconds = _timed(lambda w=wanted: report(factory, w, model))
             lines.append(f"  report, {label:<22} {seconds:6.2f} s  ({figures.claims} claims; "
                          f"slowest statements: {slowest()})")
+            proactive, seconds = _timed(lambda w=wanted, f=figures: proactive_figures(
+                factory, w, f.by_path_and_status))
+            lines.append(f"  proactive, {label:<19} {seconds:6.2f} s  ({proactive.unclaimed} "
+                         "eligible journeys unclaimed)")
             _, seconds = _timed(lambda w=wanted: what_if(
                 factory, w, model, auto_approve_limit=Decimal("10.00"),
                 rules_off=["passenger-statement"]))
