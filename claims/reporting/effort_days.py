@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -68,7 +69,7 @@ def recompute(connection: Connection, days: Iterable[date]) -> None:
         chunk = wanted[start:start + CHUNK]
         connection.execute(delete(EffortDriverDay).where(EffortDriverDay.day.in_(chunk)))
         connection.execute(delete(EffortDay).where(EffortDay.day.in_(chunk)))
-        _fill(connection, _filed_on(chunk))
+        _fill(connection, on_days(E.submitted_at, chunk))
 
 
 def _fill(connection: Connection, records: ColumnElement[bool]) -> None:
@@ -82,17 +83,16 @@ def _fill(connection: Connection, records: ColumnElement[bool]) -> None:
         .group_by(DAY, E.operator_id, E.regime, EffortDriver.driver)))
 
 
-def _filed_on(days: Sequence[date]) -> ColumnElement[bool]:
-    """The records filed on these days, as ranges of instants (the index on submitted_at
-    serves them): consecutive days make one range."""
+def on_days(at: Any, days: Sequence[date]) -> ColumnElement[bool]:
+    """The rows whose instant `at` falls on one of these (sorted) days, as ranges of
+    instants (an index on the instant serves them): consecutive days make one range."""
     ranges: list[list[date]] = []
     for day in days:
         if ranges and ranges[-1][1] + timedelta(days=1) == day:
             ranges[-1][1] = day
         else:
             ranges.append([day, day])
-    return or_(*(and_(E.submitted_at >= midnight(first),
-                      E.submitted_at < midnight(last + timedelta(days=1)))
+    return or_(*(and_(at >= midnight(first), at < midnight(last + timedelta(days=1)))
                  for first, last in ranges))
 
 

@@ -10,21 +10,21 @@ with effort_days, nothing is added to or taken from a sum by hand."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from claims.db.dialect import one_of, utc_day
 from claims.db.models import Claim, JourneyCheck, UnclaimedDay, UnclaimedDayDue
 from claims.db.unclaimed_due import note_days
-from claims.reporting.effort_days import CHUNK, as_date, midnight
+from claims.processing.proactive import Outcome
+from claims.reporting.effort_days import CHUNK, as_date, on_days
 
-# The outcomes of a check that leave an eligible journey with no offer (claims.processing.
-# proactive.Outcome): the operator's mode is off, or a clerk must look first.
-NOT_OFFERED = ("off", "invited")
+# The outcomes of a check that leave an eligible journey with no offer: the operator's
+# mode is off, or a clerk must look first.
+NOT_OFFERED = (Outcome.OFF, Outcome.INVITED)
 UNKNOWN_CURRENCY = "?"
 
 
@@ -70,7 +70,7 @@ def _recompute(session: Session, days: list[date]) -> None:
         select(day, JourneyCheck.operator_id, JourneyCheck.regime, JourneyCheck.currency,
                func.count(), JourneyCheck.amount)
         .where(JourneyCheck.eligible.is_(True), JourneyCheck.outcome.in_(NOT_OFFERED),
-               ~claimed, _checked_on(days))
+               ~claimed, on_days(JourneyCheck.checked_at, days))
         .group_by(day, JourneyCheck.operator_id, JourneyCheck.regime,
                   JourneyCheck.currency, JourneyCheck.amount))
     journeys: dict[tuple[date, int, str, str], int] = {}
@@ -85,9 +85,3 @@ def _recompute(session: Session, days: list[date]) -> None:
             {"day": key[0], "operator_id": key[1], "regime": key[2], "currency": key[3],
              "journeys": count, "amount": amounts[key]} for key, count in journeys.items()])
 
-
-def _checked_on(days: list[date]) -> ColumnElement[bool]:
-    """The checks of these days, as ranges of instants (the index on checked_at serves)."""
-    return and_(JourneyCheck.checked_at >= midnight(days[0]),
-                JourneyCheck.checked_at < midnight(days[-1] + timedelta(days=1)),
-                utc_day(JourneyCheck.checked_at).in_(days))
