@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import case, delete, false, func, select, text, update
+from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
@@ -173,21 +173,27 @@ def _behind(session_factory: SessionFactory, settle: timedelta) -> bool:
 
 def _note_started(session: Session, window: ColumnElement[bool]) -> None:
     """Bookings whose claim form was opened in the window, and those filed in it: two
-    statements on the server, however many bookings the window holds."""
+    statements on the server, however many bookings the window holds. A booking opened
+    and filed in one window (most are: the form takes a minute) is written filed at once,
+    so the second statement rewrites only the few filed in a later window (an update of
+    every filed row cost a million-claim build 20 s)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    opened = (select(ClaimEvent.booking_id, func.min(ClaimEvent.at), Booking.operator_id,
-                     Booking.regime, false())
+    shown = ClaimEvent.kind == EventKind.CLAIM_FORM_SHOWN
+    submitted = ClaimEvent.kind == EventKind.CLAIM_SUBMITTED
+    opened = (select(ClaimEvent.booking_id, func.min(ClaimEvent.at).filter(shown),
+                     Booking.operator_id, Booking.regime,
+                     func.max(case((submitted, 1), else_=0)) == 1)
               .join(Booking, Booking.id == ClaimEvent.booking_id)
-              .where(window, ClaimEvent.kind == EventKind.CLAIM_FORM_SHOWN)
-              .group_by(ClaimEvent.booking_id, Booking.operator_id, Booking.regime))
+              .where(window, shown | submitted)
+              .group_by(ClaimEvent.booking_id, Booking.operator_id, Booking.regime)
+              .having(func.count().filter(shown) > 0))
     session.execute(dialect.insert(StartedClaim).from_select(
         ["booking_id", "started_at", "operator_id", "regime", "filed"], opened)
         .on_conflict_do_nothing(index_elements=["booking_id"]))
-    filed = select(ClaimEvent.booking_id).where(
-        window, ClaimEvent.kind == EventKind.CLAIM_SUBMITTED,
-        ClaimEvent.booking_id.is_not(None))
-    session.connection().execute(update(StartedClaim).where(StartedClaim.booking_id.in_(filed))
-                                 .values(filed=True))
+    filed = select(ClaimEvent.booking_id).where(window, submitted,
+                                                ClaimEvent.booking_id.is_not(None))
+    session.connection().execute(update(StartedClaim).where(
+        StartedClaim.booking_id.in_(filed), StartedClaim.filed.is_(False)).values(filed=True))
 
 
 def rebuild(session: Session, claim_ids: Sequence[int]) -> None:

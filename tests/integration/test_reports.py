@@ -190,6 +190,30 @@ def test_effort_records_follow_the_event_log(app: Flask) -> None:
         assert session.get(ClaimEffort, a).contacts == 1  # type: ignore[union-attr]
 
 
+def test_a_form_filed_after_a_catch_up_is_no_longer_abandoned(app: Flask) -> None:
+    """The form opened before one catch-up and filed before the next: the second marks
+    the started claim filed (the first wrote it unfiled); a claim filed without its form
+    shown starts nothing."""
+    factory = app.extensions["effortless"].session_factory
+    create_operator(app)
+    load(app, [rail_booking("AAAA01", passenger={"name": "Anna Koch"}),
+               rail_booking("BBBB02", passenger={"name": "Ben Koch"})], [arrival()])
+    with factory() as session:
+        booking_a, booking_b = session.scalars(select(Booking.id).order_by(Booking.id)).all()
+    filing.prepare_claim(factory, booking_a)
+    effort_store.refresh_all(factory)
+    assert (report(factory, ReportFilter(), MODEL).started,
+            report(factory, ReportFilter(), MODEL).abandoned) == (1, 1)
+
+    filing.submit_claim(factory, booking_a, filing.ClaimInput(
+        "Anna Koch", None, None, None, "en"), effort={})
+    filing.submit_claim(factory, booking_b, filing.ClaimInput(
+        "Ben Koch", None, None, None, "en"), effort={})
+    assert effort_store.refresh_all(factory) == 2
+    figures = report(factory, ReportFilter(), MODEL)
+    assert (figures.started, figures.abandoned) == (1, 0)
+
+
 RECORDS: list[dict[str, Any]] = [
     # 1: straight through, approved and paid: 4 jobs + a payout = 0.54
     dict(path="touchless", status="paid", day=17, decision_seconds=10, payout_seconds=86400,
