@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,14 +9,9 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Date,
-    Float,
     Integer,
-    and_,
     any_,
     bindparam,
-    func,
-    select,
-    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
@@ -36,17 +30,6 @@ def one_of(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[b
         return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
     result: ColumnElement[bool] = column.in_(ids)
     return result
-
-
-# A report's sorts (medians, weekly groups) over a million records: in memory, not on disk.
-ANALYSIS_WORK_MEM = "64MB"
-
-
-def sorts_in_memory(session: Session) -> None:
-    """For the rest of this transaction, on PostgreSQL: room to sort a report's million
-    values in memory (the default 4 MB spills them to disk). SQLite sorts in memory."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SET LOCAL work_mem = '{ANALYSIS_WORK_MEM}'"))
 
 
 def driver_rows(connection: Connection, statement: Executable) -> Sequence[Sequence[Any]]:
@@ -152,29 +135,3 @@ def _monday_postgresql(element: MondayOf, compiler: Any, **kw: Any) -> str:
 @compiles(MondayOf)
 def _monday_sqlite(element: MondayOf, compiler: Any, **kw: Any) -> str:
     return f"date({compiler.process(element.column, **kw)}, 'weekday 0', '-6 days')"
-
-
-def medians_and_p90(session: Session, where: ColumnElement[bool],
-                    columns: Sequence[Any]) -> list[tuple[Any, Any]]:
-    """(p50, p90) of each column over the rows `where` selects, nulls skipped: on
-    PostgreSQL in one pass in the database, on SQLite (no percentile function) over the
-    values, one column at a time."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Both shares from one sort of each column: ARRAY[0.5, 0.9] gives them as a pair.
-        row = session.execute(select(*[
-            func.percentile_cont(literal([0.5, 0.9], ARRAY(Float))).within_group(column)
-            for column in columns]).where(where)).one()
-        return [(pair[0], pair[1]) if pair is not None else (None, None) for pair in row]
-    return [_over_the_values(session, where, column) for column in columns]
-
-
-def _over_the_values(session: Session, where: ColumnElement[bool],
-                     column: Any) -> tuple[Any, Any]:
-    values = list(session.scalars(select(column).where(and_(where, column.is_not(None)))
-                                  .order_by(column)))
-    if not values:
-        return None, None
-    if len(values) == 1:
-        return values[0], values[0]
-    cuts = statistics.quantiles(values, n=10, method="inclusive")
-    return statistics.median(values), cuts[8]

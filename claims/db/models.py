@@ -368,6 +368,23 @@ class EffortDriverDay(Base):
     active_seconds: Mapped[int] = mapped_column(BigInteger)
 
 
+class EffortTimeDay(Base):
+    """How long the claims of one day, operator and regime took, per time bucket: counts
+    and sums of seconds, for each measure (decision, payout, queue). A report's medians
+    and 90th percentiles add these up (claims.reporting.effort_times). Kept with
+    EffortDay."""
+
+    __tablename__ = "effort_time_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    regime: Mapped[str] = mapped_column(String(10), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claims: Mapped[int] = mapped_column(BigInteger)
+    seconds: Mapped[int] = mapped_column(BigInteger)
+
+
 class EffortDayDue(Base):
     """A day whose records were rebuilt and whose sums (effort_days) are yet to be worked
     out again: a build of many records adds its days up once, at its end."""

@@ -1,10 +1,11 @@
 """Reads that run at once, each on a connection of its own, all seeing one snapshot.
 
-A report over a million effort records is a handful of independent scans. PostgreSQL runs
-each statement on at most a few cores, and an ordered-set aggregate (a percentile) on one:
-run one after another, they leave cores idle. Here each runs on a thread and connection of
-its own, and every transaction imports the snapshot the first one exported (as pg_dump's
-parallel jobs do), so the figures agree with each other as if read in one transaction.
+A report over a million claims is a handful of independent reads (the days' sums, the
+times' buckets, the drivers, the forms started). PostgreSQL runs each on at most a few
+cores, and most on one: run one after another, they leave cores idle. Here each runs on a
+thread and connection of its own, and every transaction imports the snapshot the first
+one exported (as pg_dump's parallel jobs do), so the figures agree with each other as if
+read in one transaction.
 SQLite has no snapshots to share: there the reads run one after another in one
 transaction, which in WAL mode reads one snapshot too."""
 
@@ -34,32 +35,27 @@ AT_ONCE_FROM_BYTES = 16 * 1024 * 1024
 
 
 def read_at_once(session_factory: sessionmaker[Session], reads: Sequence[Read[T]], *,
-                 prepare: Callable[[Session], None] = lambda _session: None,
                  scanning: str | None = None) -> list[T]:
-    """The result of each read, in order. `prepare` runs first in every transaction (a
-    setting such as work_mem). With `scanning`, the table the reads scan, they run at
-    once only when it is large enough for that to pay (AT_ONCE_FROM_BYTES)."""
+    """The result of each read, in order. With `scanning`, the largest table the reads
+    scan, they run at once only when it is large enough for that to pay
+    (AT_ONCE_FROM_BYTES)."""
     with session_factory() as leader:
         if leader.get_bind().dialect.name != "postgresql" or len(reads) < 2:
-            prepare(leader)
             return [read(leader) for read in reads]
         leader.connection(execution_options=REPEATABLE_READ)
         if scanning is not None and (leader.scalar(
                 text("SELECT pg_relation_size(CAST(:table AS regclass))"),
                 {"table": scanning}) or 0) < AT_ONCE_FROM_BYTES:
             # One repeatable-read transaction: one snapshot, as at once.
-            prepare(leader)
             return [read(leader) for read in reads]
         snapshot = str(leader.scalar(text("SELECT pg_export_snapshot()")))
         if not SNAPSHOT_ID.match(snapshot):
             raise ValueError(f"unexpected snapshot id {snapshot!r}")
-        prepare(leader)
 
         def on_the_snapshot(read: Read[T]) -> T:
             with session_factory() as session:
                 session.connection(execution_options=REPEATABLE_READ)
                 session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
-                prepare(session)
                 return read(session)
 
         # The snapshot stays importable while the leader's transaction is open: the

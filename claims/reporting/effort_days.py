@@ -1,7 +1,7 @@
 """The effort records added up per day (UTC), operator, regime, path, status and whether a
-person decided (effort_days), and per day, operator, regime and driver
-(effort_driver_days): what a report's sums and its cost-of-complexity ranking read, a few
-thousand rows where the records are a million.
+person decided (effort_days), per day, operator, regime and driver (effort_driver_days),
+and their times per bucket (effort_time_days): what a report's sums, its times and its
+cost-of-complexity ranking read, a few thousand rows where the records are a million.
 
 A day's rows are worked out again from its records whenever records of that day are
 rebuilt, in the same transaction: so they always add up to exactly the records, and
@@ -20,7 +20,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from claims.db.dialect import one_of, utc_day
 from claims.db.models import ClaimEffort as E
-from claims.db.models import EffortDay, EffortDayDue, EffortDriver, EffortDriverDay
+from claims.db.models import (
+    EffortDay,
+    EffortDayDue,
+    EffortDriver,
+    EffortDriverDay,
+    EffortTimeDay,
+)
+from claims.reporting import effort_times
 from claims.reporting.record_sums import RECORD_SUMS, SUM_NAMES, summed
 
 # Claims and days per statement: within SQLite's 32,766 parameters.
@@ -69,6 +76,7 @@ def recompute(connection: Connection, days: Iterable[date]) -> None:
         chunk = wanted[start:start + CHUNK]
         connection.execute(delete(EffortDriverDay).where(EffortDriverDay.day.in_(chunk)))
         connection.execute(delete(EffortDay).where(EffortDay.day.in_(chunk)))
+        connection.execute(delete(EffortTimeDay).where(EffortTimeDay.day.in_(chunk)))
         _fill(connection, on_days(E.submitted_at, chunk))
 
 
@@ -81,6 +89,7 @@ def _fill(connection: Connection, records: ColumnElement[bool]) -> None:
         summed(E.clerk_seconds), summed(E.jobs), summed(E.paid), summed(E.active_seconds))
         .join(E, E.claim_id == EffortDriver.claim_id).where(records)
         .group_by(DAY, E.operator_id, E.regime, EffortDriver.driver)))
+    effort_times.fill(connection, records, DAY)
 
 
 def on_days(at: Any, days: Sequence[date]) -> ColumnElement[bool]:

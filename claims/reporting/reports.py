@@ -16,18 +16,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from claims.core.vocabulary import ASSESSED, EventKind, ReasonCode
-from claims.db.dialect import medians_and_p90, sorts_in_memory
 from claims.db.models import (
     Claim,
     ClaimEffort,
     ClaimEvent,
     EffortDay,
     EffortDriverDay,
+    EffortTimeDay,
     Operator,
     StartedClaim,
     UnclaimedDay,
 )
 from claims.db.snapshot_reads import read_at_once
+from claims.reporting.effort_times import buckets_query, percentiles_by_measure
 from claims.reporting.record_sums import Sums, add_up, grouped_query, summed
 
 SessionFactory = sessionmaker[Session]
@@ -63,6 +64,9 @@ class ReportFilter:
 class Times:
     p50: float | None
     p90: float | None
+
+
+NO_TIMES = (None, None)
 
 
 @dataclass(frozen=True)
@@ -137,9 +141,11 @@ def filter_on(wanted: ReportFilter, session: Session, *, at: Any, regime: Any,
     return and_(True, *conditions, *_regime_and_operator(wanted, session, regime, operator_id))
 
 
-def days_in(wanted: ReportFilter, session: Session, table: type[EffortDay] |
-            type[EffortDriverDay] | type[UnclaimedDay] = EffortDay) -> ColumnElement[bool]:
-    """The same filter on the days' sums (effort_days, effort_driver_days, unclaimed_days)."""
+def days_in(wanted: ReportFilter, session: Session,
+            table: type[EffortDay] | type[EffortDriverDay] | type[EffortTimeDay]
+            | type[UnclaimedDay] = EffortDay) -> ColumnElement[bool]:
+    """The same filter on the days' sums (effort_days, effort_driver_days,
+    effort_time_days, unclaimed_days)."""
     conditions: list[ColumnElement[bool]] = []
     if wanted.start:
         conditions.append(table.day >= wanted.start)
@@ -174,29 +180,28 @@ def instant_of(day: date) -> datetime:
 
 def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostModel) -> Report:
     with session_factory() as session:
-        where, days, driver_days = (records_in(wanted, session), days_in(wanted, session),
-                                    days_in(wanted, session, EffortDriverDay))
+        days, driver_days, time_days = (days_in(wanted, session),
+                                        days_in(wanted, session, EffortDriverDay),
+                                        days_in(wanted, session, EffortTimeDay))
 
-    def times_of(column: Any) -> Callable[[Session], Any]:
-        return lambda session: _all_times(session, where, (column,))[0]
-
-    # Independent reads, at once on one snapshot: each percentile sorts its column of the
-    # records on one core, while the days' sums and the drivers take others.
-    grouped, decision_time, payout_time, queue_time, driver_sums, (started, abandoned) = \
-        read_at_once(session_factory, [
-            lambda session: add_up(list(session.execute(grouped_query(days)))),
-            times_of(E.decision_seconds), times_of(E.payout_seconds),
-            times_of(E.queue_seconds),
-            lambda session: _driver_sums(session, driver_days),
-            lambda session: _abandonment(session, wanted)], prepare=sorts_in_memory,
-            scanning=E.__tablename__)
+    # Independent reads, at once on one snapshot where the tables are large: the days'
+    # sums, the times' buckets, the drivers and the started forms each on a core.
+    reads: list[Callable[[Session], Any]] = [
+        lambda session: add_up(list(session.execute(grouped_query(days)))),
+        lambda session: percentiles_by_measure(session.execute(buckets_query(time_days))),
+        lambda session: _driver_sums(session, driver_days),
+        lambda session: _abandonment(session, wanted)]
+    grouped, times, driver_sums, (started, abandoned) = read_at_once(
+        session_factory, reads, scanning=StartedClaim.__tablename__)
     drivers = _drivers(driver_sums, model, grouped.touchless)
     total = grouped.total
     return Report(
         claims=total.claims,
         straight_through_decision=total.touchless / total.decided if total.decided else None,
         straight_through_payout=total.touchless_paid / total.paid if total.paid else None,
-        decision_time=decision_time, payout_time=payout_time, queue_time=queue_time,
+        decision_time=Times(*times.get("decision", NO_TIMES)),
+        payout_time=Times(*times.get("payout", NO_TIMES)),
+        queue_time=Times(*times.get("queue", NO_TIMES)),
         paths=_paths(grouped.by_path, model), drivers=drivers,
         weeks=_weeks(grouped.by_week, model), started=started, abandoned=abandoned,
         total_cost=model.cost(total.clerk_seconds, total.jobs, total.paid), cost_model=model,
@@ -220,12 +225,6 @@ def _day_of(value: Any) -> date | None:
         return None
     return (value if isinstance(value, datetime) else datetime.fromisoformat(str(value))).date()
 
-
-
-def _all_times(session: Session, where: ColumnElement[bool],
-               columns: Sequence[Any]) -> list[Times]:
-    """p50 and p90 of each column, nulls skipped."""
-    return [Times(p50, p90) for p50, p90 in medians_and_p90(session, where, columns)]
 
 
 def _paths(by_path: dict[str, Sums], model: CostModel) -> tuple[PathFigures, ...]:

@@ -1,11 +1,13 @@
 """The Alembic migrations, not create_all(), make the schema: prove they match the models."""
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, insert, select, text, update
@@ -14,8 +16,18 @@ from sqlalchemy.orm import sessionmaker
 
 from claims.db import migrate
 from claims.db.engine import make_engine
-from claims.db.models import Base, ClaimEvent, UnclaimedDay, UnclaimedDayDue
-from claims.reporting import effort_store
+from claims.db.models import (
+    Base,
+    Claim,
+    ClaimEffort,
+    ClaimEvent,
+    EffortTimeDay,
+    Operator,
+    UnclaimedDay,
+    UnclaimedDayDue,
+)
+from claims.operators import accounts
+from claims.reporting import effort_days, effort_store
 from tests.helpers import REAL_DATABASE
 
 
@@ -127,4 +139,49 @@ def test_the_journeys_checked_before_unclaimed_days_are_added_up(tmp_path: Path)
         assert session.scalar(select(func.count()).select_from(UnclaimedDayDue)) == 0
     assert sums == [(date(2026, 11, 1), 1, Decimal("5.00"))]
     assert effort_store.waiting_since(factory) is None
+    engine.dispose()
+
+
+def test_the_times_of_records_made_before_their_buckets_are_bucketed_as_the_catch_up_does(
+        database_url: str) -> None:
+    """Migration 0022 fills effort_time_days from the records already there, with the
+    buckets the catch-up makes (its SQL repeats claims.reporting.effort_times)."""
+    engine = make_engine(database_url)
+    factory = sessionmaker(engine)
+    accounts.create_operator(factory, "rail", "Rail", "eu-rail")
+    with factory.begin() as session:
+        operator_id = session.scalars(select(Operator.id)).one()
+        ids = []
+        for index, seconds in enumerate([0, 1, 99, 100, 101, 3599, 3600, 86_399, 250_000,
+                                         250_001, 9_999_999, 41, 41, 7200]):
+            submitted = datetime(2026, 11, 1 + index % 3, 12, tzinfo=UTC)
+            claim = Claim(operator_id=operator_id, regime="eu-rail", status="approved",
+                          passenger_name="Ada Old", submitted_at=submitted)
+            session.add(claim)
+            session.flush()
+            ids.append(claim.id)
+            session.execute(insert(ClaimEffort).values(
+                claim_id=claim.id, operator_id=operator_id, regime="eu-rail",
+                path="touchless", status="approved", submitted_at=submitted,
+                decision_seconds=seconds, payout_seconds=seconds * 2 if index % 2 else None,
+                queue_seconds=None, touchless_decision=True, touchless_payout=False,
+                paid=False, fields_shown=4, fields_prefilled=2, fields_typed=0,
+                fields_changed=0, active_seconds=30, validation_errors=0,
+                submit_attempts=1, uploads=0, info_requests=0, contacts=0, appeals=0,
+                clerk_seconds=0, touches=0, clerks=0, handovers=0, jobs=2, last_event_id=0))
+        effort_days.roll_up(session, ids)
+
+    def buckets() -> list[Any]:
+        with engine.connect() as connection:
+            return connection.execute(select(EffortTimeDay.__table__).order_by(
+                *EffortTimeDay.__table__.primary_key.columns)).all()
+
+    by_the_catch_up = buckets()
+    assert len(by_the_catch_up) > 10
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0021")
+    migrate.upgrade(engine)
+    assert buckets() == by_the_catch_up
     engine.dispose()
