@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     any_,
     bindparam,
+    func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
@@ -30,6 +31,14 @@ def one_of(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[b
         return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
     result: ColumnElement[bool] = column.in_(ids)
     return result
+
+
+def json_array_elements(session: Session, column: Any) -> Any:
+    """The elements of the JSON array in a column, as a table (its column `value`) to join
+    each row with: json_array_elements_text on PostgreSQL, json_each on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.json_array_elements_text(column).table_valued("value")
+    return func.json_each(column).table_valued("value")
 
 
 def driver_rows(connection: Connection, statement: Executable) -> Sequence[Sequence[Any]]:

@@ -237,6 +237,16 @@ def test_the_queue_orders_by_payment_limit_filters_and_counts(
     assert client.get("/clerk/?reason=appeal").get_data(
         as_text=True).count('href="/clerk/claims/') == 0
     assert client.get("/clerk/?date=yesterday").status_code == 400
+    # Each reason counted over the open claims, whichever reason the page filters on.
+    with factory.begin() as session:
+        session.execute(update(Claim).where(Claim.id == claim_ids[0]).values(
+            reason_codes=["amount-over-limit", "passenger-statement"]))
+    for path in ("/clerk/", "/clerk/?reason=amount-over-limit"):
+        page = client.get(path).get_data(as_text=True)
+        assert "passenger's statement</a>: 3" in page
+        assert re.search(r"</a>: 1</li>", page), page
+    assert client.get("/clerk/?reason=amount-over-limit").get_data(
+        as_text=True).count('href="/clerk/claims/') == 1
 
 
 def test_a_taken_claim_shows_as_taken_and_the_queue_serves_the_next(
