@@ -1,7 +1,10 @@
 """The decision letter: a PDF made on first request, kept, and made without fetching
 anything from disk or network."""
 
+import gc
+import sys
 from pathlib import Path
+from types import FrameType
 
 import pytest
 from flask import Flask
@@ -55,3 +58,26 @@ def test_a_letter_with_a_local_file_in_it_renders_without_it() -> None:
     pdf = render_pdf('<p>ok</p><img src="file:///etc/hostname">'
                      '<link rel="stylesheet" href="file:///etc/passwd">')
     assert pdf.startswith(b"%PDF-")
+
+
+def test_a_render_runs_without_the_cycle_collector_and_leaves_it_on() -> None:
+    collections: list[str] = []
+
+    def count(phase: str, _info: dict[str, int]) -> None:
+        # Only those in WeasyPrint's code: the one due when the collector is back on
+        # after the render comes afterwards, as it should.
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None and phase == "start":
+            if "weasyprint" in frame.f_code.co_filename:
+                collections.append(frame.f_code.co_name)
+                break
+            frame = frame.f_back
+
+    table = "".join(f"<tr><td>{i}</td><td>{i * i}</td></tr>" for i in range(2000))
+    gc.callbacks.append(count)
+    try:
+        pdf = render_pdf(f"<table>{table}</table>")
+    finally:
+        gc.callbacks.remove(count)
+    assert pdf.startswith(b"%PDF-") and collections == []
+    assert gc.isenabled()
