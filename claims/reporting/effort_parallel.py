@@ -17,7 +17,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from claims.db.engine import UnitOfWorkFactory, make_engine, make_session_factory
-from claims.reporting.effort_store import CHUNK, Build, SessionFactory, rebuild
+from claims.reporting.effort_store import (
+    CHUNK,
+    Build,
+    Meanwhile,
+    SessionFactory,
+    rebuild,
+    rebuild_then,
+)
 
 # The session factory of a builder process, made once when it starts.
 _factory: UnitOfWorkFactory | None = None
@@ -43,21 +50,25 @@ def builder(session_factory: SessionFactory, processes: int, *,
     engine = session_factory.kw["bind"]
     assert isinstance(engine, Engine)
     if processes <= 1 or engine.dialect.name != "postgresql":
-        yield rebuild
+        yield rebuild_then
         return
     # Spawned, not forked: a child gets no copy of this process's connections.
     with ProcessPoolExecutor(processes, mp_context=get_context("spawn"), initializer=_start,
                              initargs=(engine.url.render_as_string(hide_password=False),)
                              ) as pool:
 
-        def build(session: Session, claim_ids: Sequence[int]) -> None:
+        def build(session: Session, claim_ids: Sequence[int], meanwhile: Meanwhile) -> None:
             if len(claim_ids) <= smallest_slice:
-                rebuild(session, claim_ids)  # not worth a process's round trip
+                # Not worth a process's round trip.
+                rebuild_then(session, claim_ids, meanwhile)
                 return
             # A few slices per process, so that one slow slice leaves the others busy.
             size = max(smallest_slice, -(-len(claim_ids) // (processes * 4)))
-            done = sum(pool.map(_rebuild_slice, [claim_ids[start:start + size] for start
-                                                 in range(0, len(claim_ids), size)]))
+            # map hands every slice out at once; the results are waited for after meanwhile.
+            slices = pool.map(_rebuild_slice, [claim_ids[start:start + size] for start
+                                               in range(0, len(claim_ids), size)])
+            meanwhile()
+            done = sum(slices)
             assert done == len(claim_ids)
 
         yield build

@@ -31,7 +31,10 @@ from claims.reporting import effort_days, unclaimed_days
 from common.collector import collector_paused
 
 SessionFactory = sessionmaker[Session]
-Build = Callable[[Session, Sequence[int]], None]
+# Rebuilds the records of the claims, and runs the work given meanwhile (in the caller's
+# transaction) while it waits for them.
+Meanwhile = Callable[[], None]
+Build = Callable[[Session, Sequence[int], Meanwhile], None]
 # Events younger than this may still have older ids committing around them: wait for them.
 SETTLE = timedelta(seconds=5)
 CHUNK = 1000
@@ -54,7 +57,7 @@ def refresh(session_factory: SessionFactory, *, events: int = 200_000,
         progress = _locked_progress(session, wait=wait)
         if progress is None:
             return 0
-        done = _rebuild_past(session, progress, events, settle, build or rebuild)
+        done = _rebuild_past(session, progress, events, settle, build or rebuild_then)
         if roll_up:
             # Days noted by this refresh, or by a build that stopped before its end.
             effort_days.roll_up_due(session)
@@ -77,10 +80,15 @@ def _rebuild_past(session: Session, progress: EffortProgress, events: int,
         window, ClaimEvent.claim_id.is_(None), ClaimEvent.booking_id.is_not(None))
     claim_ids |= set(session.scalars(select(Claim.id).where(Claim.booking_id.in_(bookings))))
     rebuilt = sorted(i for i in claim_ids if i is not None)
-    build(session, rebuilt)
-    effort_days.note_due(session, rebuilt)
-    unclaimed_days.note_claimed(session, rebuilt)
-    _note_started(session, window)
+
+    def meanwhile() -> None:
+        # Neither reads the records: done while builder processes write them, on the core
+        # they leave idle between slices (2.0-2.7 s of a 10 s build of 100,000 claims).
+        unclaimed_days.note_claimed(session, rebuilt)
+        _note_started(session, window)
+
+    build(session, rebuilt, meanwhile)
+    effort_days.note_due(session, rebuilt)  # reads the days of the records just built
     progress.event_id = upto
     return len(rebuilt)
 
@@ -193,6 +201,12 @@ def _note_started(session: Session, window: ColumnElement[bool]) -> None:
                                                 ClaimEvent.booking_id.is_not(None))
     session.connection().execute(update(StartedClaim).where(
         StartedClaim.booking_id.in_(filed), StartedClaim.filed.is_(False)).values(filed=True))
+
+
+def rebuild_then(session: Session, claim_ids: Sequence[int], meanwhile: Meanwhile) -> None:
+    """The Build of one process: the records rebuilt in this transaction, then the rest."""
+    rebuild(session, claim_ids)
+    meanwhile()
 
 
 def rebuild(session: Session, claim_ids: Sequence[int]) -> None:

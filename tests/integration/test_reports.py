@@ -25,6 +25,7 @@ from claims.db.models import (
     ClaimEvent,
     EffortDriver,
     EffortProgress,
+    StartedClaim,
     User,
 )
 from claims.operators import accounts
@@ -76,6 +77,12 @@ def test_records_built_on_several_processes_are_those_built_in_one(app: Flask) -
     with effort_parallel.builder(factory, 2, smallest_slice=1) as build:
         assert effort_store.refresh(factory, settle=timedelta(0), build=build) == 5
     built_side_by_side = records()
+    # What the refresh did meanwhile, in its own transaction, and the days it added up after.
+    with factory() as session:
+        started = session.execute(select(StartedClaim.booking_id, StartedClaim.filed)
+                                  .order_by(StartedClaim.booking_id)).all()
+    assert [tuple(row) for row in started] == [(booking, True) for booking in bookings]
+    assert report(factory, ReportFilter(), MODEL).claims == 5
     with factory.begin() as session:
         effort_store.rebuild(session, claims)
     assert [r["claim_id"] for r in built_side_by_side[0]] == sorted(claims)
