@@ -11,8 +11,11 @@ from markupsafe import Markup, escape
 
 from portal.templating import number
 
-WIDTH, HEIGHT = 720, 340
-LEFT, RIGHT, TOP, BOTTOM = 80, 70, 44, 110
+# Below the plot: category labels slanted at 40 degrees (a label of LABEL_CHARACTERS takes
+# about 100 of the BOTTOM units), then the x axis's title on the last line.
+WIDTH, HEIGHT = 720, 360
+LEFT, RIGHT, TOP, BOTTOM = 80, 70, 44, 130
+LABEL_CHARACTERS = 24
 BAR = "#0b3d66"
 LINE = "#b35900"
 MAX_BAR = 70  # a lone bar stays a bar, not a wall
@@ -150,5 +153,5 @@ def _nice(value: float) -> float:
     return 10 * power
 
 
-def _short(label: str, limit: int = 28) -> str:
+def _short(label: str, limit: int = LABEL_CHARACTERS) -> str:
     return label if len(label) <= limit else label[:limit - 1] + "…"
