@@ -20,13 +20,14 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import func, select
 
 from claims.operators import accounts
 from claims.operators.imports import import_bookings, import_operations
 from workflows.drain import drain_once
 from workflows.queues import CLAIMS_QUEUE, DUE_CLAIMS
+from workflows.worker import ClaimsWorker
 
 
 def create_operator(app: Flask, slug: str = "test-rail", regime: str = "eu-rail") -> str:
@@ -56,7 +57,7 @@ def run_worker(app: Flask) -> None:
     queue = Queue(CLAIMS_QUEUE, connection=current.redis)
     while True:
         drained = drain_once(current)
-        SimpleWorker([CLAIMS_QUEUE], connection=current.redis).work(burst=True)
+        ClaimsWorker([CLAIMS_QUEUE], connection=current.redis).work(burst=True)
         if not drained and not queue.count and not current.redis.zcard(DUE_CLAIMS):
             return
 

@@ -1,8 +1,9 @@
 """`python -m workflows.worker`: an RQ worker on the claims queue, the drain loop that
 decides due claims in batches, and the sweeper.
 
-Jobs run in the worker's own process (SimpleWorker): the database pool then lives as long
-as the worker instead of being rebuilt for every job in a forked child."""
+Jobs run in the worker's own process (ClaimsWorker, a SimpleWorker): the database pool
+then lives as long as the worker instead of being rebuilt for every job in a forked
+child."""
 
 from __future__ import annotations
 
@@ -20,6 +21,24 @@ from workflows.pipeline import erase_expired_data, sweep
 from workflows.queues import CLAIMS_QUEUE
 
 log = logging.getLogger("workflows.worker")
+# How long the worker's pub/sub thread (RQ's commands to a worker) blocks in one wait.
+PUBSUB_WAIT_SECONDS = 1.0
+
+
+class ClaimsWorker(SimpleWorker):
+    """RQ's SimpleWorker, whose pub/sub thread ends within a second when it stops. RQ
+    waits 60 s at a time; at its end it unsubscribes and then stops the thread, and
+    redis-py (8.x) waits for that thread with no time limit. A thread that saw the
+    unsubscription first went back to wait 60 s for a new one: a worker then took up to
+    a minute to stop (a deploy, `make run`'s Ctrl-C, every burst worker in the tests)."""
+
+    def subscribe(self) -> None:
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        # RQ types the attribute as None, the value its own subscribe() replaces too.
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=PUBSUB_WAIT_SECONDS, daemon=True,
+            exception_handler=self._pubsub_exception_handler)
 
 
 def wait_for_redis(connection: redis.Redis, seconds: float = 30) -> None:
@@ -67,7 +86,8 @@ def main() -> None:
     while True:
         # Maintenance every 30 s rather than RQ's 10 min: it takes over the scheduler of a
         # worker that died (so retries of its abandoned jobs run) within a minute or two.
-        worker = SimpleWorker([CLAIMS_QUEUE], connection=current.redis, maintenance_interval=30)
+        worker = ClaimsWorker([CLAIMS_QUEUE], connection=current.redis,
+                              maintenance_interval=30)
         try:
             # The scheduler brings retries back after their back-off interval.
             worker.work(burst=arguments.burst, logging_level="WARNING", with_scheduler=True)

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -33,7 +34,8 @@ from tests.helpers import free_port as _free_port
 from tests.helpers import wait_for as _wait_for
 from tests.records import DAY, arrival
 from workflows import embedded_redis, pipeline
-from workflows.queues import DUE_CLAIMS
+from workflows.queues import CLAIMS_QUEUE, DUE_CLAIMS
+from workflows.worker import ClaimsWorker
 
 CLAIMS = 60
 
@@ -265,3 +267,18 @@ def test_redis_down_during_a_proactive_storm_loses_and_repeats_nothing(
     assert len(offered) == CLAIMS and set(offered.values()) == {1}
     assert len(mailed) == CLAIMS and set(mailed.values()) == {1}
     assert len(list(outbox.glob("*-offer.eml"))) == CLAIMS
+
+
+def test_a_worker_that_saw_its_unsubscription_first_still_stops_within_seconds(
+        app: Flask) -> None:
+    """The order that made RQ's worker wait a minute: its pub/sub thread sees the
+    unsubscription before it is told to stop, and goes back to wait for a subscription."""
+    worker = ClaimsWorker([CLAIMS_QUEUE], connection=app.extensions["effortless"].redis)
+    worker.subscribe()
+    worker.pubsub.unsubscribe()
+    time.sleep(0.5)  # the thread has read the reply and waits for a new subscription
+    stopping = threading.Thread(target=worker.unsubscribe, daemon=True)
+    started = time.monotonic()
+    stopping.start()
+    stopping.join(timeout=10)
+    assert not stopping.is_alive() and time.monotonic() - started < 3

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from rq import Queue, SimpleWorker, Worker
+from rq import Queue, Worker
 from rq.job import Job, JobStatus
 
 from claims.operators import accounts
@@ -14,6 +14,7 @@ from portal.reports import views as report_views
 from tests.helpers import create_operator, load, look_up, run_worker, sign_in, submit
 from tests.records import arrival, rail_booking
 from workflows.queues import CLAIMS_QUEUE, EFFORT_CATCH_UP_JOB, effort_catch_up_by_worker
+from workflows.worker import ClaimsWorker
 
 
 def test_staff_pages_need_the_right_role(app: Flask, client: FlaskClient) -> None:
@@ -70,7 +71,7 @@ def test_with_a_worker_listening_the_report_leaves_its_catch_up_to_the_worker(
         queued = Queue(CLAIMS_QUEUE, connection=current.redis).job_ids
         assert queued.count(EFFORT_CATCH_UP_JOB) == 1  # one catch-up, however many views
 
-        SimpleWorker([CLAIMS_QUEUE], connection=current.redis).work(burst=True)
+        ClaimsWorker([CLAIMS_QUEUE], connection=current.redis).work(burst=True)
         caught_up = client.get("/reports/").get_data(as_text=True)
         assert 'id="catching-up"' not in caught_up and '<td id="claims">1</td>' in caught_up
 
@@ -103,6 +104,6 @@ def test_the_catch_up_job_waits_for_what_the_page_saw_to_settle(app: Flask) -> N
         listening.register_death()
     time.sleep(0.6)
     # A worker's scheduler queues it when the delay is over, and the worker runs it.
-    SimpleWorker([CLAIMS_QUEUE], connection=connection).work(burst=True, with_scheduler=True)
+    ClaimsWorker([CLAIMS_QUEUE], connection=connection).work(burst=True, with_scheduler=True)
     assert Job.fetch(EFFORT_CATCH_UP_JOB, connection=connection).get_status() == \
         JobStatus.FINISHED
