@@ -19,6 +19,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
         html_attributes,
         operations,
         security,
+        signed_tokens,
         templating,
     )
     from portal.api import blueprint as api
@@ -41,6 +42,7 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
             x_host=settings.trusted_proxies)
     extensions.init_app(app, settings, runtime.install(runtime.build(settings)))
     security.init_app(app, settings)
+    signed_tokens.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     html_attributes.install()

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import io
 import stat
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from claims.db.models import ClaimEvent
 from common.spreadsheets import SafeCsvWriter
 from portal import create_app
-from tests.helpers import csrf_token, file_clear_claim
+from tests.helpers import create_operator, csrf_token, file_clear_claim, load, look_up
+from tests.records import arrival, rail_booking
 
 
 @pytest.mark.parametrize("target", [
@@ -157,3 +160,30 @@ def test_the_passenger_downloads_everything_stored_about_the_claim(app: Flask) -
     assert "DE02120300000000202051" not in export.get_data(as_text=True)
     assert {"claim_submitted", "claim_decided"} <= {e["what"] for e in data["history"]}
     assert client.get("/status/not-a-token/data.json").status_code == 404
+
+
+def test_cookies_and_tokens_are_signed_uncompressed_and_compressed_ones_still_load(
+        app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    create_operator(app)
+    load(app, [rail_booking(passenger={"name": "Hans Müller"})], [arrival()])
+    compressions: list[int] = []
+    compress = zlib.compress
+
+    def counted(data: bytes, /, *args: Any, **kwargs: Any) -> bytes:
+        compressions.append(len(data))
+        return compress(data, *args, **kwargs)
+
+    monkeypatch.setattr(zlib, "compress", counted)
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    assert look_up(client, "Q7K2LM", "Müller").status_code == 302  # the token is accepted
+    assert 'name="passenger_name"' in client.get("/claim").get_data(as_text=True)
+    assert compressions == [] and not token.startswith(".")  # "." marks a zlib payload
+
+    # A cookie as the release before wrote it: Flask's own serializer, compressed.
+    monkeypatch.undo()
+    earlier = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert earlier is not None
+    compressed = earlier.dumps({"lang": "de", "padding": "x" * 200})
+    assert compressed.startswith(".")
+    client.set_cookie("session", compressed)
+    assert 'lang="de"' in client.get("/").get_data(as_text=True)
