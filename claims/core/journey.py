@@ -34,12 +34,20 @@ LegT = TypeVar("LegT", bound=LegLike)
 
 
 class ArrivalLike(Protocol):
-    actual_arrival: datetime | None
-    cancelled: bool
-    cause: str
-    notice_days: int | None
-    rerouted_departure: datetime | None
-    rerouted_arrival: datetime | None
+    """An operations record's arrival, only read."""
+
+    @property
+    def actual_arrival(self) -> datetime | None: ...
+    @property
+    def cancelled(self) -> bool: ...
+    @property
+    def cause(self) -> str: ...
+    @property
+    def notice_days(self) -> int | None: ...
+    @property
+    def rerouted_departure(self) -> datetime | None: ...
+    @property
+    def rerouted_arrival(self) -> datetime | None: ...
 
 
 OperationsKey = tuple[str, date, str]

@@ -144,3 +144,26 @@ def _monday_postgresql(element: MondayOf, compiler: Any, **kw: Any) -> str:
 @compiles(MondayOf)
 def _monday_sqlite(element: MondayOf, compiler: Any, **kw: Any) -> str:
     return f"date({compiler.process(element.column, **kw)}, 'weekday 0', '-6 days')"
+
+
+class LocalDate(_OfOneColumn):
+    """The local date of a timetable instant stored as ISO 8601 text with its UTC offset
+    (claims.db.types.LocalDateTime): its first ten characters, as a date. The same as the
+    aware datetime's date(), the date an operations record is keyed by."""
+
+    inherit_cache = True
+
+
+def local_date(column: Any) -> LocalDate:
+    return LocalDate(column)
+
+
+@compiles(LocalDate, "postgresql")
+def _local_date_postgresql(element: LocalDate, compiler: Any, **kw: Any) -> str:
+    return f"CAST(substr({compiler.process(element.column, **kw)}, 1, 10) AS DATE)"
+
+
+@compiles(LocalDate)
+def _local_date_sqlite(element: LocalDate, compiler: Any, **kw: Any) -> str:
+    # SQLite keeps dates as ISO text: the ten characters are the date.
+    return f"substr({compiler.process(element.column, **kw)}, 1, 10)"

@@ -12,25 +12,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from decimal import Decimal
+from typing import NamedTuple, Protocol, TypeVar, cast
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import Select, Table, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
-from claims.core.journey import JourneyFacts, OperationsKey, journey_facts, operations_key
+from claims.core.journey import (
+    JourneyFacts,
+    LegLike,
+    OperationsKey,
+    journey_facts,
+    operations_key,
+)
 from claims.core.names import name_tokens, surname_matches, surname_of
 from claims.core.policy import BookingFacts, ClaimSignals, Decision, OperatorPolicy, decide
 from claims.core.rules.journey_input import Fare, SeasonPolicy
 from claims.core.rules.result import Assessment
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.events import record_event
-from claims.db.models import Booking, BookingLeg, Claim, OperationsRecord, Operator
+from claims.db.models import Booking, BookingLeg, Claim, OperationsRecord
 from claims.db.types import utcnow
 from claims.processing.lifecycle import ClaimNotFound, lock_claim, move
 
 SessionFactory = sessionmaker[Session]
 # A journey to decide: a booking and the legs of one of its directions.
-Journey = tuple[Booking, Sequence[BookingLeg]]
+Journey = tuple["BookingWithLegs", Sequence[LegLike]]
 K = TypeVar("K")
 
 
@@ -151,29 +158,51 @@ def claim_journeys(claims: Iterable[Claim]) -> dict[int, Journey]:
             for claim in claims if claim.booking is not None}
 
 
-def operations_records(session: Session, bookings: Sequence[Booking]
-                       ) -> dict[int, dict[OperationsKey, OperationsRecord]]:
+class BookingWithLegs(Protocol):
+    """A booking as its operations records are looked up: stored, or read as rows."""
+
+    @property
+    def operator_id(self) -> int: ...
+    @property
+    def legs(self) -> Sequence[LegLike]: ...
+
+
+class Arrival(NamedTuple):
+    """What an operations record tells of one arrival (core.journey.ArrivalLike)."""
+
+    actual_arrival: datetime | None
+    cancelled: bool
+    cause: str
+    notice_days: int | None
+    rerouted_departure: datetime | None
+    rerouted_arrival: datetime | None
+
+
+def operations_records(session: Session, bookings: Sequence[BookingWithLegs]
+                       ) -> dict[int, dict[OperationsKey, Arrival]]:
     """The operations records of the bookings' legs: per operator, by (service, date,
     stop). Service names are the operator's own ("RE 1" runs for many operators at
-    "Berlin Hbf"): one operator's record never decides another operator's claim."""
+    "Berlin Hbf"): one operator's record never decides another operator's claim.
+
+    Read as rows, not ORM objects: the rules only read them, and every claim page and
+    every batch of decisions asks."""
     keys = {(booking.operator_id, *operations_key(leg))
             for booking in bookings for leg in booking.legs}
     if not keys:
         return {}
-    rows = session.scalars(_RECORDS_WITH_KEYS, {"keys": sorted(keys)})
-    by_operator: dict[int, dict[OperationsKey, OperationsRecord]] = {}
-    for record in rows:
-        by_operator.setdefault(record.operator_id, {})[
-            (record.service, record.service_date, record.stop)] = record
+    by_operator: dict[int, dict[OperationsKey, Arrival]] = {}
+    for row in session.execute(_RECORDS_WITH_KEYS, {"keys": sorted(keys)}):
+        by_operator.setdefault(row[0], {})[(row[1], row[2], row[3])] = Arrival(*row[4:])
     return by_operator
 
 
-# Built once, with the keys as one expanding parameter: every claim page and every batch
-# of decisions asks (see filing._BOOKING).
-_RECORDS_WITH_KEYS = select(OperationsRecord).where(
-    tuple_(OperationsRecord.operator_id, OperationsRecord.service,
-           OperationsRecord.service_date, OperationsRecord.stop).in_(
-               bindparam("keys", expanding=True)))
+# Built once, with the keys as one expanding parameter (see filing._BOOKINGS_WITH_REFERENCE).
+_records = cast(Table, OperationsRecord.__table__)
+_RECORDS_WITH_KEYS = select(
+    _records.c.operator_id, _records.c.service, _records.c.service_date, _records.c.stop,
+    *(_records.c[name] for name in Arrival._fields),
+).where(tuple_(_records.c.operator_id, _records.c.service, _records.c.service_date,
+               _records.c.stop).in_(bindparam("keys", expanding=True)))
 
 
 def decision_for(booking: Booking, legs: Sequence[BookingLeg], facts: JourneyFacts, *,
@@ -194,19 +223,63 @@ def decision_for(booking: Booking, legs: Sequence[BookingLeg], facts: JourneyFac
                   signals)
 
 
-def operator_policy(operator: Operator) -> OperatorPolicy:
+class PolicyColumns(Protocol):
+    """An operator's policy as stored: the operator, or a row that carries its columns."""
+
+    @property
+    def minimum_payout(self) -> Decimal: ...
+    @property
+    def uk_scheme(self) -> str: ...
+    @property
+    def season_flat_amount(self) -> Decimal: ...
+    @property
+    def season_cap_percent(self) -> int: ...
+    @property
+    def auto_approve_limit(self) -> Decimal: ...
+
+
+def operator_policy(operator: PolicyColumns) -> OperatorPolicy:
     return OperatorPolicy(
         minimum_payout=operator.minimum_payout, uk_scheme=operator.uk_scheme,
         season=SeasonPolicy(operator.season_flat_amount, operator.season_cap_percent),
         auto_approve_limit=operator.auto_approve_limit)
 
 
-def booking_facts(booking: Booking, legs: Sequence[BookingLeg]) -> BookingFacts:
+class FareColumns(Protocol):
+    """What the rules read of a booking: the booking, or the claim page's row of it."""
+
+    @property
+    def regime(self) -> str: ...
+    @property
+    def fare_amount(self) -> Decimal: ...
+    @property
+    def fare_currency(self) -> str: ...
+    @property
+    def fare_kind(self) -> str: ...
+    @property
+    def scheme(self) -> str | None: ...
+    @property
+    def carrier_eu(self) -> bool | None: ...
+
+
+class PricedLeg(Protocol):
+    @property
+    def leg_amount(self) -> Decimal | None: ...
+
+
+def booking_facts(booking: FareColumns, legs: Sequence[PricedLeg]) -> BookingFacts:
     last = legs[-1]
     return BookingFacts(
         regime=booking.regime,
         fare=Fare(booking.fare_amount, booking.fare_currency, booking.fare_kind),
         scheme=booking.scheme, carrier_eu=booking.carrier_eu, leg_amount=last.leg_amount)
+
+
+def preview(booking: FareColumns, legs: Sequence[PricedLeg], facts: JourneyFacts,
+            policy: OperatorPolicy) -> Decision:
+    """What the rules would decide on a claim filed now, with nothing added to the
+    booking: the claim page's preview (decision_for without a claim)."""
+    return decide(booking_facts(booking, legs), facts, policy, ClaimSignals(claimed_at=utcnow()))
 
 
 def _with_booking(query: Select[Claim]) -> Select[Claim]:

@@ -25,6 +25,7 @@ from portal.passenger.forms import (
     ClaimForm,
     LookupForm,
 )
+from portal.passenger.start_page import start_page
 from portal.security import same_site_path
 from workflows.pipeline import dispatch_assessment, notify
 
@@ -37,7 +38,7 @@ def _lookup_key() -> str:
 
 @blueprint.get("/")
 def start() -> str:
-    return render_template("passenger/start.html", form=LookupForm())
+    return start_page()
 
 
 @blueprint.post("/")

@@ -1,5 +1,6 @@
 """A pooled PostgreSQL connection whose server side has gone is never handed to a request:
-the pool polls its socket on checkout (claims/db/engine.py) instead of a SELECT 1."""
+the pool polls its socket on checkout (claims/db/engine.py) instead of a SELECT 1. One
+used in autocommit goes back to the pool as one that runs transactions."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import time
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
-from claims.db.engine import make_engine
+from claims.db.engine import each_statement_alone, make_engine, make_session_factory
 from tests.helpers import REAL_DATABASE
 
 pytestmark = pytest.mark.skipif(not (REAL_DATABASE or "").startswith("postgres"),
@@ -49,3 +51,30 @@ def test_a_connection_the_server_ended_is_replaced_before_use(database_url: str)
     finally:
         engine.dispose()
         admin.dispose()
+
+
+def test_a_connection_used_statement_by_statement_goes_back_with_transactions(
+        database_url: str) -> None:
+    """The passenger's look-up and claim page use their connection in autocommit
+    (each_statement_alone). The pool hands that same connection to the next use case:
+    a transaction there must still be one, all or nothing."""
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    factory = make_session_factory(engine)
+    try:
+        with each_statement_alone(factory) as session:
+            alone = _backend_of(session)
+            session.execute(text("CREATE TEMP TABLE notes (n int)"))
+            session.execute(text("INSERT INTO notes VALUES (1)"))
+        with pytest.raises(RuntimeError), factory.begin() as session:
+            assert _backend_of(session) == alone  # the very same connection
+            session.execute(text("INSERT INTO notes VALUES (2)"))
+            raise RuntimeError("the use case fails after its first write")
+        with factory() as session:
+            # The note written alone stays; the failed transaction's write is gone.
+            assert session.execute(text("SELECT n FROM notes")).scalars().all() == [1]
+    finally:
+        engine.dispose()
+
+
+def _backend_of(session: Session) -> int:
+    return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())

@@ -400,6 +400,23 @@ def test_each_direction_of_a_return_ticket_is_a_journey_of_its_own(app: Flask) -
         as_text=True)
 
 
+def test_a_return_ticket_with_one_journey_claimed_shows_each_leg_once(app: Flask) -> None:
+    """The claim page reads the booking, its legs and its claims in one statement, a row
+    per leg and claim: with both legs and a claim, each leg still shows once, and only the
+    journey not claimed yet is offered."""
+    _round_trip(app)
+    client = app.test_client()
+    look_up(client, "RETURN", "Mustermann")
+    page = client.get("/claim").get_data(as_text=True)
+    client.post("/claim", data={"csrf_token": csrf_token(page),
+                                "passenger_name": "Erika Mustermann", "journeys": ["outbound"]})
+    page = client.get("/claim").get_data(as_text=True)
+    assert page.count("<strong>ICE 100</strong>") == 1
+    assert page.count("<strong>ICE 101</strong>") == 1
+    assert page.count("You have claimed for this journey already") == 1
+    assert page.count("No compensation is due.") == 1  # the return, on time, still open
+
+
 def test_one_claim_per_booking_and_direction_is_guaranteed_by_the_database(
         app: Flask) -> None:
     _round_trip(app)

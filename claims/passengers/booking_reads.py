@@ -1,0 +1,181 @@
+"""What the passenger's path reads of a booking: the booking, its legs in order and the
+claims filed on it, in one statement each, as plain rows.
+
+The claim page and the submit run once per passenger, on every web worker. Loaded as
+ORM objects (the booking, its legs and its operator), the claim page's read took 1.4 ms
+of Python and a second statement for the claims (py-spy, 1,500 filings): the identity
+map, the joined loaders and 45 columns described by the driver, for a page that only
+shows them. A row per leg and claim (a booking has a few legs, a claim per direction at
+most) carries all of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, select
+from sqlalchemy.orm import Session
+
+from claims.core.journey import OperationsKey, operations_key
+from claims.core.policy import OperatorPolicy
+from claims.db.dialect import local_date
+from claims.db.models import Booking, BookingLeg, Claim, OperationsRecord, Operator
+from claims.processing.assessment import Arrival, operator_policy
+from claims.processing.lifecycle import ClaimNotFound
+
+_bookings = cast(Table, Booking.__table__)
+_legs = cast(Table, BookingLeg.__table__)
+_claims = cast(Table, Claim.__table__)
+_operators = cast(Table, Operator.__table__)
+_records = cast(Table, OperationsRecord.__table__)
+
+
+@dataclass(frozen=True)
+class LegView:
+    service: str
+    origin: str
+    destination: str
+    scheduled_departure: datetime
+    scheduled_arrival: datetime
+    # The price of this leg, where the booking gives one (the rules' leg_amount).
+    leg_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class BookingOnPage:
+    """The booking as the claim page shows it and the rules preview it."""
+
+    id: int
+    operator_id: int
+    operator_name: str
+    reference: str
+    regime: str
+    passenger_name: str
+    passenger_email: str | None
+    payment_iban: str | None
+    fare_amount: Decimal
+    fare_currency: str
+    fare_kind: str
+    scheme: str | None
+    carrier_eu: bool | None
+    policy: OperatorPolicy
+    legs: tuple[LegView, ...]
+    # The claims filed on the booking, by direction.
+    claims: dict[str, int]
+    # The operations records of its legs (core.journey.journey_facts reads them).
+    arrivals: dict[OperationsKey, Arrival]
+
+
+@dataclass(frozen=True)
+class BookingToFile:
+    """What filing reads of a booking: less than the page, and no IBAN decrypted (only
+    whether there is one)."""
+
+    id: int
+    operator_id: int
+    regime: str
+    passenger_name: str
+    passenger_email: str | None
+    fare_kind: str
+    account_on_file: bool
+    legs: tuple[LegView, ...]
+    claims: dict[str, int]
+
+
+def _with_legs_and_claims(*columns: ColumnElement[Any]) -> Select[Any]:
+    """The booking's columns on a row per leg and claim, legs in order. Built once per
+    statement, with the booking as a bound parameter: SQLAlchemy keys a statement built
+    anew on every request again (see claims.passengers.filing)."""
+    return select(
+        *columns, _legs.c.position, _legs.c.service, _legs.c.origin, _legs.c.destination,
+        _legs.c.scheduled_departure, _legs.c.scheduled_arrival, _legs.c.leg_amount,
+        _claims.c.direction, _claims.c.id.label("claim_id"),
+    ).select_from(
+        _bookings.outerjoin(_legs, _legs.c.booking_id == _bookings.c.id)
+        .outerjoin(_claims, _claims.c.booking_id == _bookings.c.id)
+    ).where(_bookings.c.id == bindparam("booking_id")).order_by(_legs.c.position)
+
+
+# With each leg's operations record, where there is one (keyed as
+# claims.processing.assessment.operations_records keys them): the claim page's preview
+# needs them, and they come with the legs instead of in a statement of their own.
+_BOOKING_ON_PAGE = _with_legs_and_claims(
+    _bookings.c.id, _bookings.c.operator_id, _operators.c.name.label("operator_name"),
+    _bookings.c.reference, _bookings.c.regime, _bookings.c.passenger_name,
+    _bookings.c.passenger_email, _bookings.c.payment_iban, _bookings.c.fare_amount,
+    _bookings.c.fare_currency, _bookings.c.fare_kind, _bookings.c.scheme,
+    _bookings.c.carrier_eu, _operators.c.minimum_payout, _operators.c.uk_scheme,
+    _operators.c.season_flat_amount, _operators.c.season_cap_percent,
+    _operators.c.auto_approve_limit,
+    *(_records.c[name].label(f"arrival_{name}") for name in Arrival._fields),
+).join_from(_bookings, _operators, _operators.c.id == _bookings.c.operator_id).outerjoin(
+    _records, and_(_records.c.operator_id == _bookings.c.operator_id,
+                   _records.c.service == _legs.c.service,
+                   _records.c.service_date == local_date(_legs.c.scheduled_departure),
+                   _records.c.stop == _legs.c.destination))
+_ARRIVAL_COLUMNS = [f"arrival_{name}" for name in Arrival._fields]
+
+_BOOKING_TO_FILE = _with_legs_and_claims(
+    _bookings.c.id, _bookings.c.operator_id, _bookings.c.regime,
+    _bookings.c.passenger_name, _bookings.c.passenger_email, _bookings.c.fare_kind,
+    _bookings.c.payment_iban.is_not(None).label("account_on_file"))
+
+
+def booking_on_page(session: Session, booking_id: int) -> BookingOnPage:
+    rows = _rows(session, _BOOKING_ON_PAGE, booking_id)
+    first = rows[0]
+    legs, claims = _legs_and_claims(rows)
+    return BookingOnPage(
+        id=first.id, operator_id=first.operator_id, operator_name=first.operator_name,
+        reference=first.reference, regime=first.regime,
+        passenger_name=first.passenger_name, passenger_email=first.passenger_email,
+        payment_iban=first.payment_iban, fare_amount=first.fare_amount,
+        fare_currency=first.fare_currency, fare_kind=first.fare_kind, scheme=first.scheme,
+        carrier_eu=first.carrier_eu, policy=operator_policy(first), legs=legs,
+        claims=claims, arrivals=_arrivals(rows))
+
+
+def booking_to_file(session: Session, booking_id: int) -> BookingToFile:
+    rows = _rows(session, _BOOKING_TO_FILE, booking_id)
+    first = rows[0]
+    legs, claims = _legs_and_claims(rows)
+    return BookingToFile(
+        id=first.id, operator_id=first.operator_id, regime=first.regime,
+        passenger_name=first.passenger_name, passenger_email=first.passenger_email,
+        fare_kind=first.fare_kind, account_on_file=first.account_on_file, legs=legs,
+        claims=claims)
+
+
+def _rows(session: Session, statement: Select[Any], booking_id: int) -> Sequence[Any]:
+    rows = session.execute(statement, {"booking_id": booking_id}).all()
+    if not rows:
+        raise ClaimNotFound(f"no booking {booking_id}")
+    return rows
+
+
+def _arrivals(rows: Sequence[Any]) -> dict[OperationsKey, Arrival]:
+    arrivals: dict[OperationsKey, Arrival] = {}
+    for row in rows:
+        if row.arrival_cause is not None:  # a record (its cause is never empty)
+            arrivals[operations_key(row)] = Arrival(
+                *(getattr(row, name) for name in _ARRIVAL_COLUMNS))
+    return arrivals
+
+
+def _legs_and_claims(rows: Sequence[Any]) -> tuple[tuple[LegView, ...], dict[str, int]]:
+    """Each leg once (a row repeats it for every claim) and each claim once (a row
+    repeats it for every leg). A booking without legs (none are imported so) has one row
+    with no leg in it."""
+    legs: dict[int, LegView] = {}
+    claims: dict[str, int] = {}
+    for row in rows:
+        if row.position is not None and row.position not in legs:
+            legs[row.position] = LegView(row.service, row.origin, row.destination,
+                                         row.scheduled_departure, row.scheduled_arrival,
+                                         row.leg_amount)
+        if row.direction is not None:
+            claims[row.direction] = row.claim_id
+    return tuple(legs.values()), claims
