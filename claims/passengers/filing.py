@@ -347,9 +347,10 @@ def claim_view(session_factory: SessionFactory, claim_or_link: int | str, *, lan
                record_view: bool = True) -> ClaimView:
     """The claim as its status page shows it, by its id or by a status link's token (the
     link checked in the same transaction: LinkRefused if it opens nothing)."""
-    # The view and its event in one transaction: the page is polled while the claim is
-    # checked.
-    with (session_factory.begin() if record_view else session_factory()) as session:
+    # The view and its event on one connection, each statement on its own (the page is
+    # polled while the claim is checked; see each_statement_alone).
+    with (each_statement_alone(session_factory) if record_view else session_factory()) \
+            as session:
         claim_id = claim_of_link(session, claim_or_link) \
             if isinstance(claim_or_link, str) else claim_or_link
         claim = session.scalars(_CLAIM_WITH_BOOKING, {"claim_id": claim_id}
