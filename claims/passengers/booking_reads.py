@@ -1,12 +1,13 @@
 """What the passenger's path reads of a booking: the booking, its legs in order and the
-claims filed on it, in one statement each, as plain rows.
+claims filed on it (for the claim page also its operator's policy and its legs'
+operations records), in one statement each, as plain rows.
 
 The claim page and the submit run once per passenger, on every web worker. Loaded as
 ORM objects (the booking, its legs and its operator), the claim page's read took 1.4 ms
-of Python and a second statement for the claims (py-spy, 1,500 filings): the identity
-map, the joined loaders and 45 columns described by the driver, for a page that only
-shows them. A row per leg and claim (a booking has a few legs, a claim per direction at
-most) carries all of it."""
+of Python and two more statements, for the claims and the operations records (py-spy,
+1,500 filings): the identity map, the joined loaders and 45 columns described by the
+driver, for a page that only shows them. A row per leg and claim (a booking has a few
+legs, a claim per direction at most) carries all of it."""
 
 from __future__ import annotations
 

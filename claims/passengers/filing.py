@@ -153,9 +153,9 @@ class ClaimView:
 # The statements of the passenger's path, built once with bound parameters. Built anew
 # for each request, SQLAlchemy constructs and keys each one in Python again: 0.15 ms of a
 # 0.4 ms look-up, 0.24 ms of the booking's (measured). The booking's own reads are in
-# claims.passengers.booking_reads.
-# Of the tables' columns, not the mapped classes': a statement of mapped attributes goes
-# through the ORM's result machinery even when it selects plain columns.
+# claims.passengers.booking_reads. They select the tables' columns, not the mapped
+# classes': a statement of mapped attributes goes through the ORM's result machinery even
+# when it selects plain columns.
 _bookings, _claims = cast(Table, Booking.__table__), cast(Table, Claim.__table__)
 _BOOKINGS_WITH_REFERENCE = select(_bookings.c.id, _bookings.c.passenger_name).where(
     _bookings.c.reference == bindparam("reference"))

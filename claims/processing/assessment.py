@@ -36,8 +36,19 @@ from claims.db.types import utcnow
 from claims.processing.lifecycle import ClaimNotFound, lock_claim, move
 
 SessionFactory = sessionmaker[Session]
+
+
+class BookingWithLegs(Protocol):
+    """A booking as its operations records are looked up: stored, or read as rows."""
+
+    @property
+    def operator_id(self) -> int: ...
+    @property
+    def legs(self) -> Sequence[LegLike]: ...
+
+
 # A journey to decide: a booking and the legs of one of its directions.
-Journey = tuple["BookingWithLegs", Sequence[LegLike]]
+Journey = tuple[BookingWithLegs, Sequence[LegLike]]
 K = TypeVar("K")
 
 
@@ -156,15 +167,6 @@ def facts_for(session: Session, journeys: Mapping[K, Journey]) -> dict[K, Journe
 def claim_journeys(claims: Iterable[Claim]) -> dict[int, Journey]:
     return {claim.id: (claim.booking, claim.journey_legs)
             for claim in claims if claim.booking is not None}
-
-
-class BookingWithLegs(Protocol):
-    """A booking as its operations records are looked up: stored, or read as rows."""
-
-    @property
-    def operator_id(self) -> int: ...
-    @property
-    def legs(self) -> Sequence[LegLike]: ...
 
 
 class Arrival(NamedTuple):
