@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
-from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import get_month_names
 from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
@@ -175,9 +176,21 @@ def local_date_of(value: date | None) -> str:
 
 def station_time(value: datetime) -> str:
     """A timetable time as the station shows it: in its own UTC offset, not converted."""
-    return babel_format_datetime(value, "d. MMM y, HH:mm" if page_language() == "de"
-                                 else "d MMM y, HH:mm", tzinfo=value.tzinfo,
-                                 locale=page_language())
+    return station_time_in(value, page_language())
+
+
+# As Babel's "d. MMM y, HH:mm" (German) and "d MMM y, HH:mm" (English) write it. Babel
+# applied the pattern anew to each of the claim page's times: 1.4 % of the passenger's
+# four requests (py-spy); the month's abbreviation is all it looks up.
+def station_time_in(value: datetime, language: str) -> str:
+    month = _month_abbreviations(language)[value.month]
+    day = f"{value.day}. {month}" if language == "de" else f"{value.day} {month}"
+    return f"{day} {value.year}, {value:%H:%M}"
+
+
+@cache
+def _month_abbreviations(language: str) -> dict[int, str]:
+    return dict(get_month_names("abbreviated", locale=language))
 
 
 def page_language() -> str:
