@@ -11,9 +11,11 @@ import argparse
 import logging
 import threading
 import time
+from types import FrameType
 
 import redis
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 
 from workflows import runtime
 from workflows.drain import drain_forever, drain_once
@@ -31,6 +33,14 @@ class ClaimsWorker(SimpleWorker):
     redis-py (8.x) waits for that thread with no time limit. A thread that saw the
     unsubscription first went back to wait 60 s for a new one: a worker then took up to
     a minute to stop (a deploy, `make run`'s Ctrl-C, every burst worker in the tests)."""
+
+    # Asked to stop (SIGTERM, Ctrl-C). RQ's own flag is private, and it is not set when
+    # the worker is idle: RQ stops it by raising StopRequested at once.
+    stop_asked = False
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.stop_asked = True
+        super().request_stop(signum, frame)
 
     def subscribe(self) -> None:
         self.pubsub = self.connection.pubsub()
@@ -93,9 +103,30 @@ def main() -> None:
             worker.work(burst=arguments.burst, logging_level="WARNING", with_scheduler=True)
             return
         except (redis.ConnectionError, redis.TimeoutError) as error:
+            if worker.stop_asked:
+                # Stopped as Redis stopped too (`make run`'s Ctrl-C stops both at once): RQ's
+                # last words to Redis failed. Waiting for Redis would outlive the stop, until
+                # honcho killed the worker 5 s later.
+                return
             # Redis went away: the claims wait safely in the database; so does this worker.
             log.warning("lost Redis (%s); waiting for it to come back", type(error).__name__)
-            wait_for_redis(current.redis, seconds=float("inf"))
+            if not _redis_back_before_stop(worker, current.redis):
+                return
+
+
+def _redis_back_before_stop(worker: ClaimsWorker, connection: redis.Redis) -> bool:
+    """Waits for Redis; False if the worker is asked to stop first. RQ's signal handlers
+    are still in place: they raise StopRequested here, or only note the stop."""
+    try:
+        while not worker.stop_asked:
+            try:
+                connection.ping()
+                return True
+            except (redis.ConnectionError, OSError):
+                time.sleep(0.2)
+    except StopRequested:
+        pass
+    return False
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask
+from rq import Worker
 from sqlalchemy import select, text
 
 from claims.db.engine import for_writing
@@ -282,3 +283,30 @@ def test_a_worker_that_saw_its_unsubscription_first_still_stops_within_seconds(
     stopping.start()
     stopping.join(timeout=10)
     assert not stopping.is_alive() and time.monotonic() - started < 3
+
+
+def test_a_worker_asked_to_stop_while_redis_is_down_ends_at_once(
+        fault_app: Flask, settings_overrides: dict[str, Any], own_redis: OwnRedis) -> None:
+    """`make run`'s Ctrl-C stops Redis and the workers together. A worker left without
+    Redis waits for it to come back; asked to stop meanwhile, it ends, and cleanly (it
+    waited on until honcho killed it, or ended with RQ's StopRequested unhandled)."""
+    environment = _environment(fault_app, settings_overrides, own_redis.url)
+    worker = subprocess.Popen([sys.executable, "-m", "workflows.worker", "--sweep-every", "0"],
+                              env=environment, stderr=subprocess.DEVNULL)
+    try:
+        connection = redis.Redis.from_url(own_redis.url)
+        deadline = time.monotonic() + 30
+        while not Worker.count(connection=connection) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert Worker.count(connection=connection) == 1
+        connection.close()
+        own_redis.stop()
+        time.sleep(1.0)  # the worker has lost Redis, and waits for it
+        assert worker.poll() is None
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=5) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        own_redis.start()
