@@ -155,7 +155,7 @@ def each_statement_alone(factory: sessionmaker[Session]) -> Iterator[Session]:
     what was committed when it began: reads in one transaction see no more together
     than apart. The transaction only costs its BEGIN and COMMIT (or ROLLBACK), a round
     trip each and the driver's and SQLAlchemy's work for them: on the passenger's
-    look-up and claim page, four of the filing's fourteen round trips. On SQLite,
+    look-up and claim page, four of the filing's seventeen round trips. On SQLite,
     where a transaction that reads is a snapshot and one that writes takes the lock
     first, it is a transaction that writes (`begin()`)."""
     bind = factory.kw["bind"]
