@@ -11,6 +11,7 @@ import argparse
 import logging
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 
 import redis
@@ -51,16 +52,19 @@ class ClaimsWorker(SimpleWorker):
             exception_handler=self._pubsub_exception_handler)
 
 
-def wait_for_redis(connection: redis.Redis, seconds: float = 30) -> None:
+def wait_for_redis(connection: redis.Redis, seconds: float = 30,
+                   stopped: Callable[[], bool] = lambda: False) -> bool:
+    """True once Redis answers; False if stopped() first; the error after the seconds."""
     deadline = time.monotonic() + seconds
-    while True:
+    while not stopped():
         try:
             connection.ping()
-            return
+            return True
         except (redis.ConnectionError, OSError):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+    return False
 
 
 def sweep_forever(interval: float) -> None:
@@ -118,15 +122,9 @@ def _redis_back_before_stop(worker: ClaimsWorker, connection: redis.Redis) -> bo
     """Waits for Redis; False if the worker is asked to stop first. RQ's signal handlers
     are still in place: they raise StopRequested here, or only note the stop."""
     try:
-        while not worker.stop_asked:
-            try:
-                connection.ping()
-                return True
-            except (redis.ConnectionError, OSError):
-                time.sleep(0.2)
+        return wait_for_redis(connection, float("inf"), stopped=lambda: worker.stop_asked)
     except StopRequested:
-        pass
-    return False
+        return False
 
 
 if __name__ == "__main__":

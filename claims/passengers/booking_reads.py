@@ -100,6 +100,9 @@ def _with_legs_and_claims(*columns: ColumnElement[Any]) -> Select[Any]:
     ).where(_bookings.c.id == bindparam("booking_id")).order_by(_legs.c.position)
 
 
+# An Arrival's fields, as the page's statement labels them beside the booking's columns.
+_ARRIVAL_COLUMNS = {name: f"arrival_{name}" for name in Arrival._fields}
+
 # With each leg's operations record, where there is one (keyed as
 # claims.processing.assessment.operations_records keys them): the claim page's preview
 # needs them, and they come with the legs instead of in a statement of their own.
@@ -111,13 +114,12 @@ _BOOKING_ON_PAGE = _with_legs_and_claims(
     _bookings.c.carrier_eu, _operators.c.minimum_payout, _operators.c.uk_scheme,
     _operators.c.season_flat_amount, _operators.c.season_cap_percent,
     _operators.c.auto_approve_limit,
-    *(_records.c[name].label(f"arrival_{name}") for name in Arrival._fields),
+    *(_records.c[name].label(label) for name, label in _ARRIVAL_COLUMNS.items()),
 ).join_from(_bookings, _operators, _operators.c.id == _bookings.c.operator_id).outerjoin(
     _records, and_(_records.c.operator_id == _bookings.c.operator_id,
                    _records.c.service == _legs.c.service,
                    _records.c.service_date == local_date(_legs.c.scheduled_departure),
                    _records.c.stop == _legs.c.destination))
-_ARRIVAL_COLUMNS = [f"arrival_{name}" for name in Arrival._fields]
 
 _BOOKING_TO_FILE = _with_legs_and_claims(
     _bookings.c.id, _bookings.c.operator_id, _bookings.c.regime,
@@ -162,7 +164,7 @@ def _arrivals(rows: Sequence[Any]) -> dict[OperationsKey, Arrival]:
     for row in rows:
         if row.arrival_cause is not None:  # a record (its cause is never empty)
             arrivals[operations_key(row)] = Arrival(
-                *(getattr(row, name) for name in _ARRIVAL_COLUMNS))
+                *(getattr(row, label) for label in _ARRIVAL_COLUMNS.values()))
     return arrivals
 
 
