@@ -12,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy import JSON, Insert, Table, TypeDecorator, insert, text
 from sqlalchemy.orm import Session
 
+from claims.db.engine import prepared
 from claims.db.models import Base
 
 
@@ -26,8 +27,9 @@ def insert_row(session: Session, model: type[Base], row: dict[str, Any]) -> None
 @cache
 def _insert_into(model: type[Base]) -> Insert:
     """One INSERT statement per table, built once (SQLAlchemy keys a statement for its
-    compiled-SQL cache each time one is constructed)."""
-    return insert(cast(Table, model.__table__))
+    compiled-SQL cache each time one is constructed), and prepared: an insert's plan
+    never changes."""
+    return prepared(insert(cast(Table, model.__table__)))
 
 
 def _copy_available(session: Session) -> bool:

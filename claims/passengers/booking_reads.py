@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from claims.core.journey import OperationsKey, operations_key
 from claims.core.policy import OperatorPolicy
 from claims.db.dialect import local_date
+from claims.db.engine import prepared
 from claims.db.models import Booking, BookingLeg, Claim, OperationsRecord, Operator
 from claims.processing.assessment import Arrival, operator_policy
 from claims.processing.lifecycle import ClaimNotFound
@@ -90,14 +91,14 @@ def _with_legs_and_claims(*columns: ColumnElement[Any]) -> Select[Any]:
     """The booking's columns on a row per leg and claim, legs in order. Built once per
     statement, with the booking as a bound parameter: SQLAlchemy keys a statement built
     anew on every request again (see claims.passengers.filing)."""
-    return select(
+    return prepared(select(
         *columns, _legs.c.position, _legs.c.service, _legs.c.origin, _legs.c.destination,
         _legs.c.scheduled_departure, _legs.c.scheduled_arrival, _legs.c.leg_amount,
         _claims.c.direction, _claims.c.id.label("claim_id"),
     ).select_from(
         _bookings.outerjoin(_legs, _legs.c.booking_id == _bookings.c.id)
         .outerjoin(_claims, _claims.c.booking_id == _bookings.c.id)
-    ).where(_bookings.c.id == bindparam("booking_id")).order_by(_legs.c.position)
+    ).where(_bookings.c.id == bindparam("booking_id")).order_by(_legs.c.position))
 
 
 # An Arrival's fields, as the page's statement labels them beside the booking's columns.

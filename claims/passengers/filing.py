@@ -16,7 +16,7 @@ from claims.core.journey import JourneyFacts, journey_facts, legs_by_direction
 from claims.core.names import normalise_reference, surname_matches
 from claims.core.policy import ANSWER_WITHIN, Decision
 from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind, Origin
-from claims.db.engine import each_statement_alone
+from claims.db.engine import each_statement_alone, prepared
 from claims.db.events import append_event, insert_event, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent
 from claims.db.types import utcnow
@@ -157,11 +157,11 @@ class ClaimView:
 # classes': a statement of mapped attributes goes through the ORM's result machinery even
 # when it selects plain columns.
 _bookings, _claims = cast(Table, Booking.__table__), cast(Table, Claim.__table__)
-_BOOKINGS_WITH_REFERENCE = select(_bookings.c.id, _bookings.c.passenger_name).where(
-    _bookings.c.reference == bindparam("reference"))
-_CLAIMS_OF_BOOKING = select(_claims.c.direction, _claims.c.id).where(
-    _claims.c.booking_id == bindparam("booking_id"))
-_INSERT_CLAIM = insert(_claims).returning(_claims.c.id)
+_BOOKINGS_WITH_REFERENCE = prepared(select(_bookings.c.id, _bookings.c.passenger_name).where(
+    _bookings.c.reference == bindparam("reference")))
+_CLAIMS_OF_BOOKING = prepared(select(_claims.c.direction, _claims.c.id).where(
+    _claims.c.booking_id == bindparam("booking_id")))
+_INSERT_CLAIM = prepared(insert(_claims).returning(_claims.c.id))
 
 
 def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
@@ -427,12 +427,12 @@ def _viewed_lately(events: Sequence[Any]) -> bool:
 
 # The status page's statements, built once (see _BOOKING above). The claim with its
 # booking, the booking's legs and the operator: one query.
-_CLAIM_WITH_BOOKING = select(Claim).where(Claim.id == bindparam("claim_id")).options(
-    joinedload(Claim.booking).joinedload(Booking.legs), joinedload(Claim.operator))
+_CLAIM_WITH_BOOKING = prepared(select(Claim).where(Claim.id == bindparam("claim_id")).options(
+    joinedload(Claim.booking).joinedload(Booking.legs), joinedload(Claim.operator)))
 # What the page shows of each event: rows, not whole events.
-_EVENTS_SHOWN = select(ClaimEvent.at, ClaimEvent.kind, ClaimEvent.actor, ClaimEvent.counts
-                       ).where(ClaimEvent.claim_id == bindparam("claim_id")
-                               ).order_by(ClaimEvent.id)
+_EVENTS_SHOWN = prepared(select(ClaimEvent.at, ClaimEvent.kind, ClaimEvent.actor,
+                                 ClaimEvent.counts).where(
+    ClaimEvent.claim_id == bindparam("claim_id")).order_by(ClaimEvent.id))
 
 
 class SurveyRefused(ValueError):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.vocabulary import Actor, EventKind
 from claims.db.bulk import insert_row
+from claims.db.engine import prepared
 from claims.db.events import record_event
 from claims.db.models import Claim, StatusLink
 from claims.db.types import utcnow
@@ -61,8 +62,9 @@ def issue_link(session_factory: SessionFactory, claim_id: int, *,
 
 
 # Built once: the status page checks its link on every visit (see filing._BOOKING).
-_LINK_WITH_DIGEST = select(StatusLink.claim_id, StatusLink.revoked_at, StatusLink.expires_at
-                           ).where(StatusLink.digest == bindparam("digest"))
+_LINK_WITH_DIGEST = prepared(select(StatusLink.claim_id, StatusLink.revoked_at,
+                                     StatusLink.expires_at).where(
+    StatusLink.digest == bindparam("digest")))
 
 
 def check(session_factory: SessionFactory, token: str) -> LinkCheck:
