@@ -77,6 +77,10 @@ def make_engine(url: str, **options: Any) -> Engine:
     # sequential scan as it grows. psycopg prepares a statement it is asked to only while
     # its threshold is a number (None turns preparing off); this one is never reached, and
     # each statement SQLAlchemy runs says whether it is prepared.
+    # Connections kept open for the threads of a web worker (gunicorn's --threads; 8 in
+    # the production set-up): a thread that finds none idle opens one of its own and
+    # closes it after its request, a new server process, its prepared statements gone.
+    options.setdefault("pool_size", 10)
     engine = create_engine(url, connect_args={"prepare_threshold": sys.maxsize}, **options)
     _not_handed_out_dead(engine)
 
