@@ -17,11 +17,17 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.expression import literal
 from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.sql.visitors import InternalTraversal
+
+
+def chains_writes(session_factory: sessionmaker[Session]) -> bool:
+    """Whether inserts can be chained in one statement (a WITH of INSERTs, each using
+    what the one before returned): PostgreSQL's, not SQLite's."""
+    return bool(session_factory.kw["bind"].dialect.name == "postgresql")
 
 
 def one_of(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:

@@ -33,6 +33,14 @@ def insert_event(session: Session, kind: EventKind, actor: Actor, *,
                  actor_id: int | None = None, **counts: Any) -> None:
     """record_event as a plain insert (claims.db.bulk.insert_row), for the passenger's
     path: the pages every passenger opens and the submit."""
-    insert_row(session, ClaimEvent, {
-        "kind": kind, "actor": actor, "at": utcnow(), "counts": counts,
-        "claim_id": claim_id, "booking_id": booking_id, "actor_id": actor_id})
+    insert_row(session, ClaimEvent, event_row(kind, actor, claim_id=claim_id,
+                                              booking_id=booking_id, actor_id=actor_id,
+                                              **counts))
+
+
+def event_row(kind: EventKind, actor: Actor, *, claim_id: int | None = None,
+              booking_id: int | None = None, actor_id: int | None = None,
+              **counts: Any) -> dict[str, Any]:
+    """An event's columns, all of them, happening now."""
+    return {"kind": kind, "actor": actor, "at": utcnow(), "counts": counts,
+            "claim_id": claim_id, "booking_id": booking_id, "actor_id": actor_id}

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,13 +47,18 @@ def _digest(token: str) -> str:
 
 def issue(session: Session, claim_id: int, *, days: int = DEFAULT_DAYS) -> str:
     """A new token for the claim, in the caller's transaction."""
+    token, link = new_link(days=days)
+    # The claim it points at is flushed already; nothing reads the link back here.
+    insert_row(session, StatusLink, {"claim_id": claim_id, **link})
+    return token
+
+
+def new_link(*, days: int) -> tuple[str, dict[str, Any]]:
+    """A new token, and the columns of its link but the claim's."""
     token = secrets.token_urlsafe(24)
     now = utcnow()
-    # The claim it points at is flushed already; nothing reads the link back here.
-    insert_row(session, StatusLink, {
-        "claim_id": claim_id, "digest": _digest(token), "created_at": now,
-        "expires_at": now + timedelta(days=days)})
-    return token
+    return token, {"digest": _digest(token), "created_at": now,
+                   "expires_at": now + timedelta(days=days)}
 
 
 def issue_link(session_factory: SessionFactory, claim_id: int, *,
