@@ -183,7 +183,9 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
     around them: see each_statement_alone)."""
     with (each_statement_alone(session_factory) if record_view else session_factory()) \
             as session:
-        booking = booking_on_page(session, booking_id)
+        # On PostgreSQL the read writes the page's event where no journey is claimed yet.
+        chained = record_view and chains_writes(session_factory)
+        booking = booking_on_page(session, booking_id, shown=_form_shown() if chained else None)
         directions = legs_by_direction(booking.legs, booking.fare_kind)
         facts = {d: journey_facts(legs, booking.arrivals) for d, legs in directions.items()}
         draft = ClaimDraft(
@@ -196,12 +198,17 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
                 preview=preview(booking, legs, facts[direction], booking.policy),
                 existing_claim_id=booking.claims.get(direction))
                 for direction, legs in directions.items()))
-        if draft.open_journeys and record_view:
+        if draft.open_journeys and record_view and not (chained and not booking.claims):
             insert_event(session, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
                          booking_id=booking_id, fields_shown=len(CLAIM_FIELDS),
                          fields_prefilled=sum(1 for f in PREFILLED_FIELDS
                                               if getattr(booking, f)))
     return draft
+
+
+def _form_shown() -> dict[str, Any]:
+    return {"event_kind": EventKind.CLAIM_FORM_SHOWN, "event_actor": Actor.PASSENGER,
+            "event_at": utcnow(), "fields_shown": len(CLAIM_FIELDS)}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from claims.clerks import decisions, review
-from claims.core.vocabulary import Direction, NoticeKind
+from claims.core.vocabulary import Direction, EventKind, NoticeKind
 from claims.db.models import Booking, Claim, ClaimEvent, User
 from claims.operators import accounts
 from claims.passengers import answers, filing
@@ -415,6 +415,12 @@ def test_a_return_ticket_with_one_journey_claimed_shows_each_leg_once(app: Flask
     assert page.count("<strong>ICE 101</strong>") == 1
     assert page.count("You have claimed for this journey already") == 1
     assert page.count("No compensation is due.") == 1  # the return, on time, still open
+    # Each showing of the form is an effort event, once: the first written with the
+    # page's read on PostgreSQL (no journey claimed), the second by the page itself.
+    with app.extensions["effortless"].session_factory() as session:
+        shown = session.scalars(select(ClaimEvent.counts).where(
+            ClaimEvent.kind == EventKind.CLAIM_FORM_SHOWN)).all()
+    assert shown == [{"fields_shown": 4, "fields_prefilled": 2}] * 2
 
 
 def test_one_claim_per_booking_and_direction_is_guaranteed_by_the_database(
