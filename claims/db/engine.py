@@ -176,14 +176,16 @@ def for_writing(engine: Engine) -> Engine:
 
 @contextmanager
 def each_statement_alone(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose every statement commits on its own, on PostgreSQL: for reads,
-    and a note (an effort event) written after them, that need nothing in common.
+    """A session whose every statement commits on its own, on PostgreSQL: for reads and
+    what is written after them that needs nothing in common with them (an effort event;
+    a claim written in one statement, which the claims' unique key guards).
 
     In READ COMMITTED, PostgreSQL's level here, each statement of a transaction sees
     what was committed when it began: reads in one transaction see no more together
     than apart. The transaction only costs its BEGIN and COMMIT (or ROLLBACK), a round
     trip each and the driver's and SQLAlchemy's work for them: on the passenger's
-    look-up and claim page, four of the filing's seventeen round trips. On SQLite,
+    look-up and claim page, four of the filing's seventeen round trips (five now, with
+    the writes chained). On SQLite,
     where a transaction that reads is a snapshot and one that writes takes the lock
     first, it is a transaction that writes (`begin()`)."""
     bind = factory.kw["bind"]
