@@ -185,9 +185,8 @@ def each_statement_alone(factory: sessionmaker[Session]) -> Iterator[Session]:
     than apart. The transaction only costs its BEGIN and COMMIT (or ROLLBACK), a round
     trip each and the driver's and SQLAlchemy's work for them: on the passenger's
     look-up and claim page, four of the filing's seventeen round trips (five now, with
-    the writes chained). On SQLite,
-    where a transaction that reads is a snapshot and one that writes takes the lock
-    first, it is a transaction that writes (`begin()`)."""
+    the writes chained). On SQLite, where a transaction that reads is a snapshot and
+    one that writes takes the lock first, it is a transaction that writes (`begin()`)."""
     bind = factory.kw["bind"]
     if bind.dialect.name == "sqlite":
         with factory.begin() as session:
