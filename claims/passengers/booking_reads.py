@@ -1,6 +1,7 @@
 """What the passenger's path reads of a booking: the booking, its legs in order and the
 claims filed on it (for the claim page also its operator's policy and its legs'
-operations records), in one statement each, as plain rows.
+operations records), in one statement each, as plain rows. On PostgreSQL the claim
+page's statement also writes the page's effort event.
 
 The claim page and the submit run once per passenger, on every web worker. Loaded as
 ORM objects (the booking, its legs and its operator), the claim page's read took 1.4 ms
@@ -139,7 +140,7 @@ _BOOKING_ON_PAGE = _with_legs_and_claims(
 # (an INSERT in its WITH), when no journey of the booking is claimed yet: the passenger's
 # first visit, and nearly every one. A round trip less of the filing's six. With a claim
 # on the booking, which journeys are open is the rules' to say (core.journey), and the
-# page writes the event itself. The counts are those of claims.db.events.insert_event.
+# page writes the event itself. Its counts are the ones filing.prepare_claim writes.
 _FORM_SHOWN = insert(_events).from_select(
     ["kind", "actor", "at", "booking_id", "counts"],
     select(bindparam("event_kind", type_=_events.c.kind.type),
