@@ -358,3 +358,39 @@ def describe(setup: Setup) -> str:
     database = settings.database_url.split("://", 1)[0]
     redis_kind = "embedded Redis" if settings.embedded_redis else "Redis server"
     return f"{database}, {redis_kind}, {os.cpu_count()} cores"
+
+
+class CpuByProcess:
+    """CPU time (user + system) each kind of process on this host spent while it was open:
+    gunicorn, postgres, redis-server, python (the bench's passengers and the workers).
+    Processes that started meanwhile count from zero; ones that ended meanwhile are lost,
+    as are the kernel's network work and other tenants'. The ratio of two throughputs
+    hides where the machine's time goes; this says it."""
+
+    def __init__(self) -> None:
+        self._before = self._snapshot()
+        self.seconds: dict[str, float] = {}
+
+    @staticmethod
+    def _snapshot() -> dict[int, tuple[str, float]]:
+        import psutil  # with Locust, in the test extras
+
+        taken = {}
+        for process in psutil.process_iter(["name", "cpu_times"]):
+            times = process.info["cpu_times"]
+            if times is not None:
+                taken[process.pid] = (process.info["name"], times.user + times.system)
+        return taken
+
+    def stop(self) -> None:
+        for pid, (name, seconds) in self._snapshot().items():
+            before = self._before.get(pid)
+            spent = seconds - (before[1] if before and before[0] == name else 0.0)
+            self.seconds[name] = self.seconds.get(name, 0.0) + spent
+
+    def per(self, count: int, names: Sequence[str]) -> str:
+        """Milliseconds per item (a filing) of the named kinds, largest first."""
+        spent = sorted(((self.seconds[name], name) for name in names
+                        if self.seconds.get(name)), reverse=True)
+        return ", ".join(f"{name} {seconds / count * 1000:.2f} ms"
+                         for seconds, name in spent)

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select
 
 from bench.common import (
+    CpuByProcess,
     decision_times,
     describe,
     file_claim,
@@ -61,6 +62,10 @@ def delayed_journeys(operator: str, count: int) -> tuple[list[dict], list[dict]]
     return bookings, operations
 
 
+# What serves a filing: the web server, the database, Redis, and the bench's passengers.
+_PROCESSES = ("gunicorn", "postgres", "redis-server", "python")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -92,8 +97,10 @@ def main() -> None:
             # The web path alone on the machine, and the trivial endpoint in the same
             # state: the ratio of the two is the filing path's own cost.
             alone = trivial_endpoint_ceiling(port, 4 * max(backlog, 250), arguments.concurrency)
+            cpu = CpuByProcess()
             backlog_seconds = run_parallel(lambda i: passenger(arguments.claims + i), backlog,
                                            arguments.concurrency)
+            cpu.stop()
             with rq_workers(setup, arguments.workers):
                 if backlog:
                     wait_until_decided(setup, backlog, timeout=600, booking_ids=backlog_ids)
@@ -127,6 +134,7 @@ def main() -> None:
               f"trivial endpoint then {alone:.1f} requests/s):")
         print(f"    submitted          {filed_alone:8.1f} claims/s (4 HTTP requests each) = "
               f"{4 * filed_alone / alone:.2f} of the trivial endpoint (in requests)")
+        print(f"    CPU per filing     {cpu.per(backlog, _PROCESSES)} (on this host)")
         print(f"    decided            {drained.per_second:8.1f} claims/s (first decision to "
               f"last) = {drained.per_second / noop:.2f} of the no-op ceiling")
         print(f"    straight-through   {drained.straight_through:.1%}")
