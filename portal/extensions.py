@@ -10,6 +10,7 @@ from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
 from common.settings import Settings
+from portal import translations_per_request
 from workflows.runtime import Runtime
 
 LANGUAGES = ("en", "de")
@@ -51,6 +52,7 @@ def init_app(app: Flask, settings: Settings, runtime: Runtime) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_language)
+    translations_per_request.install(app, babel)
     login_manager.init_app(app)
     login_manager.login_view = "clerk.login"
 

@@ -12,6 +12,7 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from claims.core.iban import mask_iban
 from claims.core.names import normalise_reference
 from claims.core.vocabulary import Direction, EventKind, NoticeKind
 from claims.passengers import filing
@@ -19,6 +20,7 @@ from claims.processing import status_links
 from common.links import invited_booking
 from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
+from portal.passenger.claim_form import FormShape, claim_form_html
 from portal.passenger.common import link_url, page_language, status_url
 from portal.passenger.forms import (
     DIRECTION_LABELS,
@@ -85,10 +87,7 @@ def claim() -> Response | str | tuple[str, int]:
         # the booking once, in its own transaction, which checks it all again.
         session[FILING_OPTIONS] = {"booking": booking_id, "account": account_on_file,
                                    "open": _open(draft)}
-        form = ClaimForm(account_on_file=account_on_file, journeys=_open(draft), data={
-            "passenger_name": draft.passenger_name, "passenger_email": draft.passenger_email,
-            "payout": "account" if account_on_file else "iban"})
-        return _claim_page(form, draft)
+        return _claim_page(draft)
 
     options = _filing_options(factory, booking_id)
     if not options.open_journeys and options.first_claim_id is not None:
@@ -100,8 +99,8 @@ def claim() -> Response | str | tuple[str, int]:
         except filing.NoAccountOnFile:
             form.payout.errors = [_("Choose how we should pay you: to a bank account you "
                                     "enter, or as a travel voucher.")]
-            return _claim_page(form, filing.prepare_claim(factory, booking_id,
-                                                          record_view=False)), 422
+            return _claim_page(filing.prepare_claim(factory, booking_id, record_view=False),
+                               form), 422
         for result in results:
             if result.created:
                 dispatch_assessment(factory, runtime().redis, result.claim_id)
@@ -115,7 +114,7 @@ def claim() -> Response | str | tuple[str, int]:
     # Effort: each form sent back counts, with how many errors it showed.
     filing.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED, booking_id=booking_id,
                              errors=sum(len(e) for e in form.errors.values()))
-    return _claim_page(form, draft), 422
+    return _claim_page(draft, form), 422
 
 
 FILING_OPTIONS = "filing_options"
@@ -155,12 +154,29 @@ def _open(draft: filing.ClaimDraft) -> list[str]:
     return [journey.direction for journey in draft.open_journeys]
 
 
-def _claim_page(form: ClaimForm, draft: filing.ClaimDraft) -> str:
+def _claim_page(draft: filing.ClaimDraft, form: ClaimForm | None = None) -> str:
+    """The page with a new form (form None: the form as first shown, from
+    portal.passenger.claim_form), or with the form the passenger sent back."""
     claimed = {journey.direction: url_for("passenger.claimed_journey",
                                           direction=journey.direction)
                for journey in draft.journeys if journey.existing_claim_id is not None}
-    return render_template("passenger/claim.html", form=form, draft=draft,
-                           claimed_links=claimed, direction_labels=DIRECTION_LABELS)
+    shape = FormShape(account_on_file=draft.payment_iban is not None,
+                      journeys=tuple(_open(draft)), details_open=_details_open(draft))
+    account = mask_iban(draft.payment_iban)
+    form_html = None if form is not None else claim_form_html(
+        shape, name=draft.passenger_name, email=draft.passenger_email, account=account)
+    return render_template("passenger/claim.html", form=form, form_html=form_html,
+                           draft=draft, claimed_links=claimed,
+                           direction_labels=DIRECTION_LABELS,
+                           details_open=shape.details_open, account_on_file=account)
+
+
+def _details_open(draft: filing.ClaimDraft) -> bool:
+    """'Something was different?' opens where the rules say no compensation is due, or
+    where a connection was probably missed: what the passenger may want to tell us."""
+    return any((journey.preview.assessment is not None
+                and not journey.preview.assessment.eligible)
+               or journey.facts.missed_connection_at for journey in draft.open_journeys)
 
 
 @blueprint.get("/claim/<direction>/status")
