@@ -360,9 +360,14 @@ def describe(setup: Setup) -> str:
     return f"{database}, {redis_kind}, {os.cpu_count()} cores"
 
 
+def _kind(name: str, command: list[str] | None) -> str:
+    """The workers are python processes too: told apart from the passengers by module."""
+    return "rq worker" if command and "workflows.worker" in command else name
+
+
 class CpuByProcess:
     """CPU time (user + system) each kind of process on this host spent while it was open:
-    gunicorn, postgres, redis-server, python (the bench's passengers and the workers).
+    gunicorn, postgres, redis-server, rq worker, python (the bench's passengers).
     Processes that started meanwhile count from zero; ones that ended meanwhile are lost,
     as are the kernel's network work and other tenants'. The ratio of two throughputs
     hides where the machine's time goes; this says it."""
@@ -376,10 +381,11 @@ class CpuByProcess:
         import psutil  # with Locust, in the test extras
 
         taken = {}
-        for process in psutil.process_iter(["name", "cpu_times"]):
+        for process in psutil.process_iter(["name", "cmdline", "cpu_times"]):
             times = process.info["cpu_times"]
             if times is not None:
-                taken[process.pid] = (process.info["name"], times.user + times.system)
+                taken[process.pid] = (_kind(process.info["name"], process.info["cmdline"]),
+                                      times.user + times.system)
         return taken
 
     def stop(self) -> None:

@@ -63,7 +63,7 @@ def delayed_journeys(operator: str, count: int) -> tuple[list[dict], list[dict]]
 
 
 # What serves a filing: the web server, the database, Redis, and the bench's passengers.
-_PROCESSES = ("gunicorn", "postgres", "redis-server", "python")
+_PROCESSES = ("gunicorn", "postgres", "redis-server", "python", "rq worker")
 
 
 def main() -> None:
@@ -106,9 +106,11 @@ def main() -> None:
                     wait_until_decided(setup, backlog, timeout=600, booking_ids=backlog_ids)
                 trivial = trivial_endpoint_ceiling(port, 4 * arguments.claims,
                                                    arguments.concurrency)
+                live_cpu = CpuByProcess()
                 seconds = run_parallel(passenger, arguments.claims, arguments.concurrency)
                 wait_until_decided(setup, arguments.claims, timeout=600,
                                    booking_ids=live_ids)
+                live_cpu.stop()
                 noop = noop_job_ceiling(setup, max(arguments.claims, 1000))
         times = decision_times(setup, live_ids)
         drained = (decision_times(setup, backlog_ids, from_first_decision=True)
@@ -128,6 +130,8 @@ def main() -> None:
           f"decided: as fast as they are filed)")
     print(f"    submit->decision   p50 {times.p50_ms:.0f} ms, p95 {times.p95_ms:.0f} ms")
     print(f"    straight-through   {times.straight_through:.1%}")
+    print(f"    CPU per claim      {live_cpu.per(arguments.claims, _PROCESSES)} "
+          f"(filed and decided, on this host)")
     if drained is not None:
         filed_alone = backlog / backlog_seconds
         print(f"  {backlog} claims filed before the workers started (the web path alone; "
