@@ -113,9 +113,14 @@ def assess_claims(session_factory: SessionFactory,
             # link being written for the claim holds KEY SHARE on it) is not skipped.
             .order_by(Claim.id).with_for_update(of=Claim, skip_locked=True, key_share=True))
         ).unique().all()
-        for claim in claims:
-            _start(session, claim)
-        return _decide_batch(session, claims)
+        # One flush, at the commit: each claim's row written once, and all the batch's
+        # events in one insert. The batch's reads (operations records, duplicates) do not
+        # depend on the claims being marked assessing; flushed before them, it cost an
+        # update and an insert more per batch (9 statements, 7 now).
+        with session.no_autoflush:
+            for claim in claims:
+                _start(session, claim)
+            return _decide_batch(session, claims)
 
 
 def still_submitted(session_factory: SessionFactory, claim_ids: Sequence[int]) -> list[int]:

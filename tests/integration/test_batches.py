@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from claims.db.models import Booking, Claim, ClaimEvent
 from claims.passengers import filing
@@ -66,6 +66,35 @@ def test_a_batch_decides_each_claim_with_its_own_events_and_twice_changes_nothin
     assert _events(app, "claim_decided") == every_claim_once
     assert assess_claims(factory, claim_ids) == {}
     assert _events(app, "claim_decided") == every_claim_once
+
+
+def test_a_batch_writes_each_claim_once_and_its_events_in_one_insert(app: Flask) -> None:
+    """Submitted -> assessing -> decided, flushed at the commit only: the claims' rows
+    are updated in one statement and both events of every claim inserted in another
+    (flushed before the batch's reads as well, it was one update and one insert more)."""
+    create_operator(app)
+    claim_ids = _file(app, count=8)
+    runtime = app.extensions["effortless"]
+    writes: list[tuple[str, str]] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        words = sql.split()
+        if words[0] in ("UPDATE", "INSERT"):
+            writes.append((words[0], words[2] if words[0] == "INSERT" else words[1]))
+
+    event.listen(runtime.engine, "before_cursor_execute", statement)
+    try:
+        outcomes = assess_claims(runtime.session_factory, claim_ids)
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", statement)
+    assert {outcome.status for outcome in outcomes.values()} == {"approved"}
+    # One update of the claims, then the events (on SQLite one insert each, on
+    # PostgreSQL all of them in one).
+    assert writes[0] == ("UPDATE", "claims")
+    assert set(writes[1:]) == {("INSERT", "claim_events")}
+    if REAL_DATABASE:
+        assert len(writes) == 2
+    assert _events(app, "assessment_started") == Counter({claim_id: 1 for claim_id in claim_ids})
 
 
 def test_dispatched_claims_wait_in_one_set_and_are_decided_once(app: Flask) -> None:
