@@ -15,13 +15,15 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 
 from claims.operators import accounts
 from claims.operators.imports import import_bookings, import_operations
@@ -108,6 +110,22 @@ class Sink:
         self.messages.append(email.message_from_bytes(  # type: ignore[arg-type]
             envelope.content, policy=email.policy.default))
         return "250 OK"
+
+
+@contextmanager
+def statements_run(engine: Engine) -> Iterator[list[str]]:
+    """The SQL of every statement the engine sends meanwhile, in order (an executemany
+    once)."""
+    statements: list[str] = []
+
+    def sent(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        statements.append(sql)
+
+    event.listen(engine, "before_cursor_execute", sent)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", sent)
 
 
 def count(app: Flask, model: Any) -> int:

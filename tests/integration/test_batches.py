@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from claims.db.models import Booking, Claim, ClaimEvent
 from claims.passengers import filing
 from claims.processing.assessment import assess_claims
-from tests.helpers import REAL_DATABASE, create_operator, load, run_worker
+from tests.helpers import REAL_DATABASE, create_operator, load, run_worker, statements_run
 from tests.records import arrival, rail_booking
 from workflows import pipeline
 from workflows.drain import BUSY_WITHIN, Gathering, drain_forever
@@ -70,23 +70,16 @@ def test_a_batch_decides_each_claim_with_its_own_events_and_twice_changes_nothin
 
 def test_a_batch_writes_each_claim_once_and_its_events_in_one_insert(app: Flask) -> None:
     """Submitted -> assessing -> decided, flushed at the commit only: the claims' rows
-    are updated in one statement and both events of every claim inserted in another
-    (flushed before the batch's reads as well, it was one update and one insert more)."""
+    are updated in one statement, then the events of every claim inserted (flushed
+    before the batch's reads as well, it was one update and one insert more)."""
     create_operator(app)
     claim_ids = _file(app, count=8)
     runtime = app.extensions["effortless"]
-    writes: list[tuple[str, str]] = []
-
-    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        words = sql.split()
-        if words[0] in ("UPDATE", "INSERT"):
-            writes.append((words[0], words[2] if words[0] == "INSERT" else words[1]))
-
-    event.listen(runtime.engine, "before_cursor_execute", statement)
-    try:
+    with statements_run(runtime.engine) as statements:
         outcomes = assess_claims(runtime.session_factory, claim_ids)
-    finally:
-        event.remove(runtime.engine, "before_cursor_execute", statement)
+    writes = [(words[0], words[2] if words[0] == "INSERT" else words[1])
+              for words in (sql.split() for sql in statements)
+              if words[0] in ("UPDATE", "INSERT")]
     assert {outcome.status for outcome in outcomes.values()} == {"approved"}
     # One update of the claims, then the events (on SQLite one insert each, on
     # PostgreSQL all of them in one).

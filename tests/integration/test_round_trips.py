@@ -14,7 +14,14 @@ from sqlalchemy import event, func, select
 
 from claims.core.vocabulary import EventKind
 from claims.db.models import Claim, ClaimEvent, StatusLink
-from tests.helpers import REAL_DATABASE, create_operator, load, look_up, submit
+from tests.helpers import (
+    REAL_DATABASE,
+    create_operator,
+    load,
+    look_up,
+    statements_run,
+    submit,
+)
 from tests.records import arrival, rail_booking
 
 pytestmark = pytest.mark.skipif(not (REAL_DATABASE or "").startswith("postgres"),
@@ -25,27 +32,23 @@ def test_a_clear_claim_is_five_statements_and_no_transaction(app: Flask) -> None
     create_operator(app)
     load(app, [rail_booking()], [arrival()])
     runtime = app.extensions["effortless"]
-    statements: list[str] = []
     transactions: list[str] = []
-
-    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        statements.append(sql.split()[0])
 
     def committed(conn: Any) -> None:
         # Left in autocommit, a statement commits on its own: no COMMIT is sent.
         if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
             transactions.append("COMMIT")
 
-    event.listen(runtime.engine, "before_cursor_execute", statement)
     event.listen(runtime.engine, "commit", committed)
     try:
-        client = app.test_client()
-        assert look_up(client, "Q7K2LM", "Mustermann").status_code == 302
-        response = submit(client, passenger_name="Erika Mustermann")
-        assert response.status_code == 302
+        with statements_run(runtime.engine) as sent:
+            client = app.test_client()
+            assert look_up(client, "Q7K2LM", "Mustermann").status_code == 302
+            response = submit(client, passenger_name="Erika Mustermann")
+            assert response.status_code == 302
     finally:
-        event.remove(runtime.engine, "before_cursor_execute", statement)
         event.remove(runtime.engine, "commit", committed)
+    statements = [sql.split()[0] for sql in sent]
 
     # The look-up's SELECT and INSERT; the claim page's WITH form_shown AS (INSERT ...)
     # SELECT; the submit's SELECT and WITH new_claim AS (INSERT ...), ...; nothing else.
