@@ -37,6 +37,7 @@ from workflows.queues import CLAIMS_QUEUE
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CHOICES = re.compile(r'name="shown_choices" type="hidden" value="([^"]+)"')
 
 
 @dataclass
@@ -267,7 +268,8 @@ def file_claim(port: int, reference: str, surname: str) -> None:
     page = step("GET", "/")
     step("POST", "/", {"csrf_token": _token(page), "reference": reference, "surname": surname})
     page = step("GET", "/claim")
-    step("POST", "/claim", {"csrf_token": _token(page), "passenger_name": f"Bench {surname}"})
+    step("POST", "/claim", {"csrf_token": _token(page), "shown_choices": _choices(page),
+                            "passenger_name": f"Bench {surname}"})
     connection.close()
 
 
@@ -275,6 +277,14 @@ def _token(page: str) -> str:
     match = CSRF.search(page)
     if not match:
         raise RuntimeError("no CSRF token on the page")
+    return match.group(1)
+
+
+def _choices(page: str) -> str:
+    """The claim form's choices, sent back as a browser does (its hidden field)."""
+    match = CHOICES.search(page)
+    if not match:
+        raise RuntimeError("no choices on the claim form")
     return match.group(1)
 
 

@@ -6,7 +6,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
 from common.settings import Settings
@@ -53,7 +53,12 @@ def init_app(app: Flask, settings: Settings, runtime: Runtime) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_language)
     translations_per_request.install(app, babel)
-    login_manager.init_app(app)
+    # Flask-Login's context processor loads the user for every page rendered, and on a
+    # passenger's page that writes a "_fresh" flag into the session: its cookie was then
+    # signed and sent again with the claim page and each status page. The proxy is loaded
+    # only where a page asks for it (the staff's navigation).
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     login_manager.login_view = "clerk.login"
 
     if settings.embedded_redis:

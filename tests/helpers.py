@@ -176,7 +176,7 @@ def look_up(client: FlaskClient, reference: str, surname: str) -> Any:
 
 def submit(client: FlaskClient, **fields: str) -> Any:
     page = client.get("/claim").get_data(as_text=True)
-    data = {"csrf_token": csrf_token(page), "passenger_name": "Hans Müller",
+    data = {**hidden_fields(page), "passenger_name": "Hans Müller",
             "passenger_email": "hans@example.org", **fields}
     return client.post("/claim", data=data)
 
@@ -206,8 +206,7 @@ def file_claim(app: Flask, reference: str, surname: str, **fields: str) -> None:
     assert name
     prefilled = {"passenger_name": name.group(1),
                  "passenger_email": mail.group(1) if mail else ""}
-    response = client.post("/claim", data={"csrf_token": csrf_token(page), **prefilled,
-                                           **fields})
+    response = client.post("/claim", data={**hidden_fields(page), **prefilled, **fields})
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
@@ -225,7 +224,7 @@ def file_claim_over_http(base_url: str, reference: str, surname: str) -> None:
     page = step("/")
     step("/", {"csrf_token": csrf_token(page), "reference": reference, "surname": surname})
     page = step("/claim")
-    step("/claim", {"csrf_token": csrf_token(page), "passenger_name": f"Test {surname}"})
+    step("/claim", {**hidden_fields(page), "passenger_name": f"Test {surname}"})
 
 
 def sign_in(client: FlaskClient, email: str, password: str,

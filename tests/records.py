@@ -30,6 +30,20 @@ def rail_booking(reference: str = "Q7K2LM", **changes: Any) -> dict[str, Any]:
     return record
 
 
+def return_booking(reference: str, name: str) -> dict[str, Any]:
+    """There (ICE 597 to Mannheim) and back (ICE 598) on one return ticket."""
+    there = {"service": "ICE 597", "origin": "Frankfurt(Main) Hbf",
+             "destination": "Mannheim Hbf", "scheduled_departure": f"{DAY}T10:13:00+01:00",
+             "scheduled_arrival": f"{DAY}T10:51:00+01:00"}
+    back = {"service": "ICE 598", "origin": "Mannheim Hbf",
+            "destination": "Frankfurt(Main) Hbf",
+            "scheduled_departure": f"{DAY}T18:13:00+01:00",
+            "scheduled_arrival": f"{DAY}T18:51:00+01:00"}
+    return rail_booking(reference, passenger={"name": name},
+                        fare={"amount": "90.00", "currency": "EUR", "kind": "return"},
+                        legs=[there, back])
+
+
 def arrival(service: str = "IC 2013", stop: str = "Stuttgart Hbf",
             actual: str | None = f"{DAY}T12:58:00+01:00", **changes: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"operator": "test-rail", "service": service, "date": f"{DAY}",

@@ -127,6 +127,23 @@ class _PassengerAndPayoutForm(_PayoutForm):
 
 
 DIRECTION_LABELS = {"outbound": _l("Outbound"), "return": _l("Return")}
+ACCOUNT_ON_FILE = "account"
+
+
+def choices_text(account_on_file: bool, journeys: Sequence[str]) -> str:
+    """ClaimForm's choices as its hidden field carries them: "account outbound return"."""
+    return " ".join(([ACCOUNT_ON_FILE] if account_on_file else []) + list(journeys))
+
+
+def read_choices(text: str | None) -> tuple[bool, tuple[str, ...]] | None:
+    """(account on file, journeys) from choices_text, or None where it is not one."""
+    words = (text or "").split()
+    journeys = tuple(word for word in words if word in DIRECTION_LABELS)
+    if not journeys or len(set(journeys)) < len(journeys) or \
+            len(journeys) + words.count(ACCOUNT_ON_FILE) != len(words) or \
+            words.count(ACCOUNT_ON_FILE) > 1:
+        return None
+    return ACCOUNT_ON_FILE in words, journeys
 
 
 class ClaimForm(_PassengerAndPayoutForm):
@@ -135,6 +152,11 @@ class ClaimForm(_PassengerAndPayoutForm):
         """journeys: the booking's journeys not yet claimed (both directions of a return);
         the passenger files for either or both, all chosen at first."""
         super().__init__(*args, **kwargs)
+        # The choices go with the form, so that its submit is built as the page was
+        # without reading the booking for them, nor keeping them in the session cookie
+        # (which each request would then rewrite). Trusted for nothing: the submit checks
+        # the account and the journeys against the booking in its own statement.
+        self.shown_choices.data = choices_text(account_on_file, journeys)
         if not account_on_file:
             self.payout.choices = [c for c in self.payout.choices
                                    if c.value != "account"]
@@ -147,6 +169,7 @@ class ClaimForm(_PassengerAndPayoutForm):
 
     journeys = SelectMultipleField(_l("Claim for"), widget=ListWidget(prefix_label=False),
                                    option_widget=CheckboxInput())
+    shown_choices = HiddenField()
 
     def validate_journeys(self, field: SelectMultipleField) -> None:
         if not field.data:

@@ -26,6 +26,8 @@ from portal.passenger.forms import (
     DIRECTION_LABELS,
     ClaimForm,
     LookupForm,
+    choices_text,
+    read_choices,
 )
 from portal.passenger.start_page import start_page
 from portal.security import same_site_path
@@ -82,53 +84,60 @@ def claim() -> Response | str | tuple[str, int]:
         draft = filing.prepare_claim(factory, booking_id)
         if draft.existing_claim_id is not None:
             return redirect(status_url(draft.existing_claim_id))
-        account_on_file = draft.payment_iban is not None
-        # What the submit is checked against, kept with the page: the submit then reads
-        # the booking once, in its own transaction, which checks it all again.
-        session[FILING_OPTIONS] = {"booking": booking_id, "account": account_on_file,
-                                   "open": _open(draft)}
         return _claim_page(draft)
 
-    options = _filing_options(factory, booking_id)
-    if not options.open_journeys and options.first_claim_id is not None:
-        return redirect(status_url(options.first_claim_id))
-    form = ClaimForm(account_on_file=options.account_on_file, journeys=options.open_journeys)
+    shown = read_choices(request.form.get("shown_choices"))
+    if shown is None:
+        # Sent without the page's choices (an old page, a script): read from the booking.
+        options = filing.filing_options(factory, booking_id)
+        if not options.open_journeys and options.first_claim_id is not None:
+            return redirect(status_url(options.first_claim_id))
+        shown = options.account_on_file, options.open_journeys
+    form = ClaimForm(account_on_file=shown[0], journeys=shown[1])
     if form.validate_on_submit():
         try:
             results = _submit(factory, booking_id, form)
         except filing.NoAccountOnFile:
-            form.payout.errors = [_("Choose how we should pay you: to a bank account you "
-                                    "enter, or as a travel voucher.")]
-            return _claim_page(filing.prepare_claim(factory, booking_id, record_view=False),
-                               form), 422
+            return _sent_back(factory, booking_id, form, "payout", _(
+                "Choose how we should pay you: to a bank account you enter, or as a travel "
+                "voucher."))
+        except filing.ClaimNotFound:
+            # A journey the booking does not have: the page was altered, or the booking
+            # changed under it. Shown again as the booking stands.
+            return _sent_back(factory, booking_id, form, "journeys", _(
+                "Please check which journey you claim for, and submit again."))
         for result in results:
             if result.created:
                 dispatch_assessment(factory, runtime().redis, result.claim_id)
                 if form.passenger_email.data:
                     # Without an address there is no receipt to send: no job for nothing.
                     notify(runtime().redis, result.claim_id, NoticeKind.RECEIPT)
-        session.pop(FILING_OPTIONS, None)
         token = results[0].status_token
         return redirect(link_url(token) if token else status_url(results[0].claim_id))
-    draft = filing.prepare_claim(factory, booking_id, record_view=False)
     # Effort: each form sent back counts, with how many errors it showed.
     filing.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED, booking_id=booking_id,
                              errors=sum(len(e) for e in form.errors.values()))
+    return _sent_back(factory, booking_id, form)
+
+
+def _sent_back(factory: filing.SessionFactory, booking_id: int, form: ClaimForm,
+               refused_field: str | None = None,
+               refused: str = "") -> Response | tuple[str, int]:
+    """The page again with the passenger's form, its choices as the booking now stands:
+    the page it was sent from may be older (a journey filed from another tab, the account
+    on file removed by an import), or altered. refused: why the submit was not filed, shown
+    at refused_field."""
+    draft = filing.prepare_claim(factory, booking_id, record_view=False)
+    if draft.existing_claim_id is not None:
+        return redirect(status_url(draft.existing_claim_id))
+    account_on_file, journeys = draft.payment_iban is not None, tuple(_open(draft))
+    if form.shown_choices.data != choices_text(account_on_file, journeys):
+        form = ClaimForm(account_on_file=account_on_file, journeys=journeys)
+        if refused_field is None:
+            form.validate()
+    if refused_field is not None:
+        form[refused_field].errors = [*form[refused_field].errors, refused]
     return _claim_page(draft, form), 422
-
-
-FILING_OPTIONS = "filing_options"
-
-
-def _filing_options(factory: filing.SessionFactory, booking_id: int) -> filing.FilingOptions:
-    """As the claim page left them, or, without that page (another tab, an old cookie),
-    read from the database."""
-    kept = session.get(FILING_OPTIONS)
-    if isinstance(kept, dict) and kept.get("booking") == booking_id:
-        return filing.FilingOptions(account_on_file=bool(kept.get("account")),
-                                    open_journeys=tuple(kept.get("open") or ()),
-                                    first_claim_id=None)
-    return filing.filing_options(factory, booking_id)
 
 
 def _submit(factory: filing.SessionFactory, booking_id: int,

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from portal.passenger.claim_form import FormShape, new_claim_form, render_form
 from tests.helpers import create_operator, csrf_token, load, look_up
-from tests.records import DAY, arrival, rail_booking
+from tests.records import DAY, arrival, rail_booking, return_booking
 
 FORM = re.compile(r'<form method="post" novalidate data-effort>.*?</form>', re.S)
 FORM_TEMPLATE = "passenger/claim_form.html"
@@ -32,19 +32,6 @@ def rendered(app: Flask) -> Iterator[list[str]]:
     template_rendered.disconnect(note, app)
 
 
-def _return_booking(reference: str, name: str) -> dict[str, Any]:
-    there = {"service": "ICE 597", "origin": "Frankfurt(Main) Hbf",
-             "destination": "Mannheim Hbf", "scheduled_departure": f"{DAY}T10:13:00+01:00",
-             "scheduled_arrival": f"{DAY}T10:51:00+01:00"}
-    back = {"service": "ICE 598", "origin": "Mannheim Hbf",
-            "destination": "Frankfurt(Main) Hbf",
-            "scheduled_departure": f"{DAY}T18:13:00+01:00",
-            "scheduled_arrival": f"{DAY}T18:51:00+01:00"}
-    return rail_booking(reference, passenger={"name": name},
-                        fare={"amount": "90.00", "currency": "EUR", "kind": "return"},
-                        legs=[there, back])
-
-
 # Each booking a shape of its own, and names that need escaping.
 BOOKINGS = [
     (rail_booking("LATE01", passenger={"name": 'Jo <b>"O\'Brien"</b> & Söhne',
@@ -58,7 +45,7 @@ BOOKINGS = [
                          "scheduled_departure": f"{DAY}T13:06:00+01:00",
                          "scheduled_arrival": f"{DAY}T13:44:00+01:00"}]),
      "Schmidt", FormShape(account_on_file=True, journeys=("outbound",), details_open=True)),
-    (_return_booking("RETURN", "Ana Weber"),
+    (return_booking("RETURN", "Ana Weber"),
      "Weber", FormShape(account_on_file=True, journeys=("outbound", "return"),
                         details_open=False)),
 ]

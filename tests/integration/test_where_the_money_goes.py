@@ -20,6 +20,7 @@ from tests.helpers import (
     count,
     create_operator,
     csrf_token,
+    hidden_fields,
     load,
     look_up,
     run_worker,
@@ -123,10 +124,10 @@ def test_an_account_gone_before_the_payout_run_is_asked_for_not_turned_into_a_vo
 
 
 def test_what_changed_between_the_form_and_its_submit_is_checked_again(app: Flask) -> None:
-    """The submit is checked against what the form page showed (kept in the session, so
-    the booking is read once), and then again in the submit's own transaction: an account
-    gone from the booking meanwhile is refused with the form's message; a journey claimed
-    from another tab meanwhile leads to that claim, not to a second one."""
+    """The submit is checked against what the form page showed (its choices sent back
+    with it, so the booking is read once), and then again in the submit's own statement:
+    an account gone from the booking meanwhile is refused with the form's message; a
+    journey claimed from another tab meanwhile leads to that claim, not to a second one."""
     _operator(app)
     load(app, [rail_booking(passenger={"name": "Hans Müller", "email": "hans@example.org"})],
          [arrival()])
@@ -137,7 +138,7 @@ def test_what_changed_between_the_form_and_its_submit_is_checked_again(app: Flas
     assert "To the account on file" in form
     with factory.begin() as session:
         session.scalars(select(Booking)).one().payment_iban = None
-    refused = client.post("/claim", data={"csrf_token": csrf_token(form),
+    refused = client.post("/claim", data={**hidden_fields(form),
                                           "passenger_name": "Hans Müller", "payout": "account"})
     assert refused.status_code == 422
     assert "Choose how we should pay you" in refused.get_data(as_text=True)
@@ -147,7 +148,7 @@ def test_what_changed_between_the_form_and_its_submit_is_checked_again(app: Flas
     look_up(other_tab, "Q7K2LM", "Müller")
     first = submit(other_tab, payout="voucher")
     assert first.status_code == 302
-    again = client.post("/claim", data={"csrf_token": csrf_token(form),
+    again = client.post("/claim", data={**hidden_fields(form),
                                         "passenger_name": "Hans Müller", "payout": "voucher"})
     assert again.status_code == 302 and "/status/" in again.location
     assert count(app, Claim) == 1
