@@ -172,6 +172,10 @@ def web_server(setup: Setup, web_workers: int) -> Iterator[int]:
                     raise
                 time.sleep(0.1)
         settled(pids)  # every web worker booted, not only the first
+        # And every thread of every worker used once: a freshly started server answered the
+        # first ceiling measured on it at 1,500-1,900 requests/s, and 1,950-2,300 a minute
+        # later (six runs of bench/submit_claims.py).
+        trivial_endpoint_ceiling(port, 200 * web_workers, 16)
         yield port
 
 
