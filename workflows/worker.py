@@ -106,6 +106,11 @@ def main() -> None:
             # The scheduler brings retries back after their back-off interval.
             worker.work(burst=arguments.burst, logging_level="WARNING", with_scheduler=True)
             return
+        except StopRequested:
+            # Asked to stop while RQ tore down after losing Redis: its signal handler raises
+            # this wherever the worker is idle, here while it joined its scheduler process
+            # (seen under load: the worker then ended with exit code 1 and a traceback).
+            return
         except (redis.ConnectionError, redis.TimeoutError) as error:
             if worker.stop_asked:
                 # Stopped as Redis stopped too (`make run`'s Ctrl-C stops both at once): RQ's
