@@ -34,7 +34,7 @@ from bench.common import (
     noop_job_ceiling,
     rq_workers,
     run_parallel,
-    trivial_endpoint_ceiling,
+    trivial_ceiling_around,
     wait_until_decided,
     web_server,
 )
@@ -96,47 +96,38 @@ def main() -> None:
             # with the workers running, the claims are decided as fast as they arrive.
             # The web path alone on the machine, and the trivial endpoint in the same
             # state: the ratio of the two is the filing path's own cost.
-            # Each ratio's ceiling is measured just before its filings and again just after,
-            # in the same state: this machine's speed drifts by 10-20 % within a minute
-            # (the same code's CPU time per claim moved that much from one run to the
-            # next), and a ceiling read at one end alone carried that drift into the ratio.
-            alone_before = trivial_endpoint_ceiling(port, 4 * max(backlog, 250),
-                                                    arguments.concurrency)
-            cpu = CpuByProcess()
-            backlog_seconds = run_parallel(lambda i: passenger(arguments.claims + i), backlog,
-                                           arguments.concurrency)
-            cpu.stop()
-            alone_after = trivial_endpoint_ceiling(port, 4 * max(backlog, 250),
-                                                   arguments.concurrency)
+            with trivial_ceiling_around(port, 4 * max(backlog, 250),
+                                        arguments.concurrency) as alone:
+                cpu = CpuByProcess()
+                backlog_seconds = run_parallel(lambda i: passenger(arguments.claims + i),
+                                               backlog, arguments.concurrency)
+                cpu.stop()
             with rq_workers(setup, arguments.workers):
                 if backlog:
                     wait_until_decided(setup, backlog, timeout=600, booking_ids=backlog_ids)
-                trivial_before = trivial_endpoint_ceiling(port, 4 * arguments.claims,
-                                                          arguments.concurrency)
-                live_cpu = CpuByProcess()
-                seconds = run_parallel(passenger, arguments.claims, arguments.concurrency)
-                wait_until_decided(setup, arguments.claims, timeout=600,
-                                   booking_ids=live_ids)
-                live_cpu.stop()
-                trivial_after = trivial_endpoint_ceiling(port, 4 * arguments.claims,
-                                                         arguments.concurrency)
+                with trivial_ceiling_around(port, 4 * arguments.claims,
+                                            arguments.concurrency) as trivial:
+                    live_cpu = CpuByProcess()
+                    seconds = run_parallel(passenger, arguments.claims, arguments.concurrency)
+                    wait_until_decided(setup, arguments.claims, timeout=600,
+                                       booking_ids=live_ids)
+                    live_cpu.stop()
                 noop = noop_job_ceiling(setup, max(arguments.claims, 1000))
         times = decision_times(setup, live_ids)
         drained = (decision_times(setup, backlog_ids, from_first_decision=True)
                    if backlog else None)
 
     submitted = arguments.claims / seconds
-    trivial, alone = (trivial_before + trivial_after) / 2, (alone_before + alone_after) / 2
     print(f"bench/submit_claims.py: {arguments.claims} claims filed while K="
           f"{arguments.workers} RQ workers decide, {backlog} before they start; "
           f"{arguments.web_workers} gunicorn workers, {arguments.concurrency} passengers at "
           f"once; {describe(setup)}")
-    print(f"  ceiling: trivial endpoint {trivial:8.1f} requests/s (the mean of "
-          f"{trivial_before:.1f} just before the live filings and {trivial_after:.1f} after)")
+    print(f"  ceiling: trivial endpoint {trivial.mean:8.1f} requests/s (the mean of "
+          f"{trivial.before:.1f} just before the live filings and {trivial.after:.1f} after)")
     print(f"  ceiling: no-op RQ jobs    {noop:8.1f} jobs/s")
     print(f"  {arguments.claims} claims filed while the workers decide:")
     print(f"    submitted          {submitted:8.1f} claims/s (4 HTTP requests each) = "
-          f"{4 * submitted / trivial:.2f} of the trivial endpoint (in requests)")
+          f"{4 * submitted / trivial.mean:.2f} of the trivial endpoint (in requests)")
     print(f"    decided            {times.per_second:8.1f} claims/s (first filed to last "
           f"decided: as fast as they are filed)")
     print(f"    submit->decision   p50 {times.p50_ms:.0f} ms, p95 {times.p95_ms:.0f} ms")
@@ -146,10 +137,10 @@ def main() -> None:
     if drained is not None:
         filed_alone = backlog / backlog_seconds
         print(f"  {backlog} claims filed before the workers started (the web path alone; "
-              f"trivial endpoint then {alone:.1f} requests/s, "
-              f"{alone_before:.1f} before and {alone_after:.1f} after):")
+              f"trivial endpoint then {alone.mean:.1f} requests/s, "
+              f"{alone.before:.1f} before and {alone.after:.1f} after):")
         print(f"    submitted          {filed_alone:8.1f} claims/s (4 HTTP requests each) = "
-              f"{4 * filed_alone / alone:.2f} of the trivial endpoint (in requests)")
+              f"{4 * filed_alone / alone.mean:.2f} of the trivial endpoint (in requests)")
         print(f"    CPU per filing     {cpu.per(backlog, _PROCESSES)} (on this host)")
         print(f"    decided            {drained.per_second:8.1f} claims/s (first decision to "
               f"last) = {drained.per_second / noop:.2f} of the no-op ceiling")
