@@ -52,6 +52,7 @@ def _rows(rng: random.Random, operator_id: int, booking_id: int, claim_id: int |
     at = START + timedelta(seconds=rng.randrange(WEEKS * 7 * 86400))
     booking = {"id": booking_id, "operator_id": operator_id, "reference": f"R{booking_id}",
                "regime": "eu-rail", "passenger_name": "Bench Passenger",
+               "passenger_name_key": "BENCH PASSENGER",
                "fare_amount": Decimal("59.90"), "fare_currency": "EUR",
                "fare_kind": "single"}
     events: list[dict[str, Any]] = []

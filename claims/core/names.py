@@ -36,6 +36,14 @@ def surname_matches(full_name: str, surname: str) -> bool:
     return bool(typed) and len(typed) <= len(booked) and booked[-len(typed):] == typed
 
 
+def name_key(text: str) -> str:
+    """A name's words folded, one space apart: "Müller-Lüdenscheidt" is "MUELLER
+    LUEDENSCHEIDT". Stored beside a booking's name, so that the database matches a typed
+    surname as surname_matches does: the key equal to the typed surname's key, or ending
+    in a space and it (the words hold no space and no LIKE wildcard)."""
+    return " ".join(name_tokens(text))
+
+
 def surname_of(full_name: str) -> str:
     parts = full_name.split()
     return parts[-1] if parts else full_name

@@ -21,9 +21,10 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from claims.core.journey import legs_by_direction
+from claims.core.names import name_key
 from claims.core.vocabulary import ClaimStatus, Direction
 from claims.db.types import EncryptedIban, LocalDateTime, Money, UtcDateTime, utcnow
 
@@ -70,13 +71,21 @@ class Operator(Base):
 
 class Booking(Base):
     __tablename__ = "bookings"
-    __table_args__ = (UniqueConstraint("operator_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("operator_id", "reference"),
+        # The passenger's look-up: by reference alone, whatever the operator.
+        Index("ix_bookings_reference", "reference"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
     reference: Mapped[str] = mapped_column(String(20))
     regime: Mapped[str] = mapped_column(String(10))
     passenger_name: Mapped[str] = mapped_column(String(200))
+    # The name's words folded (claims.core.names.name_key): the look-up matches the typed
+    # surname in the statement that finds the booking. Set with the name, by the ORM here
+    # and by the import's rows; no default, so that a write that forgets it fails.
+    passenger_name_key: Mapped[str] = mapped_column(Text)
     passenger_email: Mapped[str | None] = mapped_column(String(254))
     # The passenger's language ("de", "en") where the operator knows it: offers use it.
     passenger_language: Mapped[str | None] = mapped_column(String(5))
@@ -94,6 +103,11 @@ class Booking(Base):
     operator: Mapped[Operator] = relationship()
     legs: Mapped[list[BookingLeg]] = relationship(
         order_by="BookingLeg.position", cascade="all, delete-orphan", back_populates="booking")
+
+    @validates("passenger_name")
+    def _keep_name_key(self, _: str, name: str) -> str:
+        self.passenger_name_key = name_key(name)
+        return name
 
 
 class BookingLeg(Base):

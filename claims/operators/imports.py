@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims.core.names import name_key
 from claims.db.bulk import insert_many, insert_returning_ids
 from claims.db.models import Booking, BookingLeg, OperationsRecord, Operator
 from claims.operators.records import (
@@ -143,8 +144,9 @@ def _group(keys: list[tuple[int, str]]) -> dict[int, set[str]]:
 def _booking_row(record: BookingRecord, operator_id: int) -> dict[str, Any]:
     return {
         "operator_id": operator_id, "reference": record.reference, "regime": record.regime,
-        "passenger_name": record.passenger_name, "passenger_email": record.passenger_email,
-        "passenger_language": record.passenger_language,
+        "passenger_name": record.passenger_name,
+        "passenger_name_key": name_key(record.passenger_name),
+        "passenger_email": record.passenger_email, "passenger_language": record.passenger_language,
         "fare_amount": record.fare_amount, "fare_currency": record.fare_currency,
         "fare_kind": record.fare_kind, "fare_valid_from": record.fare_valid_from,
         "fare_valid_until": record.fare_valid_until, "scheme": record.scheme,

@@ -1,7 +1,8 @@
-"""What the passenger's path reads of a booking: the booking, its legs in order and the
-claims filed on it (for the claim page also its operator's policy and its legs'
-operations records), in one statement each, as plain rows. On PostgreSQL the claim
-page's statement also writes the page's effort event.
+"""What the passenger's path reads of a booking: the booking found by its reference and
+surname; the booking, its legs in order and the claims filed on it (for the claim page
+also its operator's policy and its legs' operations records), in one statement each, as
+plain rows. On PostgreSQL the look-up's and the claim page's statements also write their
+effort events.
 
 The claim page and the submit run once per passenger, on every web worker. Loaded as
 ORM objects (the booking, its legs and its operator), the claim page's read took 1.4 ms
@@ -29,11 +30,13 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.orm import Session
 
 from claims.core.journey import OperationsKey, operations_key
+from claims.core.names import name_key, normalise_reference
 from claims.core.policy import OperatorPolicy
 from claims.db.dialect import local_date
 from claims.db.engine import prepared
@@ -160,6 +163,43 @@ _BOOKING_TO_FILE = _with_legs_and_claims(
     _bookings.c.id, _bookings.c.operator_id, _bookings.c.regime,
     _bookings.c.passenger_name, _bookings.c.passenger_email, _bookings.c.fare_kind,
     _bookings.c.payment_iban.is_not(None).label("account_on_file"))
+
+
+# The booking with the reference whose name ends in the typed surname's words (as
+# claims.core.names.surname_matches says, on the folded name key), by the reference's
+# index. The lowest id where two operators use one reference for the same name.
+_FOUND = prepared(select(_bookings.c.id).where(
+    _bookings.c.reference == bindparam("reference"),
+    or_(_bookings.c.passenger_name_key == bindparam("surname_key"),
+        _bookings.c.passenger_name_key.like(bindparam("surname_suffix"))),
+).order_by(_bookings.c.id).limit(1))
+
+# On PostgreSQL with its BOOKING_FOUND event written by the same statement, where one is
+# found: the look-up is one round trip, as the claim page's is.
+_found = _FOUND.cte("found")
+_FOUND_NOTED = prepared(select(_found.c.id).add_cte(insert(_events).from_select(
+    ["kind", "actor", "at", "booking_id", "counts"],
+    select(bindparam("event_kind", type_=_events.c.kind.type),
+           bindparam("event_actor", type_=_events.c.actor.type),
+           bindparam("event_at", type_=_events.c.at.type), _found.c.id,
+           bindparam("event_counts", type_=_events.c.counts.type)),
+).cte("found_noted")))
+
+
+def found_booking(session: Session, reference: str, surname: str,
+                  noted: dict[str, Any] | None = None) -> int | None:
+    """The booking's id, or None. noted (PostgreSQL): the BOOKING_FOUND event's kind,
+    actor and at, written by the same statement when a booking is found."""
+    typed = name_key(surname)
+    if not typed:  # no letter or digit: no name ends in it
+        return None
+    parameters: dict[str, Any] = {"reference": normalise_reference(reference),
+                                  "surname_key": typed, "surname_suffix": f"% {typed}"}
+    if noted:
+        parameters |= {**noted, "event_counts": {}}
+    found: int | None = session.execute(_FOUND_NOTED if noted else _FOUND,
+                                        parameters).scalar()
+    return found
 
 
 def booking_on_page(session: Session, booking_id: int,

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from claims.core.amounts import amount_text
 from claims.core.journey import JourneyFacts, journey_facts, legs_by_direction
-from claims.core.names import normalise_reference, surname_matches
 from claims.core.policy import ANSWER_WITHIN, Decision
 from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind, Origin
 from claims.db.dialect import chains_writes
@@ -27,6 +26,7 @@ from claims.passengers.booking_reads import (
     LegView,
     booking_on_page,
     booking_to_file,
+    found_booking,
 )
 from claims.passengers.claim_writes import (
     CLAIM_FIELDS,
@@ -144,15 +144,13 @@ class ClaimView:
     account_on_file: str | None = None
 
 
-# The statements of the passenger's path, built once with bound parameters. Built anew
-# for each request, SQLAlchemy constructs and keys each one in Python again: 0.15 ms of a
-# 0.4 ms look-up, 0.24 ms of the booking's (measured). The booking's own reads are in
-# claims.passengers.booking_reads. They select the tables' columns, not the mapped
+# The passenger's path's statements are built once, with bound parameters: built anew for
+# each request, SQLAlchemy constructs and keys each one in Python again (0.15 ms of a
+# 0.4 ms look-up, 0.24 ms of the booking's, measured). They are in
+# claims.passengers.booking_reads, and select the tables' columns, not the mapped
 # classes': a statement of mapped attributes goes through the ORM's result machinery even
 # when it selects plain columns.
-_bookings, _claims = cast(Table, Booking.__table__), cast(Table, Claim.__table__)
-_BOOKINGS_WITH_REFERENCE = prepared(select(_bookings.c.id, _bookings.c.passenger_name).where(
-    _bookings.c.reference == bindparam("reference")))
+_claims = cast(Table, Claim.__table__)
 _CLAIMS_OF_BOOKING = prepared(select(_claims.c.direction, _claims.c.id).where(
     _claims.c.booking_id == bindparam("booking_id")))
 
@@ -163,15 +161,15 @@ def find_booking(session_factory: SessionFactory, reference: str, surname: str, 
 
     Which of the two did not match is deliberately not told: that would let anyone
     enumerate references."""
-    # Found and its event written on one connection, each statement committing on its own
-    # (nothing is gained by a transaction around them; see each_statement_alone).
+    # On PostgreSQL found and its event written in one statement; on SQLite in two, in
+    # one transaction (see each_statement_alone).
     with (each_statement_alone(session_factory) if record_lookup else session_factory()) \
             as session:
-        candidates = session.execute(_BOOKINGS_WITH_REFERENCE,
-                                     {"reference": normalise_reference(reference)}).all()
-        found = next((booking_id for booking_id, name in candidates
-                      if surname_matches(name, surname)), None)
-        if found is not None and record_lookup:
+        chained = record_lookup and chains_writes(session_factory)
+        found = found_booking(session, reference, surname, noted={
+            "event_kind": EventKind.BOOKING_FOUND, "event_actor": Actor.PASSENGER,
+            "event_at": utcnow()} if chained else None)
+        if found is not None and record_lookup and not chained:
             insert_event(session, EventKind.BOOKING_FOUND, Actor.PASSENGER, booking_id=found)
     return found
 

@@ -18,6 +18,7 @@ from claims.db import migrate
 from claims.db.engine import make_engine
 from claims.db.models import (
     Base,
+    Booking,
     Claim,
     ClaimEffort,
     ClaimEvent,
@@ -27,6 +28,7 @@ from claims.db.models import (
     UnclaimedDayDue,
 )
 from claims.operators import accounts
+from claims.passengers import filing
 from claims.reporting import effort_days, effort_store
 from tests.helpers import REAL_DATABASE
 
@@ -184,4 +186,36 @@ def test_the_times_of_records_made_before_their_buckets_are_bucketed_as_the_catc
         command.downgrade(config, "0021")
     migrate.upgrade(engine)
     assert buckets() == by_the_catch_up
+    engine.dispose()
+
+
+def test_the_bookings_there_before_their_name_keys_are_found_by_surname(
+        database_url: str) -> None:
+    """Migration 0023 gives every booking already there its name key, as imports make it
+    (claims.core.names.name_key): the look-up finds them by the typed surname."""
+    engine = make_engine(database_url)
+    factory = sessionmaker(engine)
+    accounts.create_operator(factory, "rail", "Rail", "eu-rail")
+    names = ["Hans Müller", "Claire Dupont-Martin", "–", "Jörg Groß"]
+    with factory.begin() as session:
+        operator_id = session.scalars(select(Operator.id)).one()
+        session.add_all([Booking(operator_id=operator_id, reference=f"OLD{index}",
+                                 regime="eu-rail", passenger_name=name,
+                                 fare_amount=Decimal("10.00"), fare_currency="EUR",
+                                 fare_kind="single") for index, name in enumerate(names)])
+        session.flush()
+        # A claim on one of them: SQLite must not copy the bookings table under it.
+        session.add(Claim(operator_id=operator_id, regime="eu-rail", status="approved",
+                          passenger_name="Hans Müller", submitted_at=datetime.now(UTC),
+                          booking_id=session.scalars(select(Booking.id)).first()))
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0022")
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        keys = connection.execute(select(Booking.passenger_name_key)
+                                  .order_by(Booking.reference)).scalars().all()
+    assert keys == ["HANS MUELLER", "CLAIRE DUPONT MARTIN", "", "JOERG GROSS"]
+    assert filing.find_booking(factory, "old3", "gross", record_lookup=False) is not None
     engine.dispose()
