@@ -84,7 +84,8 @@ class Booking(Base):
     passenger_name: Mapped[str] = mapped_column(String(200))
     # The name's words folded (claims.core.names.name_key): the look-up matches the typed
     # surname in the statement that finds the booking. Set with the name, by the ORM here
-    # and by the import's rows; no default, so that a write that forgets it fails.
+    # and by the import's rows; no default, so that a write that forgets it fails on
+    # PostgreSQL (SQLite's schema keeps migration 0023's empty default).
     passenger_name_key: Mapped[str] = mapped_column(Text)
     passenger_email: Mapped[str | None] = mapped_column(String(254))
     # The passenger's language ("de", "en") where the operator knows it: offers use it.
