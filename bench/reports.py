@@ -30,6 +30,7 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import describe, isolated_setup
+from claims.core.names import name_key
 from claims.db.bulk import insert_many, reserve_ids
 from claims.db.models import Booking, Claim, ClaimEvent, JourneyCheck, User
 from claims.db.unclaimed_due import note_checked
@@ -42,6 +43,10 @@ from portal import create_app
 START = datetime(2026, 5, 25, tzinfo=UTC)
 WEEKS = 26
 CHUNK = 50_000
+# Every booking's passenger and the key the look-up matches (written beside the name, as
+# imports do).
+PASSENGER = "Bench Passenger"
+PASSENGER_KEY = name_key(PASSENGER)
 REASONS = ("passenger-statement", "no-operations-data", "missed-connection",
            "amount-over-limit", "possible-duplicate", "cancelled")
 
@@ -51,8 +56,8 @@ def _rows(rng: random.Random, operator_id: int, booking_id: int, claim_id: int |
                                   dict[str, Any]]:
     at = START + timedelta(seconds=rng.randrange(WEEKS * 7 * 86400))
     booking = {"id": booking_id, "operator_id": operator_id, "reference": f"R{booking_id}",
-               "regime": "eu-rail", "passenger_name": "Bench Passenger",
-               "passenger_name_key": "BENCH PASSENGER",
+               "regime": "eu-rail", "passenger_name": PASSENGER,
+               "passenger_name_key": PASSENGER_KEY,
                "fare_amount": Decimal("59.90"), "fare_currency": "EUR",
                "fare_kind": "single"}
     events: list[dict[str, Any]] = []
@@ -108,7 +113,7 @@ def _rows(rng: random.Random, operator_id: int, booking_id: int, claim_id: int |
         event((decided - at).total_seconds() + 300, "status_viewed")
     claim = {"id": claim_id, "booking_id": booking_id, "operator_id": operator_id,
              "regime": "eu-rail", "status": status, "language": "de",
-             "passenger_name": "Bench Passenger", "submitted_at": at + timedelta(seconds=40),
+             "passenger_name": PASSENGER, "submitted_at": at + timedelta(seconds=40),
              "decided_at": decided, "amount": amount, "currency": "EUR",
              "reason_codes": [reasons] if reasons else None, "payout_method": "account",
              "ces_score": ces,

@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Insert,
     Integer,
     Select,
     Table,
@@ -139,23 +140,33 @@ _BOOKING_ON_PAGE = _with_legs_and_claims(
                    _records.c.service_date == local_date(_legs.c.scheduled_departure),
                    _records.c.stop == _legs.c.destination))
 
+def _passenger_event(booking_id: ColumnElement[Any], counts: ColumnElement[Any],
+                     *where: ColumnElement[bool]) -> Insert:
+    """An effort event written by a read's statement (an INSERT in its WITH), for each
+    row selected with where: its kind, actor and time bound as event_kind, event_actor
+    and event_at (claims.passengers.filing._noted_by_read gives them)."""
+    return insert(_events).from_select(
+        ["kind", "actor", "at", "booking_id", "counts"],
+        select(bindparam("event_kind", type_=_events.c.kind.type),
+               bindparam("event_actor", type_=_events.c.actor.type),
+               bindparam("event_at", type_=_events.c.at.type), booking_id, counts,
+               ).where(*where))
+
+
 # On PostgreSQL, the claim page's CLAIM_FORM_SHOWN event written by the same statement
 # (an INSERT in its WITH), when no journey of the booking is claimed yet: the passenger's
 # first visit, and nearly every one. A round trip less of the filing's six. With a claim
 # on the booking, which journeys are open is the rules' to say (core.journey), and the
 # page writes the event itself. Its counts are the ones filing.prepare_claim writes.
-_FORM_SHOWN = insert(_events).from_select(
-    ["kind", "actor", "at", "booking_id", "counts"],
-    select(bindparam("event_kind", type_=_events.c.kind.type),
-           bindparam("event_actor", type_=_events.c.actor.type),
-           bindparam("event_at", type_=_events.c.at.type), _bookings.c.id,
-           func.json_build_object(
-               "fields_shown", bindparam("fields_shown", type_=Integer),
-               "fields_prefilled",
-               case((_bookings.c.passenger_name != "", 1), else_=0)
-               + case((func.coalesce(_bookings.c.passenger_email, "") != "", 1), else_=0)),
-           ).where(_bookings.c.id == bindparam("booking_id"),
-                   ~exists().where(_claims.c.booking_id == _bookings.c.id)),
+_FORM_SHOWN = _passenger_event(
+    _bookings.c.id,
+    func.json_build_object(
+        "fields_shown", bindparam("fields_shown", type_=Integer),
+        "fields_prefilled",
+        case((_bookings.c.passenger_name != "", 1), else_=0)
+        + case((func.coalesce(_bookings.c.passenger_email, "") != "", 1), else_=0)),
+    _bookings.c.id == bindparam("booking_id"),
+    ~exists().where(_claims.c.booking_id == _bookings.c.id),
 ).cte("form_shown")
 _BOOKING_ON_PAGE_NOTED = _BOOKING_ON_PAGE.add_cte(_FORM_SHOWN)
 
@@ -177,13 +188,8 @@ _FOUND = prepared(select(_bookings.c.id).where(
 # On PostgreSQL with its BOOKING_FOUND event written by the same statement, where one is
 # found: the look-up is one round trip, as the claim page's is.
 _found = _FOUND.cte("found")
-_FOUND_NOTED = prepared(select(_found.c.id).add_cte(insert(_events).from_select(
-    ["kind", "actor", "at", "booking_id", "counts"],
-    select(bindparam("event_kind", type_=_events.c.kind.type),
-           bindparam("event_actor", type_=_events.c.actor.type),
-           bindparam("event_at", type_=_events.c.at.type), _found.c.id,
-           bindparam("event_counts", type_=_events.c.counts.type)),
-).cte("found_noted")))
+_FOUND_NOTED = prepared(select(_found.c.id).add_cte(_passenger_event(
+    _found.c.id, bindparam("event_counts", type_=_events.c.counts.type)).cte("found_noted")))
 
 
 def found_booking(session: Session, reference: str, surname: str,

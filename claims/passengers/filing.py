@@ -166,9 +166,8 @@ def find_booking(session_factory: SessionFactory, reference: str, surname: str, 
     with (each_statement_alone(session_factory) if record_lookup else session_factory()) \
             as session:
         chained = record_lookup and chains_writes(session_factory)
-        found = found_booking(session, reference, surname, noted={
-            "event_kind": EventKind.BOOKING_FOUND, "event_actor": Actor.PASSENGER,
-            "event_at": utcnow()} if chained else None)
+        found = found_booking(session, reference, surname,
+                              _noted_by_read(EventKind.BOOKING_FOUND) if chained else None)
         if found is not None and record_lookup and not chained:
             insert_event(session, EventKind.BOOKING_FOUND, Actor.PASSENGER, booking_id=found)
     return found
@@ -183,7 +182,8 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
             as session:
         # On PostgreSQL the read writes the page's event where no journey is claimed yet.
         chained = record_view and chains_writes(session_factory)
-        booking = booking_on_page(session, booking_id, shown=_form_shown() if chained else None)
+        booking = booking_on_page(session, booking_id, shown=_noted_by_read(
+            EventKind.CLAIM_FORM_SHOWN, fields_shown=len(CLAIM_FIELDS)) if chained else None)
         directions = legs_by_direction(booking.legs, booking.fare_kind)
         facts = {d: journey_facts(legs, booking.arrivals) for d, legs in directions.items()}
         draft = ClaimDraft(
@@ -204,9 +204,12 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
     return draft
 
 
-def _form_shown() -> dict[str, Any]:
-    return {"event_kind": EventKind.CLAIM_FORM_SHOWN, "event_actor": Actor.PASSENGER,
-            "event_at": utcnow(), "fields_shown": len(CLAIM_FIELDS)}
+def _noted_by_read(kind: EventKind, **counts: int) -> dict[str, Any]:
+    """The parameters of a passenger's effort event that the read's own statement writes
+    (claims.passengers.booking_reads: the look-up's and the claim page's), happening
+    now."""
+    return {"event_kind": kind, "event_actor": Actor.PASSENGER, "event_at": utcnow(),
+            **counts}
 
 
 @dataclass(frozen=True)
