@@ -60,6 +60,9 @@ class Operator(Base):
     season_cap_percent: Mapped[int] = mapped_column(Integer, default=25, server_default="25")
     auto_approve_limit: Mapped[Decimal] = mapped_column(Money, default=Decimal("600.00"),
                                                         server_default="600.00")
+    # Above this a clerk's approval waits for a second person (claims.core.approvals).
+    second_approval_above: Mapped[Decimal] = mapped_column(
+        Money, default=Decimal("600.00"), server_default="600.00")
     # The account payouts are sent from: the debtor of the SEPA transfer file.
     payout_account_name: Mapped[str | None] = mapped_column(String(70))
     payout_account_iban: Mapped[str | None] = mapped_column(String(34))
@@ -131,13 +134,13 @@ class BookingLeg(Base):
     scheduled_departure: Mapped[datetime] = mapped_column(LocalDateTime)
     scheduled_arrival: Mapped[datetime] = mapped_column(LocalDateTime)
     leg_amount: Mapped[Decimal | None] = mapped_column(Money)
+    # The train's service day (the operations record's `date`): the day it left its first
+    # station, which is the day before the leg's own departure for a passenger who
+    # boarded after midnight. NULL for legs imported before it was kept: their departure's
+    # local date (migration 0024 filled those there were).
+    service_date: Mapped[date | None] = mapped_column(Date)
 
     booking: Mapped[Booking] = relationship(back_populates="legs")
-
-    @property
-    def service_date(self) -> date:
-        """The service's scheduled departure date, local: the operations record's `date`."""
-        return self.scheduled_departure.date()
 
 
 class OperationsRecord(Base):
@@ -155,6 +158,9 @@ class OperationsRecord(Base):
     notice_days: Mapped[int | None] = mapped_column(Integer)
     rerouted_departure: Mapped[datetime | None] = mapped_column(LocalDateTime)
     rerouted_arrival: Mapped[datetime | None] = mapped_column(LocalDateTime)
+    # The operator's scheduled arrival at the stop, where it sent one: a record more than
+    # 30 minutes off a leg's scheduled arrival is another train's, not used for that leg.
+    scheduled_arrival: Mapped[datetime | None] = mapped_column(LocalDateTime)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # False until the bookings this record touches were checked for proactive
     # compensation: the database, not a queue, holds the work still to do.
@@ -225,6 +231,10 @@ class Claim(Base):
                                         server_default="passenger")
     # Owed on top of what was paid, after corrected operations data raised the amount.
     top_up: Mapped[Decimal | None] = mapped_column(Money)
+    # The earlier claim for the same journey (operator, service, date, stops, passenger),
+    # found before any payment: this one waits for a clerk beside it, never pays again.
+    # No foreign key: SQLite could not drop the column in place (migration 0024).
+    twin_claim_id: Mapped[int | None] = mapped_column(Integer)
 
     booking: Mapped[Booking | None] = relationship()
     operator: Mapped[Operator] = relationship()
