@@ -64,8 +64,6 @@ class Settings:
     cost_clerk_per_hour: Decimal
     cost_per_job: Decimal
     cost_per_payout: Decimal
-    # A clerk's approval above this amount waits for a second person's (four eyes).
-    second_approval_above: Decimal
     # Where passengers reach the portal: the base of the links in e-mails.
     public_url: str
     # How long a status link works; every e-mail carries a fresh one.
@@ -141,8 +139,6 @@ def load_settings(overrides: Mapping[str, object] | None = None,
         cost_clerk_per_hour=_rate("COST_CLERK_PER_HOUR", text("COST_CLERK_PER_HOUR"), "42.00"),
         cost_per_job=_rate("COST_PER_JOB", text("COST_PER_JOB"), "0.002"),
         cost_per_payout=_rate("COST_PER_PAYOUT", text("COST_PER_PAYOUT"), "0.15"),
-        second_approval_above=_rate("SECOND_APPROVAL_ABOVE", text("SECOND_APPROVAL_ABOVE"),
-                                    "600.00"),
         public_url=_public_url(text("PUBLIC_URL")),
         timezone=_timezone(text("TIMEZONE")),
         metrics_token=text("METRICS_TOKEN"),

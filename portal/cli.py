@@ -113,20 +113,24 @@ def operators_create(slug: str, name: str, regime: str) -> None:
 @click.option("--season-flat-amount", help="EU rail: flat amount per delay on a season ticket.")
 @click.option("--season-cap-percent", type=int, help="Cap on season-ticket payouts, % of value.")
 @click.option("--auto-approve-limit", help="Amounts above this go to a clerk.")
+@click.option("--second-approval-above",
+              help="A clerk's approval above this waits for a second person.")
 @click.option("--payout-account-name", help="Name on the account payouts are sent from.")
 @click.option("--payout-account-iban", help="IBAN of the account payouts are sent from.")
 @click.option("--proactive", type=click.Choice([mode.value for mode in ProactiveMode]),
               help="Compensation without a claim: off, offer (one click to accept) or pay.")
 def operators_configure(slug: str, minimum_payout: str | None, scheme: str | None,
                         season_flat_amount: str | None, season_cap_percent: int | None,
-                        auto_approve_limit: str | None, payout_account_name: str | None,
+                        auto_approve_limit: str | None, second_approval_above: str | None,
+                        payout_account_name: str | None,
                         payout_account_iban: str | None, proactive: str | None) -> None:
     """Change an operator's rule and payout settings; prints the whole configuration."""
     try:
         configuration = accounts.configure_operator(
             runtime().session_factory, slug, minimum_payout=minimum_payout, uk_scheme=scheme,
             season_flat_amount=season_flat_amount, season_cap_percent=season_cap_percent,
-            auto_approve_limit=auto_approve_limit, payout_account_name=payout_account_name,
+            auto_approve_limit=auto_approve_limit, second_approval_above=second_approval_above,
+            payout_account_name=payout_account_name,
             payout_account_iban=payout_account_iban, proactive_mode=proactive)
     except accounts.AccountError as error:
         raise click.UsageError(str(error)) from None

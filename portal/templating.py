@@ -61,6 +61,7 @@ CHECK_REASONS = {
     "appeal": _l("you objected to the decision"),
     "no-booking": _l("you claimed without a booking reference"),
     "no-payout-account": _l("we need an account to pay you to"),
+    "payout-not-possible": _l("we check where to pay you"),
 }
 OTHER_CHECK = _l("we check a few details")
 
@@ -96,10 +97,14 @@ REASON_LABELS = {
     "payout-account-changed": _l("account differs from the one on file"),
     "payout-holder-differs": _l("account holder is not the passenger"),
     "no-payout-account": _l("no account to pay to"),
+    "payout-not-possible": _l("approved, but cannot be paid as it stands (no account left)"),
 }
 PAYOUT_LABELS = {"account": _l("to the account on file"), "iban": _l("to an account the "
                  "passenger gave"), "voucher": _l("as a travel voucher")}
 LANGUAGE_NAMES = {"de": _l("German"), "en": _l("English")}
+# How another claim relates to the one in the clerk's file (claims.clerks.review._related).
+RELATED_WHY = {"same-journey": _l("the same journey: a possible duplicate"),
+               "same-booking": _l("same booking"), "same-train": _l("same train")}
 
 
 def reason_words(codes: tuple[str, ...] | list[str]) -> str:
@@ -123,6 +128,7 @@ STAFF_EVENT_LABELS = {
     "status_links_revoked": _l("Status links ended"),
     "personal_data_erased": _l("Personal data erased"),
     "correction_kept": _l("Corrected operations data: amount kept"),
+    "payout_held": _l("Payment held for a check"),
 }
 
 
@@ -218,7 +224,8 @@ def init_app(app: Flask) -> None:
         return {"current_language": page_language(), "event_labels": EVENT_LABELS,
                 "staff_event_labels": STAFF_EVENT_LABELS, "fare_kinds": FARE_KINDS,
                 "status_labels": STATUS_LABELS, "reason_labels": REASON_LABELS,
-                "payout_labels": PAYOUT_LABELS, "language_names": LANGUAGE_NAMES}
+                "payout_labels": PAYOUT_LABELS, "language_names": LANGUAGE_NAMES,
+                "related_why": RELATED_WHY}
 
 
 # The portal's own pages; mails, PDFs and rq-dashboard's pages are compiled when first used.

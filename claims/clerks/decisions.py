@@ -27,6 +27,7 @@ from claims.clerks.review import (
     take_into_work,
 )
 from claims.core.amounts import CENT, amount_text
+from claims.core.approvals import persons_needed
 from claims.core.rules.result import Assessment
 from claims.core.vocabulary import (
     AWAITING_CLERK,
@@ -40,14 +41,15 @@ from claims.db.events import record_event
 from claims.db.models import Booking, Claim
 from claims.db.types import utcnow
 from claims.processing.assessment import (
-    booked_and_unbooked_twins,
+    amount_limits,
     claim_journeys,
     decision_for,
     facts_for,
-    possible_duplicates,
     record_assessment,
 )
 from claims.processing.lifecycle import lock_claim, move
+from claims.processing.payouts import paid_so_far
+from claims.processing.twins import journey_of, twins_of
 
 SessionFactory = sessionmaker[Session]
 
@@ -61,12 +63,12 @@ class Approval(StrEnum):
 
 
 def approve(session_factory: SessionFactory, claim_id: int, clerk_id: int, *,
-            amount: Decimal, note: str | None = None,
-            second_approval_above: Decimal | None = None) -> Approval:
+            amount: Decimal, note: str | None = None) -> Approval:
     """needs_review -> approved at the rules' amount, or at another with a reason; an
-    amount no rule computed (no booking, no data, an appeal) always needs a reason. Above
-    `second_approval_above` one clerk proposes and another approves the same amount.
-    Every amount set or proposed is an event with the old and the new amount and why."""
+    amount no rule computed (no booking, no data, an appeal) always needs a reason. Where
+    the policy asks two persons for the amount (claims.core.approvals), one clerk proposes
+    and another approves the same amount. Every amount set or proposed is an event with the
+    old and the new amount and why."""
     reason = (note or "").strip()
     with session_factory.begin() as session:
         claim = _open_claim(session, claim_id, clerk_id)
@@ -82,7 +84,11 @@ def approve(session_factory: SessionFactory, claim_id: int, clerk_id: int, *,
             raise ReviewError(Refusal.AMOUNT_NEEDS_REASON)
         if computed is not None and amount != computed and not reason:
             raise ReviewError(Refusal.AMOUNT_CHANGE_NEEDS_REASON)
-        if second_approval_above is not None and amount > second_approval_above:
+        if amount < paid_so_far(session, claim.id):
+            raise ReviewError(Refusal.BELOW_AMOUNT_PAID)  # nothing is ever taken back
+        if not reason and _twin_paid(session, claim):
+            raise ReviewError(Refusal.TWIN_PAID_NEEDS_REASON)
+        if persons_needed(amount, amount_limits(claim.operator)) > 1:
             confirmed = claim.proposed_amount == amount and claim.proposed_by is not None
             if confirmed and claim.proposed_by == clerk_id:
                 raise ReviewError(Refusal.SECOND_APPROVER_NEEDED)
@@ -103,6 +109,13 @@ def approve(session_factory: SessionFactory, claim_id: int, clerk_id: int, *,
         _decide(session, claim, ClaimStatus.APPROVED, clerk_id,
                 amount_changed=int(computed is None or amount != computed))
     return Approval.APPROVED
+
+
+def _twin_paid(session: Session, claim: Claim) -> bool:
+    """The journey was paid on another claim: a second ticket may be owed its own, but a
+    clerk says why (the reason is kept with the amount)."""
+    twin = session.get(Claim, claim.twin_claim_id) if claim.twin_claim_id else None
+    return twin is not None and paid_so_far(session, twin.id) > 0
 
 
 def _rules_amount(claim: Claim) -> Decimal | None:
@@ -136,6 +149,9 @@ def reject(session_factory: SessionFactory, claim_id: int, clerk_id: int, *, rea
         raise ReviewError(Refusal.UNKNOWN_REASON)
     with session_factory.begin() as session:
         claim = _open_claim(session, claim_id, clerk_id)
+        if paid_so_far(session, claim.id):
+            # A raise after payment: keeping what was paid is an approval of that amount.
+            raise ReviewError(Refusal.BELOW_AMOUNT_PAID)
         # The rules' amount stays on record: an appeal starts from it.
         claim.eligible = False
         claim.rule = f"clerk.{reason}"
@@ -287,14 +303,19 @@ def _cohort_outcome(session: Session, claim: Claim, clerk_id: int,
     review. The passenger's statement is what the clerk resolved for the whole train."""
     if (claim.status not in AWAITING_CLERK or claim.booking is None
             or claim.assigned_to not in (None, clerk_id)
+            # A proposal waiting for a second person is decided by that person, and a
+            # raise after payment by a clerk who sees what was paid.
+            or claim.proposed_amount is not None or paid_so_far(session, claim.id)
             or set(claim.reason_codes or ()) & PERSONAL_REASONS):
         return None
     facts = replace(facts_for(session, claim_journeys([claim]))[claim.id], cause=cause)
-    duplicate = claim.id in (possible_duplicates(session, [claim])
-                             | booked_and_unbooked_twins(session, [claim]))
+    duplicate = bool(twins_of(session, {claim.id: journey_of(claim)}))
     decision = decision_for(claim.booking, claim.journey_legs, facts,
                             passenger_disagrees=False, claim=claim,
                             duplicate=duplicate)
     if decision.status == ClaimStatus.NEEDS_REVIEW or decision.assessment is None:
         return None
+    if decision.assessment.eligible and persons_needed(
+            decision.assessment.amount, amount_limits(claim.operator)) > 1:
+        return None  # one clerk's click is one person: four eyes happen one by one
     return decision.assessment

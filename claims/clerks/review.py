@@ -54,6 +54,10 @@ class Refusal(StrEnum):
     AMOUNT_NEEDS_REASON = "amount-needs-reason"      # the rules computed no amount
     SECOND_APPROVER_NEEDED = "second-approver-needed"
     TAKEN_BY_ANOTHER = "taken-by-another"
+    # Part of the claim was paid before a raise came to a clerk: never less than that.
+    BELOW_AMOUNT_PAID = "below-amount-paid"
+    # The same journey was paid on its twin: paying again needs the clerk's reason.
+    TWIN_PAID_NEEDS_REASON = "twin-paid-needs-reason"
 
 
 class ReviewError(ValueError):
@@ -285,7 +289,7 @@ class RelatedClaim:
     claim_id: int
     status: str
     passenger_name: str
-    why: str  # "same-booking" or "same-train"
+    why: str  # "same-journey" (the twin), "same-booking" or "same-train"
 
 
 @dataclass(frozen=True)
@@ -486,10 +490,14 @@ def _evidence(session: Session, claim: Claim) -> tuple[LegEvidence, ...]:
 
 
 def _related(session: Session, claim: Claim) -> tuple[RelatedClaim, ...]:
-    """Other claims on the same booking (the other direction of a return), and by anyone on
+    """The claim for the same journey on another path, if one was found (the twin, first);
+    other claims on the same booking (the other direction of a return), and by anyone on
     the same train to the same stop."""
+    twin = session.get(Claim, claim.twin_claim_id) if claim.twin_claim_id else None
+    first = (RelatedClaim(twin.id, twin.status, twin.passenger_name, "same-journey"),) \
+        if twin is not None else ()
     if claim.booking is None or not claim.journey_legs:
-        return ()
+        return first
     last = claim.journey_legs[-1]
     on_train = select(BookingLeg.booking_id).where(
         BookingLeg.service == last.service, BookingLeg.destination == last.destination,
@@ -499,9 +507,10 @@ def _related(session: Session, claim: Claim) -> tuple[RelatedClaim, ...]:
         .where(Claim.id != claim.id, Claim.operator_id == claim.operator_id,
                or_(Claim.booking_id == claim.booking_id, Claim.booking_id.in_(on_train)))
         .order_by(Claim.id).limit(50)).all()
-    return tuple(RelatedClaim(i, status, name,
-                              "same-booking" if booking_id == claim.booking_id else "same-train")
-                 for i, status, name, booking_id in rows)
+    return first + tuple(
+        RelatedClaim(i, status, name,
+                     "same-booking" if booking_id == claim.booking_id else "same-train")
+        for i, status, name, booking_id in rows if twin is None or i != twin.id)
 
 
 def note_file_opened(session_factory: SessionFactory, claim_id: int, staff_id: int) -> None:

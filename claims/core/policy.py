@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from claims.core.approvals import AmountLimits, persons_needed
 from claims.core.journey import JourneyFacts
 from claims.core.rules.engine import assess
 from claims.core.rules.journey_input import Fare, JourneyInput, SeasonPolicy
@@ -28,7 +29,7 @@ class OperatorPolicy:
     minimum_payout: Decimal = Decimal("4.00")
     uk_scheme: str = "DR15"
     season: SeasonPolicy = field(default_factory=SeasonPolicy)
-    auto_approve_limit: Decimal = Decimal("600.00")
+    limits: AmountLimits = field(default_factory=AmountLimits)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def decide(booking: BookingFacts, facts: JourneyFacts, policy: OperatorPolicy,
     if booking.fare.kind == "season" and assessment.eligible:
         # The cap runs over the pass's whole validity: earlier payouts must be counted.
         reasons.append(ReasonCode.SEASON_TICKET)
-    if assessment.eligible and assessment.amount > policy.auto_approve_limit:
+    if assessment.eligible and persons_needed(assessment.amount, policy.limits):
         reasons.append(ReasonCode.AMOUNT_OVER_LIMIT)
 
     if reasons:

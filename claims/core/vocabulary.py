@@ -91,6 +91,8 @@ class EventKind(StrEnum):
     FILING_INVITED = "filing_invited"
     OFFER_MAILED = "offer_mailed"
     TOP_UP_PAID = "top_up_paid"
+    # A payout run could not pay an approved claim (nowhere to send it): a clerk looks.
+    PAYOUT_HELD = "payout_held"
     INVITATION_MAILED = "invitation_mailed"
 
 
@@ -149,6 +151,7 @@ class ReasonCode(StrEnum):
     PAYOUT_ACCOUNT_CHANGED = "payout-account-changed"  # an IBAN typed over the one on file
     PAYOUT_HOLDER_DIFFERS = "payout-holder-differs"    # the account holder is not the passenger
     NO_PAYOUT_ACCOUNT = "no-payout-account"  # approved, but the account on file went away
+    PAYOUT_NOT_POSSIBLE = "payout-not-possible"  # approved, nowhere to pay (data erased)
 
 
 # About the claim or its passenger, not about the train: a cohort decision (a clerk
@@ -157,7 +160,8 @@ PERSONAL_REASONS = frozenset({
     ReasonCode.NAME_CHANGED, ReasonCode.POSSIBLE_DUPLICATE, ReasonCode.AMOUNT_OVER_LIMIT,
     ReasonCode.PAST_DEADLINE, ReasonCode.SEASON_TICKET, ReasonCode.APPEAL,
     ReasonCode.NO_BOOKING, ReasonCode.PAYOUT_ACCOUNT_CHANGED,
-    ReasonCode.PAYOUT_HOLDER_DIFFERS})
+    ReasonCode.PAYOUT_HOLDER_DIFFERS, ReasonCode.NO_PAYOUT_ACCOUNT,
+    ReasonCode.PAYOUT_NOT_POSSIBLE})
 
 
 class Direction(StrEnum):

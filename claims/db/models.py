@@ -229,8 +229,6 @@ class Claim(Base):
     # Filed by the passenger, or started by the operations data (an offer, a payment).
     origin: Mapped[str] = mapped_column(String(10), default="passenger",
                                         server_default="passenger")
-    # Owed on top of what was paid, after corrected operations data raised the amount.
-    top_up: Mapped[Decimal | None] = mapped_column(Money)
     # The earlier claim for the same journey (operator, service, date, stops, passenger),
     # found before any payment: this one waits for a clerk beside it, never pays again.
     # No foreign key: SQLite could not drop the column in place (migration 0024).

@@ -84,6 +84,7 @@ class OperatorConfiguration:
     season_flat_amount: Decimal
     season_cap_percent: int
     auto_approve_limit: Decimal
+    second_approval_above: Decimal
     payout_account_name: str | None
     payout_account_iban: str | None
     proactive_mode: str
@@ -101,6 +102,7 @@ def configure_operator(session_factory: sessionmaker[Session], slug: str, *,
                        season_flat_amount: str | None = None,
                        season_cap_percent: int | None = None,
                        auto_approve_limit: str | None = None,
+                       second_approval_above: str | None = None,
                        payout_account_name: str | None = None,
                        payout_account_iban: str | None = None,
                        proactive_mode: str | None = None) -> OperatorConfiguration:
@@ -125,6 +127,9 @@ def configure_operator(session_factory: sessionmaker[Session], slug: str, *,
             operator.season_cap_percent = season_cap_percent
         if auto_approve_limit is not None:
             operator.auto_approve_limit = _decimal("auto-approve-limit", auto_approve_limit)
+        if second_approval_above is not None:
+            operator.second_approval_above = _decimal("second-approval-above",
+                                                      second_approval_above)
         if payout_account_name is not None:
             if not payout_account_name.strip() or len(payout_account_name) > 70:
                 raise AccountError("payout-account-name: 1 to 70 characters")
@@ -150,6 +155,7 @@ def operator_configuration(operator: Operator) -> OperatorConfiguration:
         season_flat_amount=operator.season_flat_amount,
         season_cap_percent=operator.season_cap_percent,
         auto_approve_limit=operator.auto_approve_limit,
+        second_approval_above=operator.second_approval_above,
         payout_account_name=operator.payout_account_name,
         payout_account_iban=operator.payout_account_iban,
         proactive_mode=operator.proactive_mode)

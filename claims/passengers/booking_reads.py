@@ -132,7 +132,7 @@ _BOOKING_ON_PAGE = _with_legs_and_claims(
     _bookings.c.fare_currency, _bookings.c.fare_kind, _bookings.c.scheme,
     _bookings.c.carrier_eu, _operators.c.minimum_payout, _operators.c.uk_scheme,
     _operators.c.season_flat_amount, _operators.c.season_cap_percent,
-    _operators.c.auto_approve_limit,
+    _operators.c.auto_approve_limit, _operators.c.second_approval_above,
     *(_records.c[name].label(label) for name, label in _ARRIVAL_COLUMNS.items()),
 ).join_from(_bookings, _operators, _operators.c.id == _bookings.c.operator_id).outerjoin(
     _records, and_(_records.c.operator_id == _bookings.c.operator_id,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple, Protocol, TypeVar, cast
 
-from sqlalchemy import Select, Table, bindparam, func, select, tuple_
+from sqlalchemy import Select, Table, bindparam, select, tuple_
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
+from claims.core.approvals import AmountLimits
 from claims.core.journey import (
     JourneyFacts,
     LegLike,
@@ -25,7 +26,7 @@ from claims.core.journey import (
     journey_facts,
     operations_key,
 )
-from claims.core.names import name_tokens, surname_matches, surname_of
+from claims.core.names import surname_matches, surname_of
 from claims.core.policy import BookingFacts, ClaimSignals, Decision, OperatorPolicy, decide
 from claims.core.rules.journey_input import Fare, SeasonPolicy
 from claims.core.rules.result import Assessment
@@ -34,6 +35,7 @@ from claims.db.events import record_event
 from claims.db.models import Booking, BookingLeg, Claim, OperationsRecord
 from claims.db.types import utcnow
 from claims.processing.lifecycle import ClaimNotFound, lock_claim, move
+from claims.processing.twins import journey_of, twins_of
 
 SessionFactory = sessionmaker[Session]
 
@@ -243,13 +245,19 @@ class PolicyColumns(Protocol):
     def season_cap_percent(self) -> int: ...
     @property
     def auto_approve_limit(self) -> Decimal: ...
+    @property
+    def second_approval_above(self) -> Decimal: ...
 
 
 def operator_policy(operator: PolicyColumns) -> OperatorPolicy:
     return OperatorPolicy(
         minimum_payout=operator.minimum_payout, uk_scheme=operator.uk_scheme,
         season=SeasonPolicy(operator.season_flat_amount, operator.season_cap_percent),
-        auto_approve_limit=operator.auto_approve_limit)
+        limits=amount_limits(operator))
+
+
+def amount_limits(operator: PolicyColumns) -> AmountLimits:
+    return AmountLimits(operator.auto_approve_limit, operator.second_approval_above)
 
 
 class FareColumns(Protocol):
@@ -302,9 +310,12 @@ def _start(session: Session, claim: Claim) -> None:
 def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcome]:
     """assessing -> decided for claims locked in this transaction, bookings loaded."""
     facts = facts_for(session, claim_journeys(claims))
-    duplicates = possible_duplicates(session, claims) | booked_and_unbooked_twins(session, claims)
+    twins = twins_of(session, {claim.id: journey_of(claim) for claim in claims})
+    duplicates = set(twins)
     outcomes: dict[int, Outcome] = {}
     for claim in claims:
+        # The earlier claim for the same journey, for the clerk to see beside this one.
+        claim.twin_claim_id = twins[claim.id][0].id if claim.id in twins else None
         if claim.booking is None:
             # Filed without a booking: there is nothing for the rules to check it against.
             move(claim, ClaimStatus.NEEDS_REVIEW)
@@ -326,82 +337,6 @@ def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcom
         notify = bool(claim.passenger_email) and decision.status != ClaimStatus.NEEDS_REVIEW
         outcomes[claim.id] = Outcome(decision.status, notify)
     return outcomes
-
-
-def possible_duplicates(session: Session, claims: Sequence[Claim]) -> set[int]:
-    """Ids of the claims for which another open claim, on another booking, by the same
-    name, is for the same train of the same operator to the same stop: one query for the
-    whole batch."""
-    trains = {claim.id: (claim.operator_id, leg.service, leg.destination,
-                         leg.scheduled_arrival)
-              for claim in claims if claim.booking is not None
-              for leg in claim.journey_legs[-1:]}
-    if not trains:
-        return set()
-    on_train: dict[tuple[int, str, str, datetime], list[tuple[int | None, str]]] = {}
-    for booking_id, name, operator_id, service, destination, arrival in session.execute(
-            select(Claim.booking_id, Claim.passenger_name, Claim.operator_id,
-                   BookingLeg.service, BookingLeg.destination, BookingLeg.scheduled_arrival)
-            .join(BookingLeg, BookingLeg.booking_id == Claim.booking_id)
-            .where(Claim.status != ClaimStatus.WITHDRAWN,
-                   tuple_(Claim.operator_id, BookingLeg.service, BookingLeg.destination,
-                          BookingLeg.scheduled_arrival).in_(sorted(set(trains.values()))))):
-        on_train.setdefault((operator_id, service, destination, arrival), []).append(
-            (booking_id, name))
-    duplicates = set()
-    for claim in claims:
-        train = trains.get(claim.id)
-        if train is None:
-            continue
-        mine = name_tokens(claim.passenger_name)
-        # The booking's other journey (a return's way back) is no duplicate of this one.
-        if any(booking_id != claim.booking_id and name_tokens(name) == mine
-               for booking_id, name in on_train.get(train, [])):
-            duplicates.add(claim.id)
-    return duplicates
-
-
-def booked_and_unbooked_twins(session: Session, claims: Sequence[Claim]) -> set[int]:
-    """Ids of the claims for a journey (operator, service, date, name) that also has a
-    claim on the other path: one filed without a booking and one on the booking. Service
-    names are compared as typed ("re 4711" = "RE 4711"), names folded as in the look-up."""
-    def journeys(claim: Claim) -> set[tuple[int, str, date, str]]:
-        name = " ".join(name_tokens(claim.passenger_name))
-        if claim.booking is not None:
-            return {(claim.operator_id, "".join(name_tokens(leg.service)),
-                     leg.scheduled_departure.date(), name) for leg in claim.journey_legs}
-        typed = claim.manual_journey or {}
-        return {(claim.operator_id, "".join(name_tokens(str(typed.get("service", "")))),
-                 date.fromisoformat(str(typed.get("date"))), name)} if typed else set()
-
-    wanted = {claim.id: journeys(claim) for claim in claims}
-    operators = {claim.operator_id for claim in claims}
-    days = [day for keys in wanted.values() for _, _, day, _ in keys]
-    if not days:
-        return set()
-    earliest = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
-    others: list[Claim] = []
-    if any(claim.booking is not None for claim in claims):
-        # A journey is claimed after it is made: the unbooked claims filed since the earliest.
-        others += session.scalars(select(Claim).where(
-            Claim.booking_id.is_(None), Claim.operator_id.in_(operators),
-            Claim.status != ClaimStatus.WITHDRAWN, Claim.submitted_at >= earliest))
-    if any(claim.booking is None for claim in claims):
-        services = {service for claim in claims if claim.booking is None
-                    for _, service, _, _ in wanted[claim.id]}
-        on_service = select(BookingLeg.booking_id).where(
-            func.upper(func.replace(BookingLeg.service, " ", "")).in_(services))
-        others += session.scalars(_with_booking(select(Claim)).where(
-            Claim.booking_id.in_(on_service), Claim.operator_id.in_(operators),
-            Claim.status != ClaimStatus.WITHDRAWN, Claim.submitted_at >= earliest))
-    twins = set()
-    for claim in claims:
-        for other in others:
-            if other.id != claim.id and (other.booking is None) != (claim.booking is None) \
-                    and wanted[claim.id] & journeys(other):
-                twins.add(claim.id)
-                break
-    return twins
 
 
 def _apply(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:

@@ -2,6 +2,7 @@
 
 submitted -> assessing -> approved | rejected | needs_review (<-> info_requested) -> paid;
 withdrawn from any open state. Proactive: offered -> approved | declined | withdrawn.
+A raise after payment: paid -> approved (the difference) | needs_review.
 Every transition is checked here; an illegal one is refused, and the refusal is logged
 and written to the event log."""
 
@@ -29,8 +30,13 @@ ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     # And to a clerk when the passenger objects to a payment made without a claim.
     S.APPROVED: frozenset({S.PAID, S.INFO_REQUESTED, S.NEEDS_REVIEW}),
     S.REJECTED: frozenset({S.NEEDS_REVIEW}),  # an appeal
-    S.PAID: frozenset(),
-    S.WITHDRAWN: frozenset(),
+    # Corrected data raised the amount after payment: approved again for the difference
+    # (claims.processing.payouts pays what the claim still owes), or to a clerk first
+    # where the new total needs a person (claims.core.approvals).
+    S.PAID: frozenset({S.APPROVED, S.NEEDS_REVIEW}),
+    # An offer corrected data withdrew is made again (or handed to a clerk) when data
+    # corrected once more make the journey due: one claim per journey, never a second.
+    S.WITHDRAWN: frozenset({S.OFFERED, S.NEEDS_REVIEW}),
     # An offer: accepted (approved, to be paid; to a clerk first when the account typed
     # is someone else's), declined, or withdrawn when corrected data show nothing due.
     S.OFFERED: frozenset({S.APPROVED, S.NEEDS_REVIEW, S.DECLINED, S.WITHDRAWN}),

@@ -13,7 +13,7 @@ from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, EventKind, Notic
 from claims.db.events import record_event
 from claims.db.models import Claim, ClaimEvent
 from claims.db.types import utcnow
-from claims.processing.payouts import compensation_payout
+from claims.processing.payouts import compensation_payout, in_a_file, paid_so_far
 
 SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
               NoticeKind.PAYOUT: EventKind.PAYOUT_MAILED,
@@ -74,7 +74,7 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
         if kind == NoticeKind.OFFER and status != ClaimStatus.OFFERED:
             return None
         payout = compensation_payout(session, claim_id)
-        if kind == NoticeKind.PAYOUT and payout is None:
+        if kind == NoticeKind.PAYOUT and (payout is None or not in_a_file(session, payout)):
             return None
         if _sent(session, claim_id, kind):
             return None
@@ -92,8 +92,16 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
             iban_end=payout.iban[-4:] if payout and payout.iban else
             _account_end(claim) if status in (ClaimStatus.OFFERED, ClaimStatus.APPROVED)
             else None,
-            proactive=proactive, top_up=claim.top_up,
+            proactive=proactive, top_up=_top_up(session, claim),
         )
+
+
+def _top_up(session: Session, claim: Claim) -> Decimal | None:
+    """What a raise after payment adds to what was paid, while it is still to be paid."""
+    if claim.status != ClaimStatus.APPROVED or claim.amount is None:
+        return None
+    paid = paid_so_far(session, claim.id)
+    return claim.amount - paid if paid else None
 
 
 def _account_end(claim: Claim) -> str | None:

@@ -15,14 +15,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from sepaxml import SepaTransfer
-from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from claims.core.iban import check_iban
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.events import record_event
 from claims.db.models import Booking, Claim, Operator, Payout, PayoutRun
 from claims.processing.lifecycle import move
+from claims.processing.twins import TwinKey, journey_of, twin_keys, twins_of
 from common.files import write_private
 from common.spreadsheets import SafeCsvWriter
 
@@ -59,23 +60,40 @@ def voucher_code() -> str:
 def run_payouts(session_factory: sessionmaker[Session], directory: Path,
                 today: date | None = None) -> tuple[list[RunSummary], list[str]]:
     """Pay every approved claim of every operator; write the files of runs that have none
-    yet. Running it again pays nothing twice. Returns the runs and what stopped a file."""
+    yet. Running it again pays nothing twice. Returns the runs, and what kept an
+    operator's claims from being paid or a run's file from being written."""
     directory.mkdir(parents=True, exist_ok=True)
     summaries = []
     with session_factory() as session:
         operators = list(session.scalars(select(Operator.id).order_by(Operator.id)))
+    problems = []
     for operator_id in operators:
         _ask_for_missing_accounts(session_factory, operator_id)
-        for currency in _currencies_due(session_factory, operator_id):
+        currencies = _currencies_due(session_factory, operator_id)
+        if currencies and (missing := _no_account_to_pay_from(session_factory, operator_id)):
+            # Nothing is paid that no file could carry: the claims wait, approved.
+            problems.append(missing)
+            continue
+        for currency in currencies:
             while (run_id := _pay_batch(session_factory, operator_id, currency)) is not None:
                 summaries.append(_summary(session_factory, run_id))
-    problems = []
     for run_id in _runs_without_file(session_factory):
         try:
             write_transfer_file(session_factory, run_id, directory, today or date.today())
         except PayoutAccountMissing as missing:
             problems.append(str(missing))
     return [_summary(session_factory, s.run_id) for s in summaries], problems
+
+
+def _no_account_to_pay_from(session_factory: sessionmaker[Session], operator_id: int
+                            ) -> str | None:
+    with session_factory() as session:
+        operator = session.get(Operator, operator_id)
+        if operator is None or (operator.payout_account_iban and operator.payout_account_name):
+            return None
+        return (f"operator {operator.slug} has no payout account: flask --app wsgi operators "
+                f"configure {operator.slug} --payout-account-iban ... "
+                f"--payout-account-name ...")
 
 
 def _ask_for_missing_accounts(session_factory: sessionmaker[Session], operator_id: int) -> None:
@@ -87,7 +105,11 @@ def _ask_for_missing_accounts(session_factory: sessionmaker[Session], operator_i
         claims = session.scalars(
             select(Claim).outerjoin(Booking, Booking.id == Claim.booking_id)
             .where(Claim.operator_id == operator_id, Claim.status == ClaimStatus.APPROVED,
-                   Claim.payout_method == "account", Booking.payment_iban.is_(None))
+                   Claim.payout_method == "account", Booking.payment_iban.is_(None),
+                   # Not one erased (nobody to ask), nor one paid before (a further part
+                   # goes where the first went).
+                   Claim.erased_at.is_(None),
+                   ~exists().where(Payout.claim_id == Claim.id))
             .with_for_update(of=Claim, skip_locked=True))
         for claim in claims:
             move(claim, ClaimStatus.INFO_REQUESTED)
@@ -98,42 +120,63 @@ def _ask_for_missing_accounts(session_factory: sessionmaker[Session], operator_i
                          items=1)
 
 
-# Due: approved claims, and paid ones owed a top-up after corrected operations data.
-DUE = or_(Claim.status == ClaimStatus.APPROVED,
-          and_(Claim.status == ClaimStatus.PAID, Claim.top_up.is_not(None)))
-
-
 def _currencies_due(session_factory: sessionmaker[Session], operator_id: int) -> list[str]:
     with session_factory() as session:
         return sorted(set(session.scalars(select(Claim.currency).where(
-            Claim.operator_id == operator_id, DUE, Claim.currency.is_not(None)))))
+            Claim.operator_id == operator_id, Claim.status == ClaimStatus.APPROVED,
+            Claim.currency.is_not(None)))))
+
+
+class Unpayable(Exception):
+    """One claim the run cannot pay from what the database holds: it goes to a clerk with
+    the reason, and the run pays the others."""
+
+    def __init__(self, reason: ReasonCode) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
 
 
 def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
                currency: str) -> int | None:
     with session_factory.begin() as session:
         due = select(Claim).where(Claim.operator_id == operator_id, Claim.currency == currency,
-                                  DUE, Claim.amount.is_not(None)).order_by(Claim.id)
+                                  Claim.status == ClaimStatus.APPROVED).order_by(Claim.id)
+        # The bookings and their legs, for the account on file and the journey's twins.
+        due = due.options(selectinload(Claim.booking).selectinload(Booking.legs))
         # Two payout runs at once each take their own claims, never the same (PostgreSQL;
         # SQLite has one writer at a time and renders no lock clause).
         due = due.with_for_update(skip_locked=True)
         claims = list(session.scalars(due.limit(BATCH)))
         if not claims:
             return None
+        sent = payouts_of(session, [claim.id for claim in claims])
+        guard = TwinGuard(session, claims)
         run = PayoutRun(operator_id=operator_id, currency=currency)
         session.add(run)
         session.flush()
         for claim in claims:
-            if claim.status == ClaimStatus.PAID:
-                payout = _top_up_for(session, claim, run.id)
-                session.add(payout)
-                claim.top_up = None
+            if (twin := guard.paid_twin(claim)) is not None:
+                claim.twin_claim_id = twin
+                _to_a_clerk(session, claim, ReasonCode.POSSIBLE_DUPLICATE)
+                continue
+            earlier = sent.get(claim.id, [])
+            owed = (claim.amount or ZERO) - sum((p.amount for p in earlier), ZERO)
+            try:
+                payout = _payout_for(claim, run.id, owed, earlier)
+            except Unpayable as unpayable:
+                _to_a_clerk(session, claim, unpayable.reason)
+                continue
+            move(claim, ClaimStatus.PAID)
+            if payout is None:
+                # Everything owed was sent before: a clerk kept the amount already paid.
+                record_event(session, EventKind.CLAIM_PAID, Actor.SYSTEM, claim_id=claim.id,
+                             parts=len(earlier))
+                continue
+            session.add(payout)
+            if payout.part:
                 record_event(session, EventKind.TOP_UP_PAID, Actor.SYSTEM, claim_id=claim.id,
                              part=payout.part)
             else:
-                payout = _payout_for(session, claim, run.id)
-                session.add(payout)
-                move(claim, ClaimStatus.PAID)
                 record_event(session, EventKind.CLAIM_PAID, Actor.SYSTEM, claim_id=claim.id,
                              voucher=int(payout.method == "voucher"))
             if payout.method == "voucher":
@@ -144,23 +187,84 @@ def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
         return run.id
 
 
-def _payout_for(session: Session, claim: Claim, run_id: int) -> Payout:
-    if claim.amount is None or claim.currency is None:
-        raise PayoutError(f"claim {claim.id} is approved without an amount")
-    payout = Payout(claim_id=claim.id, run_id=run_id, method=claim.payout_method,
-                    amount=claim.amount, currency=claim.currency)
-    if claim.payout_method == "voucher":
-        payout.voucher_code = voucher_code()
-    elif claim.payout_method == "iban":
+ZERO = Decimal("0.00")
+
+
+def payouts_of(session: Session, claim_ids: Sequence[int]) -> dict[int, list[Payout]]:
+    """Each claim's payouts, in the order they were made: what it was sent so far."""
+    sent: dict[int, list[Payout]] = {}
+    for payout in session.scalars(select(Payout).where(Payout.claim_id.in_(claim_ids))
+                                  .order_by(Payout.claim_id, Payout.part)):
+        sent.setdefault(payout.claim_id, []).append(payout)
+    return sent
+
+
+def _payout_for(claim: Claim, run_id: int, owed: Decimal,
+                earlier: Sequence[Payout]) -> Payout | None:
+    """The payment of what the claim still owes, as its next part (the unique (claim,
+    part) pays each part once): to where the first part went, or, for the first, to the
+    way the passenger chose. Raises Unpayable where there is nowhere to send it."""
+    if claim.amount is None or claim.currency is None or claim.erased_at is not None:
+        # Erased: the passenger asked us to forget the account (or retention did).
+        raise Unpayable(ReasonCode.PAYOUT_NOT_POSSIBLE)
+    if owed <= 0:
+        return None
+    payout = Payout(claim_id=claim.id, run_id=run_id, amount=owed, currency=claim.currency,
+                    part=earlier[-1].part + 1 if earlier else 0)
+    if earlier:
+        payout.method, payout.iban = earlier[0].method, earlier[0].iban
+        payout.holder = earlier[0].holder
+    elif claim.payout_method in ("voucher", "iban"):
+        payout.method = claim.payout_method
         payout.iban, payout.holder = claim.payout_iban, claim.payout_holder
+    elif claim.payout_method == "account":
+        payout.method = "account"
+        if claim.booking is not None:
+            payout.iban = claim.booking.payment_iban
+            payout.holder = claim.booking.payment_holder
     else:
-        booking = session.get(Booking, claim.booking_id) if claim.booking_id else None
-        if booking is None or booking.payment_iban is None:
-            # _ask_for_missing_accounts took these out; one that lost its account since
-            # stops the run rather than paying nowhere.
-            raise PayoutError(f"claim {claim.id} has no account on file to pay to")
-        payout.iban, payout.holder = booking.payment_iban, booking.payment_holder
+        # An offer a clerk approved before the passenger chose where the money goes.
+        raise Unpayable(ReasonCode.NO_PAYOUT_ACCOUNT)
+    if payout.method == "voucher":
+        payout.voucher_code = voucher_code()
+    elif payout.iban is None:
+        raise Unpayable(ReasonCode.NO_PAYOUT_ACCOUNT if payout.method == "account"
+                        else ReasonCode.PAYOUT_NOT_POSSIBLE)
     return payout
+
+
+class TwinGuard:
+    """The last look before money moves: a journey whose twin was paid (or is paid in
+    this run) is not paid again. Twins are found at every decision; this catches two
+    decided at the same instant by two workers. A claim a person approved as a possible
+    duplicate was looked at, and is paid."""
+
+    def __init__(self, session: Session, claims: Sequence[Claim]) -> None:
+        self.journeys = {claim.id: journey_of(claim) for claim in claims
+                         if ReasonCode.POSSIBLE_DUPLICATE.value not in (claim.reason_codes or ())}
+        self.paid = twins_of(session, self.journeys, statuses=[ClaimStatus.PAID])
+        self.paying: dict[TwinKey, int] = {}
+
+    def paid_twin(self, claim: Claim) -> int | None:
+        journey = self.journeys.get(claim.id)
+        if journey is None:
+            return None
+        keys = twin_keys(journey)
+        earlier = [twin.id for twin in self.paid.get(claim.id, ())] + [
+            self.paying[key] for key in keys if key in self.paying]
+        if earlier:
+            return min(earlier)
+        self.paying.update(dict.fromkeys(keys, claim.id))
+        return None
+
+
+def _to_a_clerk(session: Session, claim: Claim, reason: ReasonCode) -> None:
+    """Approved, not paid, and in the clerks' queue with the reason: the amount stays."""
+    move(claim, ClaimStatus.NEEDS_REVIEW)
+    claim.reason_codes = list(dict.fromkeys([*(claim.reason_codes or ()), reason.value]))
+    claim.assigned_to = claim.assigned_at = None
+    record_event(session, EventKind.PAYOUT_HELD, Actor.SYSTEM, claim_id=claim.id,
+                 reason_count=1)
 
 
 def compensation_payout(session: Session, claim_id: int) -> Payout | None:
@@ -173,20 +277,17 @@ _COMPENSATION_PAYOUT = select(Payout).where(Payout.claim_id == bindparam("claim_
                                             Payout.part == 0)
 
 
-def _top_up_for(session: Session, claim: Claim, run_id: int) -> Payout:
-    """What corrected data added after payment, paid where the compensation went, as a
-    part of its own: the unique (claim, part) pays each top-up once."""
-    paid = session.scalars(select(Payout).where(Payout.claim_id == claim.id)
-                           .order_by(Payout.part)).all()
-    if not paid or claim.top_up is None or claim.currency is None:
-        raise PayoutError(f"claim {claim.id} has a top-up but no payment to add it to")
-    first = paid[0]
-    payout = Payout(claim_id=claim.id, run_id=run_id, part=paid[-1].part + 1,
-                    method=first.method, amount=claim.top_up, currency=claim.currency,
-                    iban=first.iban, holder=first.holder)
-    if first.method == "voucher":
-        payout.voucher_code = voucher_code()
-    return payout
+def in_a_file(session: Session, payout: Payout) -> bool:
+    """Sent: a voucher is issued at once; a transfer once its run's file is written."""
+    if payout.method == "voucher":
+        return True
+    run = session.get(PayoutRun, payout.run_id)
+    return run is not None and run.file_name is not None
+
+
+def paid_so_far(session: Session, claim_id: int) -> Decimal:
+    """What the claim's payouts sent, all parts."""
+    return sum(session.scalars(select(Payout.amount).where(Payout.claim_id == claim_id)), ZERO)
 
 
 def _runs_without_file(session_factory: sessionmaker[Session]) -> list[int]:
@@ -200,9 +301,7 @@ def write_transfer_file(session_factory: sessionmaker[Session], run_id: int, dir
     with session_factory() as session:
         run, operator = _run_and_operator(session, run_id)
         if not (operator.payout_account_iban and operator.payout_account_name):
-            raise PayoutAccountMissing(
-                f"operator {operator.slug} has no payout account: flask --app wsgi operators "
-                f"configure {operator.slug} --payout-account-iban ... --payout-account-name ...")
+            raise PayoutAccountMissing(f"operator {operator.slug} has no payout account")
         transfers = session.scalars(select(Payout).where(
             Payout.run_id == run_id, Payout.method != "voucher").order_by(Payout.id)).all()
         if run.currency != "EUR":

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import String, select, type_coerce
@@ -45,6 +44,7 @@ from claims.db.models import (
     Booking,
     BookingLeg,
     Claim,
+    ClaimEvent,
     JourneyCheck,
     OperationsRecord,
 )
@@ -52,6 +52,7 @@ from claims.db.types import utcnow
 from claims.db.unclaimed_due import note_checked
 from claims.processing.assessment import decision_for, facts_for, record_decision
 from claims.processing.lifecycle import move
+from claims.processing.twins import JourneyOf, TwinKey, twin_keys, twins_of
 
 SessionFactory = sessionmaker[Session]
 # Operations records taken per transaction. A late train on a storm day carries a few
@@ -167,10 +168,22 @@ def _check_records(session: Session, records: Sequence[OperationsRecord],
             key_share=True))}
     checks = {(c.booking_id, c.direction): c for c in session.scalars(
         select(JourneyCheck).where(JourneyCheck.booking_id.in_(booking_ids)))}
+    # The journeys with no claim of their own may have one on another path, or on
+    # another booking of the same passenger: in the database, or made in this batch.
+    unclaimed = {key: JourneyOf(booking.operator_id, booking.id, booking.passenger_name, legs)
+                 for key, (booking, legs) in journeys.items() if key not in claims}
+    twins = twins_of(session, unclaimed)
+    made: dict[TwinKey, Claim] = {}
     changed_at: list[datetime | None] = []
     for key, (booking, legs) in journeys.items():
+        twin = twins[key][0] if key in twins else None
+        if key in unclaimed:
+            twin = twin or next((made[k] for k in sorted(twin_keys(unclaimed[key]))
+                                 if k in made), None)
         outcome = _check_journey(session, booking, legs, key[1], facts[key],
-                                 claims.get(key), result)
+                                 claims.get(key), twin, result)
+        if key in unclaimed and (new := session.get(Claim, outcome.claim_id or 0)):
+            made.update(dict.fromkeys(twin_keys(unclaimed[key]), new))
         changed_at += _keep_check(session, checks.get(key), booking, key[1], facts[key],
                                   outcome)
         result.journeys += 1
@@ -211,21 +224,25 @@ class _Checked:
 
 def _check_journey(session: Session, booking: Booking, legs: Sequence[BookingLeg],
                    direction: str, facts: JourneyFacts, claim: Claim | None,
-                   result: CheckResult) -> _Checked:
-    decision = decision_for(booking, legs, facts, passenger_disagrees=False)
+                   twin: Claim | None, result: CheckResult) -> _Checked:
+    decision = decision_for(booking, legs, facts, passenger_disagrees=False,
+                            duplicate=claim is None and twin is not None)
     clear = decision.status == ClaimStatus.APPROVED
     if claim is not None and claim.origin != Origin.PROACTIVE:
         return _Checked(Outcome.CLAIMED, decision, claim.id)
     if claim is not None:
         return _correct(session, claim, decision, facts, result)
+    if twin is not None and twin.booking_id is None:
+        # Claimed already without the booking: that claim is the journey's one decision;
+        # no offer, no payment, no invitation. (A twin on another booking makes this a
+        # possible duplicate, for a clerk: the passenger is invited to file.)
+        return _Checked(Outcome.CLAIMED, decision, twin.id)
     mode = ProactiveMode(booking.operator.proactive_mode)
     if mode == ProactiveMode.OFF:
         return _Checked(Outcome.OFF if _due(decision) else Outcome.NOT_DUE, decision)
     if clear:
-        paid = mode == ProactiveMode.PAY and booking.payment_iban is not None
-        claim = _new_claim(session, booking, direction, decision, facts, paid=paid)
-        (result.decisions if paid else result.offers).append(claim.id)
-        return _Checked(Outcome.PAID if paid else Outcome.OFFERED, decision, claim.id)
+        claim = _new_claim(session, booking, direction)
+        return _offer_or_pay(session, claim, decision, facts, result)
     if _for_a_clerk(decision):
         result.invitations.append((booking.id, direction))
         record_event(session, EventKind.FILING_INVITED, Actor.SYSTEM, booking_id=booking.id,
@@ -249,11 +266,10 @@ def _for_a_clerk(decision: Decision) -> bool:
     return assessment is None or assessment.eligible or not assessment.arrival_known
 
 
-def _new_claim(session: Session, booking: Booking, direction: str, decision: Decision,
-               facts: JourneyFacts, *, paid: bool) -> Claim:
+def _new_claim(session: Session, booking: Booking, direction: str) -> Claim:
     has_account = booking.payment_iban is not None
     claim = Claim(
-        booking_id=booking.id, direction=Direction(direction), operator_id=booking.operator_id,
+        booking=booking, direction=Direction(direction), operator_id=booking.operator_id,
         regime=booking.regime, status=ClaimStatus.OFFERED, origin=Origin.PROACTIVE,
         language=offer_language(booking), passenger_name=booking.passenger_name,
         passenger_email=booking.passenger_email,
@@ -261,58 +277,117 @@ def _new_claim(session: Session, booking: Booking, direction: str, decision: Dec
         payout_method="account" if has_account else "none")
     session.add(claim)
     session.flush()
+    return claim
+
+
+def _offer_or_pay(session: Session, claim: Claim, decision: Decision, facts: JourneyFacts,
+                  result: CheckResult) -> _Checked:
+    """A clear case, as the operator's mode says: paid to the account on file (pay mode,
+    with one), else offered."""
+    booking = claim.booking
+    assert booking is not None  # a proactive claim is a booking's
+    paid = ProactiveMode(booking.operator.proactive_mode) == ProactiveMode.PAY \
+        and booking.payment_iban is not None and claim.payout_method == "account"
     record_decision(claim, decision, facts)
     if paid:
         move(claim, ClaimStatus.APPROVED)
         record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
                      booking_id=booking.id, reason_count=0, proactive=1)
-    else:
-        record_event(session, EventKind.OFFER_MADE, Actor.SYSTEM, claim_id=claim.id,
-                     booking_id=booking.id)
-    return claim
+        result.decisions.append(claim.id)
+        return _Checked(Outcome.PAID, decision, claim.id)
+    record_event(session, EventKind.OFFER_MADE, Actor.SYSTEM, claim_id=claim.id,
+                 booking_id=booking.id)
+    result.offers.append(claim.id)
+    return _Checked(Outcome.OFFERED, decision, claim.id)
 
 
 def _correct(session: Session, claim: Claim, decision: Decision, facts: JourneyFacts,
              result: CheckResult) -> _Checked:
     """The journey's data changed after the proactive decision."""
     status = ClaimStatus(claim.status)
-    assessment = decision.assessment
+    if status == ClaimStatus.WITHDRAWN and _withdrawn_by_data(session, claim):
+        # Corrected data took the offer back; data corrected again may make it due again.
+        return _reopen(session, claim, decision, facts, result)
     if status == ClaimStatus.OFFERED:
-        if decision.status == ClaimStatus.APPROVED and assessment is not None:
-            if assessment.amount != claim.amount or assessment.rule != claim.rule:
-                record_decision(claim, decision, facts)
-                record_event(session, EventKind.OFFER_MADE, Actor.SYSTEM, claim_id=claim.id,
-                             revised=1)
-                result.offers.append(claim.id)
-            return _Checked(Outcome.OFFERED, decision, claim.id)
-        if _for_a_clerk(decision):
-            # Now over the limit, say: the offer the passenger holds goes to a clerk with
-            # the new data, rather than asking them to file what they were offered.
-            move(claim, ClaimStatus.NEEDS_REVIEW)
-            record_decision(claim, decision, facts)
-            record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
-                         reason_count=len(decision.reasons))
-            return _Checked(Outcome.CLERK, decision, claim.id)
-        move(claim, ClaimStatus.WITHDRAWN)
-        record_event(session, EventKind.OFFER_WITHDRAWN, Actor.SYSTEM, claim_id=claim.id,
-                     reason_count=len(decision.reasons))
-        return _Checked(Outcome.NOT_DUE, decision, claim.id)
+        return _correct_offer(session, claim, decision, facts, result)
+    assessment = decision.assessment
     if status in (ClaimStatus.APPROVED, ClaimStatus.PAID) and assessment is not None \
             and assessment.eligible and claim.amount is not None \
             and assessment.currency == claim.currency and assessment.amount > claim.amount:
-        raise_by = assessment.amount - claim.amount
-        if status == ClaimStatus.PAID:
-            claim.top_up = (claim.top_up or Decimal("0.00")) + raise_by
-        record_decision(claim, decision, facts)
-        record_event(session, EventKind.AMOUNT_RAISED, Actor.SYSTEM, claim_id=claim.id,
-                     top_up=int(status == ClaimStatus.PAID))
-        result.decisions.append(claim.id)
-        return _Checked(Outcome.PAID, decision, claim.id)
+        return _raise(session, claim, decision, facts, result)
     if status in (ClaimStatus.APPROVED, ClaimStatus.PAID):
         record_event(session, EventKind.CORRECTION_KEPT, Actor.SYSTEM, claim_id=claim.id)
         return _Checked(Outcome.PAID, decision, claim.id)
     # Declined, withdrawn, or with a clerk: the passenger's answer or the clerk's stands.
     return _Checked(SETTLED.get(status, Outcome.NOT_DUE), decision, claim.id)
+
+
+def _correct_offer(session: Session, claim: Claim, decision: Decision, facts: JourneyFacts,
+                   result: CheckResult) -> _Checked:
+    assessment = decision.assessment
+    if decision.status == ClaimStatus.APPROVED and assessment is not None:
+        if assessment.amount != claim.amount or assessment.rule != claim.rule:
+            record_decision(claim, decision, facts)
+            record_event(session, EventKind.OFFER_MADE, Actor.SYSTEM, claim_id=claim.id,
+                         revised=1)
+            result.offers.append(claim.id)
+        return _Checked(Outcome.OFFERED, decision, claim.id)
+    if _for_a_clerk(decision):
+        # Now over the limit, say: the offer the passenger holds goes to a clerk with
+        # the new data, rather than asking them to file what they were offered.
+        return _to_a_clerk(session, claim, decision, facts)
+    move(claim, ClaimStatus.WITHDRAWN)
+    record_event(session, EventKind.OFFER_WITHDRAWN, Actor.SYSTEM, claim_id=claim.id,
+                 reason_count=len(decision.reasons))
+    return _Checked(Outcome.NOT_DUE, decision, claim.id)
+
+
+def _raise(session: Session, claim: Claim, decision: Decision, facts: JourneyFacts,
+           result: CheckResult) -> _Checked:
+    """More is due than was approved or paid. The new total goes through the one policy
+    (decide, by claims.core.approvals): within it, approved again and the difference paid
+    in the next run; over a limit, a clerk (and a second person) first. Never a claw-back."""
+    if decision.status != ClaimStatus.APPROVED:
+        return _to_a_clerk(session, claim, decision, facts)
+    paid = ClaimStatus(claim.status) == ClaimStatus.PAID
+    if paid:
+        move(claim, ClaimStatus.APPROVED)  # paid in part: the run pays the rest
+    record_decision(claim, decision, facts)
+    record_event(session, EventKind.AMOUNT_RAISED, Actor.SYSTEM, claim_id=claim.id,
+                 top_up=int(paid))
+    result.decisions.append(claim.id)
+    return _Checked(Outcome.PAID, decision, claim.id)
+
+
+def _to_a_clerk(session: Session, claim: Claim, decision: Decision,
+                facts: JourneyFacts) -> _Checked:
+    move(claim, ClaimStatus.NEEDS_REVIEW)
+    record_decision(claim, decision, facts)
+    claim.assigned_to = claim.assigned_at = None
+    record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
+                 reason_count=len(decision.reasons))
+    return _Checked(Outcome.CLERK, decision, claim.id)
+
+
+def _withdrawn_by_data(session: Session, claim: Claim) -> bool:
+    """Withdrawn by corrected data, not by the passenger (whose choice stands)."""
+    last = session.scalar(select(ClaimEvent.kind).where(
+        ClaimEvent.claim_id == claim.id,
+        ClaimEvent.kind.in_([EventKind.OFFER_WITHDRAWN, EventKind.CLAIM_WITHDRAWN]))
+        .order_by(ClaimEvent.id.desc()).limit(1))
+    return last == EventKind.OFFER_WITHDRAWN
+
+
+def _reopen(session: Session, claim: Claim, decision: Decision, facts: JourneyFacts,
+            result: CheckResult) -> _Checked:
+    """The withdrawn offer's journey decided again, as a journey never offered would be:
+    the same claim row (one per journey) made an offer, a payment or a clerk's case."""
+    if decision.status == ClaimStatus.APPROVED:
+        move(claim, ClaimStatus.OFFERED)
+        return _offer_or_pay(session, claim, decision, facts, result)
+    if _for_a_clerk(decision):
+        return _to_a_clerk(session, claim, decision, facts)
+    return _Checked(Outcome.NOT_DUE, decision, claim.id)
 
 
 # What a proactive claim that corrected data no longer change has come to.

@@ -61,6 +61,10 @@ REFUSALS = {
     review.Refusal.SECOND_APPROVER_NEEDED: _l(
         "You proposed this amount: another person must approve it."),
     review.Refusal.TAKEN_BY_ANOTHER: _l("Another clerk has taken this claim. Take it over first."),
+    review.Refusal.BELOW_AMOUNT_PAID: _l(
+        "Part of this claim has been paid already: approve at least the amount paid."),
+    review.Refusal.TWIN_PAID_NEEDS_REASON: _l(
+        "The same journey was paid on the linked claim: give a reason to pay it again."),
 }
 STAFF = ("clerk", "manager")
 
@@ -222,12 +226,9 @@ def erase(claim_id: int) -> Response | tuple[str, int]:
 @role_required(*STAFF)
 def approve(claim_id: int) -> Response | tuple[str, int]:
     form = ApproveForm()
-    current = runtime()
     return _decide(claim_id, form, lambda: decisions.approve(
-        current.session_factory, claim_id, _clerk_id(), amount=form.amount.checked(),
-        note=form.note.data,
-        second_approval_above=current.settings.second_approval_above),
-        NoticeKind.DECISION, approve=form)
+        runtime().session_factory, claim_id, _clerk_id(), amount=form.amount.checked(),
+        note=form.note.data), NoticeKind.DECISION, approve=form)
 
 
 @blueprint.post("/claims/<int:claim_id>/reject")

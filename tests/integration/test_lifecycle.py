@@ -44,7 +44,9 @@ def test_the_state_machine_allows_only_the_documented_moves() -> None:
     assert not can_move(S.SUBMITTED, S.APPROVED)
     assert not can_move(S.PAID, S.WITHDRAWN)
     assert not can_move(S.REJECTED, S.PAID)
-    assert ALLOWED[S.PAID] == ALLOWED[S.WITHDRAWN] == frozenset()
+    assert ALLOWED[S.DECLINED] == frozenset()
+    # After payment only more money: the difference approved, or a clerk's case.
+    assert ALLOWED[S.PAID] == frozenset({S.APPROVED, S.NEEDS_REVIEW})
 
 
 def test_a_paid_or_decided_claim_cannot_be_withdrawn_and_the_refusal_is_logged(

@@ -85,7 +85,7 @@ def test_a_bad_iban_is_refused_with_a_message(app: Flask, client: FlaskClient,
     assert "This is not a valid IBAN" in response.get_data(as_text=True)
 
 
-def test_a_missing_payout_account_is_reported_and_the_file_written_later(
+def test_a_missing_payout_account_is_reported_and_nothing_paid_until_it_is_given(
         app: Flask, runner: FlaskCliRunner) -> None:
     create_operator(app)
     load(app, [rail_booking("AAAA01", passenger={"name": "Anna Koch"})], [arrival()])
@@ -94,10 +94,15 @@ def test_a_missing_payout_account_is_reported_and_the_file_written_later(
     first = runner.invoke(args=["payouts", "run"])
     assert first.exit_code == 1
     assert "test-rail has no payout account" in first.output
+    # Nothing paid that no file carries: the claim waits, approved, and nobody is told
+    # that money is on its way.
+    with app.extensions["effortless"].session_factory() as session:
+        assert session.scalars(select(Claim.status)).one() == "approved"
+        assert session.scalars(select(Payout)).all() == []
     runner.invoke(args=["operators", "configure", "test-rail", "--payout-account-name", "T",
                         "--payout-account-iban", "DE89370400440532013000"])
     second = runner.invoke(args=["payouts", "run"])
-    assert second.exit_code == 0 and "nothing to pay" in second.output
+    assert second.exit_code == 0 and "test-rail: run 1, 1 transfers" in second.output
     assert (Path(app.instance_path) / "payouts" / "test-rail-run-000001.xml").exists()
 
 

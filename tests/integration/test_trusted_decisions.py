@@ -145,8 +145,10 @@ def test_an_amount_is_the_same_cents_in_the_database_the_email_and_the_sepa_file
     factory = app.extensions["effortless"].session_factory
     settings_ = app.extensions["effortless"].settings
     claim_id = _needs_review(app, f"AMT{next(_counter):03d}")
+    # One person approves any amount here: this test is about cents, not about persons.
     runner.invoke(args=["operators", "configure", "test-rail", "--payout-account-name",
-                        "Test Rail", "--payout-account-iban", "DE89 3704 0044 0532 0130 00"])
+                        "Test Rail", "--payout-account-iban", "DE89 3704 0044 0532 0130 00",
+                        "--second-approval-above", "10000.00"])
     with factory() as session:
         clerk = session.scalars(select(User.id)).first()
     if clerk is None:
@@ -271,11 +273,11 @@ def _amount_events(app: Flask, claim_id: int) -> list[tuple[str, int | None, dic
 
 def test_every_clerk_amount_is_kept_with_who_and_why_and_large_ones_need_two_people(
         settings_overrides: dict[str, Any]) -> None:
-    app = create_app({**settings_overrides, "SECOND_APPROVAL_ABOVE": "100.00"})
+    app = create_app(settings_overrides)
     try:
         factory = app.extensions["effortless"].session_factory
-        limit = app.extensions["effortless"].settings.second_approval_above
         first = _needs_review(app, "FOUR01")
+        accounts.configure_operator(factory, "test-rail", second_approval_above="100.00")
         second = _needs_review(app, "FOUR02")
         ids = {}
         for email in ("anna@example.org", "bert@example.org"):
@@ -284,24 +286,22 @@ def test_every_clerk_amount_is_kept_with_who_and_why_and_large_ones_need_two_peo
                 ids[email[:4]] = session.scalars(select(User.id).where(User.email == email)).one()
         # A changed amount under the limit: one clerk, with a reason, kept in the log.
         with pytest.raises(review.ReviewError):
-            decisions.approve(factory, first, ids["anna"], amount=Decimal("30.00"),
-                              second_approval_above=limit)
+            decisions.approve(factory, first, ids["anna"], amount=Decimal("30.00"))
         assert decisions.approve(factory, first, ids["anna"], amount=Decimal("30.00"),
-                                 note="Taxi fare too", second_approval_above=limit
+                                 note="Taxi fare too"
                                  ) == decisions.Approval.APPROVED
         assert _amount_events(app, first) == [("amount_set", ids["anna"], {
             "old": "19.75", "new": "30.00", "why": "Taxi fare too", "proposed_by": None})]
         # Above the limit: proposed by one, approved by another.
         assert decisions.approve(factory, second, ids["anna"], amount=Decimal("150.00"),
-                                 note="Hotel night", second_approval_above=limit
+                                 note="Hotel night"
                                  ) == decisions.Approval.AWAITING_SECOND
         assert _claim(app, second).status == "needs_review"
         with pytest.raises(review.ReviewError) as refused:
-            decisions.approve(factory, second, ids["anna"], amount=Decimal("150.00"),
-                              second_approval_above=limit)
+            decisions.approve(factory, second, ids["anna"], amount=Decimal("150.00"))
         assert refused.value.code == review.Refusal.SECOND_APPROVER_NEEDED
-        assert decisions.approve(factory, second, ids["bert"], amount=Decimal("150.00"),
-                                 second_approval_above=limit) == decisions.Approval.APPROVED
+        assert decisions.approve(factory, second, ids["bert"], amount=Decimal("150.00")
+                                 ) == decisions.Approval.APPROVED
         claim = _claim(app, second)
         assert (claim.status, claim.amount, claim.clerk_note) == (
             "approved", Decimal("150.00"), "Hotel night")

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from claims.core.approvals import AmountLimits
 from claims.core.journey import delay_minutes, journey_facts, operations_key
 from claims.core.policy import BookingFacts, ClaimSignals, OperatorPolicy, deadline, decide
 from claims.core.rules.journey_input import Fare
@@ -99,10 +100,18 @@ def test_force_majeure_is_a_clear_rejection_with_its_rule() -> None:
 
 def test_amounts_over_the_operators_limit_go_to_a_clerk() -> None:
     late = facts_for(rail_booking(), arrival())
-    decision = decide(BOOKING, late, OperatorPolicy(auto_approve_limit=Decimal("19.74")), SIGNALS)
+    decision = decide(BOOKING, late, _limits(Decimal("19.74")), SIGNALS)
     assert decision.reasons == (ReasonCode.AMOUNT_OVER_LIMIT,)
-    at_limit = decide(BOOKING, late, OperatorPolicy(auto_approve_limit=Decimal("19.75")), SIGNALS)
+    at_limit = decide(BOOKING, late, _limits(Decimal("19.75")), SIGNALS)
     assert at_limit.status == ClaimStatus.APPROVED
+    # Within the operator's limit, but above the amount one person may approve alone:
+    # the rules never pay what a clerk could not.
+    four_eyes = decide(BOOKING, late, _limits(Decimal("600.00"), Decimal("19.00")), SIGNALS)
+    assert four_eyes.reasons == (ReasonCode.AMOUNT_OVER_LIMIT,)
+
+
+def _limits(auto: Decimal, second: Decimal = Decimal("600.00")) -> OperatorPolicy:
+    return OperatorPolicy(limits=AmountLimits(auto, second))
 
 
 def test_the_operators_minimum_and_scheme_are_applied() -> None:
