@@ -61,6 +61,8 @@ CHECK_REASONS = {
     "appeal": _l("you objected to the decision"),
     "no-booking": _l("you claimed without a booking reference"),
     "no-payout-account": _l("we need an account to pay you to"),
+    "operations-mismatch": _l("the operator's data do not match the train you booked, and "
+                              "we check which train you were on"),
 }
 OTHER_CHECK = _l("we check a few details")
 
@@ -96,6 +98,8 @@ REASON_LABELS = {
     "payout-account-changed": _l("account differs from the one on file"),
     "payout-holder-differs": _l("account holder is not the passenger"),
     "no-payout-account": _l("no account to pay to"),
+    "operations-mismatch": _l("operations data of another train (scheduled arrival over 30 "
+                              "minutes off)"),
 }
 PAYOUT_LABELS = {"account": _l("to the account on file"), "iban": _l("to an account the "
                  "passenger gave"), "voucher": _l("as a travel voucher")}

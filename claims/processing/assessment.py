@@ -24,6 +24,7 @@ from claims.core.journey import (
     OperationsKey,
     journey_facts,
     operations_key,
+    service_day,
 )
 from claims.core.names import name_tokens, surname_matches, surname_of
 from claims.core.policy import BookingFacts, ClaimSignals, Decision, OperatorPolicy, decide
@@ -183,13 +184,16 @@ class Arrival(NamedTuple):
     notice_days: int | None
     rerouted_departure: datetime | None
     rerouted_arrival: datetime | None
+    # The operator's scheduled arrival: the cross-check that it is the leg's train.
+    scheduled_arrival: datetime | None
 
 
 def operations_records(session: Session, bookings: Sequence[BookingWithLegs]
                        ) -> dict[int, dict[OperationsKey, Arrival]]:
-    """The operations records of the bookings' legs: per operator, by (service, date,
-    stop). Service names are the operator's own ("RE 1" runs for many operators at
-    "Berlin Hbf"): one operator's record never decides another operator's claim.
+    """The operations records of the bookings' legs: per operator, by (service, service
+    day, stop) as core.journey.operations_key gives them. Service names are the
+    operator's own ("RE 1" runs for many operators at "Berlin Hbf"): one operator's
+    record never decides another operator's claim.
 
     Read as rows, not ORM objects: the rules only read them, and every claim page and
     every batch of decisions asks."""
@@ -364,12 +368,15 @@ def possible_duplicates(session: Session, claims: Sequence[Claim]) -> set[int]:
 def booked_and_unbooked_twins(session: Session, claims: Sequence[Claim]) -> set[int]:
     """Ids of the claims for a journey (operator, service, date, name) that also has a
     claim on the other path: one filed without a booking and one on the booking. Service
-    names are compared as typed ("re 4711" = "RE 4711"), names folded as in the look-up."""
+    names are compared as typed ("re 4711" = "RE 4711"), names folded as in the look-up.
+    A booked leg matches the date typed by its departure date (the passenger's day of
+    travel) or its train's service day (a train boarded after midnight)."""
     def journeys(claim: Claim) -> set[tuple[int, str, date, str]]:
         name = " ".join(name_tokens(claim.passenger_name))
         if claim.booking is not None:
-            return {(claim.operator_id, "".join(name_tokens(leg.service)),
-                     leg.scheduled_departure.date(), name) for leg in claim.journey_legs}
+            return {(claim.operator_id, "".join(name_tokens(leg.service)), day, name)
+                    for leg in claim.journey_legs
+                    for day in {leg.scheduled_departure.date(), service_day(leg)}}
         typed = claim.manual_journey or {}
         return {(claim.operator_id, "".join(name_tokens(str(typed.get("service", "")))),
                  date.fromisoformat(str(typed.get("date"))), name)} if typed else set()
