@@ -62,6 +62,8 @@ CHECK_REASONS = {
     "no-booking": _l("you claimed without a booking reference"),
     "no-payout-account": _l("we need an account to pay you to"),
     "payout-not-possible": _l("we check where to pay you"),
+    "operations-mismatch": _l("the operator's data do not match the train you booked, and "
+                              "we check which train you were on"),
 }
 OTHER_CHECK = _l("we check a few details")
 
@@ -98,6 +100,8 @@ REASON_LABELS = {
     "payout-holder-differs": _l("account holder is not the passenger"),
     "no-payout-account": _l("no account to pay to"),
     "payout-not-possible": _l("approved, but cannot be paid as it stands (no account left)"),
+    "operations-mismatch": _l("operations data of another train (scheduled arrival over 30 "
+                              "minutes off)"),
 }
 PAYOUT_LABELS = {"account": _l("to the account on file"), "iban": _l("to an account the "
                  "passenger gave"), "voucher": _l("as a travel voucher")}

@@ -28,6 +28,7 @@ from claims.clerks.review import (
 )
 from claims.core.amounts import CENT, amount_text
 from claims.core.approvals import persons_needed
+from claims.core.journey import service_day
 from claims.core.rules.result import Assessment
 from claims.core.vocabulary import (
     AWAITING_CLERK,
@@ -226,7 +227,8 @@ class CohortResult:
 
 
 def cohorts(session_factory: SessionFactory, minimum: int = 2) -> list[Cohort]:
-    """Open claims grouped by the service and date of their last leg, largest first."""
+    """Open claims grouped by the service and service day of their last leg (one train),
+    largest first."""
     with session_factory() as session:
         claims = session.scalars(select(Claim).where(Claim.status.in_(AWAITING_CLERK))
                                  .options(selectinload(Claim.booking)
@@ -238,8 +240,7 @@ def cohorts(session_factory: SessionFactory, minimum: int = 2) -> list[Cohort]:
             if claim.journey_legs:
                 last = claim.journey_legs[-1]
                 names[claim.operator.slug] = claim.operator.name
-                groups[(claim.operator.slug, last.service,
-                        last.scheduled_departure.date())] += 1
+                groups[(claim.operator.slug, last.service, service_day(last))] += 1
     return [Cohort(operator, service, day, n, names[operator])
             for (operator, service, day), n in groups.most_common() if n >= minimum]
 
@@ -262,8 +263,7 @@ def cohort_claims(session_factory: SessionFactory, operator: str, service: str,
                                               .selectinload(Booking.legs))
                                      .order_by(Claim.id)):
             last = claim.journey_legs[-1] if claim.journey_legs else None
-            if last is None or (last.service, last.scheduled_departure.date()) != (
-                    service, day):
+            if last is None or (last.service, service_day(last)) != (service, day):
                 continue  # the booking's other journey took that train, not this claim's
             personal = tuple(code for code in claim.reason_codes or ()
                              if code in PERSONAL_REASONS)

@@ -11,17 +11,17 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, bindparam, exists, func, or_, select, true, type_coerce
+from sqlalchemy import bindparam, exists, func, or_, select, true
 from sqlalchemy.orm import Session, load_only, selectinload, sessionmaker
 
 from claims.core.amounts import CENT
 from claims.core.effort import ClerkEffort, LoggedEvent, clerk_effort
-from claims.core.journey import operations_key
+from claims.core.journey import operations_key, service_day
 from claims.core.policy import ANSWER_WITHIN, deadline
 from claims.core.rules.engine import assess
 from claims.core.rules.journey_input import Fare, JourneyInput
 from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind, ReasonCode
-from claims.db.dialect import json_array_contains, json_array_elements
+from claims.db.dialect import json_array_contains, json_array_elements, local_date
 from claims.db.events import append_event, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimDocument, ClaimEvent, Operator, User
 from claims.db.types import utcnow
@@ -108,7 +108,8 @@ QUEUE_COLUMNS = (Claim.booking_id, Claim.operator_id, Claim.direction, Claim.sub
                  Claim.reason_codes, Claim.amount, Claim.currency, Claim.assigned_to)
 # What the journey's direction is worked out from, and what its last leg shows.
 QUEUE_LEG_COLUMNS = (BookingLeg.service, BookingLeg.origin, BookingLeg.destination,
-                     BookingLeg.scheduled_departure, BookingLeg.scheduled_arrival)
+                     BookingLeg.scheduled_departure, BookingLeg.scheduled_arrival,
+                     BookingLeg.service_date)
 
 
 def review_queue(session_factory: SessionFactory, wanted: QueueFilter = QueueFilter(),
@@ -152,9 +153,10 @@ def open_claims_query(query: Any, wanted: QueueFilter) -> Any:
         if wanted.service:
             leg = leg.where(BookingLeg.service == wanted.service)
         if wanted.day:
-            # Stored as ISO text with the local offset: the prefix is the local date.
-            leg = leg.where(type_coerce(BookingLeg.scheduled_departure, String)
-                            .startswith(wanted.day.isoformat()))
+            # The train's service day, as the queue shows it (core.journey.service_day).
+            leg = leg.where(func.coalesce(BookingLeg.service_date,
+                                          local_date(BookingLeg.scheduled_departure))
+                            == wanted.day)
         query = query.where(exists(leg))
     return query
 
@@ -165,7 +167,7 @@ def _entry(claim: Claim, takers: dict[int, str]) -> QueueEntry:
         claim_id=claim.id, operator=claim.operator.name,
         reference=claim.booking.reference if claim.booking else None,
         service=last.service if last else None,
-        service_date=last.scheduled_departure.date() if last else None,
+        service_date=service_day(last) if last else None,
         submitted_at=claim.submitted_at, pay_by=claim.submitted_at + PAYMENT_LIMIT,
         reason_codes=tuple(claim.reason_codes or ()), amount=claim.amount,
         currency=claim.currency,
@@ -271,6 +273,10 @@ class LegEvidence:
     actual_arrival: datetime | None
     cancelled: bool | None
     cause: str | None
+    # The train's service day, and the record's own scheduled arrival where it sent one:
+    # beside the leg's, the clerk sees whether the record is the leg's train.
+    service_date: date | None = None
+    record_scheduled_arrival: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -485,7 +491,9 @@ def _evidence(session: Session, claim: Claim) -> tuple[LegEvidence, ...]:
         evidence.append(LegEvidence(
             leg.service, leg.origin, leg.destination, leg.scheduled_departure,
             leg.scheduled_arrival, record.actual_arrival if record else None,
-            record.cancelled if record else None, record.cause if record else None))
+            record.cancelled if record else None, record.cause if record else None,
+            service_date=service_day(leg),
+            record_scheduled_arrival=record.scheduled_arrival if record else None))
     return tuple(evidence)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Protocol, TypeVar
 
@@ -28,6 +28,9 @@ class LegLike(Protocol):
     def scheduled_departure(self) -> datetime: ...
     @property
     def scheduled_arrival(self) -> datetime: ...
+    # The train's service day where the booking gave one (see service_day).
+    @property
+    def service_date(self) -> date | None: ...
 
 
 LegT = TypeVar("LegT", bound=LegLike)
@@ -48,6 +51,9 @@ class ArrivalLike(Protocol):
     def rerouted_departure(self) -> datetime | None: ...
     @property
     def rerouted_arrival(self) -> datetime | None: ...
+    # The operator's own scheduled arrival at the stop, where it sent one.
+    @property
+    def scheduled_arrival(self) -> datetime | None: ...
 
 
 OperationsKey = tuple[str, date, str]
@@ -65,9 +71,31 @@ def legs_by_direction(legs: Sequence[LegT], fare_kind: str) -> dict[Direction, l
     return {Direction.OUTBOUND: list(legs)}
 
 
+def service_day(leg: LegLike) -> date:
+    """The day of the train the leg is on, as operations records are keyed: the day it
+    left its first station. The booking says so where the passenger boarded after
+    midnight a train that left the day before; without it, the leg's own departure date
+    (local, as the operator keeps its timetable). Every match of a leg to its records
+    goes through here."""
+    return leg.service_date or leg.scheduled_departure.date()
+
+
 def operations_key(leg: LegLike) -> OperationsKey:
-    """(service, scheduled departure date as the operator's local date, arrival stop)."""
-    return (leg.service, leg.scheduled_departure.date(), leg.destination)
+    """(service, service day, arrival stop): the key of the leg's operations record."""
+    return (leg.service, service_day(leg), leg.destination)
+
+
+# A record whose own scheduled arrival is further than this from the leg's is another
+# train's (the next day's of the same number, a timetable the booking did not know).
+# Half an hour: a timetable change between sale and travel moves a train by minutes; a
+# day or another train of the number lies hours away.
+SCHEDULE_TOLERANCE = timedelta(minutes=30)
+
+
+def is_the_legs_train(leg: LegLike, arrival: ArrivalLike) -> bool:
+    """False when the record's scheduled arrival says it is not this leg's train."""
+    return arrival.scheduled_arrival is None or \
+        abs(arrival.scheduled_arrival - leg.scheduled_arrival) <= SCHEDULE_TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -84,6 +112,9 @@ class JourneyFacts:
     notice_days: int | None = None
     rerouted_departure: datetime | None = None
     rerouted_arrival: datetime | None = None
+    # The stop of the first leg whose record is another train's (is_the_legs_train): that
+    # record is not used, and a clerk looks at the claim.
+    mismatch_at: str | None = None
 
     @property
     def delay_minutes(self) -> int | None:
@@ -103,10 +134,17 @@ def journey_facts(legs: Sequence[LegLike],
     if not legs:
         raise ValueError("a journey has at least one leg")
     last = legs[-1]
-    final = arrivals.get(operations_key(last))
+    records = [arrivals.get(operations_key(leg)) for leg in legs]
+    # Only a record of the leg's own train tells what happened on it; another train's is
+    # left out, and named (mismatch_at) for a clerk to look at.
+    used = [record if record is not None and is_the_legs_train(leg, record) else None
+            for leg, record in zip(legs, records, strict=True)]
+    mismatch_at = next((leg.destination for leg, record, kept
+                        in zip(legs, records, used, strict=True)
+                        if record is not None and kept is None), None)
+    final = used[-1]
     missed_at = None
-    for leg, next_leg in pairwise(legs):
-        arrival = arrivals.get(operations_key(leg))
+    for (leg, next_leg), arrival in zip(pairwise(legs), used, strict=False):
         if arrival is not None and (
                 arrival.cancelled or (arrival.actual_arrival is not None
                                       and arrival.actual_arrival > next_leg.scheduled_departure)):
@@ -125,4 +163,5 @@ def journey_facts(legs: Sequence[LegLike],
         notice_days=final.notice_days if final else None,
         rerouted_departure=final.rerouted_departure if final else None,
         rerouted_arrival=final.rerouted_arrival if final else None,
+        mismatch_at=mismatch_at,
     )

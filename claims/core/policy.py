@@ -94,9 +94,16 @@ def deadline(regime: str, scheduled_arrival: datetime) -> datetime:
 def decide(booking: BookingFacts, facts: JourneyFacts, policy: OperatorPolicy,
            signals: ClaimSignals) -> Decision:
     reasons = _claim_reasons(booking, facts, signals)
+    if facts.mismatch_at is not None:
+        # A record of another train stood where the leg's was expected: it was not used,
+        # and a clerk finds out which train the passenger was on.
+        reasons.insert(0, ReasonCode.OPERATIONS_MISMATCH)
     if not facts.has_operations_data:
-        return Decision(ClaimStatus.NEEDS_REVIEW, None,
-                        (ReasonCode.NO_OPERATIONS_DATA, *reasons))
+        # No record of the last leg's train; where there was one of another train, that
+        # is the reason, not data still to come.
+        missing = () if facts.mismatch_at == facts.destination else (
+            ReasonCode.NO_OPERATIONS_DATA,)
+        return Decision(ClaimStatus.NEEDS_REVIEW, None, (*missing, *reasons))
     assessment = assess(journey_input(booking, facts, policy))
 
     if not assessment.arrival_known:

@@ -152,6 +152,9 @@ class ReasonCode(StrEnum):
     PAYOUT_HOLDER_DIFFERS = "payout-holder-differs"    # the account holder is not the passenger
     NO_PAYOUT_ACCOUNT = "no-payout-account"  # approved, but the account on file went away
     PAYOUT_NOT_POSSIBLE = "payout-not-possible"  # approved, nowhere to pay (data erased)
+    # The right train's data: a record whose own scheduled arrival is more than 30 minutes
+    # off the leg's is another train's (core.journey.is_the_legs_train), and is not used.
+    OPERATIONS_MISMATCH = "operations-mismatch"
 
 
 # About the claim or its passenger, not about the train: a cohort decision (a clerk

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from claims.core.journey import legs_by_direction
@@ -114,15 +115,22 @@ class Booking(Base):
         return name
 
 
+def _departure_day(context: DefaultExecutionContext) -> date:
+    """A leg's service day where none was given: its departure's local date."""
+    departure: datetime = context.get_current_parameters()["scheduled_departure"]
+    return departure.date()
+
+
 class BookingLeg(Base):
     __tablename__ = "booking_legs"
     __table_args__ = (
         UniqueConstraint("booking_id", "position"),
         # Finds the other bookings on the same train: duplicates, and cohorts for clerks.
         Index("ix_booking_legs_service_scheduled_arrival", "service", "scheduled_arrival"),
-        # Finds the bookings an operations record touches (claims.processing.proactive).
-        Index("ix_booking_legs_service_destination_departure", "service", "destination",
-              "scheduled_departure"),
+        # Finds the bookings an operations record touches (claims.processing.proactive):
+        # by the record's key, the train's service day.
+        Index("ix_booking_legs_service_destination_service_date", "service", "destination",
+              "service_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,9 +144,11 @@ class BookingLeg(Base):
     leg_amount: Mapped[Decimal | None] = mapped_column(Money)
     # The train's service day (the operations record's `date`): the day it left its first
     # station, which is the day before the leg's own departure for a passenger who
-    # boarded after midnight. NULL for legs imported before it was kept: their departure's
-    # local date (migration 0024 filled those there were).
-    service_date: Mapped[date | None] = mapped_column(Date)
+    # boarded after midnight. Always set: the import writes the booking's (or the
+    # departure's local date), a leg made here gets its departure's local date, and
+    # migration 0024 filled the legs there were. Nullable only as that migration added it;
+    # core.journey.service_day reads a NULL as the departure's date.
+    service_date: Mapped[date | None] = mapped_column(Date, default=_departure_day)
 
     booking: Mapped[Booking] = relationship(back_populates="legs")
 

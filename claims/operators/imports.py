@@ -183,7 +183,8 @@ def _write_bookings(session: Session, chunk: list[BookingRecord], operator_ids: 
         {"booking_id": booking_id, "position": position, "service": leg.service,
          "origin": leg.origin, "destination": leg.destination,
          "scheduled_departure": leg.scheduled_departure,
-         "scheduled_arrival": leg.scheduled_arrival, "leg_amount": leg.leg_amount}
+         "scheduled_arrival": leg.scheduled_arrival, "leg_amount": leg.leg_amount,
+         "service_date": leg.service_date}
         for record, booking_id in [*zip(new, ids, strict=True), *old]
         for position, leg in enumerate(record.legs)
     ]
@@ -200,6 +201,7 @@ def _operations_row(record: OperationsRecordData, operator_id: int) -> dict[str,
         "cause": record.cause, "notice_days": record.notice_days,
         "rerouted_departure": record.rerouted_departure,
         "rerouted_arrival": record.rerouted_arrival,
+        "scheduled_arrival": record.scheduled_arrival,
         # New or corrected: the journeys it touches are checked again.
         "proactive_checked": False,
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
@@ -25,6 +25,11 @@ TEXT_LIMIT = 200
 PLACE_LIMIT = 120  # a station or stop, as long as the database keeps it
 NOTICE_DAYS_LIMIT = 3650
 SERVICE_LIMIT = 40
+# How far a leg's service day may lie before its own departure date: a passenger boards,
+# on the second night at the latest, a train that left its first station days before (the
+# longest runs into the EU, such as Moscow-Nice or Kyiv-Vienna, cross two midnights).
+# Further back, or after the departure, is a typo that would match another day's train.
+SERVICE_DAY_BEFORE = timedelta(days=2)
 _EMAIL_CHAR = rf"[^@{wire.NOT_STORABLE} \t\n\r\f\v]"
 EMAIL_PATTERN = rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
 # 4 to 20 letters and digits; spaces, dots, slashes and hyphens between them are dropped.
@@ -43,10 +48,10 @@ LANGUAGES = frozenset({"de", "en"})
 FARE_FIELDS = frozenset({"amount", "currency", "kind", "valid_from", "valid_until"})
 PAYMENT_FIELDS = frozenset({"iban", "holder"})
 LEG_FIELDS = frozenset({"service", "origin", "destination", "scheduled_departure",
-                        "scheduled_arrival", "leg_amount"})
+                        "scheduled_arrival", "leg_amount", "service_date"})
 OPERATIONS_FIELDS = frozenset({"operator", "service", "date", "stop", "actual_arrival",
                                "cancelled", "cause", "notice_days", "rerouted_departure",
-                               "rerouted_arrival"})
+                               "rerouted_arrival", "scheduled_arrival"})
 
 
 class RecordError(ValueError):
@@ -61,6 +66,9 @@ class LegRecord:
     scheduled_departure: datetime
     scheduled_arrival: datetime
     leg_amount: Decimal | None
+    # The train's service day, which its operations records are keyed by: the booking's,
+    # or the departure's local date where it gave none.
+    service_date: date
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,7 @@ class OperationsRecordData:
     notice_days: int | None
     rerouted_departure: datetime | None
     rerouted_arrival: datetime | None
+    scheduled_arrival: datetime | None = None
 
     @property
     def key(self) -> tuple[str, str, date, str]:
@@ -205,6 +214,7 @@ def parse_operations(value: Any) -> OperationsRecordData:
         notice_days=notice_days,
         rerouted_departure=_instant(record, "rerouted_departure", "", required=False),
         rerouted_arrival=_instant(record, "rerouted_arrival", "", required=False),
+        scheduled_arrival=_instant(record, "scheduled_arrival", "", required=False),
     )
 
 
@@ -231,7 +241,23 @@ def _leg(value: Any, index: int, regime: str) -> LegRecord:
         scheduled_departure=departure,
         scheduled_arrival=arrival,
         leg_amount=_amount(leg, "leg_amount", prefix) if "leg_amount" in leg else None,
+        service_date=_service_date(leg, prefix, departure),
     )
+
+
+def _service_date(leg: Mapping[str, Any], prefix: str, departure: datetime) -> date:
+    """The leg's service day: as given, on its departure's local date or up to
+    SERVICE_DAY_BEFORE before it; without one, the departure's local date."""
+    departure_day = departure.date()
+    given = _date(leg, "service_date", prefix, required=False)
+    if given is None:
+        return departure_day
+    if not departure_day - SERVICE_DAY_BEFORE <= given <= departure_day:
+        raise RecordError(
+            f"{prefix}service_date: the day the train left its first station, "
+            f"{departure_day.isoformat()} (the leg's departure date) or up to "
+            f"{SERVICE_DAY_BEFORE.days} days before it")
+    return given
 
 
 def _object(value: Any, name: str) -> Mapping[str, Any]:
@@ -320,6 +346,8 @@ RECORD_RULES_NOT_IN_THE_SCHEMA = (
     "operator: the operator whose API key sends the record",
     "payment.iban: its check digits are right (ISO 13616)",
     "legs: each arrives after it departs, and departs after the previous one arrives",
+    f"legs[].service_date: the leg's departure date (local) or up to "
+    f"{SERVICE_DAY_BEFORE.days} days before it; without it, the departure date",
     "fare.valid_until: not before fare.valid_from",
     "texts: storable Unicode, without NUL or half a surrogate pair",
 )
@@ -355,7 +383,8 @@ def booking_schema(operator: wire.Schema) -> wire.Schema:
         leg = wire.obj({"service": wire.text_schema(SERVICE_LIMIT), "origin": place,
                         "destination": place, "scheduled_departure": wire.instant_schema(),
                         "scheduled_arrival": wire.instant_schema(),
-                        "leg_amount": wire.amount_schema()},
+                        "leg_amount": wire.amount_schema(),
+                        "service_date": wire.nullable(wire.date_schema())},
                        ["service", "origin", "destination", "scheduled_departure",
                         "scheduled_arrival"])
         return {"type": "array", "minItems": 1, "items": leg}
@@ -386,7 +415,8 @@ def operations_schema(operator: wire.Schema) -> wire.Schema:
               "notice_days": wire.nullable({"type": "integer", "minimum": 0,
                                         "maximum": NOTICE_DAYS_LIMIT}),
               "rerouted_departure": wire.nullable(wire.instant_schema()),
-              "rerouted_arrival": wire.nullable(wire.instant_schema())}
+              "rerouted_arrival": wire.nullable(wire.instant_schema()),
+              "scheduled_arrival": wire.nullable(wire.instant_schema())}
     required = ["operator", "service", "date", "stop"]
     return {"oneOf": [
         wire.obj({**common, "cancelled": {"type": "boolean", "enum": [False]},

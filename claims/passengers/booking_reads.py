@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -62,6 +62,8 @@ class LegView:
     scheduled_arrival: datetime
     # The price of this leg, where the booking gives one (the rules' leg_amount).
     leg_amount: Decimal | None = None
+    # The train's service day (core.journey.service_day reads it).
+    service_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ def _with_legs_and_claims(*columns: ColumnElement[Any]) -> Select[Any]:
     return prepared(select(
         *columns, _legs.c.position, _legs.c.service, _legs.c.origin, _legs.c.destination,
         _legs.c.scheduled_departure, _legs.c.scheduled_arrival, _legs.c.leg_amount,
-        _claims.c.direction, _claims.c.id.label("claim_id"),
+        _legs.c.service_date, _claims.c.direction, _claims.c.id.label("claim_id"),
     ).select_from(
         _bookings.outerjoin(_legs, _legs.c.booking_id == _bookings.c.id)
         .outerjoin(_claims, _claims.c.booking_id == _bookings.c.id)
@@ -123,8 +125,9 @@ def _with_legs_and_claims(*columns: ColumnElement[Any]) -> Select[Any]:
 _ARRIVAL_COLUMNS = {name: f"arrival_{name}" for name in Arrival._fields}
 
 # With each leg's operations record, where there is one (keyed as
-# claims.processing.assessment.operations_records keys them): the claim page's preview
-# needs them, and they come with the legs instead of in a statement of their own.
+# claims.processing.assessment.operations_records keys them, by core.journey.service_day:
+# the leg's service day, its departure's local date where that is NULL): the claim page's
+# preview needs them, and they come with the legs instead of in a statement of their own.
 _BOOKING_ON_PAGE = _with_legs_and_claims(
     _bookings.c.id, _bookings.c.operator_id, _operators.c.name.label("operator_name"),
     _bookings.c.reference, _bookings.c.regime, _bookings.c.passenger_name,
@@ -137,7 +140,8 @@ _BOOKING_ON_PAGE = _with_legs_and_claims(
 ).join_from(_bookings, _operators, _operators.c.id == _bookings.c.operator_id).outerjoin(
     _records, and_(_records.c.operator_id == _bookings.c.operator_id,
                    _records.c.service == _legs.c.service,
-                   _records.c.service_date == local_date(_legs.c.scheduled_departure),
+                   _records.c.service_date == func.coalesce(
+                       _legs.c.service_date, local_date(_legs.c.scheduled_departure)),
                    _records.c.stop == _legs.c.destination))
 
 def _passenger_event(booking_id: ColumnElement[Any], counts: ColumnElement[Any],
@@ -265,7 +269,7 @@ def _legs_and_claims(rows: Sequence[Any]) -> tuple[tuple[LegView, ...], dict[str
         if row.position is not None and row.position not in legs:
             legs[row.position] = LegView(row.service, row.origin, row.destination,
                                          row.scheduled_departure, row.scheduled_arrival,
-                                         row.leg_amount)
+                                         row.leg_amount, row.service_date)
         if row.direction is not None:
             claims[row.direction] = row.claim_id
     return tuple(legs.values()), claims

@@ -185,13 +185,16 @@ class Arrival(NamedTuple):
     notice_days: int | None
     rerouted_departure: datetime | None
     rerouted_arrival: datetime | None
+    # The operator's scheduled arrival: the cross-check that it is the leg's train.
+    scheduled_arrival: datetime | None
 
 
 def operations_records(session: Session, bookings: Sequence[BookingWithLegs]
                        ) -> dict[int, dict[OperationsKey, Arrival]]:
-    """The operations records of the bookings' legs: per operator, by (service, date,
-    stop). Service names are the operator's own ("RE 1" runs for many operators at
-    "Berlin Hbf"): one operator's record never decides another operator's claim.
+    """The operations records of the bookings' legs: per operator, by (service, service
+    day, stop) as core.journey.operations_key gives them. Service names are the
+    operator's own ("RE 1" runs for many operators at "Berlin Hbf"): one operator's
+    record never decides another operator's claim.
 
     Read as rows, not ORM objects: the rules only read them, and every claim page and
     every batch of decisions asks."""

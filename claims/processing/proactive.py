@@ -7,7 +7,8 @@ by the same rules and policy as a filed claim, and the operator's mode says what
   (or declines it). Without an account on file they choose a voucher or give an IBAN.
 - pay: a clear case with an account on file is approved and paid in the next payout run;
   without one it is offered.
-A case the policy sends to a clerk gets no offer: the passenger is invited to file.
+A case the policy sends to a clerk gets no offer: the passenger is invited to file (not
+where the operations record is another train's: see DATA_IN_DOUBT).
 
 One decision per journey, whoever starts it: an offer is a claim, and claims are unique per
 (booking, direction); a journey already claimed gets no offer. Corrected data decide an
@@ -21,10 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -61,6 +62,12 @@ SessionFactory = sessionmaker[Session]
 RECORDS_PER_BATCH = 20
 # The reasons that make a journey no case at all, rather than one for a clerk.
 NOT_A_CASE = frozenset({ReasonCode.NO_OPERATIONS_DATA, ReasonCode.PAST_DEADLINE})
+# The record found is another train's (core.journey.is_the_legs_train): whether the
+# passenger's train was late at all is unknown. An offer it touches goes to a clerk, but no
+# money is counted as due on it and nobody is invited to file: the invitation tells of a
+# disrupted journey, and the passenger's may have been on time. A passenger who files all
+# the same is decided by a clerk (the claim carries the reason).
+DATA_IN_DOUBT = frozenset({ReasonCode.OPERATIONS_MISMATCH})
 # Where the operator did not say, the e-mail's country decides the offer's language.
 GERMAN_MAIL_DOMAINS = (".de", ".at", ".ch", ".li")
 
@@ -194,19 +201,16 @@ def _check_records(session: Session, records: Sequence[OperationsRecord],
 
 def _bookings_touched(session: Session, keys: Iterable[tuple[int, str, date, str]]
                       ) -> list[Booking]:
-    """The bookings with a leg on one of these (operator, service, departure date, stop),
-    found through the index on (service, destination, scheduled departure). A leg's
-    departure is kept as ISO text with its local offset, so the local date is its prefix."""
-    departure = type_coerce(BookingLeg.scheduled_departure, String)
+    """The bookings with a leg on one of these (operator, service, service day, stop),
+    found through the index on (service, destination, service_date). Every leg has its
+    service day stored (BookingLeg.service_date), so none is missed by it."""
     wanted = sorted(set(keys))
     matches: set[int] = set()
     for operator_id, service, day, stop in wanted:
         matches.update(session.scalars(
             select(BookingLeg.booking_id).join(Booking, Booking.id == BookingLeg.booking_id)
             .where(BookingLeg.service == service, BookingLeg.destination == stop,
-                   departure >= day.isoformat(),
-                   departure < (day + timedelta(days=1)).isoformat(),
-                   Booking.operator_id == operator_id)))
+                   BookingLeg.service_date == day, Booking.operator_id == operator_id)))
     if not matches:
         return []
     return list(session.scalars(select(Booking).where(Booking.id.in_(sorted(matches)))
@@ -243,7 +247,7 @@ def _check_journey(session: Session, booking: Booking, legs: Sequence[BookingLeg
     if clear:
         claim = _new_claim(session, booking, direction)
         return _offer_or_pay(session, claim, decision, facts, result)
-    if _for_a_clerk(decision):
+    if _for_a_clerk(decision) and not DATA_IN_DOUBT & set(decision.reasons):
         result.invitations.append((booking.id, direction))
         record_event(session, EventKind.FILING_INVITED, Actor.SYSTEM, booking_id=booking.id,
                      reason_count=len(decision.reasons))
@@ -254,7 +258,7 @@ def _check_journey(session: Session, booking: Booking, legs: Sequence[BookingLeg
 def _due(decision: Decision) -> bool:
     """Money is due by the rules (whether or not a clerk must look first)."""
     return decision.assessment is not None and decision.assessment.eligible and \
-        not NOT_A_CASE & set(decision.reasons)
+        not (NOT_A_CASE | DATA_IN_DOUBT) & set(decision.reasons)
 
 
 def _for_a_clerk(decision: Decision) -> bool:
@@ -385,7 +389,7 @@ def _reopen(session: Session, claim: Claim, decision: Decision, facts: JourneyFa
     if decision.status == ClaimStatus.APPROVED:
         move(claim, ClaimStatus.OFFERED)
         return _offer_or_pay(session, claim, decision, facts, result)
-    if _for_a_clerk(decision):
+    if _for_a_clerk(decision) and not DATA_IN_DOUBT & set(decision.reasons):
         return _to_a_clerk(session, claim, decision, facts)
     return _Checked(Outcome.NOT_DUE, decision, claim.id)
 

@@ -18,7 +18,7 @@ from typing import TypeVar
 from sqlalchemy import String, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
-from claims.core.journey import LegLike
+from claims.core.journey import LegLike, service_day
 from claims.core.names import name_key, name_tokens
 from claims.core.vocabulary import ClaimStatus
 from claims.db.models import Booking, BookingLeg, Claim
@@ -64,8 +64,11 @@ def twin_keys(journey: JourneyOf) -> frozenset[TwinKey]:
             return frozenset()
         return frozenset({(journey.operator_id, _service(journey.typed.get("service", "")),
                            day, name)})
-    return frozenset((journey.operator_id, _service(leg.service),
-                      leg.scheduled_departure.date(), name) for leg in journey.legs)
+    # A booked leg's day is the passenger's day of travel (what they type without the
+    # booking) and its train's service day (a train boarded after midnight).
+    return frozenset((journey.operator_id, _service(leg.service), day, name)
+                     for leg in journey.legs
+                     for day in {leg.scheduled_departure.date(), service_day(leg)})
 
 
 def twins_of(session: Session, journeys: Mapping[K, JourneyOf],
@@ -98,7 +101,8 @@ def _candidates(session: Session, wanted: Iterable[TwinKey],
     operators = sorted({operator for operator, _s, _d, _n in wanted})
     services = sorted({service for _o, service, _d, _n in wanted})
     days = [day for _o, _s, day, _n in wanted]
-    earliest, latest = min(days), max(days) + timedelta(days=1)
+    # A leg's departure may be a day after its service day.
+    earliest, latest = min(days), max(days) + timedelta(days=2)
     departure = type_coerce(BookingLeg.scheduled_departure, String)
     on_legs = select(BookingLeg.booking_id).where(
         # The stored service as the index has it, or folded as a passenger may type it.

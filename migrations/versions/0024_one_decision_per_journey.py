@@ -7,7 +7,8 @@
   and one on the booking, an offer and a filed claim), shown to the clerk.
 - booking_legs.service_date: the train's service day, which operations records are keyed
   by (a train that left before midnight and was boarded after it); filled from the
-  departure's local date.
+  departure's local date. The legs an operations record touches are found by it: the index
+  on (service, destination, service_date) replaces the one on the departure.
 - operations_records.scheduled_arrival: the operator's own scheduled arrival, a cross-check
   that the record is the leg's train.
 
@@ -41,12 +42,20 @@ def upgrade() -> None:
     op.execute(sa.update(legs).values(
         service_date=sa.cast(first_ten, sa.Date) if op.get_bind().dialect.name != 'sqlite'
         else first_ten))
+    # The bookings an operations record touches are found by its key, the service day:
+    # the index by the departure served only that, and goes.
+    op.drop_index('ix_booking_legs_service_destination_departure', table_name='booking_legs')
+    op.create_index('ix_booking_legs_service_destination_service_date', 'booking_legs',
+                    ['service', 'destination', 'service_date'], unique=False)
     op.add_column('operations_records', sa.Column('scheduled_arrival', claims.db.types.LocalDateTime(),
                                                   nullable=True))
 
 
 def downgrade() -> None:
     op.drop_column('operations_records', 'scheduled_arrival')
+    op.drop_index('ix_booking_legs_service_destination_service_date', table_name='booking_legs')
+    op.create_index('ix_booking_legs_service_destination_departure', 'booking_legs',
+                    ['service', 'destination', 'scheduled_departure'], unique=False)
     op.drop_column('booking_legs', 'service_date')
     op.drop_column('claims', 'twin_claim_id')
     op.drop_column('operators', 'second_approval_above')

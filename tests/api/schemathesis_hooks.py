@@ -60,6 +60,11 @@ def _booking(record: Any) -> None:
                     and isinstance(leg.get("scheduled_arrival"), str):
                 leg["scheduled_departure"] = (START + timedelta(hours=2 * index)).isoformat()
                 leg["scheduled_arrival"] = (START + timedelta(hours=2 * index + 1)).isoformat()
+            if isinstance(leg, dict) and isinstance(leg.get("service_date"), str):
+                # The train's service day: the departure's date (or up to two days before).
+                departure = leg.get("scheduled_departure")
+                leg["service_date"] = departure[:10] if isinstance(departure, str) \
+                    and len(departure) >= 10 else START.date().isoformat()
     fare = record.get("fare")
     if isinstance(fare, dict) and isinstance(fare.get("valid_from"), str) and \
             isinstance(fare.get("valid_until"), str):

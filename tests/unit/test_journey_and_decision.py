@@ -1,14 +1,16 @@
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from claims.core.approvals import AmountLimits
-from claims.core.journey import delay_minutes, journey_facts, operations_key
+from claims.core.journey import delay_minutes, journey_facts, operations_key, service_day
 from claims.core.policy import BookingFacts, ClaimSignals, OperatorPolicy, deadline, decide
 from claims.core.rules.journey_input import Fare
 from claims.core.vocabulary import ClaimStatus, ReasonCode
 from claims.operators.records import parse_booking, parse_operations
 from tests.records import DAY, arrival, rail_booking
+
+DAY_BEFORE = (date.fromisoformat(DAY) - timedelta(days=1)).isoformat()
 
 
 @dataclass
@@ -59,6 +61,41 @@ def test_no_operations_data_means_no_delay_known() -> None:
 def test_operations_key_uses_the_local_departure_date() -> None:
     leg = parse_booking(rail_booking()).legs[0]
     assert operations_key(leg)[1].isoformat() == DAY
+
+
+def test_operations_key_uses_the_service_date_the_booking_gives() -> None:
+    booking = rail_booking()
+    booking["legs"][0]["scheduled_departure"] = f"{DAY}T00:20:00+01:00"
+    booking["legs"][0]["service_date"] = DAY_BEFORE
+    leg = parse_booking(booking).legs[0]
+    assert operations_key(leg) == ("ICE 597", date.fromisoformat(DAY_BEFORE), "Mannheim Hbf")
+    # A leg whose service day is not known (NULL in old rows) is its departure's day.
+    assert service_day(replace(leg, service_date=None)) == date.fromisoformat(DAY)
+
+
+def test_a_record_more_than_30_minutes_off_the_schedule_is_not_used() -> None:
+    """IC 2013 is booked to arrive at 11:44."""
+    at_the_limit = facts_for(rail_booking(), arrival(scheduled_arrival=f"{DAY}T12:14:00+01:00"))
+    assert (at_the_limit.mismatch_at, at_the_limit.delay_minutes) == (None, 74)
+    beyond = facts_for(rail_booking(), arrival(scheduled_arrival=f"{DAY}T11:13:00+01:00"))
+    assert (beyond.mismatch_at, beyond.has_operations_data) == ("Stuttgart Hbf", False)
+    decision = decide(BOOKING, beyond, POLICY, SIGNALS)
+    assert (decision.status, decision.assessment, decision.reasons) == (
+        ClaimStatus.NEEDS_REVIEW, None, (ReasonCode.OPERATIONS_MISMATCH,))
+
+
+def test_another_trains_record_on_an_earlier_leg_is_no_missed_connection() -> None:
+    """The first leg's record is scheduled an hour later than ICE 597: its late arrival
+    says nothing of the connection; the last leg's record still prices the claim."""
+    facts = facts_for(rail_booking(), arrival(
+        service="ICE 597", stop="Mannheim Hbf", actual=f"{DAY}T11:55:00+01:00",
+        scheduled_arrival=f"{DAY}T11:51:00+01:00"), arrival())
+    assert (facts.mismatch_at, facts.missed_connection_at, facts.delay_minutes) == (
+        "Mannheim Hbf", None, 74)
+    decision = decide(BOOKING, facts, POLICY, SIGNALS)
+    assert decision.status == ClaimStatus.NEEDS_REVIEW
+    assert decision.reasons == (ReasonCode.OPERATIONS_MISMATCH,)
+    assert decision.assessment is not None and decision.assessment.amount == Decimal("19.75")
 
 
 BOOKING = BookingFacts("eu-rail", Fare(Decimal("79.00"), "EUR", "single"), None, None)

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -68,6 +68,34 @@ def test_operations_record_parses_and_needs_an_arrival_unless_cancelled() -> Non
         parse_operations(arrival(cause="aliens"))
     with pytest.raises(RecordError, match="record: a JSON object"):
         parse_operations([1, 2])
+
+
+def test_a_leg_keeps_its_service_date_within_two_days_before_its_departure() -> None:
+    departure = date.fromisoformat(DAY)
+    assert parse_booking(rail_booking()).legs[0].service_date == departure
+    for days_before in (0, 1, 2):
+        booking = rail_booking()
+        booking["legs"][0]["service_date"] = (departure - timedelta(days=days_before)).isoformat()
+        assert parse_booking(booking).legs[0].service_date == \
+            departure - timedelta(days=days_before)
+    booking["legs"][0]["service_date"] = None  # as absent: the departure's date
+    assert parse_booking(booking).legs[0].service_date == departure
+    for wrong in (departure + timedelta(days=1), departure - timedelta(days=3)):
+        booking["legs"][0]["service_date"] = wrong.isoformat()
+        with pytest.raises(RecordError, match=r"legs\[0\]\.service_date: the day the train"):
+            parse_booking(booking)
+    for malformed in ("2026-3-2", 20260302, f"{DAY}T00:00:00+01:00"):
+        booking["legs"][0]["service_date"] = malformed
+        with pytest.raises(RecordError, match=r"legs\[0\]\.service_date: a date such as"):
+            parse_booking(booking)
+
+
+def test_an_operations_record_may_carry_its_scheduled_arrival() -> None:
+    assert parse_operations(arrival()).scheduled_arrival is None
+    record = parse_operations(arrival(scheduled_arrival=f"{DAY}T11:44:00+01:00"))
+    assert record.scheduled_arrival is not None and record.scheduled_arrival.hour == 11
+    with pytest.raises(RecordError, match="scheduled_arrival: an ISO 8601 time"):
+        parse_operations(arrival(scheduled_arrival=f"{DAY}T11:44:00"))
 
 
 @pytest.mark.parametrize("odd", [[1], {"a": 1}, 3.5, True])
