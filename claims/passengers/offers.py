@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims.core.approvals import persons_needed
 from claims.core.names import surname_matches, surname_of
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.events import record_event
+from claims.processing.assessment import amount_limits
 from claims.processing.lifecycle import lock_claim, move
 
 SessionFactory = sessionmaker[Session]
@@ -45,10 +47,17 @@ def accept_offer(session_factory: SessionFactory, claim_id: int,
             claim.payout_iban = acceptance.iban
             claim.payout_holder = (acceptance.holder or "").strip() or claim.passenger_name
         status = ClaimStatus.APPROVED
+        reasons = []
         if method == "iban" and not surname_matches(claim.passenger_name,
                                                     surname_of(claim.payout_holder or "")):
+            reasons.append(ReasonCode.PAYOUT_HOLDER_DIFFERS.value)
+        if claim.amount is not None and persons_needed(claim.amount,
+                                                       amount_limits(claim.operator)):
+            # The operator lowered its limits since the offer: a person looks first.
+            reasons.append(ReasonCode.AMOUNT_OVER_LIMIT.value)
+        if reasons:
             status = ClaimStatus.NEEDS_REVIEW
-            claim.reason_codes = [ReasonCode.PAYOUT_HOLDER_DIFFERS.value]
+            claim.reason_codes = reasons
         move(claim, status)
         record_event(session, EventKind.OFFER_ACCEPTED, Actor.PASSENGER, claim_id=claim.id,
                      fields_typed=2 if method == "iban" else 0,

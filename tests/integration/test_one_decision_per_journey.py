@@ -343,3 +343,15 @@ def test_two_twins_decided_at_the_same_instant_are_paid_once(app: Flask) -> None
                       note="Two tickets bought, both used")
     _pay(app)
     assert [c.status for c in _claims(app)] == ["paid", "paid"]
+
+
+def test_an_offer_accepted_after_the_limit_was_lowered_goes_to_a_clerk(app: Flask) -> None:
+    key = _operator(app, "offer")
+    _bookings(app, rail_booking())
+    _delays(app, key, arrival())
+    accounts.configure_operator(_factory(app), "test-rail", auto_approve_limit="10.00")
+    [offer] = _claims(app)
+    assert accept_offer(_factory(app), offer.id, Acceptance("account")) == "needs_review"
+    assert _claims(app)[0].reason_codes == ["amount-over-limit"]
+    _pay(app)
+    assert _paid(app) == []
