@@ -2,10 +2,8 @@
 cut-off (`daily@14`, `daily@14:30`, in the TIMEZONE setting) or every N minutes
 (`every:15`, on the clock: :00, :15, :30, :45).
 
-The operator's row is the truth: payout_next_run_at is the instant the next run is due.
-A worker takes a run by moving that instant on from the value it read, in one UPDATE
-(take_due_run): of two hosts that saw the same due run, one changes the row and the other
-changes nothing, whatever Redis does meanwhile."""
+The schedules themselves; claims.processing.scheduled_payouts takes the runs they make
+due."""
 
 from __future__ import annotations
 
@@ -13,11 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
-
-from claims.db.models import Operator
 
 MANUAL = "manual"
 _DAILY = re.compile(r"daily@(\d{1,2})(?::(\d{2}))?")
@@ -65,40 +58,9 @@ def next_run_after(schedule: Schedule, now: datetime, zone: ZoneInfo) -> datetim
     if schedule.kind == "daily":
         local = now.astimezone(zone)
         cut_off = time(schedule.minutes // 60, schedule.minutes % 60)
-        for days in (0, 1, 2):  # 2: a cut-off that a clock change skipped tomorrow
+        for days in (0, 1):  # today's cut-off if it is still ahead, else tomorrow's
             candidate = datetime.combine(local.date() + timedelta(days=days), cut_off,
                                          tzinfo=zone).astimezone(UTC)
             if candidate > now:
                 return candidate
     return None
-
-
-def set_schedule(operator: Operator, schedule: Schedule, now: datetime, zone: ZoneInfo) -> None:
-    """The operator's schedule from now on: its first run at the next due instant."""
-    operator.payout_schedule = str(schedule)
-    operator.payout_next_run_at = next_run_after(schedule, now, zone)
-
-
-def operators_due(session_factory: sessionmaker[Session], now: datetime) -> list[int]:
-    with session_factory() as session:
-        return list(session.scalars(select(Operator.id).where(
-            Operator.payout_next_run_at <= now).order_by(Operator.id)))
-
-
-def take_due_run(session_factory: sessionmaker[Session], operator_id: int,
-                 now: datetime, zone: ZoneInfo) -> bool:
-    """True when this caller took the operator's due run: its next run moved on and its
-    last run set to now, committed. False when it is not due or another took it."""
-    with session_factory.begin() as session:
-        row = session.execute(select(Operator.payout_schedule, Operator.payout_next_run_at)
-                              .where(Operator.id == operator_id)).one_or_none()
-        if row is None or row.payout_next_run_at is None or row.payout_next_run_at > now:
-            return False
-        schedule = parse_schedule(row.payout_schedule)
-        taken = session.execute(
-            update(Operator).where(Operator.id == operator_id,
-                                   Operator.payout_next_run_at == row.payout_next_run_at)
-            .values(payout_next_run_at=next_run_after(schedule, now, zone),
-                    payout_last_run_at=now)
-            .execution_options(synchronize_session=False))
-        return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
