@@ -92,4 +92,4 @@ def test_money_time_buckets_are_the_effort_reports_buckets() -> None:
         == (effort_times.EXACT_BELOW, effort_times.GROWTH)
     assert money_times.bucket_of_seconds(99) == 99
     assert money_times.bucket_of_seconds(100) == 100
-    assert money_times.bucket_of_seconds(86_400) == 100 + 679 + 100
+    assert money_times.bucket_of_seconds(86_400) == 779
