@@ -3,6 +3,7 @@ modulus rules, paid in a Bacs Standard 18 file), and the report's time to money.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,16 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
 from claims.db.models import Claim, MoneyTimeDay, Payout
-from tests.helpers import create_operator, file_claim, hidden_fields, load, look_up, run_worker
+from claims.operators import accounts
+from tests.helpers import (
+    create_operator,
+    file_claim,
+    hidden_fields,
+    load,
+    look_up,
+    run_worker,
+    sign_in,
+)
 from tests.records import arrival, rail_booking
 
 
@@ -109,3 +119,17 @@ def test_a_gbp_claim_paid_to_a_uk_account_is_in_the_standard_18_file(
         assert payout is not None and payout.account_number == "66374958"
         times = session.scalars(select(MoneyTimeDay)).all()
     assert [(t.path, t.measure, t.payouts) for t in times] == [("touchless", "file", 1)]
+
+    # The manager's report: time to money per operator and path.
+    accounts.create_user(factory, "boss@example.org", "manager", "a-long-password")
+    client = app.test_client()
+    sign_in(client, "boss@example.org", "a-long-password")
+    response = client.get("/reports/")
+    assert response.status_code == 200, response.status_code
+    page = response.get_data(as_text=True)
+    table = page[page.index('id="time-to-money"'):]
+    table = table[:table.index("</table>")]
+    [seconds] = [t.seconds for t in times]
+    hours = f"{seconds / 3600:.1f}"
+    assert re.search(rf"<th>Test Rail</th><td>touchless</td><td>1</td><td>{hours}</td>"
+                     rf"<td>{hours}</td>", table), table
