@@ -4,9 +4,12 @@ report adds up a few thousand rows instead of sorting every payment.
 
 Where the time starts: the journey check's arrival for an offer (proactive), the last
 leg's scheduled arrival plus the delay for a claim on a booking, the submission where no
-arrival is known (no booking, or no delay on record). The buckets are those of
-claims.reporting.effort_times (one second wide under 100 s, 1 % wide above; a unit test
-holds the two together), so its percentile function reads these too."""
+arrival is known (no booking, or no delay on record). The buckets are built as those of
+claims.reporting.effort_times (one second wide under 100 s, then growing), and its
+percentile function reads them, but 5 % wide, not 1 %: times to money spread over hours
+and days, and a day of a million payments a year filled 780,000 rows at 1 % (the full
+year's read took 4.5 s on SQLite), 390,000 at 5 % (2.1 s on SQLite, 1.2 s on
+PostgreSQL); a percentile stays within half a bucket, 2.5 %."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from claims.core.vocabulary import Origin
 from claims.db.models import Booking, Claim, JourneyCheck, MoneyTimeDay, Payout
 
 EXACT_BELOW = 100
-GROWTH = 1.01
+GROWTH = 1.05
 TO_FILE = "file"
 
 

@@ -87,9 +87,12 @@ def test_bacs_text_keeps_only_its_character_set() -> None:
     assert bacs_text("a\tb;c", 6) == "A B C "
 
 
-def test_money_time_buckets_are_the_effort_reports_buckets() -> None:
-    assert (money_times.EXACT_BELOW, money_times.GROWTH) \
-        == (effort_times.EXACT_BELOW, effort_times.GROWTH)
+def test_money_time_buckets_are_exact_below_100_s_and_5_percent_wide_above() -> None:
+    assert money_times.EXACT_BELOW == effort_times.EXACT_BELOW
     assert money_times.bucket_of_seconds(99) == 99
     assert money_times.bucket_of_seconds(100) == 100
-    assert money_times.bucket_of_seconds(86_400) == 779
+    assert money_times.bucket_of_seconds(104) == 100
+    assert money_times.bucket_of_seconds(105) == 101
+    day = money_times.bucket_of_seconds(86_400)
+    low, high = (100 * 1.05 ** (day - 100), 100 * 1.05 ** (day - 99))
+    assert low <= 86_400 < high
