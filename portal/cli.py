@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import click
-import redis
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -29,8 +28,7 @@ from claims.reporting import effort_store
 from portal.extensions import runtime
 from tools import demo, demo_history
 from workflows.jobs import send_notice
-from workflows.pipeline import erase_expired_data, start_proactive_checks
-from workflows.queues import enqueue_notice
+from workflows.pipeline import announce_payouts, erase_expired_data, start_proactive_checks
 
 db_cli = AppGroup("db", help="The database schema.")
 operators_cli = AppGroup("operators", help="Operators and their API keys.")
@@ -119,19 +117,28 @@ def operators_create(slug: str, name: str, regime: str) -> None:
 @click.option("--payout-account-iban", help="IBAN of the account payouts are sent from.")
 @click.option("--proactive", type=click.Choice([mode.value for mode in ProactiveMode]),
               help="Compensation without a claim: off, offer (one click to accept) or pay.")
+@click.option("--payout-schedule", metavar="manual|daily@HH[:MM]|every:N",
+              help="When the workers pay approved claims: only by hand (manual), at a daily "
+                   "cut-off in TIMEZONE (daily@14), or every N minutes (every:15).")
+@click.option("--sepa-instant/--no-sepa-instant", default=None,
+              help="Euro payouts as SEPA Instant (pain.001.001.09, INST) or standard.")
 def operators_configure(slug: str, minimum_payout: str | None, scheme: str | None,
                         season_flat_amount: str | None, season_cap_percent: int | None,
                         auto_approve_limit: str | None, second_approval_above: str | None,
                         payout_account_name: str | None,
-                        payout_account_iban: str | None, proactive: str | None) -> None:
+                        payout_account_iban: str | None, proactive: str | None,
+                        payout_schedule: str | None, sepa_instant: bool | None) -> None:
     """Change an operator's rule and payout settings; prints the whole configuration."""
+    current = runtime()
     try:
         configuration = accounts.configure_operator(
-            runtime().session_factory, slug, minimum_payout=minimum_payout, uk_scheme=scheme,
+            current.session_factory, slug, minimum_payout=minimum_payout, uk_scheme=scheme,
             season_flat_amount=season_flat_amount, season_cap_percent=season_cap_percent,
             auto_approve_limit=auto_approve_limit, second_approval_above=second_approval_above,
             payout_account_name=payout_account_name,
-            payout_account_iban=payout_account_iban, proactive_mode=proactive)
+            payout_account_iban=payout_account_iban, proactive_mode=proactive,
+            payout_schedule=payout_schedule, sepa_instant=sepa_instant,
+            timezone=current.settings.timezone)
     except accounts.AccountError as error:
         raise click.UsageError(str(error)) from None
     for key, value in vars(configuration).items():
@@ -177,11 +184,15 @@ def operations_import(file: Path) -> None:
 
 
 @payouts_cli.command("run")
-def payouts_run() -> None:
-    """Pay every approved claim once: SEPA files (pain.001) into instance/payouts/."""
+@click.option("--operator", metavar="SLUG", help="Pay only this operator's claims.")
+def payouts_run(operator: str | None) -> None:
+    """Pay every approved claim once: SEPA files (pain.001), Bacs Standard 18 files for
+    UK accounts, payment lists otherwise, into instance/payouts/. The workers do the same
+    for operators with a payout schedule."""
     current = runtime()
     summaries, problems = payouts.run_payouts(current.session_factory,
-                                              current.settings.instance_path / "payouts")
+                                              current.settings.instance_path / "payouts",
+                                              operator=operator)
     for run in summaries:
         click.echo(f"{run.operator}: run {run.run_id}, {run.transfers} transfers, "
                    f"{run.vouchers} vouchers, {run.total} {run.currency}"
@@ -189,10 +200,7 @@ def payouts_run() -> None:
     if not summaries:
         click.echo("nothing to pay")
     # The payouts are committed: tell the passengers. The sweeper catches any not queued.
-    for run in summaries:
-        for claim_id in run.claim_ids:
-            with suppress(redis.RedisError):
-                enqueue_notice(current.redis, claim_id, NoticeKind.PAYOUT)
+    announce_payouts(current.redis, summaries)
     for problem in problems:
         click.echo(problem, err=True)
     if problems:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -16,6 +17,7 @@ from claims.processing.status_links import issue_link
 from claims.reporting import effort_store
 from workflows import runtime
 from workflows.mail import compose, compose_invitation, deliver, wait_for_turn
+from workflows.payout_runs import run_scheduled_payouts
 from workflows.pipeline import announce
 from workflows.queues import enqueue_notice
 
@@ -79,6 +81,14 @@ def effort_catch_up_job() -> int:
     """The records of the claims with new events rebuilt (claims.reporting.effort_store); a
     sweeper's refresh in progress is not waited for: it is doing the same."""
     return effort_store.refresh(runtime.current().session_factory, wait=False)
+
+
+def payout_run_job(operator_id: int, due_at: str) -> int:
+    """The operator's scheduled payout run, due at `due_at` (ISO 8601, from the sweeper
+    that found it due); returns how many runs it made (0: taken elsewhere, or none due)."""
+    summaries = run_scheduled_payouts(runtime.current(), operator_id,
+                                      datetime.fromisoformat(due_at))
+    return len(summaries or ())
 
 
 def assessment_failed(job: Job, connection: Any, error_type: type[BaseException],

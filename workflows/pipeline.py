@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 import redis
 from rq import Queue
@@ -13,9 +14,10 @@ from claims.core.vocabulary import ClaimStatus, NoticeKind
 from claims.db.types import utcnow
 from claims.passengers import manual
 from claims.passengers.filing import note_enqueue_failed
-from claims.processing import erasure, proactive
+from claims.processing import erasure, payouts, proactive
 from claims.processing.assessment import claims_due_for_assessment
 from claims.processing.notices import notices_due
+from claims.processing.scheduled_payouts import operators_due
 from claims.reporting import effort_store
 from common.settings import Settings
 from workflows.queues import (
@@ -25,6 +27,7 @@ from workflows.queues import (
     enqueue_assessment,
     enqueue_invitation,
     enqueue_notice,
+    enqueue_payout_run,
     enqueue_proactive_checks,
 )
 
@@ -84,7 +87,19 @@ def announce(connection: redis.Redis, result: proactive.CheckResult) -> None:
                     type(error).__name__)
 
 
-def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> int:
+def announce_payouts(connection: redis.Redis, summaries: Iterable[payouts.RunSummary]) -> None:
+    """Call after the runs' commit: the passengers hear they were paid. Whatever Redis
+    refuses, the sweeper finds unsent and queues later."""
+    try:
+        for run in summaries:
+            for claim_id in run.claim_ids:
+                enqueue_notice(connection, claim_id, NoticeKind.PAYOUT)
+    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+        log.warning("payout notices not queued, the sweeper will: %s", type(error).__name__)
+
+
+def sweep(session_factory: sessionmaker[Session], connection: redis.Redis,
+          now: datetime | None = None) -> int:
     """Queue every claim that is due and not decided, and every notice not yet sent;
     returns how many assessments were queued anew."""
     # Jobs of workers that died mid-job (kill -9, a lost host) stop their heartbeat; RQ's
@@ -98,6 +113,9 @@ def sweep(session_factory: sessionmaker[Session], connection: redis.Redis) -> in
         enqueue_invitation(connection, booking_id, direction)
     if proactive.records_waiting(session_factory):
         enqueue_proactive_checks(connection, PROACTIVE_CHECKERS)
+    # Operators whose scheduled payout run is due: a worker takes each (payout_runs).
+    for operator_id in operators_due(session_factory, now or utcnow()):
+        enqueue_payout_run(connection, operator_id, now or utcnow())
     due = claims_due_for_assessment(session_factory)
     waiting = due_already(connection, [claim_id for claim_id, status, _ in due
                                        if status == ClaimStatus.SUBMITTED])

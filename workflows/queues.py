@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis
@@ -169,3 +169,16 @@ def enqueue_invitation(connection: redis.Redis, booking_id: int, direction: str)
     _enqueue_once(connection, "workflows.jobs.send_invitation_job", (booking_id, direction),
                   f"invitation-{booking_id}-{direction}", retry=NOTICE_RETRY,
                   result_ttl=3600, timeout=60)
+
+
+# A scheduled payout run: one job id per operator, so two sweepers that find the same run
+# due queue it once; the job takes the run from the database (claims.processing.
+# scheduled_payouts), which stays the guarantee if Redis forgot the job.
+PAYOUT_RUN_TIMEOUT = 3600
+
+
+def enqueue_payout_run(connection: redis.Redis, operator_id: int, due_at: datetime) -> bool:
+    return _enqueue_once(connection, "workflows.jobs.payout_run_job",
+                         (operator_id, due_at.isoformat()), f"payout-run-{operator_id}",
+                         result_ttl=600, timeout=PAYOUT_RUN_TIMEOUT,
+                         failure_ttl=7 * 24 * 3600)

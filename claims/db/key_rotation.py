@@ -10,9 +10,10 @@ from sqlalchemy import Connection, Engine
 
 from claims.db.crypto import Keyring, keyring_of
 
-# Every column of type EncryptedIban, as (table, column).
+# Every column of type EncryptedIban (IBANs and UK account numbers), as (table, column).
 ENCRYPTED_COLUMNS = (("bookings", "payment_iban"), ("claims", "payout_iban"),
-                     ("payouts", "iban"))
+                     ("claims", "payout_account_number"), ("payouts", "iban"),
+                     ("payouts", "account_number"))
 _BATCH = 1000
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.engine.default import DefaultExecutionContext
@@ -71,6 +72,16 @@ class Operator(Base):
     # Compensation without a claim, when operations data show a delay: off, offer (the
     # passenger accepts with one click) or pay (clear cases paid to the account on file).
     proactive_mode: Mapped[str] = mapped_column(String(5), default="off", server_default="off")
+    # When the workers pay this operator's approved claims (claims.processing.
+    # payout_schedule): manual, daily@HH[:MM] (a cut-off in TIMEZONE) or every:N minutes.
+    payout_schedule: Mapped[str] = mapped_column(String(20), default="manual",
+                                                 server_default="manual")
+    # The next scheduled run is due at this instant (NULL: manual). A worker takes a run by
+    # moving it on from the value it read, in one UPDATE: two hosts never take the same.
+    payout_next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    payout_last_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Euro transfers as SEPA Instant (pain.001.001.09, local instrument INST).
+    sepa_instant: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Booking(Base):
@@ -215,6 +226,10 @@ class Claim(Base):
                                                server_default="account")
     payout_iban: Mapped[str | None] = mapped_column(EncryptedIban)
     payout_holder: Mapped[str | None] = mapped_column(String(200))
+    # A UK account the passenger gave (payout_method "uk-account"): the sort code in the
+    # clear, the account number encrypted like an IBAN.
+    payout_sort_code: Mapped[str | None] = mapped_column(String(6))
+    payout_account_number: Mapped[str | None] = mapped_column(EncryptedIban)
     # The clerk who took the claim from the queue; others see it is taken.
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -464,6 +479,8 @@ class PayoutRun(Base):
     currency: Mapped[str] = mapped_column(String(3))
     # Set once the file is on disk; a run without it gets its file on the next run.
     file_name: Mapped[str | None] = mapped_column(String(120))
+    # When that file was written: where the report's "time to money" ends.
+    file_written_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Payout(Base):
@@ -482,8 +499,30 @@ class Payout(Base):
     currency: Mapped[str] = mapped_column(String(3))
     iban: Mapped[str | None] = mapped_column(EncryptedIban)
     holder: Mapped[str | None] = mapped_column(String(200))
+    # Paid to a UK account by sort code and account number (the latter encrypted).
+    sort_code: Mapped[str | None] = mapped_column(String(6))
+    account_number: Mapped[str | None] = mapped_column(EncryptedIban)
     voucher_code: Mapped[str | None] = mapped_column(String(24), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class MoneyTimeDay(Base):
+    """How long passengers waited for their money, as counts per time bucket (the buckets
+    of claims.reporting.effort_times), per day the payment file was written (UTC),
+    operator, regime, path and measure: "file" (from the late arrival to the payout
+    file), and room for later ones (to the bank's confirmation). Kept by claims.reporting.
+    money_times in the transaction that records the file."""
+
+    __tablename__ = "money_time_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    regime: Mapped[str] = mapped_column(String(10), primary_key=True)
+    path: Mapped[str] = mapped_column(String(12), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payouts: Mapped[int] = mapped_column(BigInteger)
+    seconds: Mapped[int] = mapped_column(BigInteger)
 
 
 class JourneyCheck(Base):
@@ -505,7 +544,8 @@ class JourneyCheck(Base):
     # When the passenger arrived (or was due to): where "time from the delay" starts.
     arrived_at: Mapped[datetime] = mapped_column(LocalDateTime)
     checked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
-    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    # Indexed: a payout file's time to money starts at the arrival of its offers' journeys.
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
     # An invitation to file: when it was e-mailed (the sweeper sends the ones not yet).
     mailed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

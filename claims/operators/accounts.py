@@ -6,7 +6,9 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,8 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from claims.core.amounts import LARGEST, AmountError, parse_amount
 from claims.core.iban import IbanError, check_iban
 from claims.core.passwords import hash_password
+from claims.core.payout_schedule import ScheduleError, next_run_after, parse_schedule
 from claims.core.vocabulary import REGIMES, ProactiveMode, Role
 from claims.db.models import Operator, User
+from claims.db.types import utcnow
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
 
@@ -88,6 +92,9 @@ class OperatorConfiguration:
     payout_account_name: str | None
     payout_account_iban: str | None
     proactive_mode: str
+    payout_schedule: str
+    payout_next_run_at: datetime | None
+    sepa_instant: bool
 
 
 def _decimal(field: str, value: str | Decimal, *, high: Decimal | None = None) -> Decimal:
@@ -105,8 +112,12 @@ def configure_operator(session_factory: sessionmaker[Session], slug: str, *,
                        second_approval_above: str | None = None,
                        payout_account_name: str | None = None,
                        payout_account_iban: str | None = None,
-                       proactive_mode: str | None = None) -> OperatorConfiguration:
-    """Change what is given, keep the rest; return the whole configuration."""
+                       proactive_mode: str | None = None,
+                       payout_schedule: str | None = None, sepa_instant: bool | None = None,
+                       timezone: str = "Europe/Berlin",
+                       now: datetime | None = None) -> OperatorConfiguration:
+    """Change what is given, keep the rest; return the whole configuration. A payout
+    schedule's daily cut-off is in `timezone` (the TIMEZONE setting)."""
     with session_factory.begin() as session:
         operator = session.scalar(select(Operator).where(Operator.slug == slug))
         if operator is None:
@@ -145,6 +156,17 @@ def configure_operator(session_factory: sessionmaker[Session], slug: str, *,
             if proactive_mode not in {mode.value for mode in ProactiveMode}:
                 raise AccountError("proactive: off, offer or pay")
             operator.proactive_mode = proactive_mode
+        if payout_schedule is not None:
+            try:
+                schedule = parse_schedule(payout_schedule)
+            except ScheduleError as error:
+                raise AccountError(str(error)) from None
+            # The first scheduled run at the next due instant, not at once.
+            operator.payout_schedule = str(schedule)
+            operator.payout_next_run_at = next_run_after(schedule, now or utcnow(),
+                                                         ZoneInfo(timezone))
+        if sepa_instant is not None:
+            operator.sepa_instant = sepa_instant
         return operator_configuration(operator)
 
 
@@ -158,4 +180,5 @@ def operator_configuration(operator: Operator) -> OperatorConfiguration:
         second_approval_above=operator.second_approval_above,
         payout_account_name=operator.payout_account_name,
         payout_account_iban=operator.payout_account_iban,
-        proactive_mode=operator.proactive_mode)
+        proactive_mode=operator.proactive_mode, payout_schedule=operator.payout_schedule,
+        payout_next_run_at=operator.payout_next_run_at, sepa_instant=operator.sepa_instant)

@@ -105,6 +105,7 @@ class BookingToFile:
     account_on_file: bool
     legs: tuple[LegView, ...]
     claims: dict[str, int]
+    fare_currency: str = "EUR"
 
 
 def _with_legs_and_claims(*columns: ColumnElement[Any]) -> Select[Any]:
@@ -177,7 +178,7 @@ _BOOKING_ON_PAGE_NOTED = _BOOKING_ON_PAGE.add_cte(_FORM_SHOWN)
 _BOOKING_TO_FILE = _with_legs_and_claims(
     _bookings.c.id, _bookings.c.operator_id, _bookings.c.regime,
     _bookings.c.passenger_name, _bookings.c.passenger_email, _bookings.c.fare_kind,
-    _bookings.c.payment_iban.is_not(None).label("account_on_file"))
+    _bookings.c.fare_currency, _bookings.c.payment_iban.is_not(None).label("account_on_file"))
 
 
 # The booking with the reference whose name ends in the typed surname's words (as
@@ -239,7 +240,7 @@ def booking_to_file(session: Session, booking_id: int) -> BookingToFile:
         id=first.id, operator_id=first.operator_id, regime=first.regime,
         passenger_name=first.passenger_name, passenger_email=first.passenger_email,
         fare_kind=first.fare_kind, account_on_file=first.account_on_file, legs=legs,
-        claims=claims)
+        claims=claims, fare_currency=first.fare_currency)
 
 
 def _rows(session: Session, statement: Select[Any], booking_id: int,

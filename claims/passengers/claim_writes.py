@@ -36,7 +36,8 @@ _links = cast(Table, StatusLink.__table__)
 # for an INSERT inside a WITH, which would write NULL (tests/unit/test_claim_writes.py).
 CLAIM_COLUMNS = ("booking_id", "direction", "operator_id", "regime", "status", "language",
                  "passenger_name", "passenger_email", "arrived_with_service", "statement",
-                 "payout_method", "payout_iban", "payout_holder", "submitted_at", "origin")
+                 "payout_method", "payout_iban", "payout_holder", "payout_sort_code",
+                 "payout_account_number", "submitted_at", "origin")
 _EVENT_COLUMNS = ("kind", "actor", "at", "counts", "booking_id", "actor_id")
 _LINK_COLUMNS = ("digest", "created_at", "expires_at")
 
@@ -53,6 +54,9 @@ class ClaimInput:
     payout_method: str = "account"
     payout_iban: str | None = None
     payout_holder: str | None = None
+    # payout_method "uk-account": checked by claims.core.uk_accounts.
+    payout_sort_code: str | None = None
+    payout_account_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ def new_claim(booking: BookingToFile, direction: Direction, data: ClaimInput,
     fields = [f for f in CLAIM_FIELDS if f not in PREFILLED_FIELDS and getattr(data, f)]
     if data.payout_method == "iban":
         fields += ["iban", "account_holder"]
+    elif data.payout_method == "uk-account":
+        fields += ["sort_code", "account_number", "account_holder"]
     if not typed:
         changed, fields, effort = [], [], {}
     counts = {k: v for k, v in effort.items() if v is not None}
@@ -82,7 +88,9 @@ def new_claim(booking: BookingToFile, direction: Direction, data: ClaimInput,
             passenger_name=data.passenger_name, passenger_email=data.passenger_email,
             arrived_with_service=data.arrived_with_service, statement=data.statement,
             payout_method=data.payout_method, payout_iban=data.payout_iban,
-            payout_holder=data.payout_holder, submitted_at=utcnow(), origin=Origin.PASSENGER),
+            payout_holder=data.payout_holder, payout_sort_code=data.payout_sort_code,
+            payout_account_number=data.payout_account_number, submitted_at=utcnow(),
+            origin=Origin.PASSENGER),
         # Which fields, by name (never what was in them): the effort reports rank the
         # form's fields by the work they cause.
         event=event_row(EventKind.CLAIM_SUBMITTED, Actor.PASSENGER, booking_id=booking.id,

@@ -72,6 +72,8 @@ class ClaimDraft:
     passenger_email: str | None
     payment_iban: str | None
     journeys: tuple[JourneyDraft, ...]
+    # The fare's currency: a GBP booking may be paid to a UK sort code and account.
+    fare_currency: str = "EUR"
 
     @property
     def open_journeys(self) -> tuple[JourneyDraft, ...]:
@@ -190,7 +192,7 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
             booking_id=booking.id, operator_name=booking.operator_name,
             reference=booking.reference, regime=booking.regime,
             passenger_name=booking.passenger_name, passenger_email=booking.passenger_email,
-            payment_iban=booking.payment_iban,
+            payment_iban=booking.payment_iban, fare_currency=booking.fare_currency,
             journeys=tuple(JourneyDraft(
                 direction=direction, legs=tuple(legs), facts=facts[direction],
                 preview=preview(booking, legs, facts[direction], booking.policy),
@@ -308,6 +310,11 @@ def _check(booking: BookingToFile, data: ClaimInput, directions: Sequence[Direct
         # the passenger's explicit choice (the form offers only those).
         raise NoAccountOnFile(booking.id)
     if data.payout_method == "iban" and not data.payout_iban:
+        raise NoAccountOnFile(booking.id)
+    if data.payout_method == "uk-account" and not (
+            data.payout_sort_code and data.payout_account_number
+            and booking.fare_currency == "GBP"):
+        # UK accounts take pounds only: the form offers them for GBP bookings alone.
         raise NoAccountOnFile(booking.id)
     journeys = legs_by_direction(booking.legs, booking.fare_kind)
     for direction in directions:

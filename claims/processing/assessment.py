@@ -30,6 +30,7 @@ from claims.core.names import surname_matches, surname_of
 from claims.core.policy import BookingFacts, ClaimSignals, Decision, OperatorPolicy, decide
 from claims.core.rules.journey_input import Fare, SeasonPolicy
 from claims.core.rules.result import Assessment
+from claims.core.uk_accounts import UkAccount, uk_account_of_iban
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.events import record_event
 from claims.db.models import Booking, BookingLeg, Claim, OperationsRecord
@@ -217,17 +218,26 @@ _RECORDS_WITH_KEYS = select(
                _records.c.stop).in_(bindparam("keys", expanding=True)))
 
 
+def _same_account(claim: Claim, on_file: str | None) -> bool:
+    """The account the passenger typed is the one on the booking: the same IBAN, or the
+    sort code and number of the booking's GB IBAN."""
+    if claim.payout_method == "uk-account":
+        return uk_account_of_iban(on_file) == UkAccount(claim.payout_sort_code or "",
+                                                        claim.payout_account_number or "")
+    return claim.payout_iban == on_file
+
+
 def decision_for(booking: Booking, legs: Sequence[BookingLeg], facts: JourneyFacts, *,
                  passenger_disagrees: bool,
                  claim: Claim | None = None, duplicate: bool = False) -> Decision:
     """The rules and the operator's policy on a booking; without a claim, the preview."""
-    typed_iban = claim is not None and claim.payout_method == "iban"
+    typed_iban = claim is not None and claim.payout_method in ("iban", "uk-account")
     signals = ClaimSignals(
         passenger_disagrees=passenger_disagrees, possible_duplicate=duplicate,
         name_changed=claim is not None and not surname_matches(
             booking.passenger_name, surname_of(claim.passenger_name)),
         payout_account_changed=typed_iban and booking.payment_iban is not None
-        and claim is not None and claim.payout_iban != booking.payment_iban,
+        and claim is not None and not _same_account(claim, booking.payment_iban),
         payout_holder_differs=typed_iban and claim is not None and not surname_matches(
             booking.passenger_name, surname_of(claim.payout_holder or "")),
         claimed_at=claim.submitted_at if claim is not None else utcnow())

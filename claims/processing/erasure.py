@@ -84,6 +84,7 @@ def _erase(session: Session, claim: Claim, actor: Actor, staff_id: int | None) -
     claim.statement = None
     claim.payout_iban = None
     claim.payout_holder = None
+    claim.payout_sort_code = claim.payout_account_number = None
     claim.clerk_note = None
     claim.proposed_note = None
     claim.appeal_text = None
@@ -92,6 +93,7 @@ def _erase(session: Session, claim: Claim, actor: Actor, staff_id: int | None) -
     for payout in session.scalars(select(Payout).where(Payout.claim_id == claim.id)):
         payout.iban = None
         payout.holder = None
+        payout.sort_code = payout.account_number = None
     documents = list(session.scalars(select(ClaimDocument).where(
         ClaimDocument.claim_id == claim.id)))
     for document in documents:

@@ -19,10 +19,15 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from claims.core.iban import check_iban
+from claims.core.uk_accounts import UkAccount, uk_account_of_iban
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.events import record_event
 from claims.db.models import Booking, Claim, Operator, Payout, PayoutRun
+from claims.db.types import utcnow
+from claims.processing import money_times
+from claims.processing.bacs_file import Standard18Payment, standard18
 from claims.processing.lifecycle import move
+from claims.processing.sepa_instant import INSTANT_SCHEMA, as_instant
 from claims.processing.twins import TwinKey, journey_of, twin_keys, twins_of
 from common.files import write_private
 from common.spreadsheets import SafeCsvWriter
@@ -58,14 +63,19 @@ def voucher_code() -> str:
 
 
 def run_payouts(session_factory: sessionmaker[Session], directory: Path,
-                today: date | None = None) -> tuple[list[RunSummary], list[str]]:
-    """Pay every approved claim of every operator; write the files of runs that have none
-    yet. Running it again pays nothing twice. Returns the runs, and what kept an
-    operator's claims from being paid or a run's file from being written."""
+                today: date | None = None, operator: str | None = None,
+                ) -> tuple[list[RunSummary], list[str]]:
+    """Pay every approved claim of every operator (or of the one whose slug is given);
+    write the files of runs that have none yet. Running it again pays nothing twice.
+    Returns the runs, and what kept an operator's claims from being paid or a run's
+    file from being written."""
     directory.mkdir(parents=True, exist_ok=True)
     summaries = []
     with session_factory() as session:
-        operators = list(session.scalars(select(Operator.id).order_by(Operator.id)))
+        chosen = select(Operator.id).order_by(Operator.id)
+        if operator is not None:
+            chosen = chosen.where(Operator.slug == operator)
+        operators = list(session.scalars(chosen))
     problems = []
     for operator_id in operators:
         _ask_for_missing_accounts(session_factory, operator_id)
@@ -77,7 +87,7 @@ def run_payouts(session_factory: sessionmaker[Session], directory: Path,
         for currency in currencies:
             while (run_id := _pay_batch(session_factory, operator_id, currency)) is not None:
                 summaries.append(_summary(session_factory, run_id))
-    for run_id in _runs_without_file(session_factory):
+    for run_id in _runs_without_file(session_factory, operators):
         try:
             write_transfer_file(session_factory, run_id, directory, today or date.today())
         except PayoutAccountMissing as missing:
@@ -212,8 +222,9 @@ def _payout_for(claim: Claim, run_id: int, owed: Decimal,
     payout = Payout(claim_id=claim.id, run_id=run_id, amount=owed, currency=claim.currency,
                     part=earlier[-1].part + 1 if earlier else 0)
     if earlier:
-        payout.method, payout.iban = earlier[0].method, earlier[0].iban
-        payout.holder = earlier[0].holder
+        first = earlier[0]
+        payout.method, payout.iban, payout.holder = first.method, first.iban, first.holder
+        payout.sort_code, payout.account_number = first.sort_code, first.account_number
     elif claim.payout_method in ("voucher", "iban"):
         payout.method = claim.payout_method
         payout.iban, payout.holder = claim.payout_iban, claim.payout_holder
@@ -222,12 +233,17 @@ def _payout_for(claim: Claim, run_id: int, owed: Decimal,
         if claim.booking is not None:
             payout.iban = claim.booking.payment_iban
             payout.holder = claim.booking.payment_holder
+    elif claim.payout_method == "uk-account":
+        payout.method = "uk-account"
+        payout.sort_code, payout.account_number = (claim.payout_sort_code,
+                                                    claim.payout_account_number)
+        payout.holder = claim.payout_holder
     else:
         # An offer a clerk approved before the passenger chose where the money goes.
         raise Unpayable(ReasonCode.NO_PAYOUT_ACCOUNT)
     if payout.method == "voucher":
         payout.voucher_code = voucher_code()
-    elif payout.iban is None:
+    elif payout.iban is None and not (payout.sort_code and payout.account_number):
         raise Unpayable(ReasonCode.NO_PAYOUT_ACCOUNT if payout.method == "account"
                         else ReasonCode.PAYOUT_NOT_POSSIBLE)
     return payout
@@ -290,10 +306,12 @@ def paid_so_far(session: Session, claim_id: int) -> Decimal:
     return sum(session.scalars(select(Payout.amount).where(Payout.claim_id == claim_id)), ZERO)
 
 
-def _runs_without_file(session_factory: sessionmaker[Session]) -> list[int]:
+def _runs_without_file(session_factory: sessionmaker[Session],
+                       operator_ids: Sequence[int]) -> list[int]:
     with session_factory() as session:
         return list(session.scalars(select(PayoutRun.id).where(
-            PayoutRun.file_name.is_(None), PayoutRun.transfers > 0).order_by(PayoutRun.id)))
+            PayoutRun.file_name.is_(None), PayoutRun.transfers > 0,
+            PayoutRun.operator_id.in_(operator_ids)).order_by(PayoutRun.id)))
 
 
 def write_transfer_file(session_factory: sessionmaker[Session], run_id: int, directory: Path,
@@ -304,18 +322,41 @@ def write_transfer_file(session_factory: sessionmaker[Session], run_id: int, dir
             raise PayoutAccountMissing(f"operator {operator.slug} has no payout account")
         transfers = session.scalars(select(Payout).where(
             Payout.run_id == run_id, Payout.method != "voucher").order_by(Payout.id)).all()
-        if run.currency != "EUR":
-            # SEPA moves euros only; other currencies go to the bank as a payment list.
-            document, suffix = _payment_list(operator, transfers), "csv"
-        else:
-            document, suffix = _sepa_file(operator, run, transfers, execution_date), "xml"
+        document, suffix = _transfer_document(operator, run, transfers, execution_date)
         name = f"{operator.slug}-run-{run_id:06d}.{suffix}"
     path = directory / name
     write_private(path, document)  # whole or not at all: the bank's upload never sees half
     with session_factory.begin() as session:
         written, _operator = _run_and_operator(session, run_id)
         written.file_name = name
+        written.file_written_at = utcnow()
+        money_times.record_file_written(session, run_id, written.file_written_at)
     return path
+
+
+def _transfer_document(operator: Operator, run: PayoutRun, transfers: Sequence[Payout],
+                       execution_date: date) -> tuple[bytes, str]:
+    """SEPA for euros; Bacs Standard 18 for pounds paid to UK accounts from a UK account;
+    a payment list for the rest (other currencies, a GBP run with an account abroad)."""
+    if run.currency == "EUR":
+        return _sepa_file(operator, run, transfers, execution_date), "xml"
+    if run.currency == "GBP":
+        originator = uk_account_of_iban(operator.payout_account_iban)
+        payments = [_standard18_payment(operator, payout) for payout in transfers]
+        if originator is not None and all(payments):
+            return standard18(originator, operator.payout_account_name or operator.name,
+                              [payment for payment in payments if payment]), "txt"
+    return _payment_list(operator, transfers), "csv"
+
+
+def _standard18_payment(operator: Operator, payout: Payout) -> Standard18Payment | None:
+    account = (UkAccount(payout.sort_code, payout.account_number)
+               if payout.sort_code and payout.account_number
+               else uk_account_of_iban(payout.iban))
+    if account is None:
+        return None
+    return Standard18Payment(account, payout.amount, _end_to_end_id(payout),
+                             payout.holder or "Passenger")
 
 
 def _sepa_file(operator: Operator, run: PayoutRun, transfers: Sequence[Payout],
@@ -326,7 +367,7 @@ def _sepa_file(operator: Operator, run: PayoutRun, transfers: Sequence[Payout],
         "name": operator.payout_account_name, "IBAN": operator.payout_account_iban,
         "BIC": operator.payout_account_bic or check_iban(operator.payout_account_iban).bic,
         "batch": True, "currency": run.currency,
-    }, clean=True)
+    }, schema=INSTANT_SCHEMA if operator.sepa_instant else "pain.001.001.03", clean=True)
     for payout in transfers:
         if payout.iban is None:
             raise PayoutError(f"payout of claim {payout.claim_id} is a transfer without an IBAN")
@@ -337,7 +378,7 @@ def _sepa_file(operator: Operator, run: PayoutRun, transfers: Sequence[Payout],
             "endtoend_id": _end_to_end_id(payout),
         })
     document: bytes = sepa.export(validate=True)
-    return document
+    return as_instant(document) if operator.sepa_instant else document
 
 
 def _end_to_end_id(payout: Payout) -> str:
@@ -349,9 +390,11 @@ def _end_to_end_id(payout: Payout) -> str:
 def _payment_list(operator: Operator, transfers: Sequence[Payout]) -> bytes:
     out = io.StringIO()
     writer = SafeCsvWriter(out)
-    writer.writerow(["end_to_end_id", "holder", "iban", "amount", "currency", "reference"])
+    writer.writerow(["end_to_end_id", "holder", "iban", "sort_code", "account_number",
+                     "amount", "currency", "reference"])
     for payout in transfers:
         writer.writerow([_end_to_end_id(payout), payout.holder, payout.iban,
+                         payout.sort_code, payout.account_number,
                          f"{payout.amount:.2f}", payout.currency,
                          f"{operator.name} delay compensation, claim {payout.claim_id}"])
     return out.getvalue().encode()

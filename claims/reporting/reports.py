@@ -23,6 +23,7 @@ from claims.db.models import (
     EffortDay,
     EffortDriverDay,
     EffortTimeDay,
+    MoneyTimeDay,
     Operator,
     StartedClaim,
     UnclaimedDay,
@@ -143,7 +144,7 @@ def filter_on(wanted: ReportFilter, session: Session, *, at: Any, regime: Any,
 
 def days_in(wanted: ReportFilter, session: Session,
             table: type[EffortDay] | type[EffortDriverDay] | type[EffortTimeDay]
-            | type[UnclaimedDay] = EffortDay) -> ColumnElement[bool]:
+            | type[UnclaimedDay] | type[MoneyTimeDay] = EffortDay) -> ColumnElement[bool]:
     """The same filter on the days' sums (effort_days, effort_driver_days,
     effort_time_days, unclaimed_days)."""
     conditions: list[ColumnElement[bool]] = []

@@ -38,6 +38,7 @@ class FormShape:
     account_on_file: bool
     journeys: tuple[str, ...]
     details_open: bool
+    uk_account: bool = False  # a GBP booking: a UK sort code and account number too
 
 
 def claim_form_html(shape: FormShape, *, name: str, email: str | None,
@@ -61,7 +62,8 @@ def claim_form_html(shape: FormShape, *, name: str, email: str | None,
 def new_claim_form(shape: FormShape, *, name: str, email: str | None) -> ClaimForm:
     """The form as the claim page first shows it: every open journey chosen, paid to the
     account on file if there is one."""
-    return ClaimForm(account_on_file=shape.account_on_file, journeys=shape.journeys, data={
+    return ClaimForm(account_on_file=shape.account_on_file, journeys=shape.journeys,
+                     uk_account=shape.uk_account, data={
         "passenger_name": name, "passenger_email": email,
         "payout": "account" if shape.account_on_file else "iban"})
 

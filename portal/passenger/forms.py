@@ -33,6 +33,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from claims.core.iban import IbanError, check_iban
 from claims.core.names import normalise_reference
+from claims.core.uk_accounts import Problem, UkAccountError, check_uk_account
 from portal.fields import AmountField, Form
 
 
@@ -75,7 +76,7 @@ class _PayoutForm(Form):
         _compact_iban(field)
 
     def validate_account_holder(self, field: StringField) -> None:
-        if self.payout.data == "iban" and not (field.data or "").strip():
+        if self.payout.data in ("iban", UK_ACCOUNT) and not (field.data or "").strip():
             raise ValidationError(_l("Enter the name of the account holder."))
 
     # Not Optional(): that would stop the chain before validate_iban, and an empty IBAN
@@ -126,6 +127,13 @@ class _PassengerAndPayoutForm(_PayoutForm):
     ])
 
 
+UK_ACCOUNT = "uk-account"
+UK_ACCOUNT_PROBLEMS = {
+    Problem.SORT_CODE_FORMAT: _l("A sort code is six digits, such as 12-34-56."),
+    Problem.ACCOUNT_FORMAT: _l("A UK account number is 6 to 8 digits."),
+    Problem.MODULUS: _l("This sort code and account number do not belong together. "
+                        "Please check both."),
+}
 DIRECTION_LABELS = {"outbound": _l("Outbound"), "return": _l("Return")}
 ACCOUNT_ON_FILE = "account"
 
@@ -148,7 +156,7 @@ def read_choices(text: str | None) -> tuple[bool, tuple[str, ...]] | None:
 
 class ClaimForm(_PassengerAndPayoutForm):
     def __init__(self, *args: Any, account_on_file: bool, journeys: Sequence[str],
-                 **kwargs: Any) -> None:
+                 uk_account: bool = False, **kwargs: Any) -> None:
         """journeys: the booking's journeys not yet claimed (both directions of a return);
         the passenger files for either or both, all chosen at first."""
         super().__init__(*args, **kwargs)
@@ -162,6 +170,9 @@ class ClaimForm(_PassengerAndPayoutForm):
                                    if c.value != "account"]
             if self.payout.data == "account":
                 self.payout.data = "iban"
+        if not uk_account:
+            # Only a GBP booking may be paid to a UK sort code and account number.
+            self.payout.choices = [c for c in self.payout.choices if c.value != UK_ACCOUNT]
         self.journeys.choices = [SelectChoice(j, DIRECTION_LABELS[j]) for j in journeys]
         if not self.journeys.data:
             self.journeys.data = list(journeys) if not self.is_submitted() or \
@@ -184,11 +195,27 @@ class ClaimForm(_PassengerAndPayoutForm):
     payout = RadioField(_l("How should we pay you?"), choices=[
         SelectChoice("account", _l("To the account on file")),
         SelectChoice("iban", _l("To this bank account")),
+        SelectChoice(UK_ACCOUNT, _l("UK bank account: sort code + account number")),
         SelectChoice("voucher", _l("As a travel voucher")),
     ], default="account")
+    sort_code = StringField(_l("Sort code"), validators=[Length(max=8)],
+                            render_kw={"autocomplete": "off", "inputmode": "numeric"})
+    account_number = StringField(_l("Account number"), validators=[Length(max=10)],
+                                 render_kw={"autocomplete": "off", "inputmode": "numeric"})
     keystrokes = HiddenField(filters=[_count])
     clicks = HiddenField(filters=[_count])
     active_ms = HiddenField(filters=[_count])
+
+    def validate_account_number(self, field: StringField) -> None:
+        """A UK sort code and account number, checked together (Vocalink's modulus
+        rules); the error shows at the account number, and what was typed stays."""
+        if self.payout.data != UK_ACCOUNT:
+            return
+        try:
+            account = check_uk_account(self.sort_code.data or "", field.data or "")
+        except UkAccountError as error:
+            raise ValidationError(UK_ACCOUNT_PROBLEMS[error.problem]) from None
+        self.sort_code.data, field.data = account.sort_code, account.account_number
 
 
 def _compact_iban(field: StringField) -> None:

@@ -24,6 +24,7 @@ from portal.passenger.claim_form import FormShape, claim_form_html
 from portal.passenger.common import link_url, page_language, status_url
 from portal.passenger.forms import (
     DIRECTION_LABELS,
+    UK_ACCOUNT,
     ClaimForm,
     LookupForm,
     choices_text,
@@ -93,7 +94,8 @@ def claim() -> Response | str | tuple[str, int]:
         if not options.open_journeys and options.first_claim_id is not None:
             return redirect(status_url(options.first_claim_id))
         shown = options.account_on_file, options.open_journeys
-    form = ClaimForm(account_on_file=shown[0], journeys=shown[1])
+    # A UK account is accepted here for any booking; filing refuses it but for pounds.
+    form = ClaimForm(account_on_file=shown[0], journeys=shown[1], uk_account=True)
     if form.validate_on_submit():
         try:
             results = _submit(factory, booking_id, form)
@@ -143,6 +145,7 @@ def _sent_back(factory: filing.SessionFactory, booking_id: int, form: ClaimForm,
 def _submit(factory: filing.SessionFactory, booking_id: int,
             form: ClaimForm) -> list[filing.SubmitResult]:
     to_iban = form.payout.data == "iban"
+    to_uk_account = form.payout.data == UK_ACCOUNT
     return filing.submit_claims(
         factory, booking_id, [Direction(d) for d in form.journeys.data or ()],
         filing.ClaimInput(
@@ -153,7 +156,10 @@ def _submit(factory: filing.SessionFactory, booking_id: int,
             language=page_language(),
             payout_method=form.payout.data or "account",
             payout_iban=form.iban.data if to_iban else None,
-            payout_holder=(form.account_holder.data or "").strip() or None if to_iban else None,
+            payout_holder=(form.account_holder.data or "").strip() or None
+            if to_iban or to_uk_account else None,
+            payout_sort_code=form.sort_code.data if to_uk_account else None,
+            payout_account_number=form.account_number.data if to_uk_account else None,
         ), effort={"keystrokes": form.keystrokes.data, "clicks": form.clicks.data,
                    "active_ms": form.active_ms.data},
         link_days=runtime().settings.status_link_days)
@@ -170,7 +176,8 @@ def _claim_page(draft: filing.ClaimDraft, form: ClaimForm | None = None) -> str:
                                           direction=journey.direction)
                for journey in draft.journeys if journey.existing_claim_id is not None}
     shape = FormShape(account_on_file=draft.payment_iban is not None,
-                      journeys=tuple(_open(draft)), details_open=_details_open(draft))
+                      journeys=tuple(_open(draft)), details_open=_details_open(draft),
+                      uk_account=draft.fare_currency == "GBP")
     account = mask_iban(draft.payment_iban)
     form_html = None if form is not None else claim_form_html(
         shape, name=draft.passenger_name, email=draft.passenger_email, account=account)

@@ -21,6 +21,7 @@ from claims.core.amounts import AmountError, parse_amount
 from claims.core.vocabulary import REGIMES, ReasonCode
 from claims.db.types import utcnow
 from claims.reporting import effort_store
+from claims.reporting.money_report import time_to_money
 from claims.reporting.proactive_report import proactive_figures
 from claims.reporting.reports import (
     CostModel,
@@ -177,6 +178,7 @@ def _report_page(template: str) -> str:
                            operators=staff.operator_choices(runtime().session_factory),
                            regimes=list(REGIMES), pareto=pareto,
                            straight_chart=straight, cost_chart=cost, driver_label=driver_label,
+                           money_times=time_to_money(runtime().session_factory, wanted),
                            proactive=proactive_figures(runtime().session_factory, wanted,
                                                        figures.by_path_and_status),
                            query=request.query_string.decode(), waiting_since=waiting_since)
