@@ -24,6 +24,9 @@ class ClaimStatus(StrEnum):
     # Proactive compensation: offered to the passenger without a claim, and declined.
     OFFERED = "offered"
     DECLINED = "declined"
+    # Paid, but the bank sent the money back or refused the transfer: waits for another
+    # account from the passenger.
+    PAYOUT_FAILED = "payout_failed"
 
     @property
     def decided(self) -> bool:
@@ -92,6 +95,13 @@ class EventKind(StrEnum):
     OFFER_MAILED = "offer_mailed"
     TOP_UP_PAID = "top_up_paid"
     INVITATION_MAILED = "invitation_mailed"
+    # The bank's feedback on a transfer (pain.002, camt.054): accepted, or returned or
+    # rejected (with the bank's reason code), the passenger told, and the account they
+    # gave instead.
+    PAYMENT_CONFIRMED = "payment_confirmed"
+    PAYMENT_RETURNED = "payment_returned"
+    PAYOUT_FAILED_MAILED = "payout_failed_mailed"
+    NEW_ACCOUNT_GIVEN = "new_account_given"
 
 
 class Origin(StrEnum):
@@ -106,6 +116,7 @@ class ProactiveMode(StrEnum):
 
     OFF = "off"
     OFFER = "offer"
+    PAYOUT_FAILED = "payout_failed"
     PAY = "pay"
 
 
@@ -174,3 +185,4 @@ class NoticeKind(StrEnum):
     RECEIPT = "receipt"
     NEW_LINK = "new_link"
     OFFER = "offer"
+    PAYOUT_FAILED = "payout_failed"

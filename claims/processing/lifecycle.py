@@ -2,6 +2,8 @@
 
 submitted -> assessing -> approved | rejected | needs_review (<-> info_requested) -> paid;
 withdrawn from any open state. Proactive: offered -> approved | declined | withdrawn.
+A transfer the bank returns: paid -> payout_failed -> approved once the passenger gives
+another account.
 Every transition is checked here; an illegal one is refused, and the refusal is logged
 and written to the event log."""
 
@@ -29,7 +31,11 @@ ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     # And to a clerk when the passenger objects to a payment made without a claim.
     S.APPROVED: frozenset({S.PAID, S.INFO_REQUESTED, S.NEEDS_REVIEW}),
     S.REJECTED: frozenset({S.NEEDS_REVIEW}),  # an appeal
-    S.PAID: frozenset(),
+    # The bank returned or refused the transfer (claims.processing.bank_feedback).
+    S.PAID: frozenset({S.PAYOUT_FAILED}),
+    # Another account given: paid again by the next run. Nothing else: the decision
+    # stands, only where the money goes is missing.
+    S.PAYOUT_FAILED: frozenset({S.APPROVED}),
     S.WITHDRAWN: frozenset(),
     # An offer: accepted (approved, to be paid; to a clerk first when the account typed
     # is someone else's), declined, or withdrawn when corrected data show nothing due.

@@ -147,8 +147,15 @@ def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
 def _payout_for(session: Session, claim: Claim, run_id: int) -> Payout:
     if claim.amount is None or claim.currency is None:
         raise PayoutError(f"claim {claim.id} is approved without an amount")
+    # Paid again after the bank returned a payment: what is still owed, as a part of its
+    # own (what the bank returned no longer counts as paid).
+    earlier = session.execute(select(Payout.part, Payout.amount, Payout.returned_at)
+                              .where(Payout.claim_id == claim.id)).all()
+    kept = sum((row.amount for row in earlier if row.returned_at is None), Decimal("0.00"))
+    claim.top_up = None  # the part below pays all that is owed
     payout = Payout(claim_id=claim.id, run_id=run_id, method=claim.payout_method,
-                    amount=claim.amount, currency=claim.currency)
+                    part=max((row.part for row in earlier), default=-1) + 1,
+                    amount=claim.amount - kept, currency=claim.currency)
     if claim.payout_method == "voucher":
         payout.voucher_code = voucher_code()
     elif claim.payout_method == "iban":
