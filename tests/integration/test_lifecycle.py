@@ -44,7 +44,10 @@ def test_the_state_machine_allows_only_the_documented_moves() -> None:
     assert not can_move(S.SUBMITTED, S.APPROVED)
     assert not can_move(S.PAID, S.WITHDRAWN)
     assert not can_move(S.REJECTED, S.PAID)
-    assert ALLOWED[S.PAID] == ALLOWED[S.WITHDRAWN] == frozenset()
+    assert ALLOWED[S.WITHDRAWN] == frozenset()
+    # Paid is final but for the bank sending the money back; then only another account.
+    assert ALLOWED[S.PAID] == frozenset({S.PAYOUT_FAILED})
+    assert ALLOWED[S.PAYOUT_FAILED] == frozenset({S.APPROVED})
 
 
 def test_a_paid_or_decided_claim_cannot_be_withdrawn_and_the_refusal_is_logged(
