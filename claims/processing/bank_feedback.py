@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from claims.core.bank_reasons import reason_in_words
 from claims.core.iban import check_iban
@@ -164,25 +164,35 @@ def _apply(session: Session, transfers: Sequence[TransferStatus], operator_id: i
             event_row(EventKind.PAYMENT_CONFIRMED, Actor.SYSTEM, claim_id=claim_id)
             for claim_id in confirmed.values()])
         report.confirmed += len(confirmed)
-    for payout_id, (claim_id, reason) in returned.items():
-        _return(session, payout_id, claim_id, reason, now, report)
-    report.returned += len(returned)
+    if returned:
+        _return(session, returned, now, report)
 
 
-def _return(session: Session, payout_id: int, claim_id: int, reason: str | None,
-            now: datetime, report: FeedbackReport) -> None:
-    """The payout no longer counts as paid; a paid claim waits for another account (one
-    approved again, or waiting already, keeps its course: the next run pays what is owed)."""
-    claim = lock_claim(session, claim_id)
-    session.execute(update(Payout).where(Payout.id == payout_id)
-                    .values(returned_at=now, return_code=reason))
-    if claim.status == ClaimStatus.PAID:
-        move(claim, ClaimStatus.PAYOUT_FAILED)
-        claim.top_up = None  # what is owed is worked out anew when it is paid again
-        report.failed_claims.append(claim_id)
+def _return(session: Session, returned: dict[int, tuple[int, str | None]], now: datetime,
+            report: FeedbackReport) -> None:
+    """The payouts no longer count as paid; a paid claim waits for another account (one
+    approved again, or waiting already, keeps its course: the next run pays what is owed).
+    The claims are locked and read together, their columns for this only (no IBAN is
+    decrypted), and written in one flush."""
+    claim_ids = {claim_id for claim_id, _reason in returned.values()}
+    claims = session.scalars(
+        select(Claim).where(Claim.id.in_(claim_ids)).order_by(Claim.id)
+        .options(load_only(Claim.id, Claim.status, Claim.top_up))
+        .with_for_update(key_share=True)).all()
+    session.execute(update(Payout), [
+        {"id": payout_id, "returned_at": now, "return_code": reason}
+        for payout_id, (_claim_id, reason) in returned.items()])
+    for claim in claims:
+        if claim.status == ClaimStatus.PAID:
+            move(claim, ClaimStatus.PAYOUT_FAILED)
+            claim.top_up = None  # what is owed is worked out anew when it is paid again
+            report.failed_claims.append(claim.id)
     # The code is the bank's, not the passenger's words: it is safe for the log.
-    record_event(session, EventKind.PAYMENT_RETURNED, Actor.SYSTEM, claim_id=claim_id,
-                 payout=payout_id)
+    insert_many(session, ClaimEvent, [
+        event_row(EventKind.PAYMENT_RETURNED, Actor.SYSTEM, claim_id=claim_id,
+                  payout=payout_id)
+        for payout_id, (claim_id, _reason) in returned.items()])
+    report.returned += len(returned)
     session.flush()
 
 
