@@ -135,11 +135,13 @@ def test_a_german_passenger_reads_the_reason_in_german(
     _import(runner, tmp_path, "status.xml", payment_status_report(
         [("EFF-CLAIM-1", "RJCT", "MD07")]))
     run_worker(app)
+    assert "Ihre Bank hat die Entschädigung zurückgeschickt" in mail_bodies(app)[-1]
     assert "der Kontoinhaber ist verstorben" in mail_bodies(app)[-1]
     [link] = status_links_in(mail_bodies(app)[-1])
     page = app.test_client().get(link, headers={"Accept-Language": "de"}).get_data(
         as_text=True)
-    assert "der Kontoinhaber ist verstorben" in page
+    assert "Der Grund, den die Bank angab: der Kontoinhaber ist verstorben." in page
+    assert "IBAN eines anderen Kontos auf Ihren Namen" in page
 
 
 def test_a_return_in_a_notification_through_the_api_shows_to_the_clerk(
