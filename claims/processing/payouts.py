@@ -171,13 +171,15 @@ def _payout_for(session: Session, claim: Claim, run_id: int) -> Payout:
 
 
 def compensation_payout(session: Session, claim_id: int) -> Payout | None:
-    """The claim's payment itself (part 0), not a top-up after it: where the money went."""
+    """The claim's payment itself (part 0), not a top-up after it: where the money went.
+    One the bank sent back does not count: then the payment made again in its place."""
     return session.scalar(_COMPENSATION_PAYOUT, {"claim_id": claim_id})
 
 
 # Built once: the status page asks on every visit.
 _COMPENSATION_PAYOUT = select(Payout).where(Payout.claim_id == bindparam("claim_id"),
-                                            Payout.part == 0)
+                                            Payout.returned_at.is_(None)
+                                            ).order_by(Payout.part).limit(1)
 
 
 def _top_up_for(session: Session, claim: Claim, run_id: int) -> Payout:

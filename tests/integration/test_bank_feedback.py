@@ -124,6 +124,11 @@ def test_a_refused_transfer_asks_the_passenger_for_another_account_and_pays_ther
     assert "<EndToEndId>EFF-CLAIM-1-1</EndToEndId>" in sepa
     assert "DE44500105175407324931" in sepa
     assert "nothing to pay" in runner.invoke(args=["payouts", "run"]).output
+    # Told where the money went this time; the page says so too.
+    run_worker(app)
+    assert mails(app)[-1] == ("anna@example.org", "Your delay compensation is on its way")
+    assert "your account ending in 4931" in mail_bodies(app)[-1]
+    assert "4931" in client.get(link).get_data(as_text=True)
 
 
 def test_a_german_passenger_reads_the_reason_in_german(
