@@ -22,13 +22,13 @@ from claims.db.models import Booking
 from claims.operators import accounts
 from claims.operators.imports import ImportReport, import_bookings, import_operations, json_lines
 from claims.passengers import filing
-from claims.processing import payouts, proactive
+from claims.processing import bank_feedback, payouts, proactive
 from claims.processing.assessment import assess_claims
 from claims.reporting import effort_store
 from portal.extensions import runtime
 from tools import demo, demo_history
 from workflows.jobs import send_notice
-from workflows.pipeline import announce_payouts, erase_expired_data, start_proactive_checks
+from workflows.pipeline import announce_payouts, erase_expired_data, notify, start_proactive_checks
 
 db_cli = AppGroup("db", help="The database schema.")
 operators_cli = AppGroup("operators", help="Operators and their API keys.")
@@ -205,6 +205,53 @@ def payouts_run(operator: str | None) -> None:
         click.echo(problem, err=True)
     if problems:
         sys.exit(1)
+
+
+@payouts_cli.command("feedback")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False,
+                                                    exists=True))
+@click.option("--folder", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Import every file in this folder once (applied ones go to done/, "
+                   "unreadable ones to refused/).")
+def payouts_feedback(files: tuple[Path, ...], folder: Path | None) -> None:
+    """Import the bank's status files (pain.002, camt.054): transfers accepted are
+    confirmed; returned or refused ones wait for another account from the passenger."""
+    if not files and folder is None:
+        raise click.UsageError("name the bank's files, or --folder")
+    current = runtime()
+    results = [bank_feedback.FolderResult(file.name, None, str(error))
+               if isinstance(error := _import_bank_file(current.session_factory, file), str)
+               else bank_feedback.FolderResult(file.name, error) for file in files]
+    if folder is not None:
+        results += bank_feedback.import_folder(current.session_factory, folder)
+    trouble = False
+    for result in results:
+        if result.report is None:
+            click.echo(f"{result.name}: refused, nothing applied: {result.refused}", err=True)
+            trouble = True
+            continue
+        for line, problem in result.report.problems:
+            click.echo(f"{result.name} line {line}: {problem}", err=True)
+        trouble = trouble or bool(result.report.problems)
+        click.echo(f"{result.name}: {result.report.confirmed} confirmed, "
+                   f"{result.report.returned} returned, {result.report.unchanged} unchanged, "
+                   f"{len(result.report.problems)} not ours")
+        # Committed: ask the passengers for another account. The sweeper catches any not
+        # queued.
+        for claim_id in result.report.failed_claims:
+            notify(current.redis, claim_id, NoticeKind.PAYOUT_FAILED)
+    if not results:
+        click.echo("no bank files")
+    if trouble:
+        sys.exit(1)
+
+
+def _import_bank_file(factory: sessionmaker[Session],
+                      file: Path) -> bank_feedback.FeedbackReport | str:
+    try:
+        return bank_feedback.import_bank_file(factory, file.read_bytes())
+    except bank_feedback.BankFileError as error:
+        return str(error)
 
 
 @users_cli.command("create")

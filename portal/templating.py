@@ -12,6 +12,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
+from claims.core.bank_reasons import reason_in_words
 from claims.core.iban import IbanError, check_iban, mask_iban
 from claims.core.rules.citation import cite
 from common.numbers import format_number
@@ -45,6 +46,10 @@ EVENT_LABELS = {
     "offer_withdrawn": _l("Offer withdrawn after corrected operations data"),
     "amount_raised": _l("Amount raised after corrected operations data"),
     "top_up_paid": _l("The amount added was paid"),
+    "payment_confirmed": _l("The bank confirmed the payment"),
+    "payment_returned": _l("The bank sent the payment back"),
+    "payout_failed_mailed": _l("Request for another account sent by e-mail"),
+    "new_account_given": _l("You gave another account"),
 }
 
 # Why a person checks the claim, as the passenger is told: what they can understand and
@@ -81,6 +86,7 @@ STATUS_LABELS = {
     "approved": _l("approved"), "rejected": _l("rejected"), "paid": _l("paid"),
     "withdrawn": _l("withdrawn"), "offered": _l("offered to the passenger"),
     "declined": _l("declined by the passenger"),
+    "payout_failed": _l("payment returned by the bank"),
 }
 REASON_LABELS = {
     "no-operations-data": _l("no operations data yet"),
@@ -222,6 +228,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(station_time, "station_time")
     app.add_template_global(check_reasons, "check_reasons")
     app.add_template_global(reason_words, "reason_words")
+    app.add_template_global(lambda code: reason_in_words(code, page_language()), "bank_reason")
 
     @app.context_processor
     def _globals() -> dict[str, object]:

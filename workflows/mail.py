@@ -39,6 +39,9 @@ SUBJECTS = {
                           "de": "Ihr Antrag auf Verspätungsentschädigung: ein neuer Link"},
     NoticeKind.OFFER: {"en": "Your train or flight was late: compensation for you, no claim needed",
                        "de": "Ihre Reise war verspätet: eine Entschädigung für Sie, ohne Antrag"},
+    NoticeKind.PAYOUT_FAILED: {"en": "Your delay compensation came back: we need another account",
+                               "de": "Ihre Verspätungsentschädigung kam zurück: "
+                                     "bitte ein anderes Konto"},
 }
 INVITATION_SUBJECT = {"en": "Your disrupted journey: your claim is ready to send",
                       "de": "Ihre gestörte Reise: Ihr Antrag ist vorbereitet"}

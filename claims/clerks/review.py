@@ -26,6 +26,7 @@ from claims.db.events import append_event, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimDocument, ClaimEvent, Operator, User
 from claims.db.types import utcnow
 from claims.processing.assessment import operations_records
+from claims.processing.bank_feedback import FailedPayment, failed_payment
 from claims.processing.lifecycle import ClaimNotFound, lock_claim
 
 SessionFactory = sessionmaker[Session]
@@ -361,6 +362,8 @@ class ClaimFile:
     suggestion: Suggestion | None = None
     # A claim filed late: when the journey was, the deadline, and how late it came.
     lateness: Lateness | None = None
+    # The latest payment the bank sent back (returned or refused), with its reason.
+    returned: FailedPayment | None = None
 
 
 def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
@@ -410,6 +413,7 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
             suggestion=_suggestion(claim) if claim.delay_minutes is None else None,
             lateness=_lateness(claim),
             explanation_en=claim.explanation_en, explanation_de=claim.explanation_de,
+            returned=failed_payment(session, claim.id),
             documents=tuple((d.id, d.kind, d.content_type, d.size) for d in session.scalars(
                 select(ClaimDocument).where(ClaimDocument.claim_id == claim.id)
                 .order_by(ClaimDocument.id))))

@@ -24,6 +24,9 @@ class ClaimStatus(StrEnum):
     # Proactive compensation: offered to the passenger without a claim, and declined.
     OFFERED = "offered"
     DECLINED = "declined"
+    # Paid, but the bank sent the money back or refused the transfer: waits for another
+    # account from the passenger.
+    PAYOUT_FAILED = "payout_failed"
 
     @property
     def decided(self) -> bool:
@@ -94,6 +97,13 @@ class EventKind(StrEnum):
     # A payout run could not pay an approved claim (nowhere to send it): a clerk looks.
     PAYOUT_HELD = "payout_held"
     INVITATION_MAILED = "invitation_mailed"
+    # The bank's feedback on a transfer (pain.002, camt.054): accepted, or returned or
+    # rejected (with the bank's reason code), the passenger told, and the account they
+    # gave instead.
+    PAYMENT_CONFIRMED = "payment_confirmed"
+    PAYMENT_RETURNED = "payment_returned"
+    PAYOUT_FAILED_MAILED = "payout_failed_mailed"
+    NEW_ACCOUNT_GIVEN = "new_account_given"
 
 
 class Origin(StrEnum):
@@ -108,6 +118,7 @@ class ProactiveMode(StrEnum):
 
     OFF = "off"
     OFFER = "offer"
+    PAYOUT_FAILED = "payout_failed"
     PAY = "pay"
 
 
@@ -181,3 +192,4 @@ class NoticeKind(StrEnum):
     RECEIPT = "receipt"
     NEW_LINK = "new_link"
     OFFER = "offer"
+    PAYOUT_FAILED = "payout_failed"

@@ -504,6 +504,12 @@ class Payout(Base):
     account_number: Mapped[str | None] = mapped_column(EncryptedIban)
     voucher_code: Mapped[str | None] = mapped_column(String(24), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The bank's feedback (claims.processing.bank_feedback): the transfer accepted, or
+    # returned or rejected with the bank's ISO reason code. A returned payout no longer
+    # counts as paid: the claim owes its amount again.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    return_code: Mapped[str | None] = mapped_column(String(4))
 
 
 class MoneyTimeDay(Base):

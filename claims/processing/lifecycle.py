@@ -3,6 +3,8 @@
 submitted -> assessing -> approved | rejected | needs_review (<-> info_requested) -> paid;
 withdrawn from any open state. Proactive: offered -> approved | declined | withdrawn.
 A raise after payment: paid -> approved (the difference) | needs_review.
+A transfer the bank returns: paid -> payout_failed -> approved once the passenger gives
+another account.
 Every transition is checked here; an illegal one is refused, and the refusal is logged
 and written to the event log."""
 
@@ -32,8 +34,12 @@ ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     S.REJECTED: frozenset({S.NEEDS_REVIEW}),  # an appeal
     # Corrected data raised the amount after payment: approved again for the difference
     # (claims.processing.payouts pays what the claim still owes), or to a clerk first
-    # where the new total needs a person (claims.core.approvals).
-    S.PAID: frozenset({S.APPROVED, S.NEEDS_REVIEW}),
+    # where the new total needs a person (claims.core.approvals). And the bank returned
+    # or refused the transfer (claims.processing.bank_feedback).
+    S.PAID: frozenset({S.APPROVED, S.NEEDS_REVIEW, S.PAYOUT_FAILED}),
+    # Another account given: paid again by the next run. Nothing else: the decision
+    # stands, only where the money goes is missing.
+    S.PAYOUT_FAILED: frozenset({S.APPROVED}),
     # An offer corrected data withdrew is made again (or handed to a clerk) when data
     # corrected once more make the journey due: one claim per journey, never a second.
     S.WITHDRAWN: frozenset({S.OFFERED, S.NEEDS_REVIEW}),

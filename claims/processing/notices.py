@@ -1,4 +1,5 @@
-"""What a passenger is told, and when: on the decision and on the payout, once each."""
+"""What a passenger is told, and when: on the decision and on the payout, once each; and
+when the bank sends the money back, once per return."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, EventKind, Notic
 from claims.db.events import record_event
 from claims.db.models import Claim, ClaimEvent
 from claims.db.types import utcnow
+from claims.processing.bank_feedback import failed_payment
 from claims.processing.payouts import compensation_payout, in_a_file, paid_so_far
 
 SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
@@ -20,7 +22,8 @@ SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
               NoticeKind.INFO_REQUEST: EventKind.INFO_REQUEST_MAILED,
               NoticeKind.RECEIPT: EventKind.RECEIPT_MAILED,
               NoticeKind.NEW_LINK: EventKind.STATUS_LINK_MAILED,
-              NoticeKind.OFFER: EventKind.OFFER_MAILED}
+              NoticeKind.OFFER: EventKind.OFFER_MAILED,
+              NoticeKind.PAYOUT_FAILED: EventKind.PAYOUT_FAILED_MAILED}
 # A notice answers the latest of these: a decision after an appeal is mailed again, and
 # so is one whose amount corrected operations data raised.
 CAUSE_EVENTS = {NoticeKind.DECISION: (EventKind.CLAIM_DECIDED, EventKind.AMOUNT_RAISED),
@@ -29,7 +32,9 @@ CAUSE_EVENTS = {NoticeKind.DECISION: (EventKind.CLAIM_DECIDED, EventKind.AMOUNT_
                 NoticeKind.RECEIPT: (EventKind.CLAIM_SUBMITTED,),
                 NoticeKind.NEW_LINK: (EventKind.STATUS_LINK_REQUESTED,),
                 # A revised offer (corrected data) is an offer made again: mailed again.
-                NoticeKind.OFFER: (EventKind.OFFER_MADE,)}
+                NoticeKind.OFFER: (EventKind.OFFER_MADE,),
+                # Each return asks for another account (a second one returned, again).
+                NoticeKind.PAYOUT_FAILED: (EventKind.PAYMENT_RETURNED,)}
 RECEIPT_FRESH = timedelta(days=1)
 
 
@@ -54,6 +59,8 @@ class Notice:
     proactive: bool = False
     # Raised after corrected data: what is paid on top of the earlier payment.
     top_up: Decimal | None = None
+    # The bank sent the money back: its reason in words, in the passenger's language.
+    bank_reason: str | None = None
 
 
 def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
@@ -73,12 +80,16 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
             return None
         if kind == NoticeKind.OFFER and status != ClaimStatus.OFFERED:
             return None
+        if kind == NoticeKind.PAYOUT_FAILED and status != ClaimStatus.PAYOUT_FAILED:
+            return None
         payout = compensation_payout(session, claim_id)
         if kind == NoticeKind.PAYOUT and (payout is None or not in_a_file(session, payout)):
             return None
         if _sent(session, claim_id, kind):
             return None
         german = claim.language.startswith("de")
+        returned = failed_payment(session, claim_id) \
+            if kind == NoticeKind.PAYOUT_FAILED else None
         return Notice(
             claim_id=claim.id, kind=kind, language="de" if german else "en",
             email=claim.passenger_email, name=claim.passenger_name,
@@ -93,6 +104,7 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
             _account_end(claim) if status in (ClaimStatus.OFFERED, ClaimStatus.APPROVED)
             else None,
             proactive=proactive, top_up=_top_up(session, claim),
+            bank_reason=returned.reason("de" if german else "en") if returned else None,
         )
 
 
@@ -142,7 +154,8 @@ def notices_due(session_factory: sessionmaker[Session], limit: int = 1000,
         for kind, statuses in ((NoticeKind.DECISION, DECIDED),
                                (NoticeKind.PAYOUT, {ClaimStatus.PAID}),
                                (NoticeKind.INFO_REQUEST, {ClaimStatus.INFO_REQUESTED}),
-                               (NoticeKind.OFFER, {ClaimStatus.OFFERED})):
+                               (NoticeKind.OFFER, {ClaimStatus.OFFERED}),
+                               (NoticeKind.PAYOUT_FAILED, {ClaimStatus.PAYOUT_FAILED})):
             due += [(claim_id, kind) for claim_id in session.scalars(
                 select(Claim.id).where(Claim.status.in_(statuses),
                                        Claim.passenger_email.is_not(None),

@@ -170,7 +170,7 @@ def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
                 _to_a_clerk(session, claim, ReasonCode.POSSIBLE_DUPLICATE)
                 continue
             earlier = sent.get(claim.id, [])
-            owed = (claim.amount or ZERO) - sum((p.amount for p in earlier), ZERO)
+            owed = (claim.amount or ZERO) - sum((p.amount for p in _kept(earlier)), ZERO)
             try:
                 payout = _payout_for(claim, run.id, owed, earlier)
             except Unpayable as unpayable:
@@ -183,7 +183,7 @@ def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
                              parts=len(earlier))
                 continue
             session.add(payout)
-            if payout.part:
+            if _kept(earlier):  # more on top of money that arrived
                 record_event(session, EventKind.TOP_UP_PAID, Actor.SYSTEM, claim_id=claim.id,
                              part=payout.part)
             else:
@@ -200,8 +200,13 @@ def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
 ZERO = Decimal("0.00")
 
 
+def _kept(payouts: Sequence[Payout]) -> list[Payout]:
+    """The payouts that count as paid: not the ones the bank sent back."""
+    return [payout for payout in payouts if payout.returned_at is None]
+
+
 def payouts_of(session: Session, claim_ids: Sequence[int]) -> dict[int, list[Payout]]:
-    """Each claim's payouts, in the order they were made: what it was sent so far."""
+    """Each claim's payouts, in the order they were made (returned ones too)."""
     sent: dict[int, list[Payout]] = {}
     for payout in session.scalars(select(Payout).where(Payout.claim_id.in_(claim_ids))
                                   .order_by(Payout.claim_id, Payout.part)):
@@ -212,8 +217,9 @@ def payouts_of(session: Session, claim_ids: Sequence[int]) -> dict[int, list[Pay
 def _payout_for(claim: Claim, run_id: int, owed: Decimal,
                 earlier: Sequence[Payout]) -> Payout | None:
     """The payment of what the claim still owes, as its next part (the unique (claim,
-    part) pays each part once): to where the first part went, or, for the first, to the
-    way the passenger chose. Raises Unpayable where there is nowhere to send it."""
+    part) pays each part once): to where the first part that arrived went, or, for the
+    first (or after the bank returned every part), to the way the passenger chose last.
+    Raises Unpayable where there is nowhere to send it."""
     if claim.amount is None or claim.currency is None or claim.erased_at is not None:
         # Erased: the passenger asked us to forget the account (or retention did).
         raise Unpayable(ReasonCode.PAYOUT_NOT_POSSIBLE)
@@ -221,8 +227,8 @@ def _payout_for(claim: Claim, run_id: int, owed: Decimal,
         return None
     payout = Payout(claim_id=claim.id, run_id=run_id, amount=owed, currency=claim.currency,
                     part=earlier[-1].part + 1 if earlier else 0)
-    if earlier:
-        first = earlier[0]
+    if kept := _kept(earlier):
+        first = kept[0]
         payout.method, payout.iban, payout.holder = first.method, first.iban, first.holder
         payout.sort_code, payout.account_number = first.sort_code, first.account_number
     elif claim.payout_method in ("voucher", "iban"):
@@ -284,13 +290,15 @@ def _to_a_clerk(session: Session, claim: Claim, reason: ReasonCode) -> None:
 
 
 def compensation_payout(session: Session, claim_id: int) -> Payout | None:
-    """The claim's payment itself (part 0), not a top-up after it: where the money went."""
+    """The claim's payment itself (part 0), not a top-up after it: where the money went.
+    One the bank sent back does not count: then the payment made again in its place."""
     return session.scalar(_COMPENSATION_PAYOUT, {"claim_id": claim_id})
 
 
 # Built once: the status page asks on every visit.
 _COMPENSATION_PAYOUT = select(Payout).where(Payout.claim_id == bindparam("claim_id"),
-                                            Payout.part == 0)
+                                            Payout.returned_at.is_(None)
+                                            ).order_by(Payout.part).limit(1)
 
 
 def in_a_file(session: Session, payout: Payout) -> bool:
@@ -302,8 +310,9 @@ def in_a_file(session: Session, payout: Payout) -> bool:
 
 
 def paid_so_far(session: Session, claim_id: int) -> Decimal:
-    """What the claim's payouts sent, all parts."""
-    return sum(session.scalars(select(Payout.amount).where(Payout.claim_id == claim_id)), ZERO)
+    """What the claim's payouts sent, all parts, less what the bank sent back."""
+    return sum(session.scalars(select(Payout.amount).where(
+        Payout.claim_id == claim_id, Payout.returned_at.is_(None))), ZERO)
 
 
 def _runs_without_file(session_factory: sessionmaker[Session],

@@ -1,4 +1,5 @@
-"""POST /api/v1/bookings and /api/v1/operations: the operator's own data, by API key."""
+"""POST /api/v1/bookings and /api/v1/operations: the operator's own data, by API key; and
+POST /api/v1/bank-feedback: what the bank said about the operator's transfers."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Any
 from flask import abort, jsonify, request
 from werkzeug.wrappers import Response
 
+from claims.core.vocabulary import NoticeKind
 from claims.operators import accounts
 from claims.operators.imports import ImportReport, import_bookings, import_operations, json_body
+from claims.processing import bank_feedback
 from portal.api import blueprint
 from portal.extensions import csrf, runtime
-from workflows.pipeline import start_proactive_checks
+from workflows.pipeline import notify, start_proactive_checks
 
 Importer = Callable[..., ImportReport]
 # Bookings arrive in bulk: 100,000 of them are about 60 MB. Only these two routes take
@@ -67,3 +70,29 @@ def operations() -> tuple[Response, int]:
     current = runtime()
     start_proactive_checks(current.redis, current.settings.rq_worker_count)
     return answer
+
+
+# A bank's status file for a few thousand transfers is a few megabytes.
+BANK_FILE_LIMIT = 32 * 1024 * 1024
+
+
+@blueprint.post("/bank-feedback")
+@csrf.exempt
+def bank_feedback_file() -> tuple[Response, int]:
+    """A bank's pain.002 or camt.054 file about this operator's transfers: applied whole;
+    a line naming no transfer of this operator is reported (422), the rest applied."""
+    operator = _authenticated_operator()
+    request.max_content_length = BANK_FILE_LIMIT
+    data = request.get_data(cache=False)
+    if not data.strip():
+        abort(400, "The body is empty: send the bank's pain.002 or camt.054 XML file.")
+    current = runtime()
+    try:
+        report = bank_feedback.import_bank_file(current.session_factory, data,
+                                                only_operator=operator)
+    except bank_feedback.BankFileError as error:
+        return jsonify({"error": "unprocessable", "message": f"Not a bank file we can read: "
+                        f"{error}. Nothing was applied."}), 422
+    for claim_id in report.failed_claims:
+        notify(current.redis, claim_id, NoticeKind.PAYOUT_FAILED)
+    return jsonify(report.as_dict()), 422 if report.problems else 200

@@ -24,6 +24,12 @@ _IMPORT_REPORT = {"type": "object", "required": ["created", "replaced", "rejecte
 _ERROR = {"type": "object", "required": ["error", "message"], "properties": {
     "error": {"type": "string"}, "message": {"type": "string"}}}
 _JSON_ERROR = {"application/json": {"schema": _ERROR}}
+_FEEDBACK_REPORT = {"type": "object", "required": ["confirmed", "returned", "unchanged",
+                                                   "problems"], "properties": {
+    "confirmed": {"type": "integer"}, "returned": {"type": "integer"},
+    "unchanged": {"type": "integer"},
+    "problems": {"type": "array", "items": {"type": "object", "properties": {
+        "line": {"type": "integer"}, "problem": {"type": "string"}}}}}}
 
 
 def _import_operation(what: str, record: str) -> dict[str, Any]:
@@ -58,7 +64,8 @@ def document(operator: str | None = None) -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
         "info": {"title": "Effortless API", "version": "1",
-                 "description": "Delay compensation assessments and operator data imports."},
+                 "description": "Delay compensation assessments, operator data imports and "
+                                "the bank's feedback on payouts."},
         "servers": [{"url": "/api/v1"}],
         "components": {
             "securitySchemes": {"operatorKey": {
@@ -99,6 +106,31 @@ def document(operator: str | None = None) -> dict[str, Any]:
             "/bookings": {"post": _import_operation("bookings", "Booking")},
             "/operations": {"post": _import_operation("operations records",
                                                       "OperationsRecord")},
+            "/bank-feedback": {"post": {
+                "summary": "Import the bank's feedback on this operator's transfers",
+                "description": "The bank's file as it came: a payment status report "
+                               "(pain.002.001.03) or a debit/credit notification "
+                               "(camt.054.001.02 or .08), valid against its ISO 20022 "
+                               "schema, without a DOCTYPE. Applied whole (importing it again "
+                               "changes nothing); a transfer that is not this operator's is "
+                               "reported and the rest applied.",
+                "security": [{"operatorKey": []}],
+                # The file's bytes as the bank sent them, whatever their encoding.
+                "requestBody": {"required": True, "content": {"application/octet-stream": {
+                    "schema": {"type": "string", "format": "binary"}}}},
+                "responses": {
+                    "200": {"description": "every transfer applied",
+                            "content": {"application/json": {"schema": _FEEDBACK_REPORT}}},
+                    "422": {"description": "transfers not this operator's (the others were "
+                                           "applied), or not a bank file we can read "
+                                           "(nothing applied)",
+                            "content": {"application/json": {"schema": {"oneOf": [
+                                _FEEDBACK_REPORT, _ERROR]}}}},
+                    "400": {"description": "empty body", "content": _JSON_ERROR},
+                    "401": {"description": "missing or unknown API key", "content": _JSON_ERROR},
+                    "413": {"description": "more than 32 MB", "content": _JSON_ERROR},
+                },
+            }},
             "/openapi.json": {"get": {
                 "summary": "This document",
                 "responses": {"200": {"description": "OpenAPI 3", "content": {

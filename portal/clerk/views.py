@@ -30,8 +30,8 @@ from claims.clerks.rejections import standard_explanation
 from claims.core.vocabulary import NoticeKind
 from claims.db.types import utcnow
 from claims.passengers import manual
+from claims.processing import bank_feedback, status_links
 from claims.processing import erasure as erasure_rules
-from claims.processing import status_links
 from claims.processing.lifecycle import ClaimNotFound
 from portal.auth import role_required, sign_in, sign_out
 from portal.clerk import blueprint
@@ -114,7 +114,10 @@ def queue() -> str:
     number = request.args.get("page", "1")
     page = review.review_queue(runtime().session_factory, wanted,
                                page=int(number) if number.isdigit() else 1)
+    returned_count, returned = bank_feedback.returned_payments(runtime().session_factory,
+                                                               operator=wanted.operator)
     return render_template("clerk/queue.html", page=page, wanted=wanted, now=utcnow(),
+                           returned=returned, returned_count=returned_count,
                            operators=staff.operator_choices(runtime().session_factory))
 
 

@@ -262,6 +262,18 @@ class InfoForm(Form):
         render_kw={"autocomplete": "name"})
 
 
+class NewAccountForm(Form):
+    """After the bank sent the money back: one field, the account to pay to instead (held
+    by the passenger, whose name the claim has)."""
+
+    def validate_iban(self, field: StringField) -> None:
+        _compact_iban(field)
+
+    iban = StringField(_l("IBAN of another account in your name"), validators=[
+        DataRequired(_l("Enter the IBAN we should pay to.")), Length(max=42)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"})
+
+
 class AppealForm(Form):
     objection = TextAreaField(_l("Why do you disagree?"), validators=[
         DataRequired(_l("Tell us briefly why you disagree.")),

@@ -23,7 +23,7 @@ from claims.core.vocabulary import DECIDED, ClaimStatus, NoticeKind
 from claims.db.types import utcnow
 from claims.passengers import answers, filing, offers
 from claims.passengers.data_export import personal_data
-from claims.processing import status_links
+from claims.processing import bank_feedback, status_links
 from common.files import write_private
 from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
@@ -33,6 +33,7 @@ from portal.passenger.forms import (
     AppealForm,
     DeclineForm,
     InfoForm,
+    NewAccountForm,
     OfferForm,
     SurveyForm,
 )
@@ -101,7 +102,11 @@ def other_journey(token: str, direction: str) -> Response:
 
 def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = None,
                  appeal: AppealForm | None = None, survey: SurveyForm | None = None,
-                 offer: OfferForm | None = None) -> str:
+                 offer: OfferForm | None = None, account: NewAccountForm | None = None) -> str:
+    failed = None
+    if view.status == ClaimStatus.PAYOUT_FAILED:
+        failed = bank_feedback.failed_payment_of(runtime().session_factory, view.claim_id)
+        account = account or NewAccountForm(formdata=None)
     if offer is None and view.status == ClaimStatus.OFFERED:
         offer = OfferForm(formdata=None, account_on_file=view.account_on_file is not None)
     if info is None and view.requested_info:
@@ -115,6 +120,8 @@ def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = 
                                             direction=d)) for d, _i in view.other_journeys]
     return render_template("passenger/status.html", claim=view, info=info, appeal=appeal,
                            survey=survey, offer=offer, decline=DeclineForm(), others=others,
+                           failed=failed, account=account,
+                           bank_reason=failed.reason(page_language()) if failed else None,
                            direction=DIRECTION_LABELS.get(view.direction or ""))
 
 
@@ -188,6 +195,29 @@ def provide_info(token: str) -> Response | tuple[str, int]:
         answers.provide_info(runtime().session_factory, claim_id, given)
     except answers.AnswerRefused:
         abort(409, _("Nothing is being asked of you for this claim."))
+    return redirect(url_for("passenger.status", token=token))
+
+
+@blueprint.post("/status/<token>/account")
+def new_account(token: str) -> Response | tuple[str, int]:
+    """The bank sent the money back: the account to pay to instead. An error shows the
+    page again with what was typed."""
+    claim_id = _claim_id(token)
+    view = _view(claim_id, record_view=False)
+    if view.status != ClaimStatus.PAYOUT_FAILED:
+        abort(409, _("We are not waiting for an account for this claim (any more)."))
+    form = NewAccountForm()
+    if not form.validate_on_submit():
+        return _status_page(token, view, account=form), 422
+    try:
+        bank_feedback.give_new_account(runtime().session_factory, claim_id,
+                                       form.iban.data or "")
+    except bank_feedback.AccountRefused as refused:
+        if str(refused) != "same-account":
+            abort(409, _("We are not waiting for an account for this claim (any more)."))
+        form.iban.errors = [_("Your bank sent the money back from this account. Please "
+                              "give another one.")]
+        return _status_page(token, view, account=form), 422
     return redirect(url_for("passenger.status", token=token))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import schemathesis
 
 from claims.core.rules import airports
+from tools.bank_files import payment_status_report
 
 VALID_IBAN = "DE02120300000000202051"
 START = datetime.fromisoformat("2026-03-02T10:00:00+01:00")
@@ -28,6 +29,9 @@ def before_call(context: Any, case: Any, kwargs: Any) -> None:
             _booking(record)
     if path == "/assessments" and isinstance(case.body, dict):
         _assessment(case.body)
+    if path == "/bank-feedback" and isinstance(case.body, bytes | str):
+        # "valid against its ISO 20022 schema": a status report on no transfer of ours.
+        case.body = payment_status_report([])
 
 
 def _storable(value: Any) -> Any:

@@ -45,8 +45,10 @@ def test_the_state_machine_allows_only_the_documented_moves() -> None:
     assert not can_move(S.PAID, S.WITHDRAWN)
     assert not can_move(S.REJECTED, S.PAID)
     assert ALLOWED[S.DECLINED] == frozenset()
-    # After payment only more money: the difference approved, or a clerk's case.
-    assert ALLOWED[S.PAID] == frozenset({S.APPROVED, S.NEEDS_REVIEW})
+    # After payment only more money (the difference approved, or a clerk's case), or the
+    # bank sending it back; then only another account.
+    assert ALLOWED[S.PAID] == frozenset({S.APPROVED, S.NEEDS_REVIEW, S.PAYOUT_FAILED})
+    assert ALLOWED[S.PAYOUT_FAILED] == frozenset({S.APPROVED})
 
 
 def test_a_paid_or_decided_claim_cannot_be_withdrawn_and_the_refusal_is_logged(

@@ -42,7 +42,7 @@ AUDIENCE = {
     "passenger.status": LINK, "passenger.data_export": LINK, "passenger.eu_form": LINK,
     "passenger.letter": LINK, "passenger.other_journey": LINK, "passenger.appeal": LINK,
     "passenger.provide_info": LINK, "passenger.survey": LINK, "passenger.accept": LINK,
-    "passenger.decline": LINK,
+    "passenger.decline": LINK, "passenger.new_account": LINK,
     "clerk.queue": STAFF, "clerk.claim": STAFF, "clerk.take": STAFF, "clerk.take_next": STAFF,
     "clerk.release": STAFF, "clerk.approve": STAFF, "clerk.reject": STAFF,
     "clerk.request_info": STAFF, "clerk.revoke_links": STAFF, "clerk.erase": STAFF,
@@ -50,7 +50,7 @@ AUDIENCE = {
     "clerk.logout": STAFF,
     "reports.overview": MANAGER, "reports.effort_csv": MANAGER, "reports.report_pdf": MANAGER,
     "reports.what_if_page": MANAGER, "reports.what_if_pdf": MANAGER, "reports.audit": MANAGER,
-    "api.bookings": OPERATOR, "api.operations": OPERATOR,
+    "api.bookings": OPERATOR, "api.operations": OPERATOR, "api.bank_feedback_file": OPERATOR,
     "operations.metrics": SCRAPER,
 }
 
