@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
-from importlib import resources
 
 from lxml import etree
+
+from claims.processing import iso20022
 
 ISO = "urn:iso:std:iso:20022:tech:xsd:"
 PAIN_002 = ("pain.002.001.03",)
@@ -53,28 +53,13 @@ class BankFileError(ValueError):
     """The file cannot be read as a bank status file; nothing of it is applied."""
 
 
-@cache
-def _schema(message: str) -> etree.XMLSchema:
-    source = resources.files("claims.processing.iso20022").joinpath(f"{message}.xsd")
-    with resources.as_file(source) as path:
-        return etree.XMLSchema(etree.parse(str(path), _parser()))
-
-
-def _parser() -> etree.XMLParser:
-    # No entity is expanded, no DTD or other document loaded, nothing from the network;
-    # libxml2's own limits on depth and text size stay on (huge_tree=False).
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_comments=True,
-                           remove_pis=True)
-
-
 def read_bank_file(data: bytes) -> tuple[list[TransferStatus], list[BatchStatus]]:
     """The transfers the file speaks of, in file order; BankFileError if it is not a valid
     pain.002 or camt.054 file."""
     if not data.strip():
         raise BankFileError("the file is empty")
     try:
-        tree = etree.ElementTree(etree.fromstring(data, _parser()))
+        tree = etree.ElementTree(etree.fromstring(data, iso20022.safe_parser()))
     except etree.XMLSyntaxError as error:
         raise BankFileError(f"not well-formed XML: {error.msg}") from None
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
@@ -86,10 +71,10 @@ def read_bank_file(data: bytes) -> tuple[list[TransferStatus], list[BatchStatus]
     if message not in PAIN_002 + CAMT_054:
         raise BankFileError("neither a payment status report (pain.002.001.03) nor a "
                             "notification (camt.054.001.02 or .08)")
-    schema = _schema(message)
-    if not schema.validate(tree):
-        first = schema.error_log.filter_from_errors()[0]
-        raise BankFileError(f"not valid {message}: line {first.line}: {first.message}")
+    try:
+        iso20022.check(tree, message)
+    except iso20022.SchemaError as error:
+        raise BankFileError(str(error)) from None
     ns = {"d": ISO + message}
     if message in PAIN_002:
         return _pain_002(root, ns)

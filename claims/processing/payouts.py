@@ -24,7 +24,7 @@ from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.events import record_event
 from claims.db.models import Booking, Claim, Operator, Payout, PayoutRun
 from claims.db.types import utcnow
-from claims.processing import money_times
+from claims.processing import iso20022, money_times
 from claims.processing.bacs_file import Standard18Payment, standard18
 from claims.processing.lifecycle import move
 from claims.processing.sepa_instant import INSTANT_SCHEMA, as_instant
@@ -386,8 +386,14 @@ def _sepa_file(operator: Operator, run: PayoutRun, transfers: Sequence[Payout],
             "description": f"{operator.name} delay compensation, claim {payout.claim_id}",
             "endtoend_id": _end_to_end_id(payout),
         })
-    document: bytes = sepa.export(validate=True)
-    return as_instant(document) if operator.sepa_instant else document
+    # Checked once, with libxml2, after the instant element is in: sepaxml's own check
+    # (validate=True) took 7 ms a transfer, 12 minutes for a run of 100,000.
+    document: bytes = sepa.export(validate=False)
+    if operator.sepa_instant:
+        document = as_instant(document)
+    iso20022.check_document(document, INSTANT_SCHEMA if operator.sepa_instant
+                            else "pain.001.001.03")
+    return document
 
 
 def _end_to_end_id(payout: Payout) -> str:
