@@ -217,9 +217,9 @@ def payouts_of(session: Session, claim_ids: Sequence[int]) -> dict[int, list[Pay
 def _payout_for(claim: Claim, run_id: int, owed: Decimal,
                 earlier: Sequence[Payout]) -> Payout | None:
     """The payment of what the claim still owes, as its next part (the unique (claim,
-    part) pays each part once): to where the first part that arrived went, or, for the
-    first (or after the bank returned every part), to the way the passenger chose last.
-    Raises Unpayable where there is nowhere to send it."""
+    part) pays each part once): to where the first part went, or, for the first and after
+    the bank sent a part back, to the way the passenger chose last. Raises Unpayable
+    where there is nowhere to send it."""
     if claim.amount is None or claim.currency is None or claim.erased_at is not None:
         # Erased: the passenger asked us to forget the account (or retention did).
         raise Unpayable(ReasonCode.PAYOUT_NOT_POSSIBLE)
@@ -227,7 +227,10 @@ def _payout_for(claim: Claim, run_id: int, owed: Decimal,
         return None
     payout = Payout(claim_id=claim.id, run_id=run_id, amount=owed, currency=claim.currency,
                     part=earlier[-1].part + 1 if earlier else 0)
-    if kept := _kept(earlier):
+    kept = _kept(earlier)
+    if kept and len(kept) == len(earlier):
+        # More on top of money that arrived: where that went. After a return, the account
+        # the passenger gave since (the claim's own choice, below).
         first = kept[0]
         payout.method, payout.iban, payout.holder = first.method, first.iban, first.holder
         payout.sort_code, payout.account_number = first.sort_code, first.account_number

@@ -31,11 +31,12 @@ from claims.operators.imports import import_bookings, import_operations
 from claims.passengers import filing, offers
 from claims.passengers.claim_writes import ClaimInput
 from claims.passengers.manual import ManualClaimInput, file_manual_claim
-from claims.processing import payouts, proactive
+from claims.processing import bank_feedback, payouts, proactive
 from claims.processing.assessment import amount_limits, assess_claims
 from claims.processing.erasure import NotClosed, erase_on_request
 from claims.processing.twins import journey_of, twin_keys
 from tests.records import DAY, arrival, rail_booking
+from tools.bank_files import payment_status_report
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 NAMES = ("Erika Mustermann", "Jonas Weber", "Ayşe Yılmaz")
@@ -197,7 +198,35 @@ class MoneyLifecycle(RuleBasedStateMachine):
     @precondition(lambda self: self.operator_id is not None)
     @rule()
     def payout_run(self) -> None:
-        payouts.run_payouts(self.factory, self.directory / "payouts")
+        payouts.run_payouts(self.factory, self.directory / "payouts", operator=self.slug)
+
+    @precondition(lambda self: self.operator_id is not None)
+    @rule(data=st.data(), status=st.sampled_from(["RJCT", "ACSC"]),
+          reason=st.sampled_from(["AC04", "MD07", "AM05"]))
+    def bank_reports(self, data: st.DataObject, status: str, reason: str) -> None:
+        """The bank confirms a transfer in a written file, or sends it back."""
+        with self.factory() as session:
+            sent = list(session.scalars(
+                select(Payout).join(PayoutRun, PayoutRun.id == Payout.run_id).where(
+                    PayoutRun.operator_id == self.operator_id,
+                    PayoutRun.file_name.is_not(None), Payout.method != "voucher",
+                    Payout.returned_at.is_(None)).order_by(Payout.id)))
+        if not sent:
+            return
+        payout = data.draw(st.sampled_from(sent))
+        report = payment_status_report(
+            [(_end_to_end_id(payout), status, reason if status == "RJCT" else None)])
+        bank_feedback.import_bank_file(self.factory, report, only_operator=self.slug)
+
+    @precondition(lambda self: self.operator_id is not None)
+    @rule(data=st.data())
+    def passenger_gives_another_account(self, data: st.DataObject) -> None:
+        waiting = self._claims(ClaimStatus.PAYOUT_FAILED)
+        if waiting:
+            claim = data.draw(st.sampled_from(waiting))
+            # Refused when the bank returned this account before: as the page refuses it.
+            with suppress(bank_feedback.AccountRefused):
+                bank_feedback.give_new_account(self.factory, claim.id, "DE75512108001245126199")
 
     # What must always hold ---------------------------------------------------------
 
@@ -223,13 +252,14 @@ class MoneyLifecycle(RuleBasedStateMachine):
         lines = _end_to_end_ids(self.directory / "payouts", self.slug)
         paid_per_key: dict[Any, list[int]] = {}
         for claim in claims:
-            parts = sent.get(claim.id, [])
+            every = sent.get(claim.id, [])
+            parts = [p for p in every if p.returned_at is None]  # the bank kept these
             total = sum((p.amount for p in parts), Decimal("0.00"))
             # No claim paid more than it was decided to be owed.
             if parts:
                 assert claim.amount is not None and total <= claim.amount, (claim.id, total)
             # Every payment line in exactly one written file; every paid claim has its.
-            for payout in parts:
+            for payout in every:
                 if payout.method == "voucher":
                     continue
                 run = runs[payout.run_id]
@@ -243,7 +273,9 @@ class MoneyLifecycle(RuleBasedStateMachine):
                 assert len(approvers.get(claim.id, ())) >= persons_needed(total, limits), (
                     claim.id, total, approvers.get(claim.id))
             # Every change an event.
-            assert events.get(claim.id, 0) >= 1 + len(parts), claim.id
+            assert events.get(claim.id, 0) >= 1 + len(every), claim.id
+            if claim.status == ClaimStatus.PAYOUT_FAILED:
+                assert any(p.returned_at is not None for p in every), claim.id
             if parts and ReasonCode.POSSIBLE_DUPLICATE.value not in (claim.reason_codes or ()):
                 for key in journeys[claim.id]:
                     paid_per_key.setdefault(key, []).append(claim.id)
