@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,11 +45,17 @@ from tests.records import DAY, arrival, rail_booking
 from tools.bank_files import payment_status_report
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-NAMES = ("Erika Mustermann", "Jonas Weber", "Ayşe Yılmaz")
-TRAINS = ("IC 2013", "IC 2015")
-# Minutes late, as corrections report them: on time, under the threshold, 25 %, 50 %.
-LATENESS = (0, 36, 74, 134)
-FARES = ("79.00", "2000.00")
+# One train, so that journeys meet (twins, cohorts, corrections of the same train), and
+# enough names that most bookings are not twins of each other (twins are never paid
+# without a person, so with two names the proactive path was rarely reached: a mutant
+# paying a top-up over the limit without a person went unnoticed in 200 sequences).
+NAMES = ("Erika Mustermann", "Ayşe Yılmaz", "Jonas Weber", "Lena Sommer", "Tom Becker",
+         "Mia Wolf")
+TRAINS = ("IC 2013",)
+# Minutes late, as corrections report them: under the threshold, 25 %, 50 %.
+LATENESS = (36, 74, 134)
+# Twice as likely to be the expensive ticket, where the limits bite.
+FARES = ("79.00", "2000.00", "2000.00")
 _runs = itertools.count(1)
 
 
@@ -64,10 +76,9 @@ class MoneyLifecycle(RuleBasedStateMachine):
 
     # Set-up of each run ------------------------------------------------------------
 
-    @precondition(lambda self: self.operator_id is None)
-    @rule(mode=st.sampled_from(["off", "offer", "pay"]),
-          auto=st.sampled_from(["10.00", "600.00", "2000.00"]),
-          second=st.sampled_from(["100.00", "600.00"]))
+    @initialize(mode=st.sampled_from(["pay", "pay", "offer"]),
+                auto=st.sampled_from(["10.00", "600.00", "2000.00"]),
+                second=st.sampled_from(["100.00", "600.00", "600.00"]))
     def open_operator(self, mode: str, auto: str, second: str) -> None:
         accounts.create_operator(self.factory, self.slug, f"Money {self.run}", "eu-rail")
         accounts.configure_operator(
@@ -99,15 +110,19 @@ class MoneyLifecycle(RuleBasedStateMachine):
         self.bookings.append((reference, booking_id))
 
     @precondition(lambda self: self.operator_id is not None)
-    @rule(train=st.sampled_from(TRAINS), late=st.sampled_from(LATENESS))
-    def operations_arrive(self, train: str, late: int) -> None:
-        """The operator reports (or corrects) a train's arrival; the checks run."""
+    @rule(train=st.sampled_from(TRAINS), late=st.sampled_from(LATENESS),
+          then_pay=st.booleans())
+    def operations_arrive(self, train: str, late: int, then_pay: bool) -> None:
+        """The operator reports (or corrects) a train's arrival; the checks run, and with
+        `then_pay` a scheduled payout run follows (an operator paying every minute)."""
         hours, minutes = divmod(11 * 60 + 44 + late, 60)
         record = arrival(service=train, operator=self.slug,
                          actual=f"{DAY}T{hours:02d}:{minutes:02d}:00+01:00")
         report = import_operations(self.factory, enumerate([record], start=1))
         assert not report.rejected, report.rejected
         proactive.check_all(self.factory)
+        if then_pay:
+            self.payout_run()
 
     @precondition(lambda self: self.bookings)
     @rule(data=st.data(), statement=st.booleans())
@@ -232,6 +247,11 @@ class MoneyLifecycle(RuleBasedStateMachine):
 
     @invariant()
     def invariants(self) -> None:
+        self.assert_money_invariants()
+
+    def assert_money_invariants(self) -> None:
+        """What must hold after every step (also callable on its own, for a sequence
+        written out by hand)."""
         if self.operator_id is None:
             return
         with self.factory() as session:
