@@ -5,6 +5,7 @@ calls valid is exactly what is taken."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,6 +38,31 @@ _DATE = re.compile(DATE_PATTERN)
 INSTANT_MESSAGE = "an ISO 8601 time with its UTC offset, such as 2026-03-02T10:13:00+01:00"
 DATE_MESSAGE = "a date such as 2026-03-02"
 AMOUNT_MESSAGE = 'a decimal string such as "39.90"'
+
+
+class NotJson(ValueError):
+    """The text is not JSON we read; the message says why, in English."""
+
+
+def load_json(text: str | bytes) -> Any:
+    """JSON as a machine sends it, or NotJson: also for what Python's parser takes or
+    chokes on beyond syntax errors: NaN and Infinity (not JSON), integers past the
+    int-to-str digit limit (ValueError), nesting deeper than the interpreter's stack
+    (RecursionError, which the parser raises cleanly)."""
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        raise NotJson(f"{error.msg} at line {error.lineno} column {error.colno}") from None
+    except RecursionError:
+        raise NotJson("nested too deeply") from None
+    except NotJson:
+        raise
+    except ValueError:
+        raise NotJson("a number with too many digits") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise NotJson(f"{name} is not a JSON value")
 
 
 def amount_schema(**extra: Any) -> Schema:
