@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from claims.core import plain_text
 from claims.core.amounts import CENT, LARGEST, AmountError, parse_amount
 
 Schema = dict[str, Any]
@@ -23,13 +24,13 @@ INSTANT_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 IATA_PATTERN = r"^[A-Z]{3}$"
-# Neither leading nor trailing spaces nor blank, so that what is stored is what was sent.
-# The spaces are named: \s means other things in Python and in a schema's ECMA regex.
-# No NUL either (PostgreSQL stores none in text), nor half a surrogate pair (no database
-# stores that: JSON can carry one, as \ud800).
-NOT_STORABLE = r"\x00\ud800-\udfff"
-TRIMMED_PATTERN = (rf"^[^{NOT_STORABLE} \t\n\r\f\v]([^{NOT_STORABLE}]*"
-                   rf"[^{NOT_STORABLE} \t\n\r\f\v])?$")
+# One line, neither leading nor trailing spaces nor blank, so that what is stored is what
+# was sent and prints in its place (plain_text.CONTROLS: no line break, no NUL, which
+# PostgreSQL does not store, no direction override).
+TRIMMED_PATTERN = plain_text.LINE_PATTERN
+# Nor half a surrogate pair (no database stores one; JSON can carry it, as \ud800): said
+# in words, as a schema validator's regex cannot even name one.
+_HALF_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 _AMOUNT = re.compile(AMOUNT_PATTERN)
 _INSTANT = re.compile(INSTANT_PATTERN)
@@ -81,6 +82,12 @@ def date_schema() -> Schema:
 
 def text_schema(limit: int) -> Schema:
     return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": TRIMMED_PATTERN}
+
+
+def name_schema() -> Schema:
+    """A person's name: one line, trimmed, neither a link nor an address in it."""
+    return {"type": "string", "minLength": 1, "maxLength": plain_text.NAME_LIMIT,
+            "pattern": plain_text.NAME_PATTERN}
 
 
 def choice_schema(values: Any, **extra: Any) -> Schema:
@@ -141,6 +148,6 @@ def day(value: Any) -> date | None:
 
 def text(value: Any, limit: int) -> str | None:
     if not isinstance(value, str) or not 1 <= len(value) <= limit or \
-            not re.fullmatch(TRIMMED_PATTERN, value):
+            not re.fullmatch(TRIMMED_PATTERN, value) or _HALF_SURROGATE.search(value):
         return None
     return value
