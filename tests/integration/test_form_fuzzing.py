@@ -257,8 +257,8 @@ HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max
 @given(scheme=st.sampled_from(["Bearer ", "bearer ", "Basic ", "", "Bearer  "]),
        token=st.one_of(HEADER_TEXT, st.sampled_from(["ä", "the-scrapers-tokenä", "\xff" * 50,
                                                       "the-scrapers-token\xa0"])))
-def test_metrics_answers_its_token_and_refuses_any_other_authorization(metrics_app: Flask, scheme: str,
-                                                 token: str) -> None:
+def test_metrics_answers_its_token_and_refuses_any_other_authorization(
+        metrics_app: Flask, scheme: str, token: str) -> None:
     response = metrics_app.test_client().get(
         "/metrics", headers={"Authorization": (scheme + token).encode("latin-1")
                              .decode("latin-1")})
