@@ -11,25 +11,74 @@ from babel.support import Translations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import Field, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.i18n import messages_path
+from wtforms.meta import DefaultMeta
 from wtforms.validators import ValidationError
 
 from claims.core.amounts import AmountError, parse_amount
+from claims.core.plain_text import TextProblem, free_text_problem, line_problem, name_problem
+
+ONE_LINE_MESSAGE = _l("Use one line, without line breaks or control characters.")
 
 
 class Form(FlaskForm):
     """Every form of the portal. WTForms' own messages ("Not a valid choice") in the page's
-    language, read from disk once per language: Flask-WTF reads them for every request."""
+    language, read from disk once per language: Flask-WTF reads them for every request.
 
-    class Meta:
+    Every text field a person fills in refuses control characters, here once rather than
+    field by field, so that none is forgotten: a one-line field (a name, a service, an
+    IBAN) any line break, a text area all but its line breaks and tabs. What is typed is
+    printed again in pages, letters, payment files and e-mails."""
+
+    class Meta(DefaultMeta):
         def get_translations(self, form: Any) -> NullTranslations:
             return _wtforms_messages(str(get_locale()))
+
+        def bind_field(self, form: Any, unbound_field: Any, options: Any) -> Field:
+            field = super().bind_field(form, unbound_field, options)
+            if isinstance(field, TextAreaField):
+                field.validators = [*field.validators, FreeText()]
+            elif isinstance(field, StringField) and \
+                    not isinstance(field, HiddenField | PasswordField):
+                field.validators = [*field.validators, OneLine()]
+            return field
 
 
 @cache
 def _wtforms_messages(locale: str) -> NullTranslations:
     return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class OneLine:
+    """No line break, control character or direction override in a one-line text."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if isinstance(field.data, str) and line_problem(field.data):
+            raise ValidationError(ONE_LINE_MESSAGE)
+
+
+class FreeText:
+    """A free text keeps its line breaks and tabs, and nothing else of the kind."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if isinstance(field.data, str) and free_text_problem(field.data):
+            raise ValidationError(_l("Remove the control characters (such as direction "
+                                     "marks) from this text."))
+
+
+class PersonName:
+    """A person's name, as our e-mails and payment files print it: one line, and neither a
+    web address nor an e-mail address in it. The length: a Length validator beside it (it
+    also sets the field's maxlength)."""
+
+    def __call__(self, form: Any, field: Field) -> None:
+        problem = name_problem(field.data) if isinstance(field.data, str) else None
+        if problem == TextProblem.LINK:
+            raise ValidationError(_l("A name cannot contain a web address or an "
+                                     "e-mail address."))
+        if problem == TextProblem.CONTROL:
+            raise ValidationError(ONE_LINE_MESSAGE)
 
 
 class AmountField(StringField):

@@ -77,7 +77,9 @@ def metrics() -> Response:
     if not token:
         abort(404)
     scheme, _sep, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), token):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                             token.encode()):
         abort(401)
     registry = CollectorRegistry()
     registry.register(_MachineCollector())

@@ -1,11 +1,18 @@
 """Sending passengers their notices: SMTP when MAIL_SERVER is set, else .eml files in
-instance/outbox/ (development). Addresses never go into the log."""
+instance/outbox/ (development). Addresses never go into the log.
+
+What passengers and operators wrote (a name, an operator's name, a reference, a clerk's
+explanation) is printed in its place and nowhere else: a one-line text on one line, a free
+text without control characters, a name that reads as a link not at all ("Hello,"). The
+forms and the imports refuse such texts; this holds for what was stored before them, too.
+Headers are safe by the library: email.headerregistry refuses a value with CR or LF."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
 import time
+from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import make_msgid
 from functools import cache
@@ -14,6 +21,7 @@ import redis
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from claims.core.plain_text import one_line, paragraphs, safe_name
 from claims.core.rules.citation import cite
 from claims.core.vocabulary import NoticeKind
 from claims.processing.notices import Notice
@@ -65,8 +73,13 @@ def _environment(language: str) -> Environment:
 def compose(notice: Notice, settings: Settings, token: str) -> EmailMessage:
     """The e-mail, with a status link of its own (token: a fresh one for this message)."""
     link = status_link(settings.public_url, token)
+    in_place = replace(
+        notice, name=one_line(notice.name), operator=one_line(notice.operator),
+        reference=one_line(notice.reference) if notice.reference is not None else None,
+        explanation=paragraphs(notice.explanation) if notice.explanation else None,
+        voucher_code=one_line(notice.voucher_code) if notice.voucher_code else None)
     body = _environment(notice.language).get_template(f"{notice.kind.value}.txt").render(
-        notice=notice, status_url=link)
+        notice=in_place, greeting_name=safe_name(notice.name), status_url=link)
     return _message(settings, notice.email, SUBJECTS[notice.kind][notice.language],
                     notice.language, body)
 
@@ -86,8 +99,11 @@ def _message(settings: Settings, to: str, subject: str, language: str,
 def compose_invitation(invitation: Invitation, settings: Settings) -> EmailMessage:
     link = invitation_link(settings.public_url,
                            invitation_token(settings.secret_key, invitation.booking_id))
+    in_place = replace(invitation, name=one_line(invitation.name),
+                       operator=one_line(invitation.operator),
+                       reference=one_line(invitation.reference))
     body = _environment(invitation.language).get_template("invitation.txt").render(
-        invitation=invitation, link=link)
+        invitation=in_place, greeting_name=safe_name(invitation.name), link=link)
     return _message(settings, invitation.email, INVITATION_SUBJECT[invitation.language],
                     invitation.language, body)
 

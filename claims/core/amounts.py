@@ -30,12 +30,15 @@ def parse_amount(value: object, *, decimal_comma: bool = False,
         amount = Decimal(text)
     except InvalidOperation:
         raise AmountError(f'{value!r} is not an amount such as "79.00"') from None
-    if not amount.is_finite() or amount < 0:
+    # "-0" too: a sign on nothing would be stored and shown as "-0.00".
+    if not amount.is_finite() or amount.is_signed():
         raise AmountError("a non-negative amount")
-    if amount != amount.quantize(CENT):
-        raise AmountError("at most two decimals")
+    # Before quantize: "1e999" and thirty digits are finite, and quantize raises on them
+    # (the result would not fit the context's precision).
     if amount > largest:
         raise AmountError(f"at most {largest}")
+    if amount != amount.quantize(CENT):
+        raise AmountError("at most two decimals")
     return amount.quantize(CENT)
 
 

@@ -176,6 +176,11 @@ PERSONAL_REASONS = frozenset({
     ReasonCode.NO_BOOKING, ReasonCode.PAYOUT_ACCOUNT_CHANGED,
     ReasonCode.PAYOUT_HOLDER_DIFFERS, ReasonCode.NO_PAYOUT_ACCOUNT,
     ReasonCode.PAYOUT_NOT_POSSIBLE})
+# Where the money goes: a passenger's objection is about the decision, not about the
+# account, so these stay on the claim beside "appeal" for the clerk who takes it again.
+PAYOUT_REASONS = frozenset({
+    ReasonCode.PAYOUT_ACCOUNT_CHANGED, ReasonCode.PAYOUT_HOLDER_DIFFERS,
+    ReasonCode.NO_PAYOUT_ACCOUNT, ReasonCode.PAYOUT_NOT_POSSIBLE})
 
 
 class Direction(StrEnum):

@@ -5,11 +5,13 @@ calls valid is exactly what is taken."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from claims.core import plain_text
 from claims.core.amounts import CENT, LARGEST, AmountError, parse_amount
 
 Schema = dict[str, Any]
@@ -22,13 +24,13 @@ INSTANT_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 IATA_PATTERN = r"^[A-Z]{3}$"
-# Neither leading nor trailing spaces nor blank, so that what is stored is what was sent.
-# The spaces are named: \s means other things in Python and in a schema's ECMA regex.
-# No NUL either (PostgreSQL stores none in text), nor half a surrogate pair (no database
-# stores that: JSON can carry one, as \ud800).
-NOT_STORABLE = r"\x00\ud800-\udfff"
-TRIMMED_PATTERN = (rf"^[^{NOT_STORABLE} \t\n\r\f\v]([^{NOT_STORABLE}]*"
-                   rf"[^{NOT_STORABLE} \t\n\r\f\v])?$")
+# One line, neither leading nor trailing spaces nor blank, so that what is stored is what
+# was sent and prints in its place (plain_text.CONTROLS: no line break, no NUL, which
+# PostgreSQL does not store, no direction override).
+TRIMMED_PATTERN = plain_text.LINE_PATTERN
+# Nor half a surrogate pair (no database stores one; JSON can carry it, as \ud800): said
+# in words, as a schema validator's regex cannot even name one.
+_HALF_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 _AMOUNT = re.compile(AMOUNT_PATTERN)
 _INSTANT = re.compile(INSTANT_PATTERN)
@@ -37,6 +39,31 @@ _DATE = re.compile(DATE_PATTERN)
 INSTANT_MESSAGE = "an ISO 8601 time with its UTC offset, such as 2026-03-02T10:13:00+01:00"
 DATE_MESSAGE = "a date such as 2026-03-02"
 AMOUNT_MESSAGE = 'a decimal string such as "39.90"'
+
+
+class NotJson(ValueError):
+    """The text is not JSON we read; the message says why, in English."""
+
+
+def load_json(text: str | bytes) -> Any:
+    """JSON as a machine sends it, or NotJson: also for what Python's parser takes or
+    chokes on beyond syntax errors: NaN and Infinity (not JSON), integers past the
+    int-to-str digit limit (ValueError), nesting deeper than the interpreter's stack
+    (RecursionError, which the parser raises cleanly)."""
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        raise NotJson(f"{error.msg} at line {error.lineno} column {error.colno}") from None
+    except RecursionError:
+        raise NotJson("nested too deeply") from None
+    except NotJson:
+        raise
+    except ValueError:
+        raise NotJson("a number with too many digits") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise NotJson(f"{name} is not a JSON value")
 
 
 def amount_schema(**extra: Any) -> Schema:
@@ -55,6 +82,12 @@ def date_schema() -> Schema:
 
 def text_schema(limit: int) -> Schema:
     return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": TRIMMED_PATTERN}
+
+
+def name_schema() -> Schema:
+    """A person's name: one line, trimmed, neither a link nor an address in it."""
+    return {"type": "string", "minLength": 1, "maxLength": plain_text.NAME_LIMIT,
+            "pattern": plain_text.NAME_PATTERN}
 
 
 def choice_schema(values: Any, **extra: Any) -> Schema:
@@ -115,6 +148,6 @@ def day(value: Any) -> date | None:
 
 def text(value: Any, limit: int) -> str | None:
     if not isinstance(value, str) or not 1 <= len(value) <= limit or \
-            not re.fullmatch(TRIMMED_PATTERN, value):
+            not re.fullmatch(TRIMMED_PATTERN, value) or _HALF_SURROGATE.search(value):
         return None
     return value

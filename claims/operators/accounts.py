@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims.core import plain_text
 from claims.core.amounts import LARGEST, AmountError, parse_amount
 from claims.core.iban import IbanError, check_iban
 from claims.core.passwords import hash_password
@@ -43,6 +44,9 @@ def create_operator(session_factory: sessionmaker[Session], slug: str, name: str
         raise AccountError(f"regime: one of {', '.join(REGIMES)}")
     if not name.strip():
         raise AccountError("name: required")
+    if plain_text.line_problem(name) or len(name.strip()) > 120:
+        # Printed in every e-mail's greeting and signature: one line.
+        raise AccountError("name: one line of at most 120 characters")
     key = "eff_" + secrets.token_urlsafe(32)
     try:
         with session_factory.begin() as session:
@@ -142,8 +146,9 @@ def configure_operator(session_factory: sessionmaker[Session], slug: str, *,
             operator.second_approval_above = _decimal("second-approval-above",
                                                       second_approval_above)
         if payout_account_name is not None:
-            if not payout_account_name.strip() or len(payout_account_name) > 70:
-                raise AccountError("payout-account-name: 1 to 70 characters")
+            if not payout_account_name.strip() or len(payout_account_name) > 70 or \
+                    plain_text.line_problem(payout_account_name):
+                raise AccountError("payout-account-name: 1 to 70 characters, one line")
             operator.payout_account_name = payout_account_name.strip()
         if payout_account_iban is not None:
             try:

@@ -3,7 +3,6 @@ one transaction per file so that nothing half-written stays."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -11,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims.core import wire
 from claims.core.names import name_key
 from claims.db.bulk import insert_many, insert_returning_ids
 from claims.db.models import Booking, BookingLeg, OperationsRecord, Operator
@@ -43,22 +43,24 @@ class ImportReport:
 
 def json_lines(text: str) -> Iterator[tuple[int, Any]]:
     """(line number, decoded value or the RecordError saying why not); blank lines skip."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: splitlines() would also cut at U+2028, U+0085 and the like,
+    # which a JSON string may carry unescaped.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as error:
-            yield number, RecordError(f"not valid JSON: {error.msg} at column {error.colno}")
+            yield number, wire.load_json(line)
+        except wire.NotJson as error:
+            yield number, RecordError(f"not valid JSON: {error}")
 
 
 def json_body(text: str) -> Iterator[tuple[int, Any]]:
     """An HTTP body is a JSON array (numbered from 1) or JSON Lines."""
     if text.lstrip().startswith("["):
         try:
-            values = json.loads(text)
-        except json.JSONDecodeError as error:
-            yield 0, RecordError(f"not a valid JSON array: {error.msg} at line {error.lineno}")
+            values = wire.load_json(text)
+        except wire.NotJson as error:
+            yield 0, RecordError(f"not a valid JSON array: {error}")
             return
         yield from enumerate(values, start=1)
     else:

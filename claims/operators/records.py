@@ -13,7 +13,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from claims.core import wire
+from claims.core import plain_text, wire
 from claims.core.iban import IbanError, check_iban
 from claims.core.names import normalise_reference
 from claims.core.rules.causes import CAUSES
@@ -30,7 +30,7 @@ SERVICE_LIMIT = 40
 # longest runs into the EU, such as Moscow-Nice or Kyiv-Vienna, cross two midnights).
 # Further back, or after the departure, is a typo that would match another day's train.
 SERVICE_DAY_BEFORE = timedelta(days=2)
-_EMAIL_CHAR = rf"[^@{wire.NOT_STORABLE} \t\n\r\f\v]"
+_EMAIL_CHAR = rf"[^@{plain_text.CONTROLS} ]"
 EMAIL_PATTERN = rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
 # 4 to 20 letters and digits; spaces, dots, slashes and hyphens between them are dropped.
 REFERENCE_PATTERN = r"^[ ./-]*([A-Za-z0-9][ ./-]*){4,20}$"
@@ -151,7 +151,7 @@ def parse_booking(value: Any) -> BookingRecord:
             iban = check_iban(_text(payment, "iban", "payment.")).compact
         except IbanError as error:
             raise RecordError(f"payment.iban: not an IBAN ({error})") from None
-        holder = _text(payment, "holder", "payment.")
+        holder = _name(payment, "holder", "payment.")
 
     email = _text(passenger, "email", "passenger.", required=False)
     if email is not None and not _EMAIL.fullmatch(email):
@@ -169,7 +169,7 @@ def parse_booking(value: Any) -> BookingRecord:
         operator=_text(record, "operator"),
         reference=_reference(record),
         regime=regime,
-        passenger_name=_text(passenger, "name", "passenger."),
+        passenger_name=_name(passenger, "name", "passenger."),
         passenger_email=email,
         passenger_language=_choice(passenger, "language", LANGUAGES, prefix="passenger.",
                                    required=False),
@@ -280,7 +280,19 @@ def _text(record: Mapping[str, Any], key: str, prefix: str = "", *,
     if wire.text(value, limit) is None:
         if isinstance(value, str) and len(value) > limit:
             raise RecordError(f"{prefix}{key}: longer than {limit} characters")
+        if isinstance(value, str) and plain_text.line_problem(value):
+            raise RecordError(f"{prefix}{key}: one line, without line breaks, control "
+                              "characters or direction marks")
         raise RecordError(f"{prefix}{key}: required text, without leading or trailing spaces")
+    return value
+
+
+def _name(record: Mapping[str, Any], key: str, prefix: str) -> str:
+    """A person's name: printed in our e-mails and payment files, so neither a link nor
+    an address, and no longer than a name."""
+    value: str = _text(record, key, prefix, limit=plain_text.NAME_LIMIT)
+    if plain_text.name_problem(value) is not None:
+        raise RecordError(f"{prefix}{key}: a person's name, without '://' or '@'")
     return value
 
 
@@ -349,7 +361,7 @@ RECORD_RULES_NOT_IN_THE_SCHEMA = (
     f"legs[].service_date: the leg's departure date (local) or up to "
     f"{SERVICE_DAY_BEFORE.days} days before it; without it, the departure date",
     "fare.valid_until: not before fare.valid_from",
-    "texts: storable Unicode, without NUL or half a surrogate pair",
+    "texts: storable Unicode, without half a surrogate pair",
 )
 
 
@@ -359,14 +371,13 @@ def _also_checked() -> str:
 
 
 def booking_schema(operator: wire.Schema) -> wire.Schema:
-    text = wire.text_schema(TEXT_LIMIT)
-    passenger = wire.obj({"name": text, "email": wire.nullable(
+    passenger = wire.obj({"name": wire.name_schema(), "email": wire.nullable(
         {"type": "string", "maxLength": TEXT_LIMIT, "pattern": EMAIL_PATTERN}),
         "language": wire.nullable(wire.choice_schema(LANGUAGES))}, ["name"])
     payment = wire.nullable(wire.obj({"iban": {"type": "string", "minLength": 15,
                                            "maxLength": TEXT_LIMIT,
                                            "pattern": wire.TRIMMED_PATTERN},
-                                  "holder": text}, ["iban", "holder"]))
+                                  "holder": wire.name_schema()}, ["iban", "holder"]))
     fare_base = {"amount": wire.amount_schema(),
                  "currency": {"type": "string", "pattern": wire.CURRENCY_PATTERN}}
     fare = {"oneOf": [

@@ -6,7 +6,14 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.names import surname_matches, surname_of
-from claims.core.vocabulary import Actor, ClaimStatus, EventKind, Origin, ReasonCode
+from claims.core.vocabulary import (
+    PAYOUT_REASONS,
+    Actor,
+    ClaimStatus,
+    EventKind,
+    Origin,
+    ReasonCode,
+)
 from claims.db.events import record_event
 from claims.db.models import Claim
 from claims.processing.lifecycle import lock_claim, move
@@ -77,6 +84,7 @@ def appeal(session_factory: SessionFactory, claim_id: int, text: str) -> None:
             raise AnswerRefused("no-appeal")
         move(claim, ClaimStatus.NEEDS_REVIEW)
         claim.appeal_text = text.strip()
-        claim.reason_codes = [ReasonCode.APPEAL.value]
+        kept = [code for code in claim.reason_codes or () if code in PAYOUT_REASONS]
+        claim.reason_codes = [*kept, ReasonCode.APPEAL.value]
         claim.assigned_to = claim.assigned_at = None
         record_event(session, EventKind.APPEALED, Actor.PASSENGER, claim_id=claim.id)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import jsonify, request
 from werkzeug.wrappers import Response
 
+from claims.core import wire
 from claims.core.rules.engine import assess
 from claims.core.rules.request import InvalidRequest, parse_request
 from claims.core.rules.result import Assessment, format_amount
@@ -35,9 +35,9 @@ def assessment_json(result: Assessment, language: str) -> dict[str, Any]:
 @limiter.limit(ASSESSMENT_LIMIT)
 def assessments() -> tuple[Response, int]:
     try:
-        body = json.loads(request.get_data(cache=False) or b"null")
-    except (ValueError, RecursionError):
-        return jsonify({"errors": {"body": ["not valid JSON"]}}), 422
+        body = wire.load_json(request.get_data(cache=False) or b"null")
+    except wire.NotJson as error:
+        return jsonify({"errors": {"body": [f"not valid JSON: {error}"]}}), 422
     try:
         journey = parse_request(body)
     except InvalidRequest as invalid:

@@ -33,8 +33,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from claims.core.iban import IbanError, check_iban
 from claims.core.names import normalise_reference
+from claims.core.plain_text import NAME_LIMIT
 from claims.core.uk_accounts import Problem, UkAccountError, check_uk_account
-from portal.fields import AmountField, Form
+from portal.fields import AmountField, Form, PersonName
+
+NAME_LENGTH = Length(max=NAME_LIMIT, message=_l("A name is at most %(max)d characters."))
 
 
 class LookupForm(Form):
@@ -51,7 +54,7 @@ class LookupForm(Form):
                                      "as on your ticket or confirmation e-mail."))
     surname = StringField(_l("Surname"), validators=[
         DataRequired(_l("Enter your surname as on the booking.")),
-        Length(max=100, message=_l("A surname is at most 100 characters.")),
+        Length(max=100, message=_l("A surname is at most 100 characters.")), PersonName(),
     ], render_kw={"autocomplete": "family-name"})
 
 
@@ -83,7 +86,7 @@ class _PayoutForm(Form):
     # with "to this bank account" chosen would pass (money with nowhere to go).
     iban = StringField(_l("IBAN"), validators=[Length(max=42)],
                        render_kw={"autocomplete": "off", "spellcheck": "false"})
-    account_holder = StringField(_l("Account holder"), validators=[Length(max=200)],
+    account_holder = StringField(_l("Account holder"), validators=[NAME_LENGTH, PersonName()],
                                  render_kw={"autocomplete": "name"})
 
 
@@ -112,8 +115,7 @@ class _PassengerAndPayoutForm(_PayoutForm):
     pay."""
 
     passenger_name = StringField(_l("Your name"), validators=[
-        DataRequired(_l("Enter your name.")),
-        Length(max=200, message=_l("A name is at most 200 characters.")),
+        DataRequired(_l("Enter your name.")), NAME_LENGTH, PersonName(),
     ], render_kw={"autocomplete": "name"})
     passenger_email = EmailField(_l("E-mail for the decision"), validators=[
         Optional(),
@@ -258,7 +260,7 @@ class InfoForm(Form):
                                               Length(max=42)],
                        render_kw={"autocomplete": "off", "spellcheck": "false"})
     account_holder = StringField(_l("Account holder"), validators=[
-        DataRequired(_l("Enter the name of the account holder.")), Length(max=200)],
+        DataRequired(_l("Enter the name of the account holder.")), NAME_LENGTH, PersonName()],
         render_kw={"autocomplete": "name"})
 
 

@@ -147,3 +147,38 @@ def test_an_upload_over_the_pages_limit_goes_through_the_api(
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     assert response.json["created"] == 50
     assert client.post("/api/v1/bookings", data=body).status_code in (401, 413)
+
+
+def test_hostile_lines_are_rejected_with_a_reason_and_the_rest_imported(
+        app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    """JSON Python's parser chokes on (deep nesting: RecursionError; 5,000 digits: the
+    int-str limit) or takes where JSON does not (NaN), and one-line texts that would break
+    a line: each a rejected line with its reason. A U+2028 inside a JSON string is not a
+    line break of JSON Lines (the line's name is then refused for it, as line 8)."""
+    create_operator(app)
+    file = write_lines(tmp_path / "hostile.jsonl", [
+        rail_booking("HOST01"),
+        "[" * 10_000 + "]" * 10_000,
+        '{"reference": ' + "9" * 5000 + "}",
+        '{"reference": NaN}',
+        rail_booking("HOST05", fare={"amount": "1e999", "currency": "EUR", "kind": "single"}),
+        rail_booking("HOST06", fare={"amount": "1" * 30, "currency": "EUR", "kind": "single"}),
+        arrival(stop="Stuttgart\r\nHbf"),
+        rail_booking("HOST08", passenger={"name": "Erika\u2028Mustermann"}),
+        rail_booking("HOST09"),
+    ])
+    result = runner.invoke(args=["bookings", "import", str(file)])
+    assert result.exit_code == 1
+    for reason in ("line 2: not valid JSON: nested too deeply",
+                   "line 3: not valid JSON: a number with too many digits",
+                   "line 4: not valid JSON: NaN is not a JSON value",
+                   "line 5: fare.amount: at most 999999999.99",
+                   "line 6: fare.amount: at most 999999999.99",
+                   "line 8: passenger.name: one line, without line breaks"):
+        assert reason in result.output
+    assert "2 created, 0 replaced, 7 rejected" in result.output
+    operations = runner.invoke(args=["operations", "import", str(
+        write_lines(tmp_path / "ops.jsonl", [arrival(stop="Stuttgart\u202eHbf"),
+                                               arrival()]))])
+    assert "line 1: stop: one line, without line breaks" in operations.output
+    assert "1 created" in operations.output

@@ -437,3 +437,30 @@ def test_one_claim_per_booking_and_direction_is_guaranteed_by_the_database(
     with pytest.raises(IntegrityError), factory.begin() as session:
         session.add(Claim(booking_id=booking_id, direction="return", operator_id=1,
                           regime="eu-rail", passenger_name="Mallory"))
+
+
+def test_an_objection_keeps_the_flags_about_where_the_money_goes(app: Flask) -> None:
+    """A typed account of someone else's, rejected, then objected to: the clerk who takes
+    the objection still sees that the money would go to another person's account."""
+    factory = app.extensions["effortless"].session_factory
+    create_operator(app)
+    load(app, [rail_booking("FLAGS1")], [arrival()])
+    with factory() as session:
+        booking_id = session.scalars(select(Booking.id).where(
+            Booking.reference == "FLAGS1")).one()
+    claim_id = filing.submit_claim(factory, booking_id, filing.ClaimInput(
+        passenger_name="Erika Mustermann", passenger_email="erika@example.org",
+        arrived_with_service=None, statement="It was later", language="en",
+        payout_method="iban", payout_iban="DE89370400440532013000",
+        payout_holder="Max Fremder"), effort={}).claim_id
+    assess_claims(factory, [claim_id])
+    payout_flags = ["payout-account-changed", "payout-holder-differs"]
+    with factory() as session:
+        assert set(payout_flags) <= set(session.get(Claim, claim_id).reason_codes or ())
+    accounts.create_user(factory, "clerk@example.org", "clerk", PASSWORD)
+    with factory() as session:
+        clerk = session.scalars(select(User.id)).one()
+    decisions.reject(factory, claim_id, clerk, reason="no-evidence", explanation="No proof.")
+    answers.appeal(factory, claim_id, "I have the ticket")
+    with factory() as session:
+        assert session.get(Claim, claim_id).reason_codes == [*payout_flags, "appeal"]
