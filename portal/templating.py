@@ -109,6 +109,11 @@ REASON_LABELS = {
     "operations-mismatch": _l("operations data of another train (scheduled arrival over 30 "
                               "minutes off)"),
 }
+# The reports' paths (claims.reporting.reports.PATHS), as a manager reads them.
+PATH_LABELS = {"touchless": _l("filed, decided by the rules"),
+               "clerk": _l("filed, decided by a clerk"),
+               "proactive": _l("paid without a claim (proactive)"),
+               "no-booking": _l("filed without a booking")}
 PAYOUT_LABELS = {"account": _l("to the account on file"), "iban": _l("to an account the "
                  "passenger gave"), "voucher": _l("as a travel voucher")}
 LANGUAGE_NAMES = {"de": _l("German"), "en": _l("English")}
@@ -236,7 +241,7 @@ def init_app(app: Flask) -> None:
                 "staff_event_labels": STAFF_EVENT_LABELS, "fare_kinds": FARE_KINDS,
                 "status_labels": STATUS_LABELS, "reason_labels": REASON_LABELS,
                 "payout_labels": PAYOUT_LABELS, "language_names": LANGUAGE_NAMES,
-                "related_why": RELATED_WHY}
+                "related_why": RELATED_WHY, "path_labels": PATH_LABELS}
 
 
 # The portal's own pages; mails, PDFs and rq-dashboard's pages are compiled when first used.

@@ -510,18 +510,42 @@ class Payout(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     return_code: Mapped[str | None] = mapped_column(String(4))
+    # Where this transfer's time to money starts and the report path it was counted
+    # under (claims.processing.money_times), kept so that the bank's confirmation and a
+    # return add to and take from the very buckets the file went to; NULL where it is
+    # not the claim's payment (a top-up on money that arrived, a voucher).
+    money_time_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    money_time_path: Mapped[str | None] = mapped_column(String(12))
 
 
 class MoneyTimeDay(Base):
-    """How long passengers waited for their money, as counts per time bucket (the buckets
-    of claims.reporting.effort_times), per day the payment file was written (UTC),
-    operator, regime, path and measure: "file" (from the late arrival to the payout
-    file), and room for later ones (to the bank's confirmation). Kept by claims.reporting.
-    money_times in the transaction that records the file."""
+    """How long passengers waited for their money, as counts per time bucket (5 % wide,
+    claims.processing.money_times), per day the payment file was written (UTC), operator,
+    regime, path and measure: "file" (from the late arrival to the payout file) and
+    "confirmed" (from the same start to the bank's confirmation, kept under the file's
+    day so that both measures count the same payments). Kept by claims.processing.
+    money_times in the transaction that records the file or the bank's feedback."""
 
     __tablename__ = "money_time_days"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    regime: Mapped[str] = mapped_column(String(10), primary_key=True)
+    path: Mapped[str] = mapped_column(String(12), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payouts: Mapped[int] = mapped_column(BigInteger)
+    seconds: Mapped[int] = mapped_column(BigInteger)
+
+
+class MoneyTimeMonth(Base):
+    """money_time_days added up per calendar month (month: its first day), kept with them
+    in the same transaction: a report reads the whole months of its period here and only
+    the days of a month it cuts through from money_time_days."""
+
+    __tablename__ = "money_time_months"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
     operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     regime: Mapped[str] = mapped_column(String(10), primary_key=True)
     path: Mapped[str] = mapped_column(String(12), primary_key=True)

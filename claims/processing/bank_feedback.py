@@ -28,6 +28,7 @@ from claims.db.bulk import insert_many
 from claims.db.events import event_row, record_event
 from claims.db.models import Claim, ClaimEvent, Operator, Payout
 from claims.db.types import utcnow
+from claims.processing import money_times
 from claims.processing.bank_files import BankFileError, Outcome, TransferStatus, read_bank_file
 from claims.processing.lifecycle import lock_claim, move
 
@@ -160,6 +161,7 @@ def _apply(session: Session, transfers: Sequence[TransferStatus], operator_id: i
     if confirmed:
         session.execute(update(Payout).where(Payout.id.in_(confirmed))
                         .values(confirmed_at=now))
+        money_times.record_confirmed(session, confirmed, now)
         insert_many(session, ClaimEvent, [
             event_row(EventKind.PAYMENT_CONFIRMED, Actor.SYSTEM, claim_id=claim_id)
             for claim_id in confirmed.values()])
@@ -179,6 +181,8 @@ def _return(session: Session, returned: dict[int, tuple[int, str | None]], now: 
         select(Claim).where(Claim.id.in_(claim_ids)).order_by(Claim.id)
         .options(load_only(Claim.id, Claim.status))
         .with_for_update(key_share=True)).all()
+    # Out of the time to money (file, and confirmation if any) while still kept.
+    money_times.record_returned(session, returned)
     session.execute(update(Payout), [
         {"id": payout_id, "returned_at": now, "return_code": reason}
         for payout_id, (_claim_id, reason) in returned.items()])

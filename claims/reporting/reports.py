@@ -24,6 +24,7 @@ from claims.db.models import (
     EffortDriverDay,
     EffortTimeDay,
     MoneyTimeDay,
+    MoneyTimeMonth,
     Operator,
     StartedClaim,
     UnclaimedDay,
@@ -154,6 +155,12 @@ def days_in(wanted: ReportFilter, session: Session,
         conditions.append(table.day <= wanted.end)
     return and_(True, *conditions,
                 *_regime_and_operator(wanted, session, table.regime, table.operator_id))
+
+
+def operator_and_regime_in(wanted: ReportFilter, session: Session,
+                           table: type[MoneyTimeMonth]) -> ColumnElement[bool]:
+    """The filter's operator and regime, on sums kept per month (money_time_months)."""
+    return and_(True, *_regime_and_operator(wanted, session, table.regime, table.operator_id))
 
 
 def _regime_and_operator(wanted: ReportFilter, session: Session, regime: Any,

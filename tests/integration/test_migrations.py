@@ -219,3 +219,63 @@ def test_the_bookings_there_before_their_name_keys_are_found_by_surname(
     assert keys == ["HANS MUELLER", "CLAIRE DUPONT MARTIN", "", "JOERG GROSS"]
     assert filing.find_booking(factory, "old3", "gross", record_lookup=False) is not None
     engine.dispose()
+
+
+def test_the_time_to_money_is_rebuilt_from_the_payouts_with_confirmations_and_months(
+        tmp_path: Path) -> None:
+    """Migration 0029: a payment the bank returned leaves the buckets, the one made again
+    counts from the original start to its file and to the bank's confirmation, and the
+    months hold what the days hold; downgrading keeps the file's buckets only."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'paid.sqlite3'}")
+    migrate.upgrade(engine, "0028")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO operators (id, slug, name, regime, api_key_hash, created_at) "
+            "VALUES (1, 'rail', 'Rail', 'eu-rail', 'x', '2026-11-01 10:00:00+00:00')")
+        connection.exec_driver_sql(  # no booking: the time starts at the filing
+            "INSERT INTO claims (id, operator_id, regime, status, language, passenger_name, "
+            "payout_method, submitted_at) VALUES (1, 1, 'eu-rail', 'paid', 'en', 'Ada Old', "
+            "'iban', '2026-11-01 10:00:00.000000')")
+        for run, written in ((1, "2026-11-02 10:00:00.000000"),
+                             (2, "2026-12-01 10:00:00.000000")):
+            connection.exec_driver_sql(
+                "INSERT INTO payout_runs (id, operator_id, created_at, transfers, vouchers, "
+                f"total, currency, file_name, file_written_at) VALUES ({run}, 1, '{written}', "
+                f"1, 0, '5.00', 'EUR', 'run-{run}.xml', '{written}')")
+        connection.exec_driver_sql(  # sent back by the bank, then paid again: confirmed
+            "INSERT INTO payouts (id, claim_id, part, run_id, method, amount, currency, "
+            "created_at, confirmed_at, returned_at, return_code) VALUES "
+            "(1, 1, 0, 1, 'iban', '5.00', 'EUR', '2026-11-02 10:00:00.000000', NULL, "
+            "'2026-11-04 10:00:00.000000', 'AC04'), "
+            "(2, 1, 1, 2, 'iban', '5.00', 'EUR', '2026-12-01 10:00:00.000000', "
+            "'2026-12-02 10:00:00.000000', NULL, NULL)")
+        connection.exec_driver_sql(  # as the payout code before 0029 kept part 0
+            "INSERT INTO money_time_days VALUES ('2026-11-02', 1, 'eu-rail', 'no-booking', "
+            "'file', 100, 1, 86400)")
+    migrate.upgrade(engine)
+    from_start = {"file": 30 * 86400, "confirmed": 31 * 86400}
+    with engine.connect() as connection:
+        days = connection.exec_driver_sql(
+            "SELECT day, path, measure, payouts, seconds FROM money_time_days "
+            "ORDER BY measure").all()
+        months = connection.exec_driver_sql(
+            "SELECT month, path, measure, payouts, seconds FROM money_time_months "
+            "ORDER BY measure").all()
+        starts = connection.exec_driver_sql(
+            "SELECT id, money_time_from, money_time_path FROM payouts ORDER BY id").all()
+    assert [tuple(row) for row in days] == [
+        ("2026-12-01", "no-booking", measure, 1, from_start[measure])
+        for measure in ("confirmed", "file")]
+    assert [tuple(row) for row in months] == [
+        ("2026-12-01", "no-booking", measure, 1, from_start[measure])
+        for measure in ("confirmed", "file")]
+    assert [(row[0], row[1][:19], row[2]) for row in starts] == [
+        (1, "2026-11-01 10:00:00", "no-booking"), (2, "2026-11-01 10:00:00", "no-booking")]
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0028")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql(
+            "SELECT measure FROM money_time_days").scalars().all() == ["file"]
+    engine.dispose()

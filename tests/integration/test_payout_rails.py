@@ -131,5 +131,5 @@ def test_a_gbp_claim_paid_to_a_uk_account_is_in_the_standard_18_file(
     table = table[:table.index("</table>")]
     [seconds] = [t.seconds for t in times]
     hours = f"{seconds / 3600:.1f}"
-    assert re.search(rf"<th>Test Rail</th><td>touchless</td><td>1</td><td>{hours}</td>"
-                     rf"<td>{hours}</td>", table), table
+    assert re.search(rf"<th>Test Rail</th><td>filed, decided by the rules</td><td>1</td>"
+                     rf"<td>{hours}</td><td>{hours}</td>", table), table
