@@ -1,7 +1,8 @@
 """Half a year of history behind the demo's queue, so that a manager's first look shows what
 the product is for: claims decided by the rules and by clerks, information asked for,
-objections, weekly payout runs, CES answers, forms opened and never sent, and a storm day
-whose train a clerk decides at once. Deterministic: the same seed and day give the same
+objections, weekly payout runs (each file's times to money recorded as a payout run
+records them), CES answers, forms opened and never sent, and a storm day whose train a
+clerk decides at once. Deterministic: the same seed and day give the same
 history. Written as the live path writes it: bookings, claims and their events (with
 their times in the past), payouts; the effort records then follow from the events."""
 
