@@ -81,7 +81,8 @@ def returned_transfer(session_factory: SessionFactory, instance_path: Path, toda
     if problems or not paid or paid[0].file is None:
         raise DemoMoneyError(f"{demo.RETURNED_REFERENCE} was not paid: {problems}")
     tell(claim_id, NoticeKind.PAYOUT)
-    report = _refusal(instance_path / "payouts" / paid[0].file, paid[0].run_id)
+    report = _refusal(instance_path / "payouts" / paid[0].file, paid[0].run_id,
+                      _end_to_end_id(claim_id, 0))
     path = instance_path / EXAMPLE_REPORT
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(report)
@@ -93,19 +94,19 @@ def returned_transfer(session_factory: SessionFactory, instance_path: Path, toda
     return ReturnedTransfer(claim_id, path)
 
 
-def _refusal(payment_file: Path, run_id: int) -> bytes:
-    """The bank's status report on our payment file: every transfer in it refused, the
+def _refusal(payment_file: Path, run_id: int, end_to_end_id: str) -> bytes:
+    """The bank's status report on our payment file: the one transfer refused, the
     account closed. It names the file's message and batch, as a bank's report does."""
     root = etree.parse(str(payment_file), etree.XMLParser(resolve_entities=False,
                                                           no_network=True)).getroot()
     ns = {"d": str(root.nsmap[None])}
     initiation = root.find("d:CstmrCdtTrfInitn", ns)
-    if initiation is None:
-        raise DemoMoneyError(f"{payment_file.name} is not a SEPA credit transfer file")
+    if initiation is None or end_to_end_id not in [
+            element.text for element in initiation.iterfind(
+                "d:PmtInf/d:CdtTrfTxInf/d:PmtId/d:EndToEndId", ns)]:
+        raise DemoMoneyError(f"{payment_file.name} holds no transfer {end_to_end_id}")
     return payment_status_report(
-        [(str(end_to_end.text), "RJCT", demo.RETURNED_REASON)
-         for end_to_end in initiation.iterfind("d:PmtInf/d:CdtTrfTxInf/d:PmtId/d:EndToEndId",
-                                               ns)],
+        [(end_to_end_id, "RJCT", demo.RETURNED_REASON)],
         message_id=f"STATUS-RUN-{run_id:06d}", created=_iso(utcnow()),
         original_message_id=initiation.findtext("d:GrpHdr/d:MsgId", "", ns),
         original_batch_id=initiation.findtext("d:PmtInf/d:PmtInfId", "", ns))
@@ -129,8 +130,7 @@ def confirm_history_transfers(session_factory: SessionFactory) -> int:
         if name is None or written_at is None:
             continue
         files[run_id] = (name, written_at)
-        # As our pain.001 names each transfer (claims.processing.bank_feedback.END_TO_END_ID).
-        transfers[run_id].append(f"EFF-CLAIM-{claim_id}" + (f"-{part}" if part else ""))
+        transfers[run_id].append(_end_to_end_id(claim_id, part))
     confirmed = 0
     for run_id, (name, written_at) in files.items():
         report = payment_status_report(
@@ -139,6 +139,11 @@ def confirm_history_transfers(session_factory: SessionFactory) -> int:
             original_message_id=Path(name).stem[-35:])
         confirmed += import_bank_file(session_factory, report).confirmed
     return confirmed
+
+
+def _end_to_end_id(claim_id: int, part: int) -> str:
+    """As our pain.001 names each transfer (claims.processing.bank_feedback.END_TO_END_ID)."""
+    return f"EFF-CLAIM-{claim_id}" + (f"-{part}" if part else "")
 
 
 def _iso(moment: datetime) -> str:
