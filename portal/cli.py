@@ -25,8 +25,9 @@ from claims.passengers import filing
 from claims.processing import bank_feedback, payouts, proactive
 from claims.processing.assessment import assess_claims
 from claims.reporting import effort_store
+from portal import demo_hints
 from portal.extensions import runtime
-from tools import demo, demo_history
+from tools import demo, demo_history, demo_money
 from workflows.jobs import send_notice
 from workflows.pipeline import announce_payouts, erase_expired_data, notify, start_proactive_checks
 
@@ -273,7 +274,8 @@ def users_create(email: str, role: str, password: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when bookings exist already.")
 def demo_seed(seed: int, count: int, if_empty: bool) -> None:
     """Create the demo operators, bookings, operations data and staff accounts."""
-    factory = runtime().session_factory
+    current = runtime()
+    factory = current.session_factory
     if if_empty and _has_bookings(factory):
         click.echo("demo data: the database has bookings already; nothing seeded")
         _print_demo(demo.generate(seed, len(demo.FEATURED)).featured)
@@ -285,7 +287,9 @@ def demo_seed(seed: int, count: int, if_empty: bool) -> None:
             accounts.create_operator(factory, operator.slug, operator.name, operator.regime)
         accounts.configure_operator(factory, operator.slug,
                                     payout_account_name=operator.name,
-                                    payout_account_iban=operator.payout_iban)
+                                    payout_account_iban=operator.payout_iban,
+                                    payout_schedule=operator.payout_schedule,
+                                    timezone=current.settings.timezone)
     for email, (role, password) in DEMO_PASSWORDS.items():
         with suppress(accounts.AccountError):
             accounts.create_user(factory, email, role, password)
@@ -293,6 +297,13 @@ def demo_seed(seed: int, count: int, if_empty: bool) -> None:
     operations = import_operations(factory, demo.numbered(data.operations))
     click.echo(f"demo data: {bookings.accepted} bookings, {operations.accepted} operations "
                f"records (seed {seed})")
+    # Before the other claims are decided: her payout run pays Demo Rail's approved ones.
+    returned = demo_money.returned_transfer(
+        factory, current.settings.instance_path, date.today(),
+        lambda claim_id, kind: send_notice(current, claim_id, kind, throttled=False))
+    if returned:
+        click.echo(f"demo returned transfer: {demo.RETURNED_REFERENCE} paid, and sent back "
+                   f"by the bank ({returned.report})")
     outcomes = _file_demo_claims(factory, data)
     click.echo(f"demo claims: {sum(outcomes.values())} filed and assessed: "
                + ", ".join(f"{n} {status}" for status, n in sorted(outcomes.items())))
@@ -302,6 +313,9 @@ def demo_seed(seed: int, count: int, if_empty: bool) -> None:
                    f"claims ({history['touchless']} straight through, {history['clerk']} by "
                    f"clerks, {history['storm']} on a storm day), {history['abandoned']} forms "
                    "left unsent")
+        confirmed = demo_money.confirm_history_transfers(factory)
+        click.echo(f"demo bank feedback: {confirmed} transfers of the history confirmed "
+                   "(pain.002 imported)")
     # What the workers do after an import, here at once: the seed's records checked.
     checked = proactive.check_all(factory)
     click.echo(f"demo journeys checked for proactive compensation: {checked.journeys} "
@@ -376,6 +390,8 @@ def _print_demo(featured: list[tuple[str, str, str]]) -> None:
         click.echo(f"\nProactive compensation: an offer, no claim needed. Open {offers[0]}, "
                    "follow its link and accept with one click (or look up "
                    f"{demo.OFFER_REFERENCE} / {demo.OFFER_SURNAME}).")
+    demo_hints.print_returned_transfer(runtime())
+    demo_hints.print_payout_runs(runtime())
     click.echo("\nStaff logins (at /clerk/login):")
     for email, (role, password) in DEMO_PASSWORDS.items():
         click.echo(f"  {role:<8} {email}  password: {password}")

@@ -26,8 +26,11 @@ class Entry:
 
 
 def payment_status_report(statuses: Iterable[tuple[str, str, str | None]], *,
-                          message_id: str = "STATUS-1") -> bytes:
-    """A pain.002.001.03 with one batch: (end-to-end id, TxSts, reason code or None)."""
+                          message_id: str = "STATUS-1", created: str = CREATED,
+                          original_message_id: str = "RUN-1",
+                          original_batch_id: str = "BATCH-1") -> bytes:
+    """A pain.002.001.03 with one batch: (end-to-end id, TxSts, reason code or None).
+    The original ids name the pain.001 reported on (its GrpHdr/MsgId and PmtInfId)."""
     transactions = "".join(
         f"<TxInfAndSts><StsId>S{index}</StsId>"
         f"<OrgnlEndToEndId>{escape(end_to_end)}</OrgnlEndToEndId><TxSts>{status}</TxSts>"
@@ -38,10 +41,11 @@ def payment_status_report(statuses: Iterable[tuple[str, str, str | None]], *,
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03">\n'
         f"<CstmrPmtStsRpt><GrpHdr><MsgId>{escape(message_id)}</MsgId>"
-        f"<CreDtTm>{CREATED}</CreDtTm></GrpHdr>\n"
-        "<OrgnlGrpInfAndSts><OrgnlMsgId>RUN-1</OrgnlMsgId>"
+        f"<CreDtTm>{created}</CreDtTm></GrpHdr>\n"
+        f"<OrgnlGrpInfAndSts><OrgnlMsgId>{escape(original_message_id)}</OrgnlMsgId>"
         "<OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId></OrgnlGrpInfAndSts>\n"
-        f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>BATCH-1</OrgnlPmtInfId>\n{transactions}"
+        f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>{escape(original_batch_id)}</OrgnlPmtInfId>\n"
+        f"{transactions}"
         "</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>\n").encode()
 
 

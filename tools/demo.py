@@ -30,12 +30,15 @@ class DemoOperator:
     name: str
     regime: str
     payout_iban: str  # the account payouts are sent from
+    # When the workers pay its approved claims (claims.core.payout_schedule): Demo Rail
+    # often, so that a run happens within minutes of `make run`.
+    payout_schedule: str
 
 
 OPERATORS = (
-    DemoOperator("demo-rail", "Demo Rail", "eu-rail", "DE89370400440532013000"),
-    DemoOperator("demo-air", "Demo Air", "eu-air", "DE02120300000000202051"),
-    DemoOperator("demo-uk", "Demo Trains UK", "uk-rail", "GB33BUKB20201555555555"),
+    DemoOperator("demo-rail", "Demo Rail", "eu-rail", "DE89370400440532013000", "every:5"),
+    DemoOperator("demo-air", "Demo Air", "eu-air", "DE02120300000000202051", "manual"),
+    DemoOperator("demo-uk", "Demo Trains UK", "uk-rail", "GB33BUKB20201555555555", "daily@14"),
 )
 
 # (station, minutes from the line's start) along real lines.
@@ -395,5 +398,34 @@ def offer_scenario(today: date) -> tuple[dict[str, Any], dict[str, Any]]:
                   "scheduled_arrival": f"{day}T09:33:00+01:00"}]}
     operations = {"operator": "demo-rail", "service": "ICE 1001", "date": day,
                   "stop": "Köln Hbf", "actual_arrival": f"{day}T11:08:00+01:00",
+                  "cancelled": False, "cause": "technical"}
+    return booking, operations
+
+
+# A returned transfer: Clara Hoffmann's compensation was paid to the account on her
+# booking, and her bank sent it back (account closed).
+RETURNED_REFERENCE, RETURNED_SURNAME = "DEMO09", "Hoffmann"
+RETURNED_REASON = "AC04"  # the ISO 20022 reason: account closed
+
+
+def returned_scenario(today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Clara Hoffmann's booking and its operations record: ICE 1005 five days ago, 134
+    minutes late into Frankfurt on a 109.90 EUR ticket (50 %: 54.95 EUR)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    day = today - timedelta(days=5)
+    departure, arrival = _at(day, 9 * 60 + 4, berlin), _at(day, 12 * 60 + 46, berlin)
+    booking: dict[str, Any] = {
+        "reference": RETURNED_REFERENCE, "operator": "demo-rail", "regime": "eu-rail",
+        "passenger": {"name": "Clara Hoffmann", "email": "clara.hoffmann@example.org",
+                      "language": "en"},
+        "fare": {"amount": "109.90", "currency": "EUR", "kind": "single"},
+        "legs": [{"service": "ICE 1005", "origin": "Hamburg Hbf",
+                  "destination": "Frankfurt(Main) Hbf",
+                  "scheduled_departure": _iso(departure),
+                  "scheduled_arrival": _iso(arrival)}]}
+    _account_on_file(booking, 9)
+    operations = {"operator": "demo-rail", "service": "ICE 1005", "date": day.isoformat(),
+                  "stop": "Frankfurt(Main) Hbf",
+                  "actual_arrival": _iso(arrival + timedelta(minutes=134)),
                   "cancelled": False, "cause": "technical"}
     return booking, operations

@@ -1,7 +1,8 @@
 """Half a year of history behind the demo's queue, so that a manager's first look shows what
 the product is for: claims decided by the rules and by clerks, information asked for,
-objections, weekly payout runs, CES answers, forms opened and never sent, and a storm day
-whose train a clerk decides at once. Deterministic: the same seed and day give the same
+objections, weekly payout runs (each file's times to money recorded as a payout run
+records them), CES answers, forms opened and never sent, and a storm day whose train a
+clerk decides at once. Deterministic: the same seed and day give the same
 history. Written as the live path writes it: bookings, claims and their events (with
 their times in the past), payouts; the effort records then follow from the events."""
 
@@ -29,6 +30,7 @@ from claims.db.models import (
     PayoutRun,
     User,
 )
+from claims.processing import money_times
 from claims.processing.payouts import voucher_code
 from claims.reporting import effort_store
 
@@ -38,6 +40,7 @@ CLAIMS_PER_DAY = (4, 9)  # a quiet weekday to a busy one
 ABANDONED_PER_DAY = (0, 3)
 STORM_WEEKS_AGO = 9
 STORM_CLAIMS = 45
+FILE_WRITTEN_AFTER = timedelta(minutes=1)
 # The product gets better over the half-year: more claims go straight through.
 STRAIGHT_THROUGH = (0.55, 0.82)
 CLERK_REASONS = (
@@ -99,6 +102,7 @@ def write_history(session_factory: sessionmaker[Session], seed: int = 1,
                 _storm(context, day)
             day += timedelta(days=1)
         session.flush()
+        _write_files(context)
         after = session.scalar(select(func.max(ClaimEvent.id))) or 0
     # The effort records' mark follows event ids and times; these events are old by their
     # times and were uncommitted a while: their claims' records are built here, at once.
@@ -265,7 +269,7 @@ def _pay(context: _Context, claim: Claim, booking: Booking, decided: datetime) -
     if run is None:
         run = PayoutRun(operator_id=claim.operator_id, created_at=_at(day, 6, 0),
                         currency=claim.currency, total=Decimal("0.00"), transfers=0,
-                        vouchers=0, file_name=f"history-{day.isoformat()}.xml")
+                        vouchers=0)
         context.session.add(run)
         context.session.flush()
         context.runs[key] = run
@@ -284,6 +288,18 @@ def _pay(context: _Context, claim: Claim, booking: Booking, decided: datetime) -
            voucher=int(voucher))
     _event(context, run.created_at + timedelta(seconds=5), EventKind.PAYOUT_MAILED,
            Actor.SYSTEM, claim=claim)
+
+
+def _write_files(context: _Context) -> None:
+    """Each run's transfer file, written a minute after the run (as payout runs write it):
+    its transfers' times to money recorded as the live path records them."""
+    for run in context.runs.values():
+        if not run.transfers:
+            continue  # vouchers only: no file for the bank
+        suffix = "xml" if run.currency == "EUR" else "txt"  # SEPA, else Bacs Standard 18
+        run.file_name = f"history-{run.created_at.date().isoformat()}-run-{run.id:06d}.{suffix}"
+        run.file_written_at = run.created_at + FILE_WRITTEN_AFTER
+        money_times.record_file_written(context.session, run.id, run.file_written_at)
 
 
 def _storm(context: _Context, day: date) -> None:

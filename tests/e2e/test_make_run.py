@@ -72,6 +72,11 @@ def test_make_run_serves_again_after_ctrl_c(tmp_path: Path) -> None:
             assert probe.connect_ex(("127.0.0.1", port)) != 0, "the web server still runs"
     output = log.read_text(errors="replace")
     assert "nothing seeded" in output
+    # The demo's money: a scheduled run due, a returned transfer with its e-mail and the
+    # bank's file, the time to money in the report.
+    assert "Demo Rail       every 5 minutes, next at" in output
+    assert "payout_failed.eml" in output and "/reports/" in output
+    assert (instance / "examples" / "pain002-account-closed.xml").exists()
     assert "database is locked" not in output
     assert (instance / "effortless.sqlite3").exists()
     assert not (instance / "redis.sock").exists(), "the embedded Redis still runs"
