@@ -408,7 +408,10 @@ def claim_view(session_factory: SessionFactory, claim_or_link: int | str, *, lan
             other_journeys=tuple((d, i) for d, i in _claims_of_booking(
                 session, claim.booking_id).items() if i != claim.id)
             if claim.booking_id is not None and len(journeys) > 1 else (),
-            paid_at=next((e.at for e in events if e.kind == EventKind.CLAIM_PAID), None),
+            # The latest payment that counts: none while the bank's return waits for
+            # another account (a payment made again is a claim_paid of its own).
+            paid_at=None if claim.status == ClaimStatus.PAYOUT_FAILED else next(
+                (e.at for e in reversed(events) if e.kind == EventKind.CLAIM_PAID), None),
             answer_by=claim.submitted_at + ANSWER_WITHIN,
             proactive=claim.origin == Origin.PROACTIVE, account_on_file=account_on_file,
         )

@@ -97,6 +97,7 @@ def test_a_refused_transfer_asks_the_passenger_for_another_account_and_pays_ther
     client = app.test_client()
     page = client.get(link).get_data(as_text=True)
     assert "The reason the bank gave: the account is closed." in page
+    assert 'id="paid-on"' not in page  # not paid while the money is back with us
     assert "AC04" not in page and 'name="account_holder"' not in page  # one field
     typed = client.post(link + "/account", data={"csrf_token": csrf_token(page),
                                                  "iban": "DE00 1234 5678"})
