@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -74,7 +75,8 @@ def test_make_run_serves_again_after_ctrl_c(tmp_path: Path) -> None:
     assert "nothing seeded" in output
     # The demo's money: a scheduled run due, a returned transfer with its e-mail and the
     # bank's file, the time to money in the report.
-    assert "Demo Rail       every 5 minutes, next at" in output
+    # "due now" where the seed took longer than the first slot (a loaded machine).
+    assert re.search(r"Demo Rail +every 5 minutes, (next at|due now)", output), output
     assert "payout_failed.eml" in output and "/reports/" in output
     assert (instance / "examples" / "pain002-account-closed.xml").exists()
     assert "database is locked" not in output

@@ -25,8 +25,13 @@ from workflows.pipeline import sweep
 from workflows.queues import CLAIMS_QUEUE, enqueue_payout_run
 from workflows.worker import ClaimsWorker
 
-# A fixed minute's start, so that "a minute later" is never the same clock minute.
-T0 = utcnow().replace(second=0, microsecond=0) + timedelta(minutes=1)
+# A fixed minute's start, so that "a minute later" is never the same clock minute; two
+# days ahead, so that a sweep on the real clock (a worker's own, minutes after this module
+# was loaded in a long run) never finds a run of these tests due.
+# A minute after a quarter hour: "every:15" is not due a minute later, whatever the clock
+# said when the tests started.
+_NOW = utcnow().replace(second=0, microsecond=0)
+T0 = _NOW.replace(minute=_NOW.minute - _NOW.minute % 15) + timedelta(days=2, minutes=1)
 
 
 def _operator(app: Flask, slug: str, schedule: str, *references: str) -> None:
