@@ -120,7 +120,11 @@ def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = 
     # The other journey's page gets its token only when the passenger goes there.
     others = [(DIRECTION_LABELS[d], url_for("passenger.other_journey", token=token,
                                             direction=d)) for d, _i in view.other_journeys]
-    return render_template("passenger/status.html", claim=view, info=info, appeal=appeal,
+    # The page's own address for its forms and links: shown again after an error (at
+    # /status/<token>/accept, say), its forms still post where they did.
+    return render_template("passenger/status.html", page=url_for("passenger.status",
+                                                                 token=token),
+                           claim=view, info=info, appeal=appeal,
                            survey=survey, offer=offer, decline=DeclineForm(), others=others,
                            failed=failed, account=account,
                            bank_reason=failed.reason(page_language()) if failed else None,

@@ -100,9 +100,15 @@ def test_an_offer_in_pounds_is_accepted_to_a_uk_account_and_paid_in_a_standard_1
     assert "Bankleitzahl (Sort Code) und Kontonummer passen nicht zusammen." in german
     assert _claims(app)[0].status == "offered"
 
-    # Then the right number: accepted, paid in the next run to that account.
-    status, _body = _accept(client, link, ACCOUNT, language="en")
-    assert status == 302
+    # Then the right number, sent from the page that refused the wrong one (it posts
+    # where the offer's page does): accepted, paid in the next run to that account.
+    [action] = re.findall(r'<form method="post" action="([^"]+/accept)"', german)
+    assert action == link + "/accept"
+    client.get("/language/en")
+    accepted = client.post(action, data={
+        "csrf_token": csrf_token(german), "payout": "uk-account", "sort_code": SORT_CODE,
+        "account_number": ACCOUNT, "account_holder": "Olivia Brown"})
+    assert accepted.status_code == 302
     [claim] = _claims(app)
     assert (claim.status, claim.payout_method, claim.payout_sort_code,
             claim.payout_account_number, claim.payout_holder) == (
