@@ -115,7 +115,8 @@ PATH_LABELS = {"touchless": _l("filed, decided by the rules"),
                "proactive": _l("paid without a claim (proactive)"),
                "no-booking": _l("filed without a booking")}
 PAYOUT_LABELS = {"account": _l("to the account on file"), "iban": _l("to an account the "
-                 "passenger gave"), "voucher": _l("as a travel voucher")}
+                 "passenger gave"), "uk-account": _l("to a UK account the passenger gave"),
+                 "voucher": _l("as a travel voucher")}
 LANGUAGE_NAMES = {"de": _l("German"), "en": _l("English")}
 # How another claim relates to the one in the clerk's file (claims.clerks.review._related).
 RELATED_WHY = {"same-journey": _l("the same journey: a possible duplicate"),

@@ -20,6 +20,7 @@ from claims.core.journey import operations_key, service_day
 from claims.core.policy import ANSWER_WITHIN, deadline
 from claims.core.rules.engine import assess
 from claims.core.rules.journey_input import Fare, JourneyInput
+from claims.core.uk_accounts import mask_uk_account
 from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.dialect import json_array_contains, json_array_elements, local_date
 from claims.db.events import append_event, record_event
@@ -364,6 +365,8 @@ class ClaimFile:
     lateness: Lateness | None = None
     # The latest payment the bank sent back (returned or refused), with its reason.
     returned: FailedPayment | None = None
+    # A UK sort code and account number typed by the passenger, masked (mask_uk_account).
+    payout_uk_account: str | None = None
 
 
 def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
@@ -387,7 +390,10 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
             fare=f"{booking.fare_amount} {booking.fare_currency}" if booking else None,
             fare_kind=booking.fare_kind if booking else None,
             payout_method=claim.payout_method,
-            payout_iban=claim.payout_iban or (booking.payment_iban if booking else None),
+            payout_iban=claim.payout_iban or (booking.payment_iban if booking and
+                                              claim.payout_method != "uk-account" else None),
+            payout_uk_account=mask_uk_account(claim.payout_sort_code,
+                                              claim.payout_account_number) or None,
             statement=claim.statement, arrived_with_service=claim.arrived_with_service,
             appeal_text=claim.appeal_text,
             requested_info=tuple((claim.requested_info or "").split()), legs=legs,

@@ -69,3 +69,12 @@ def uk_account_of_iban(iban: str | None) -> UkAccount | None:
 
 def mask_account_number(account_number: str | None) -> str:
     return f"****{account_number[-4:]}" if account_number else ""
+
+
+def mask_uk_account(sort_code: str | None, account_number: str | None) -> str:
+    """As pages, mails and the data export show a UK account: the sort code (it names the
+    branch, not the person), the account number only by its last four digits."""
+    if not sort_code or not account_number:
+        return ""
+    return f"{UkAccount(sort_code, account_number).display_sort_code} " \
+        f"{mask_account_number(account_number)}"

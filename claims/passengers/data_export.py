@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.amounts import amount_text
 from claims.core.iban import mask_iban
+from claims.core.uk_accounts import mask_uk_account
 from claims.db.models import Claim, ClaimDocument, ClaimEvent
 from claims.processing.lifecycle import ClaimNotFound
 from claims.processing.payouts import compensation_payout
@@ -18,6 +19,11 @@ from claims.processing.payouts import compensation_payout
 
 def masked(iban: str | None) -> str | None:
     return mask_iban(iban) or None
+
+
+def masked_uk(sort_code: str | None, account_number: str | None) -> str | None:
+    """A UK account: the sort code, and the account number's last four digits."""
+    return mask_uk_account(sort_code, account_number) or None
 
 
 def personal_data(session_factory: sessionmaker[Session], claim_id: int) -> dict[str, Any]:
@@ -37,7 +43,8 @@ def personal_data(session_factory: sessionmaker[Session], claim_id: int) -> dict
                 "arrived_with_service": claim.arrived_with_service,
                 "objection": claim.appeal_text, "journey_without_booking": claim.manual_journey,
                 "payout_method": claim.payout_method,
-                "payout_account": masked(claim.payout_iban),
+                "payout_account": masked(claim.payout_iban) or masked_uk(
+                    claim.payout_sort_code, claim.payout_account_number),
                 "payout_account_holder": claim.payout_holder,
                 "decision": {"eligible": claim.eligible,
                              "amount": amount_text(claim.amount), "currency": claim.currency,
@@ -62,7 +69,9 @@ def personal_data(session_factory: sessionmaker[Session], claim_id: int) -> dict
                               ClaimDocument.claim_id == claim.id))],
             "payout": None if payout is None else {
                 "method": payout.method, "amount": amount_text(payout.amount),
-                "currency": payout.currency, "account": masked(payout.iban),
+                "currency": payout.currency,
+                "account": masked(payout.iban) or masked_uk(payout.sort_code,
+                                                            payout.account_number),
                 "paid_at": payout.created_at.isoformat()},
             "history": [{"at": e.at.isoformat(), "what": e.kind, "by": e.actor}
                         for e in session.scalars(select(ClaimEvent).where(

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session, joinedload, sessionmaker
 from claims.core.amounts import amount_text
 from claims.core.journey import JourneyFacts, journey_facts, legs_by_direction
 from claims.core.policy import ANSWER_WITHIN, Decision
+from claims.core.uk_accounts import mask_uk_account
 from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind, Origin
 from claims.db.dialect import chains_writes
 from claims.db.engine import each_statement_alone, prepared
 from claims.db.events import append_event, insert_event, record_event
-from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent
+from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, Payout
 from claims.db.types import utcnow
 from claims.passengers.answers import can_object
 from claims.passengers.booking_reads import (
@@ -132,6 +133,8 @@ class ClaimView:
     payout_method: str = "account"
     # Where the money goes; pages show it masked.
     payout_iban: str | None = None
+    # A UK sort code and account number, masked already (mask_uk_account).
+    payout_uk_account: str | None = None
     # For the EU common form: the passenger's own details and the ticket.
     passenger_email: str | None = None
     fare: tuple[str, str, str] | None = None  # amount, currency, kind
@@ -399,6 +402,7 @@ def claim_view(session_factory: SessionFactory, claim_or_link: int | str, *, lan
             payout_iban=payout.iban if payout else
             claim.payout_iban if claim.payout_method == "iban" else
             account_on_file if claim.payout_method == "account" else None,
+            payout_uk_account=_uk_account_shown(claim, payout),
             passenger_email=claim.passenger_email,
             fare=(f"{claim.booking.fare_amount:.2f}", claim.booking.fare_currency,
                   claim.booking.fare_kind) if claim.booking else None,
@@ -415,6 +419,15 @@ def claim_view(session_factory: SessionFactory, claim_or_link: int | str, *, lan
             answer_by=claim.submitted_at + ANSWER_WITHIN,
             proactive=claim.origin == Origin.PROACTIVE, account_on_file=account_on_file,
         )
+
+
+def _uk_account_shown(claim: Claim, payout: Payout | None) -> str | None:
+    """The UK account the money went to (once paid) or goes to, masked."""
+    if payout is not None:
+        return mask_uk_account(payout.sort_code, payout.account_number) or None
+    if claim.payout_method != "uk-account":
+        return None
+    return mask_uk_account(claim.payout_sort_code, claim.payout_account_number) or None
 
 
 def _shown_kind(event: Any) -> str:

@@ -32,7 +32,7 @@ SIGNATURES = (
 # The form's fields the passenger types on this path (for the effort record).
 MANUAL_FIELDS = ("service", "origin", "destination", "travel_date", "scheduled_arrival",
                  "actual_arrival", "price", "passenger_name", "passenger_email", "iban",
-                 "account_holder")
+                 "account_holder", "sort_code", "account_number")
 
 
 class DocumentRejected(ValueError):
@@ -56,6 +56,15 @@ class ManualClaimInput:
     payout_holder: str | None
     statement: str | None
     language: str
+    # payout_method "uk-account" (operators paying in pounds): checked by
+    # claims.core.uk_accounts.
+    payout_sort_code: str | None = None
+    payout_account_number: str | None = None
+
+
+class UkAccountRefused(ValueError):
+    """A UK sort code and account number for an operator paying in euros (the form
+    refuses it first, with the reason)."""
 
 
 def currency_of(regime: str) -> str:
@@ -96,13 +105,16 @@ def file_manual_claim(session_factory: SessionFactory, uploads: Path, data: Manu
             if operator is None:
                 raise ClaimNotFound(f"no operator {data.operator}")
             currency = currency_of(operator.regime)
+            if data.payout_method == "uk-account" and currency != "GBP":
+                raise UkAccountRefused(data.operator)
             claim = Claim(
                 booking_id=None, operator_id=operator.id, regime=operator.regime,
                 status=ClaimStatus.SUBMITTED, language=data.language,
                 passenger_name=data.passenger_name, passenger_email=data.passenger_email,
                 statement=data.statement, payout_method=data.payout_method,
                 payout_iban=data.payout_iban, payout_holder=data.payout_holder,
-                currency=currency,
+                payout_sort_code=data.payout_sort_code,
+                payout_account_number=data.payout_account_number, currency=currency,
                 manual_journey={
                     "service": data.service, "origin": data.origin,
                     "destination": data.destination, "date": data.travel_date.isoformat(),

@@ -1,5 +1,6 @@
 """The passenger's answer to an offer: accept it (one click; where no account is on file,
-a voucher or an IBAN of their choosing) or decline it."""
+a voucher, an IBAN or, for pounds, a UK sort code and account number of their choosing)
+or decline it."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.approvals import persons_needed
 from claims.core.names import surname_matches, surname_of
+from claims.core.uk_accounts import UkAccount, UkAccountError, check_uk_account
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.events import record_event
 from claims.processing.assessment import amount_limits
 from claims.processing.lifecycle import lock_claim, move
 
 SessionFactory = sessionmaker[Session]
-PAYOUT_CHOICES = ("account", "iban", "voucher")
+PAYOUT_CHOICES = ("account", "iban", "uk-account", "voucher")
 
 
 class OfferRefused(ValueError):
@@ -27,6 +29,25 @@ class Acceptance:
     payout_method: str
     iban: str | None = None
     holder: str | None = None
+    # payout_method "uk-account", for an offer in pounds only.
+    sort_code: str | None = None
+    account_number: str | None = None
+
+
+# The fields the passenger types for each way of being paid (named in the event, for the
+# effort record; never what was typed).
+TYPED_FIELDS = {"iban": ("iban", "account_holder"),
+                "uk-account": ("sort_code", "account_number", "account_holder")}
+
+
+def _uk_account(claim_currency: str | None, acceptance: Acceptance) -> UkAccount:
+    """The UK account of an offer in pounds, checked as the form checked it."""
+    if claim_currency != "GBP":
+        raise OfferRefused("payout")
+    try:
+        return check_uk_account(acceptance.sort_code or "", acceptance.account_number or "")
+    except UkAccountError:
+        raise OfferRefused("payout") from None
 
 
 def accept_offer(session_factory: SessionFactory, claim_id: int,
@@ -42,14 +63,21 @@ def accept_offer(session_factory: SessionFactory, claim_id: int,
         if method not in PAYOUT_CHOICES or (method == "account" and not on_file) or \
                 (method == "iban" and not acceptance.iban):
             raise OfferRefused("payout")
+        uk_account = _uk_account(claim.currency, acceptance) if method == "uk-account" \
+            else None
         claim.payout_method = method
         if method == "iban":
             claim.payout_iban = acceptance.iban
+        if uk_account is not None:
+            claim.payout_sort_code = uk_account.sort_code
+            claim.payout_account_number = uk_account.account_number
+        typed = TYPED_FIELDS.get(method, ())
+        if typed:
             claim.payout_holder = (acceptance.holder or "").strip() or claim.passenger_name
         status = ClaimStatus.APPROVED
         reasons = []
-        if method == "iban" and not surname_matches(claim.passenger_name,
-                                                    surname_of(claim.payout_holder or "")):
+        if typed and not surname_matches(claim.passenger_name,
+                                         surname_of(claim.payout_holder or "")):
             reasons.append(ReasonCode.PAYOUT_HOLDER_DIFFERS.value)
         if claim.amount is not None and persons_needed(claim.amount,
                                                        amount_limits(claim.operator)):
@@ -60,8 +88,7 @@ def accept_offer(session_factory: SessionFactory, claim_id: int,
             claim.reason_codes = reasons
         move(claim, status)
         record_event(session, EventKind.OFFER_ACCEPTED, Actor.PASSENGER, claim_id=claim.id,
-                     fields_typed=2 if method == "iban" else 0,
-                     fields="iban account_holder" if method == "iban" else "")
+                     fields_typed=len(typed), fields=" ".join(typed))
         return status
 
 

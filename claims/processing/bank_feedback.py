@@ -220,7 +220,14 @@ def failed_payment(session: Session, claim_id: int) -> FailedPayment | None:
     if payout is None or payout.returned_at is None:
         return None
     return FailedPayment(payout.return_code, payout.returned_at, payout.amount,
-                         payout.currency, payout.iban[-4:] if payout.iban else None)
+                         payout.currency, paid_account_end(payout))
+
+
+def paid_account_end(payout: Payout) -> str | None:
+    """The last four characters of the IBAN or UK account number paid to, as the pages and
+    mails name the account."""
+    account = payout.iban or payout.account_number
+    return account[-4:] if account else None
 
 
 def failed_payment_of(session_factory: SessionFactory, claim_id: int) -> FailedPayment | None:

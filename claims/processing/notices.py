@@ -14,7 +14,7 @@ from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, EventKind, Notic
 from claims.db.events import record_event
 from claims.db.models import Claim, ClaimEvent
 from claims.db.types import utcnow
-from claims.processing.bank_feedback import failed_payment
+from claims.processing.bank_feedback import failed_payment, paid_account_end
 from claims.processing.payouts import compensation_payout, in_a_file, paid_so_far
 
 SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
@@ -100,7 +100,7 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
             legal_basis=claim.legal_basis,
             payout_method=payout.method if payout else None,
             voucher_code=payout.voucher_code if payout else None,
-            iban_end=payout.iban[-4:] if payout and payout.iban else
+            iban_end=paid_account_end(payout) if payout else
             _account_end(claim) if status in (ClaimStatus.OFFERED, ClaimStatus.APPROVED)
             else None,
             proactive=proactive, top_up=_top_up(session, claim),
@@ -120,6 +120,8 @@ def _account_end(claim: Claim) -> str | None:
     """The last four characters of the account the money will go to, before it is paid."""
     if claim.payout_method == "iban" and claim.payout_iban:
         return claim.payout_iban[-4:]
+    if claim.payout_method == "uk-account" and claim.payout_account_number:
+        return claim.payout_account_number[-4:]
     if claim.payout_method == "account" and claim.booking and claim.booking.payment_iban:
         return claim.booking.payment_iban[-4:]
     return None

@@ -65,11 +65,37 @@ def _count(value: str | None) -> int | None:
     return min(int(value), 1_000_000)
 
 
+UK_ACCOUNT = "uk-account"
+UK_ACCOUNT_PROBLEMS = {
+    Problem.SORT_CODE_FORMAT: _l("A sort code is six digits, such as 12-34-56."),
+    Problem.ACCOUNT_FORMAT: _l("A UK account number is 6 to 8 digits."),
+    Problem.MODULUS: _l("This sort code and account number do not belong together. "
+                        "Please check both."),
+}
+
+
 class _PayoutForm(Form):
-    """Where to pay. Subclasses define `payout`, whose choice decides whether the account
-    is needed."""
+    """Where to pay: an IBAN, or a UK sort code and account number (for pounds). Subclasses
+    define `payout`, whose choice decides which account is needed."""
 
     payout: RadioField
+
+    def offer_uk_account(self, offered: bool) -> None:
+        """Only pounds may be paid to a UK sort code and account number: elsewhere the
+        choice is not offered (and a submit naming it is refused as not a choice)."""
+        if not offered:
+            self.payout.choices = [c for c in self.payout.choices if c.value != UK_ACCOUNT]
+
+    def validate_account_number(self, field: StringField) -> None:
+        """A UK sort code and account number, checked together (Vocalink's modulus
+        rules); the error shows at the account number, and what was typed stays."""
+        if self.payout.data != UK_ACCOUNT:
+            return
+        try:
+            account = check_uk_account(self.sort_code.data or "", field.data or "")
+        except UkAccountError as error:
+            raise ValidationError(UK_ACCOUNT_PROBLEMS[error.problem]) from None
+        self.sort_code.data, field.data = account.sort_code, account.account_number
 
     def validate_iban(self, field: StringField) -> None:
         if self.payout.data != "iban":
@@ -88,20 +114,28 @@ class _PayoutForm(Form):
                        render_kw={"autocomplete": "off", "spellcheck": "false"})
     account_holder = StringField(_l("Account holder"), validators=[NAME_LENGTH, PersonName()],
                                  render_kw={"autocomplete": "name"})
+    sort_code = StringField(_l("Sort code"), validators=[Length(max=8)],
+                            render_kw={"autocomplete": "off", "inputmode": "numeric"})
+    account_number = StringField(_l("Account number"), validators=[Length(max=10)],
+                                 render_kw={"autocomplete": "off", "inputmode": "numeric"})
 
 
 class OfferForm(_PayoutForm):
     """Accepting an offer: with an account on file, nothing to choose (one click);
-    without, a travel voucher or a bank account the passenger enters."""
+    without, a travel voucher or a bank account the passenger enters (for pounds, a UK
+    sort code and account number too)."""
 
-    def __init__(self, *args: Any, account_on_file: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, account_on_file: bool, uk_account: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.offer_uk_account(uk_account)
         if account_on_file:
             self.payout.choices = [SelectChoice("account", _l("To the account on file"))]
             self.payout.data = "account"
 
     payout = RadioField(_l("How should we pay you?"), choices=[
         SelectChoice("iban", _l("To this bank account")),
+        SelectChoice(UK_ACCOUNT, _l("UK bank account: sort code + account number")),
         SelectChoice("voucher", _l("As a travel voucher")),
     ], validators=[InputRequired(_l("Choose how we should pay you."))])
 
@@ -129,13 +163,6 @@ class _PassengerAndPayoutForm(_PayoutForm):
     ])
 
 
-UK_ACCOUNT = "uk-account"
-UK_ACCOUNT_PROBLEMS = {
-    Problem.SORT_CODE_FORMAT: _l("A sort code is six digits, such as 12-34-56."),
-    Problem.ACCOUNT_FORMAT: _l("A UK account number is 6 to 8 digits."),
-    Problem.MODULUS: _l("This sort code and account number do not belong together. "
-                        "Please check both."),
-}
 DIRECTION_LABELS = {"outbound": _l("Outbound"), "return": _l("Return")}
 ACCOUNT_ON_FILE = "account"
 
@@ -172,9 +199,7 @@ class ClaimForm(_PassengerAndPayoutForm):
                                    if c.value != "account"]
             if self.payout.data == "account":
                 self.payout.data = "iban"
-        if not uk_account:
-            # Only a GBP booking may be paid to a UK sort code and account number.
-            self.payout.choices = [c for c in self.payout.choices if c.value != UK_ACCOUNT]
+        self.offer_uk_account(uk_account)
         self.journeys.choices = [SelectChoice(j, DIRECTION_LABELS[j]) for j in journeys]
         if not self.journeys.data:
             self.journeys.data = list(journeys) if not self.is_submitted() or \
@@ -200,24 +225,9 @@ class ClaimForm(_PassengerAndPayoutForm):
         SelectChoice(UK_ACCOUNT, _l("UK bank account: sort code + account number")),
         SelectChoice("voucher", _l("As a travel voucher")),
     ], default="account")
-    sort_code = StringField(_l("Sort code"), validators=[Length(max=8)],
-                            render_kw={"autocomplete": "off", "inputmode": "numeric"})
-    account_number = StringField(_l("Account number"), validators=[Length(max=10)],
-                                 render_kw={"autocomplete": "off", "inputmode": "numeric"})
     keystrokes = HiddenField(filters=[_count])
     clicks = HiddenField(filters=[_count])
     active_ms = HiddenField(filters=[_count])
-
-    def validate_account_number(self, field: StringField) -> None:
-        """A UK sort code and account number, checked together (Vocalink's modulus
-        rules); the error shows at the account number, and what was typed stays."""
-        if self.payout.data != UK_ACCOUNT:
-            return
-        try:
-            account = check_uk_account(self.sort_code.data or "", field.data or "")
-        except UkAccountError as error:
-            raise ValidationError(UK_ACCOUNT_PROBLEMS[error.problem]) from None
-        self.sort_code.data, field.data = account.sort_code, account.account_number
 
 
 def _compact_iban(field: StringField) -> None:
@@ -284,7 +294,26 @@ class AppealForm(Form):
 
 
 class ManualClaimForm(_PassengerAndPayoutForm):
-    """No booking: the journey, the price and the ticket, typed and uploaded."""
+    """No booking: the journey, the price and the ticket, typed and uploaded. A UK sort
+    code and account number is always a choice (the page works without a script that
+    would show it as the operator is chosen), and refused for an operator paying in
+    euros."""
+
+    def __init__(self, *args: Any, operators: Sequence[tuple[str, str, str]],
+                 **kwargs: Any) -> None:
+        """operators: (slug, name, currency) of each, as the choice shows them."""
+        super().__init__(*args, **kwargs)
+        # No operator chosen for the passenger; each names the currency its tickets are in.
+        self.operator.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(slug, f"{name} ({currency})") for slug, name, currency in operators]
+        self._in_pounds = {slug for slug, _name, currency in operators if currency == "GBP"}
+
+    def validate_payout(self, field: RadioField) -> None:
+        if field.data == UK_ACCOUNT and self.operator.data and \
+                self.operator.data not in self._in_pounds:
+            raise ValidationError(_l("A UK bank account can take pounds only, and this "
+                                     "railway or airline pays in euros: please give an "
+                                     "IBAN or choose a travel voucher."))
 
     operator = SelectField(_l("Railway or airline"), validate_choice=True, validators=[
         DataRequired(_l("Choose the railway or airline."))])
@@ -308,6 +337,7 @@ class ManualClaimForm(_PassengerAndPayoutForm):
         message=_l("Enter the price, such as 59.90."))
     payout = RadioField(_l("How should we pay you?"), choices=[
         SelectChoice("iban", _l("To this bank account")),
+        SelectChoice(UK_ACCOUNT, _l("UK bank account: sort code + account number")),
         SelectChoice("voucher", _l("As a travel voucher")),
     ], default="iban")
     ticket = FileField(_l("Your ticket: a photo or PDF, at most 5 MB"),

@@ -13,7 +13,6 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from claims.core.vocabulary import EventKind, NoticeKind
 from claims.passengers import filing, manual
@@ -21,6 +20,7 @@ from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
 from portal.passenger.common import page_language, status_url
 from portal.passenger.forms import (
+    UK_ACCOUNT,
     ManualClaimForm,
 )
 from workflows.pipeline import dispatch_assessment, notify
@@ -37,11 +37,7 @@ DOCUMENT_ERRORS = {
 def manual_claim() -> Response | str | tuple[str, int]:
     """No booking reference: the journey typed, the ticket uploaded, a clerk decides."""
     factory = runtime().session_factory
-    form = ManualClaimForm()
-    # No operator chosen for the passenger; each names the currency its tickets are in.
-    form.operator.choices = [SelectChoice("", _l("Choose…"))] + [
-        SelectChoice(slug, f"{name} ({currency})")
-        for slug, name, currency in manual.manual_operators(factory)]
+    form = ManualClaimForm(operators=manual.manual_operators(factory))
     if request.method == "GET":
         filing.note_form_event(factory, EventKind.MANUAL_FORM_SHOWN,
                                  fields_shown=len(manual.MANUAL_FIELDS), fields_prefilled=0)
@@ -88,6 +84,7 @@ def _ticket(form: ManualClaimForm, uploads: Path) -> bytes | None:
 
 def _manual_input(form: ManualClaimForm) -> manual.ManualClaimInput:
     paid_to_account = form.payout.data == "iban"
+    paid_to_uk_account = form.payout.data == UK_ACCOUNT
     return manual.ManualClaimInput(
         operator=form.operator.data or "", service=form.service.data.strip(),
         origin=form.origin.data.strip(), destination=form.destination.data.strip(),
@@ -95,9 +92,13 @@ def _manual_input(form: ManualClaimForm) -> manual.ManualClaimInput:
         actual_arrival=form.actual_arrival.data,
         price=form.price.checked(), passenger_name=form.passenger_name.data.strip(),
         passenger_email=(form.passenger_email.data or "").strip() or None,
-        payout_method="iban" if paid_to_account else "voucher",
+        payout_method=form.payout.data if paid_to_account or paid_to_uk_account
+        else "voucher",
         payout_iban=form.iban.data if paid_to_account else None,
-        payout_holder=(form.account_holder.data or "").strip() if paid_to_account else None,
+        payout_holder=(form.account_holder.data or "").strip()
+        if paid_to_account or paid_to_uk_account else None,
+        payout_sort_code=form.sort_code.data if paid_to_uk_account else None,
+        payout_account_number=form.account_number.data if paid_to_uk_account else None,
         statement=(form.statement.data or "").strip() or None, language=page_language())
 
 

@@ -30,6 +30,7 @@ from portal.passenger import blueprint
 from portal.passenger.common import page_language, status_url
 from portal.passenger.forms import (
     DIRECTION_LABELS,
+    UK_ACCOUNT,
     AppealForm,
     DeclineForm,
     InfoForm,
@@ -108,7 +109,8 @@ def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = 
         failed = bank_feedback.failed_payment_of(runtime().session_factory, view.claim_id)
         account = account or NewAccountForm(formdata=None)
     if offer is None and view.status == ClaimStatus.OFFERED:
-        offer = OfferForm(formdata=None, account_on_file=view.account_on_file is not None)
+        offer = OfferForm(formdata=None, account_on_file=view.account_on_file is not None,
+                          uk_account=view.currency == "GBP")
     if info is None and view.requested_info:
         info = InfoForm(formdata=None, asked=view.requested_info)
     if appeal is None and view.can_appeal:
@@ -118,7 +120,11 @@ def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = 
     # The other journey's page gets its token only when the passenger goes there.
     others = [(DIRECTION_LABELS[d], url_for("passenger.other_journey", token=token,
                                             direction=d)) for d, _i in view.other_journeys]
-    return render_template("passenger/status.html", claim=view, info=info, appeal=appeal,
+    # The page's own address for its forms and links: shown again after an error (at
+    # /status/<token>/accept, say), its forms still post where they did.
+    return render_template("passenger/status.html", page=url_for("passenger.status",
+                                                                 token=token),
+                           claim=view, info=info, appeal=appeal,
                            survey=survey, offer=offer, decline=DeclineForm(), others=others,
                            failed=failed, account=account,
                            bank_reason=failed.reason(page_language()) if failed else None,
@@ -137,13 +143,17 @@ def accept(token: str) -> Response | tuple[str, int]:
     view = _view(claim_id, record_view=False)
     if view.status != ClaimStatus.OFFERED:
         _offer_closed()
-    form = OfferForm(account_on_file=view.account_on_file is not None)
+    form = OfferForm(account_on_file=view.account_on_file is not None,
+                     uk_account=view.currency == "GBP")
     if not form.validate_on_submit():
         return _status_page(token, view, offer=form), 422
+    to_uk_account = form.payout.data == UK_ACCOUNT
     try:
         status = offers.accept_offer(runtime().session_factory, claim_id, offers.Acceptance(
             form.payout.data or "", (form.iban.data or "").strip() or None,
-            (form.account_holder.data or "").strip() or None))
+            (form.account_holder.data or "").strip() or None,
+            sort_code=form.sort_code.data if to_uk_account else None,
+            account_number=form.account_number.data if to_uk_account else None))
     except offers.OfferRefused:
         _offer_closed()
     if status == ClaimStatus.APPROVED:
