@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
-from sqlalchemy import String, func, or_, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from claims.core.journey import LegLike, service_day
@@ -104,10 +104,10 @@ def _candidates(session: Session, wanted: Iterable[TwinKey],
     # A leg's departure may be a day after its service day.
     earliest, latest = min(days), max(days) + timedelta(days=2)
     departure = type_coerce(BookingLeg.scheduled_departure, String)
+    # Services compared folded, as a passenger types them ("re 4711" = "RE 4711"): the
+    # legs of those days are read, not found by the service's index.
     on_legs = select(BookingLeg.booking_id).where(
-        # The stored service as the index has it, or folded as a passenger may type it.
-        or_(BookingLeg.service.in_(services),
-            func.upper(func.replace(BookingLeg.service, " ", "")).in_(services)),
+        func.upper(func.replace(BookingLeg.service, " ", "")).in_(services),
         departure >= earliest.isoformat(), departure < latest.isoformat())
     status = Claim.status.not_in(NOT_A_DECISION) if statuses is None else \
         Claim.status.in_(list(statuses))
