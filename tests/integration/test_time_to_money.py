@@ -103,7 +103,8 @@ def test_the_bank_s_acceptance_fills_the_confirmation_column(
         expected = (money_times.seconds_between(payout.money_time_from, run.file_written_at),
                     money_times.seconds_between(payout.money_time_from, payout.confirmed_at))
     assert _buckets(paid) == [("confirmed", 1, expected[1]), ("file", 1, expected[0])]
-    assert expected[1] > expected[0]
+    # Never before the file; the same second when the bank's file comes in at once.
+    assert expected[1] >= expected[0]
     english = _table(app)
     assert re.search(r"<td>1</td>"
                      rf"<td>{_hours(expected[0])}</td><td>{_hours(expected[0])}</td>"
