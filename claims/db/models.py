@@ -518,7 +518,20 @@ class Payout(Base):
     money_time_path: Mapped[str | None] = mapped_column(String(12))
 
 
-class MoneyTimeDay(Base):
+class MoneyTimeBuckets:
+    """The columns the day and the month tables of time to money share, after their date:
+    who, which path and measure, and the payments and their seconds in one bucket."""
+
+    operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    regime: Mapped[str] = mapped_column(String(10), primary_key=True)
+    path: Mapped[str] = mapped_column(String(12), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(10), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payouts: Mapped[int] = mapped_column(BigInteger)
+    seconds: Mapped[int] = mapped_column(BigInteger)
+
+
+class MoneyTimeDay(MoneyTimeBuckets, Base):
     """How long passengers waited for their money, as counts per time bucket (5 % wide,
     claims.processing.money_times), per day the payment file was written (UTC), operator,
     regime, path and measure: "file" (from the late arrival to the payout file) and
@@ -529,16 +542,9 @@ class MoneyTimeDay(Base):
     __tablename__ = "money_time_days"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    regime: Mapped[str] = mapped_column(String(10), primary_key=True)
-    path: Mapped[str] = mapped_column(String(12), primary_key=True)
-    measure: Mapped[str] = mapped_column(String(10), primary_key=True)
-    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
-    payouts: Mapped[int] = mapped_column(BigInteger)
-    seconds: Mapped[int] = mapped_column(BigInteger)
 
 
-class MoneyTimeMonth(Base):
+class MoneyTimeMonth(MoneyTimeBuckets, Base):
     """money_time_days added up per calendar month (month: its first day), kept with them
     in the same transaction: a report reads the whole months of its period here and only
     the days of a month it cuts through from money_time_days."""
@@ -546,13 +552,6 @@ class MoneyTimeMonth(Base):
     __tablename__ = "money_time_months"
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    regime: Mapped[str] = mapped_column(String(10), primary_key=True)
-    path: Mapped[str] = mapped_column(String(12), primary_key=True)
-    measure: Mapped[str] = mapped_column(String(10), primary_key=True)
-    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
-    payouts: Mapped[int] = mapped_column(BigInteger)
-    seconds: Mapped[int] = mapped_column(BigInteger)
 
 
 class JourneyCheck(Base):
