@@ -119,7 +119,7 @@ def _transfer_file(session_factory: SessionFactory, claim_id: int) -> tuple[int,
             .join(Payout, Payout.run_id == PayoutRun.id)
             .where(Payout.claim_id == claim_id, Payout.part == 0,
                    PayoutRun.file_name.is_not(None))).first()
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1]) if row and row[1] else None
 
 
 Found = TypeVar("Found")
