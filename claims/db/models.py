@@ -577,6 +577,9 @@ class JourneyCheck(Base):
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
     # An invitation to file: when it was e-mailed (the sweeper sends the ones not yet).
     mailed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Never read: it tells the unit of work to insert a claim before a check made with
+    # it in the same flush (a proactive batch reserves its new claims' ids ahead).
+    claim: Mapped[Claim | None] = relationship()
 
 
 class UnclaimedDay(Base):

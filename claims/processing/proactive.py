@@ -40,6 +40,7 @@ from claims.core.vocabulary import (
     ProactiveMode,
     ReasonCode,
 )
+from claims.db.bulk import reserve_ids
 from claims.db.events import record_event
 from claims.db.models import (
     Booking,
@@ -180,6 +181,7 @@ def _check_records(session: Session, records: Sequence[OperationsRecord],
     unclaimed = {key: JourneyOf(booking.operator_id, booking.id, booking.passenger_name, legs)
                  for key, (booking, legs) in journeys.items() if key not in claims}
     twins = twins_of(session, unclaimed)
+    new_claims = _NewClaims(session, len(unclaimed))
     made: dict[TwinKey, Claim] = {}
     changed_at: list[datetime | None] = []
     for key, (booking, legs) in journeys.items():
@@ -188,8 +190,8 @@ def _check_records(session: Session, records: Sequence[OperationsRecord],
             twin = twin or next((made[k] for k in sorted(twin_keys(unclaimed[key]))
                                  if k in made), None)
         outcome = _check_journey(session, booking, legs, key[1], facts[key],
-                                 claims.get(key), twin, result)
-        if key in unclaimed and (new := session.get(Claim, outcome.claim_id or 0)):
+                                 claims.get(key), twin, result, new_claims)
+        if key in unclaimed and (new := new_claims.made.get(outcome.claim_id or 0)):
             made.update(dict.fromkeys(twin_keys(unclaimed[key]), new))
         changed_at += _keep_check(session, checks.get(key), booking, key[1], facts[key],
                                   outcome)
@@ -228,7 +230,8 @@ class _Checked:
 
 def _check_journey(session: Session, booking: Booking, legs: Sequence[BookingLeg],
                    direction: str, facts: JourneyFacts, claim: Claim | None,
-                   twin: Claim | None, result: CheckResult) -> _Checked:
+                   twin: Claim | None, result: CheckResult, new_claims: _NewClaims
+                   ) -> _Checked:
     decision = decision_for(booking, legs, facts, passenger_disagrees=False,
                             duplicate=claim is None and twin is not None)
     clear = decision.status == ClaimStatus.APPROVED
@@ -245,7 +248,7 @@ def _check_journey(session: Session, booking: Booking, legs: Sequence[BookingLeg
     if mode == ProactiveMode.OFF:
         return _Checked(Outcome.OFF if _due(decision) else Outcome.NOT_DUE, decision)
     if clear:
-        claim = _new_claim(session, booking, direction)
+        claim = new_claims.add(session, booking, direction)
         return _offer_or_pay(session, claim, decision, facts, result)
     if _for_a_clerk(decision) and not DATA_IN_DOUBT & set(decision.reasons):
         result.invitations.append((booking.id, direction))
@@ -270,18 +273,30 @@ def _for_a_clerk(decision: Decision) -> bool:
     return assessment is None or assessment.eligible or not assessment.arrival_known
 
 
-def _new_claim(session: Session, booking: Booking, direction: str) -> Claim:
-    has_account = booking.payment_iban is not None
-    claim = Claim(
-        booking=booking, direction=Direction(direction), operator_id=booking.operator_id,
-        regime=booking.regime, status=ClaimStatus.OFFERED, origin=Origin.PROACTIVE,
-        language=offer_language(booking), passenger_name=booking.passenger_name,
-        passenger_email=booking.passenger_email,
-        # Without an account on file the passenger chooses, on accepting, where it goes.
-        payout_method="account" if has_account else "none")
-    session.add(claim)
-    session.flush()
-    return claim
+class _NewClaims:
+    """The batch's new claims, with ids reserved ahead: a claim needs its id at once
+    (for its events and its check), and a flush per claim for it was three quarters of
+    a storm's checking time (cProfile, 2,000 journeys)."""
+
+    def __init__(self, session: Session, at_most: int) -> None:
+        self._ids = iter(reserve_ids(session, Claim, at_most) if at_most else ())
+        self.made: dict[int, Claim] = {}
+
+    def add(self, session: Session, booking: Booking, direction: str) -> Claim:
+        has_account = booking.payment_iban is not None
+        claim = Claim(
+            # The id as well as the booking: twins in this batch are told by booking_id.
+            id=next(self._ids), booking=booking, booking_id=booking.id,
+            direction=Direction(direction),
+            operator_id=booking.operator_id, regime=booking.regime,
+            status=ClaimStatus.OFFERED, origin=Origin.PROACTIVE,
+            language=offer_language(booking), passenger_name=booking.passenger_name,
+            passenger_email=booking.passenger_email,
+            # Without an account on file the passenger chooses, on accepting, where it goes.
+            payout_method="account" if has_account else "none")
+        session.add(claim)
+        self.made[claim.id] = claim
+        return claim
 
 
 def _offer_or_pay(session: Session, claim: Claim, decision: Decision, facts: JourneyFacts,
