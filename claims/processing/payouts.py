@@ -278,14 +278,15 @@ class TwinGuard:
     def __init__(self, session: Session, claims: Sequence[Claim]) -> None:
         self.journeys = {claim.id: journey_of(claim) for claim in claims
                          if ReasonCode.POSSIBLE_DUPLICATE.value not in (claim.reason_codes or ())}
-        self.paid = twins_of(session, self.journeys, statuses=[ClaimStatus.PAID])
+        self.keys = {claim_id: twin_keys(journey) for claim_id, journey in self.journeys.items()}
+        self.paid = twins_of(session, self.journeys, statuses=[ClaimStatus.PAID],
+                             keys=self.keys)
         self.paying: dict[TwinKey, int] = {}
 
     def paid_twin(self, claim: Claim) -> int | None:
-        journey = self.journeys.get(claim.id)
-        if journey is None:
+        keys = self.keys.get(claim.id)
+        if keys is None:
             return None
-        keys = twin_keys(journey)
         earlier = [twin.id for twin in self.paid.get(claim.id, ())] + [
             self.paying[key] for key in keys if key in self.paying]
         if earlier:

@@ -72,10 +72,13 @@ def twin_keys(journey: JourneyOf) -> frozenset[TwinKey]:
 
 
 def twins_of(session: Session, journeys: Mapping[K, JourneyOf],
-             statuses: Iterable[ClaimStatus] | None = None) -> dict[K, list[Claim]]:
+             statuses: Iterable[ClaimStatus] | None = None,
+             keys: Mapping[K, frozenset[TwinKey]] | None = None) -> dict[K, list[Claim]]:
     """Per journey, the other claims for it (oldest first), in two queries for all; only
-    those in `statuses` where given (the payout run asks for the paid ones)."""
-    keys = {k: twin_keys(journey) for k, journey in journeys.items()}
+    those in `statuses` where given (the payout run asks for the paid ones). `keys`: the
+    journeys' twin keys, where the caller has them already (folding names is not free)."""
+    if keys is None:
+        keys = {k: twin_keys(journey) for k, journey in journeys.items()}
     wanted = set().union(*keys.values()) if keys else set()
     if not wanted:
         return {}
