@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
+    Numeric,
     any_,
     bindparam,
     func,
@@ -173,3 +174,29 @@ def _local_date_postgresql(element: LocalDate, compiler: Any, **kw: Any) -> str:
 def _local_date_sqlite(element: LocalDate, compiler: Any, **kw: Any) -> str:
     # SQLite keeps dates as ISO text: the ten characters are the date.
     return f"substr({compiler.process(element.column, **kw)}, 1, 10)"
+
+
+class AsNumber(ColumnElement[Any]):
+    """A Money column as a number: SQLite keeps amounts as text, which compares "650.00"
+    above "1000" (claims.db.types.Money compares through this)."""
+
+    inherit_cache = True
+    _traverse_internals = ONE_COLUMN
+    type: TypeEngine[Any] = Numeric(12, 2)
+
+    def __init__(self, column: Any) -> None:
+        self.column = column
+
+
+def as_number(column: Any) -> AsNumber:
+    return AsNumber(column)
+
+
+@compiles(AsNumber, "postgresql")
+def _as_number_postgresql(element: AsNumber, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)  # NUMERIC already
+
+
+@compiles(AsNumber)
+def _as_number_sqlite(element: AsNumber, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.column, **kw)} AS NUMERIC)"

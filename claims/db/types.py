@@ -7,9 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Numeric, String
+from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from claims.db.crypto import keyring_of
+from claims.db.dialect import as_number
+
+# Compared as numbers: "3" = "3.00" and 650.00 < 1000 on SQLite too.
+COMPARISONS = (operators.eq, operators.ne, operators.lt, operators.le, operators.gt, operators.ge,
+               operators.between_op)
 
 
 class Money(TypeDecorator[Decimal]):
@@ -17,6 +23,20 @@ class Money(TypeDecorator[Decimal]):
 
     impl = Numeric(12, 2)
     cache_ok = True
+
+    class comparator_factory(TypeDecorator.Comparator[Decimal]):
+        """Amounts are compared as numbers in SQL on every dialect (SQLite's text would
+        put 650.00 above 1000)."""
+
+        def operate(self, op: Any, *other: Any, **kwargs: Any) -> Any:
+            if op in COMPARISONS:
+                return op(as_number(self.expr), *map(_as_number_if_money, other), **kwargs)
+            return super().operate(op, *other, **kwargs)
+
+        def reverse_operate(self, op: Any, other: Any, **kwargs: Any) -> Any:
+            if op in COMPARISONS:
+                return op(_as_number_if_money(other), as_number(self.expr), **kwargs)
+            return super().reverse_operate(op, other, **kwargs)
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
@@ -32,6 +52,11 @@ class Money(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+def _as_number_if_money(value: Any) -> Any:
+    """Another Money column is compared as a number too; a value is bound as one."""
+    return as_number(value) if isinstance(getattr(value, "type", None), Money) else value
 
 
 class EncryptedIban(TypeDecorator[str]):
