@@ -42,7 +42,7 @@ test-system-packages: system-packages
 RUN_LOCK := requirements/run.txt
 TEST_LOCK := requirements/test.txt
 TOOLS_LOCK := requirements/tools.txt
-PIP_INSTALL_LOCKED := $(BIN)/pip install --quiet --require-hashes --only-binary :all: -r
+PIP_INSTALL_LOCKED := $(BIN)/pip install --quiet --require-hashes -r
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
