@@ -1,0 +1,45 @@
+"""Every problem the domain can say about a request (claims.core.problems) has a German
+translation in the portal's catalog: the API answers a German caller in German, and a new
+message without one would fall back to English unnoticed."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ROOT / "portal" / "translations" / "de" / "LC_MESSAGES" / "messages.po"
+
+
+def problem_templates() -> set[str]:
+    """The first argument of every problem("...") call under claims/."""
+    templates = set()
+    for path in (ROOT / "claims").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "problem"):
+                first = node.args[0]
+                assert isinstance(first, ast.Constant), f"{path}: a literal template"
+                templates.add(first.value)
+    return templates
+
+
+def test_every_problem_of_the_domain_is_translated_into_german() -> None:
+    templates = problem_templates()
+    assert len(templates) > 40
+    with CATALOG.open("rb") as file:
+        catalog = read_po(file)
+    untranslated = sorted(t for t in templates
+                          if t not in catalog or not catalog[t].string
+                          or catalog[t].fuzzy)
+    assert not untranslated, untranslated
+    for template in templates:  # the same placeholders, or the German text breaks
+        german = catalog[template].string
+        assert sorted(_placeholders(german)) == sorted(_placeholders(template)), template
+
+
+def _placeholders(text: str) -> list[str]:
+    return re.findall(r"%\((\w+)\)s", text)
