@@ -26,6 +26,10 @@ class Problem(str):
         self.template, self.values, self.field = template, dict(values), field
         return self
 
+    def __getnewargs__(self) -> tuple[str, Mapping[str, object], str]:  # type: ignore[override]
+        # Pickled (a failed job's exception) as what it is made of, not as its text.
+        return (self.template, self.values, self.field)
+
     def at(self, field: str) -> Problem:
         """The same problem, said of a field ("fare.amount: at most two decimals")."""
         return Problem(self.template, self.values, field)

@@ -59,7 +59,10 @@ class RecordError(ValueError):
     """One record cannot be imported; the reason says which field and why (a Problem:
     English, and translatable by the web layer)."""
 
-    def __init__(self, field: str, reason: Problem) -> None:
+    def __init__(self, field: str, reason: Problem | None = None) -> None:
+        if reason is None:  # RecordError(reason): how pickle rebuilds one from its args
+            reason = field if isinstance(field, Problem) else Problem(field, {})
+            field = ""
         self.reason = reason.at(field) if field else reason
         super().__init__(self.reason)
 

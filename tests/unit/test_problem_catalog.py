@@ -43,3 +43,18 @@ def test_every_problem_of_the_domain_is_translated_into_german() -> None:
 
 def _placeholders(text: str) -> list[str]:
     return re.findall(r"%\((\w+)\)s", text)
+
+
+def test_a_refused_record_pickles_with_its_template() -> None:
+    """As a failed job's exception is kept: still translatable after the round trip."""
+    import pickle
+
+    from claims.core.problems import problem
+    from claims.operators.records import RecordError
+
+    error = RecordError("legs[0].origin", problem("longer than %(limit)s characters",
+                                                  limit=120))
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == "legs[0].origin: longer than 120 characters"
+    assert (again.reason.template, again.reason.values, again.reason.field) == (
+        "longer than %(limit)s characters", {"limit": 120}, "legs[0].origin")
