@@ -5,10 +5,14 @@ message without one would fall back to English unnoticed."""
 from __future__ import annotations
 
 import ast
+import pickle
 import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+
+from claims.core.problems import problem
+from claims.operators.records import RecordError
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "portal" / "translations" / "de" / "LC_MESSAGES" / "messages.po"
@@ -47,11 +51,6 @@ def _placeholders(text: str) -> list[str]:
 
 def test_a_refused_record_pickles_with_its_template() -> None:
     """As a failed job's exception is kept: still translatable after the round trip."""
-    import pickle
-
-    from claims.core.problems import problem
-    from claims.operators.records import RecordError
-
     error = RecordError("legs[0].origin", problem("longer than %(limit)s characters",
                                                   limit=120))
     again = pickle.loads(pickle.dumps(error))
