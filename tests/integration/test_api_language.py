@@ -97,3 +97,19 @@ def test_import_refusals_of_the_whole_request_are_in_the_callers_language(
                         headers={"Authorization": f"Bearer {key}", "Accept-Language": "de"})
     assert empty.status_code == 400
     assert empty.json["message"].startswith("Der Inhalt ist leer")
+
+
+def test_the_apis_other_refusals_are_in_the_callers_language(client: FlaskClient) -> None:
+    """No reason of the code's own: werkzeug's English words are replaced, as on pages."""
+    german = {"Accept-Language": "de"}
+    missing = client.get("/api/v1/nothing-here", headers=german)
+    assert missing.status_code == 404
+    assert missing.json["message"].startswith("Unter dieser Adresse")
+    wrong_method = client.get("/api/v1/assessments", headers=german)
+    assert wrong_method.status_code == 405
+    assert "Not Found" not in wrong_method.json["message"]
+    assert wrong_method.json["message"] != client.get("/api/v1/assessments").json["message"]
+    too_large = client.post("/api/v1/assessments", data=b" " * (7 * 1024 * 1024),
+                            content_type="application/json", headers=german)
+    assert too_large.status_code == 413
+    assert too_large.json["message"] == "Die Anfrage ist zu groß. Es wurde nichts gespeichert."
