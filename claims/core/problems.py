@@ -21,7 +21,7 @@ class Problem(str):
     field: str
 
     def __new__(cls, template: str, values: Mapping[str, object], field: str = "") -> Problem:
-        english = template % values if values else template
+        english = template % values_in(values, "en") if values else template
         self = super().__new__(cls, f"{field}: {english}" if field else english)
         self.template, self.values, self.field = template, dict(values), field
         return self
@@ -38,6 +38,13 @@ class Problem(str):
 def problem(template: str, /, **values: object) -> Problem:
     """A problem in English; `template` is a gettext msgid with %(name)s placeholders."""
     return Problem(template, values)
+
+
+def values_in(values: Mapping[str, object], language: str) -> dict[str, object]:
+    """The values for `language`: a value the domain says in each language itself (a
+    bank's reason in words: claims.core.bank_reasons) is a mapping {"en": ..., "de": ...}."""
+    return {name: (value.get(language, value.get("en")) if isinstance(value, Mapping)
+                   else value) for name, value in values.items()}
 
 
 def echo(value: object) -> str:

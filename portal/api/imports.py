@@ -89,14 +89,19 @@ def bank_feedback_file() -> tuple[Response, int]:
     request.max_content_length = BANK_FILE_LIMIT
     data = request.get_data(cache=False)
     if not data.strip():
-        abort(400, "The body is empty: send the bank's pain.002 or camt.054 XML file.")
+        abort(400, gettext(
+            "The body is empty: send the bank's pain.002 or camt.054 XML file."))
     current = runtime()
     try:
         report = bank_feedback.import_bank_file(current.session_factory, data,
                                                 only_operator=operator)
     except bank_feedback.BankFileError as error:
-        return jsonify({"error": "unprocessable", "message": f"Not a bank file we can read: "
-                        f"{error}. Nothing was applied."}), 422
+        return jsonify({"error": "unprocessable", "message": gettext(
+            "Not a bank file we can read: %(reason)s. Nothing was applied.",
+            reason=in_words(error.reason))}), 422
     for claim_id in report.failed_claims:
         notify(current.redis, claim_id, NoticeKind.PAYOUT_FAILED)
-    return jsonify(report.as_dict()), 422 if report.problems else 200
+    body = report.as_dict()
+    for problem in body["problems"]:
+        problem["problem"] = in_words(problem["problem"])
+    return jsonify(body), 422 if report.problems else 200

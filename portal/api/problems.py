@@ -3,16 +3,16 @@ language: the portal's locale selector (?lang=, then Accept-Language) and its ca
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
-from claims.core.problems import Problem
+from claims.core.problems import Problem, values_in
 
 
 def in_words(reason: str) -> str:
     """A Problem in the caller's language; any other text as it is."""
     if not isinstance(reason, Problem):
         return reason
-    text = gettext(reason.template, **reason.values)
+    text = gettext(reason.template, **values_in(reason.values, str(get_locale())))
     return f"{reason.field}: {text}" if reason.field else text
 
 

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from tests.helpers import create_operator
 from tests.records import arrival, rail_booking
+from tools.bank_files import payment_status_report
 
 BAD_ASSESSMENT = {
     "regime": "eu-rail", "scheduled_arrival": "2026-03-02T11:44:00",
@@ -113,3 +114,28 @@ def test_the_apis_other_refusals_are_in_the_callers_language(client: FlaskClient
                             content_type="application/json", headers=german)
     assert too_large.status_code == 413
     assert too_large.json["message"] == "Die Anfrage ist zu groß. Es wurde nichts gespeichert."
+
+
+def test_bank_feedback_problems_are_in_the_callers_language(app: Flask,
+                                                           client: FlaskClient) -> None:
+    key = create_operator(app)
+    headers = {"Authorization": f"Bearer {key}", "Accept-Language": "de"}
+    unknown = client.post("/api/v1/bank-feedback", headers=headers, data=payment_status_report(
+        [("EFF-CLAIM-999", "RJCT", "AC04")]))
+    assert unknown.status_code == 422
+    assert unknown.json["problems"] == [{
+        "line": 6,
+        "problem": "keine Überweisung dieses Betreibers hat die End-to-End-ID 'EFF-CLAIM-999'"}]
+    for body, german in ((b"<not-closed", "kein wohlgeformtes XML: "),
+                         (b"", "die Datei ist leer"),
+                         (b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03">'
+                          b"<CstmrPmtStsRpt/></Document>", "kein gültiges pain.002.001.03: ")):
+        refused = client.post("/api/v1/bank-feedback", headers=headers, data=body)
+        if body:
+            assert refused.status_code == 422
+            assert refused.json["message"].startswith(
+                f"Keine Bankdatei, die wir lesen können: {german}"), refused.json
+        else:  # an empty body is refused before it is read
+            assert refused.status_code == 400
+            assert refused.json["message"].startswith("Der Inhalt ist leer: Senden Sie die "
+                                                      "pain.002- oder camt.054-Datei")
