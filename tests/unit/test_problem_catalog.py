@@ -11,7 +11,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from claims.core.problems import problem
+from claims.core.problems import problem, values_in
 from claims.operators.records import RecordError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,3 +57,13 @@ def test_a_refused_record_pickles_with_its_template() -> None:
     assert str(again) == "legs[0].origin: longer than 120 characters"
     assert (again.reason.template, again.reason.values, again.reason.field) == (
         "longer than %(limit)s characters", {"limit": 120}, "legs[0].origin")
+
+
+def test_a_value_said_in_each_language_is_english_in_the_text() -> None:
+    """A bank's reason in words comes in both languages from the domain itself."""
+    refused = problem("the bank refused the whole batch %(batch)s (%(reason)s) without "
+                      "naming its transfers: look the batch up at the bank", batch="B-1",
+                      reason={"en": "account closed", "de": "Konto aufgelöst"})
+    assert "(account closed)" in refused
+    assert values_in(refused.values, "de") == {"batch": "B-1", "reason": "Konto aufgelöst"}
+    assert values_in(refused.values, "fr")["reason"] == "account closed"
