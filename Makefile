@@ -1,5 +1,7 @@
 # make run  — install everything, migrate, seed the demo, serve http://127.0.0.1:$(PORT)
 # make test — install what the tests need (Chromium included) and run them all
+# make audit — check the locked dependencies for known vulnerabilities (pip-audit)
+# make lock  — re-pin requirements/*.txt after changing pyproject.toml (LOCK_FLAGS=--upgrade)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -17,7 +19,7 @@ TEST_PACKAGES := chromium
 
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint translations system-packages test-system-packages clean
+.PHONY: run test lint audit lock translations system-packages test-system-packages clean
 
 define ensure_packages
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
@@ -34,16 +36,28 @@ system-packages:
 test-system-packages: system-packages
 	$(call ensure_packages,$(TEST_PACKAGES))
 
+# Everything installed comes from the lockfiles in requirements/ (exact versions, with
+# hashes; `make lock` writes them from pyproject.toml), so every checkout installs the same
+# set. The project itself goes in on top with --no-deps; its build backend is locked too.
+RUN_LOCK := requirements/run.txt
+TEST_LOCK := requirements/test.txt
+TOOLS_LOCK := requirements/tools.txt
+PIP_INSTALL_LOCKED := $(BIN)/pip install --quiet --require-hashes -r
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: $(RUN_LOCK) pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL_LOCKED) $(RUN_LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(TEST_LOCK) $(VENV)/.installed
+	$(PIP_INSTALL_LOCKED) $(TEST_LOCK)
+	touch $@
+
+$(VENV)/.installed-tools: $(TOOLS_LOCK) $(VENV)/.installed
+	$(PIP_INSTALL_LOCKED) $(TOOLS_LOCK)
 	touch $@
 
 portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
@@ -51,7 +65,7 @@ portal/translations/%/LC_MESSAGES/messages.mo: portal/translations/%/LC_MESSAGES
 
 # After changing texts: extract them and merge into the catalogs, then translate the .po.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k problem -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations
 
 run: export INSTANCE_PATH := $(INSTANCE_PATH)
@@ -74,6 +88,21 @@ lint: $(VENV)/.installed-test
 
 test: test-system-packages $(VENV)/.installed-test $(CATALOGS) lint
 	$(BIN)/pytest
+
+# pip-audit over every lockfile. Says so plainly when no advisory source can be reached
+# (exit 0); exits non-zero only when it finds a vulnerability (or pip-audit itself fails).
+audit: $(VENV)/.installed-tools
+	$(BIN)/python -m tools.audit_dependencies $(RUN_LOCK) $(TEST_LOCK) $(TOOLS_LOCK)
+
+# Re-pin after changing the dependencies in pyproject.toml. Kept pins stay unless asked:
+# LOCK_FLAGS=--upgrade raises everything, LOCK_FLAGS='--upgrade-package flask' one package.
+# Universal: one lock for every platform and Python from 3.11 on (markers where they differ).
+LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock' $(LOCK_FLAGS)
+lock: $(VENV)/.installed-tools
+	$(LOCK) pyproject.toml requirements/build.in -o $(RUN_LOCK)
+	$(LOCK) pyproject.toml --extra test -c $(RUN_LOCK) -o $(TEST_LOCK)
+	$(LOCK) requirements/tools.in -c $(TEST_LOCK) -o $(TOOLS_LOCK)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -52,12 +52,15 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
     headers = dict(error.get_response().headers)
     headers.pop("Content-Type", None)
     headers.pop("Content-Length", None)
-    if request.path.startswith("/api/"):
-        return jsonify({"error": error.name, "message": error.description}), status, headers
     message = error.description
     # werkzeug's own words (no reason given), or Flask-Limiter's limit ("20 per 1 minute").
     if message == type(error).description or isinstance(error, TooManyRequests):
         message = str(MESSAGES.get(status, message))
+    if request.path.startswith("/api/"):
+        # The error's name stays as the machine-readable part; the message is for a person.
+        if isinstance(error, RequestEntityTooLarge):
+            message = _("The request is too large. Nothing was saved.")
+        return jsonify({"error": error.name, "message": message}), status, headers
     if isinstance(error, CSRFError):
         message = _("The form had expired. Please send it again.")
     if isinstance(error, RequestEntityTooLarge):

@@ -1,1 +1,1 @@
-"""Tools around the product, not the domain: the demo data generator."""
+"""Tools around the product, not the domain: the demo data generator, the dependency audit."""

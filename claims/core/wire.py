@@ -13,6 +13,7 @@ from typing import Any
 
 from claims.core import plain_text
 from claims.core.amounts import CENT, LARGEST, AmountError, parse_amount
+from claims.core.problems import Problem, problem
 
 Schema = dict[str, Any]
 
@@ -36,13 +37,17 @@ _AMOUNT = re.compile(AMOUNT_PATTERN)
 _INSTANT = re.compile(INSTANT_PATTERN)
 _DATE = re.compile(DATE_PATTERN)
 
-INSTANT_MESSAGE = "an ISO 8601 time with its UTC offset, such as 2026-03-02T10:13:00+01:00"
-DATE_MESSAGE = "a date such as 2026-03-02"
-AMOUNT_MESSAGE = 'a decimal string such as "39.90"'
+INSTANT_MESSAGE = problem(
+    "an ISO 8601 time with its UTC offset, such as 2026-03-02T10:13:00+01:00")
+DATE_MESSAGE = problem("a date such as 2026-03-02")
 
 
 class NotJson(ValueError):
-    """The text is not JSON we read; the message says why, in English."""
+    """The text is not JSON we read; the reason says why (a Problem)."""
+
+    def __init__(self, reason: Problem) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def load_json(text: str | bytes) -> Any:
@@ -53,17 +58,21 @@ def load_json(text: str | bytes) -> Any:
     try:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
-        raise NotJson(f"{error.msg} at line {error.lineno} column {error.colno}") from None
+        # The parser's own words ("Expecting value") stay as they are: where it went wrong
+        # is the part a reader of either language needs.
+        raise NotJson(problem("not valid JSON at line %(line)s, column %(column)s "
+                              "(%(detail)s)", line=error.lineno, column=error.colno,
+                              detail=error.msg)) from None
     except RecursionError:
-        raise NotJson("nested too deeply") from None
+        raise NotJson(problem("not valid JSON: nested too deeply")) from None
     except NotJson:
         raise
     except ValueError:
-        raise NotJson("a number with too many digits") from None
+        raise NotJson(problem("not valid JSON: a number with too many digits")) from None
 
 
 def _no_constant(name: str) -> Any:
-    raise NotJson(f"{name} is not a JSON value")
+    raise NotJson(problem("not valid JSON: %(name)s is not a JSON value", name=name))
 
 
 def amount_schema(**extra: Any) -> Schema:
@@ -118,14 +127,14 @@ def amount(value: Any) -> Decimal | None:
     return result if result <= LARGEST else None
 
 
-def amount_problem(value: Any) -> str:
+def amount_problem(value: Any) -> Problem:
     """Why `amount` refused the value, in the words of the lenient parser where it has
     some ("at most two decimals", "a non-negative amount")."""
     try:
         parse_amount(value)
     except AmountError as error:
-        return str(error)
-    return f'{AMOUNT_MESSAGE}, digits and a point only'
+        return error.reason
+    return problem('a decimal string such as "39.90", digits and a point only')
 
 
 def instant(value: Any) -> datetime | None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core import wire
 from claims.core.names import name_key
+from claims.core.problems import Problem, echo, problem
 from claims.db.bulk import insert_many, insert_returning_ids
 from claims.db.models import Booking, BookingLeg, OperationsRecord, Operator
 from claims.operators.records import (
@@ -30,7 +31,8 @@ RecordT = TypeVar("RecordT", BookingRecord, OperationsRecordData)
 class ImportReport:
     created: int = 0
     replaced: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
+    # (line, why): the reason is its English text, and a web answer can translate it.
+    rejected: list[tuple[int, Problem]] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
@@ -51,7 +53,7 @@ def json_lines(text: str) -> Iterator[tuple[int, Any]]:
         try:
             yield number, wire.load_json(line)
         except wire.NotJson as error:
-            yield number, RecordError(f"not valid JSON: {error}")
+            yield number, RecordError("", error.reason)
 
 
 def json_body(text: str) -> Iterator[tuple[int, Any]]:
@@ -60,7 +62,7 @@ def json_body(text: str) -> Iterator[tuple[int, Any]]:
         try:
             values = wire.load_json(text)
         except wire.NotJson as error:
-            yield 0, RecordError(f"not a valid JSON array: {error}")
+            yield 0, RecordError("", error.reason)
             return
         yield from enumerate(values, start=1)
     else:
@@ -101,10 +103,11 @@ def _parse_all(numbered: Iterable[tuple[int, Any]], parse: Callable[[Any], Recor
                 raise value
             record = parse(value)
             if only_operator is not None and record.operator != only_operator:
-                raise RecordError(
-                    f"operator: {record.operator!r} is not the operator of this API key")
+                raise RecordError("operator", problem(
+                    "%(operator)s is not the operator of this API key",
+                    operator=echo(record.operator)))
         except RecordError as error:
-            report.rejected.append((number, str(error)))
+            report.rejected.append((number, error.reason))
             continue
         records.append((number, record))
     return records
@@ -117,7 +120,8 @@ def _operator_ids(session: Session, records: Sequence[tuple[int, Any]],
         select(Operator.slug, Operator.id).where(Operator.slug.in_(slugs))).all())
     for number, record in records:
         if record.operator not in known:
-            report.rejected.append((number, f"operator: no operator {record.operator!r}"))
+            report.rejected.append((number, problem(
+                "no operator %(operator)s", operator=echo(record.operator)).at("operator")))
     report.rejected.sort()
     return known
 

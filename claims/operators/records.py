@@ -16,6 +16,7 @@ from typing import Any
 from claims.core import plain_text, wire
 from claims.core.iban import IbanError, check_iban
 from claims.core.names import normalise_reference
+from claims.core.problems import Problem, problem
 from claims.core.rules.causes import CAUSES
 from claims.core.rules.uk_rail import SCHEMES
 from claims.core.vocabulary import REGIMES, Regime
@@ -55,7 +56,15 @@ OPERATIONS_FIELDS = frozenset({"operator", "service", "date", "stop", "actual_ar
 
 
 class RecordError(ValueError):
-    """One record cannot be imported; the message says which field and why."""
+    """One record cannot be imported; the reason says which field and why (a Problem:
+    English, and translatable by the web layer)."""
+
+    def __init__(self, field: str, reason: Problem | None = None) -> None:
+        if reason is None:  # RecordError(reason): how pickle rebuilds one from its args
+            reason = field if isinstance(field, Problem) else Problem(field, {})
+            field = ""
+        self.reason = reason.at(field) if field else reason
+        super().__init__(self.reason)
 
 
 @dataclass(frozen=True)
@@ -126,22 +135,23 @@ def parse_booking(value: Any) -> BookingRecord:
     valid_from = _date(fare, "valid_from", "fare.", required=kind == "season")
     valid_until = _date(fare, "valid_until", "fare.", required=kind == "season")
     if valid_from and valid_until and valid_until < valid_from:
-        raise RecordError("fare.valid_until: before fare.valid_from")
+        raise RecordError("fare.valid_until", problem("before fare.valid_from"))
 
     scheme = None
     if regime == Regime.UK_RAIL:
         # Without a scheme of its own, the booking follows its operator's configuration.
         scheme = _choice(record, "scheme", frozenset(SCHEMES), required=False)
     elif "scheme" in record:
-        raise RecordError("scheme: only uk-rail bookings carry a Delay Repay scheme")
+        raise RecordError("scheme", problem("only uk-rail bookings carry a Delay Repay scheme"))
 
     carrier_eu = None
     if regime == Regime.EU_AIR:
         carrier_eu = record.get("carrier_eu")
         if not isinstance(carrier_eu, bool):
-            raise RecordError("carrier_eu: required for eu-air, true or false")
+            raise RecordError("carrier_eu", problem("required for eu-air, true or false"))
     elif "carrier_eu" in record:
-        raise RecordError("carrier_eu: only eu-air bookings name the carrier's licence")
+        raise RecordError("carrier_eu",
+                          problem("only eu-air bookings name the carrier's licence"))
 
     iban = holder = None
     if record.get("payment") is not None:
@@ -150,20 +160,21 @@ def parse_booking(value: Any) -> BookingRecord:
         try:
             iban = check_iban(_text(payment, "iban", "payment.")).compact
         except IbanError as error:
-            raise RecordError(f"payment.iban: not an IBAN ({error})") from None
+            raise RecordError("payment.iban",
+                              problem("not an IBAN (%(detail)s)", detail=error)) from None
         holder = _name(payment, "holder", "payment.")
 
     email = _text(passenger, "email", "passenger.", required=False)
     if email is not None and not _EMAIL.fullmatch(email):
-        raise RecordError("passenger.email: not an e-mail address")
+        raise RecordError("passenger.email", problem("not an e-mail address"))
 
     legs_value = record.get("legs")
     if not isinstance(legs_value, list) or not legs_value:
-        raise RecordError("legs: a non-empty list of legs is required")
+        raise RecordError("legs", problem("a non-empty list of legs is required"))
     legs = tuple(_leg(leg, index, regime) for index, leg in enumerate(legs_value))
     for earlier, later in pairwise(legs):
         if later.scheduled_departure < earlier.scheduled_arrival:
-            raise RecordError("legs: a leg departs before the previous one arrives")
+            raise RecordError("legs", problem("a leg departs before the previous one arrives"))
 
     return BookingRecord(
         operator=_text(record, "operator"),
@@ -191,18 +202,19 @@ def parse_operations(value: Any) -> OperationsRecordData:
     _reject_unknown(record, OPERATIONS_FIELDS, "")
     cancelled = record.get("cancelled", False)
     if not isinstance(cancelled, bool):
-        raise RecordError("cancelled: true or false")
+        raise RecordError("cancelled", problem("true or false"))
     actual_arrival = _instant(record, "actual_arrival", "", required=False)
     if not cancelled and actual_arrival is None:
-        raise RecordError("actual_arrival: required unless the stop was cancelled")
+        raise RecordError("actual_arrival", problem("required unless the stop was cancelled"))
     notice_days = record.get("notice_days")
     if notice_days is not None and (isinstance(notice_days, bool)
                                     or not isinstance(notice_days, int)
                                     or not 0 <= notice_days <= NOTICE_DAYS_LIMIT):
-        raise RecordError(f"notice_days: a whole number of days, 0 to {NOTICE_DAYS_LIMIT}")
+        raise RecordError("notice_days", problem("a whole number of days, 0 to %(limit)s",
+                                                 limit=NOTICE_DAYS_LIMIT))
     service_date = _date(record, "date", "", required=True)
     if service_date is None:
-        raise RecordError("date: required")
+        raise RecordError("date", problem("required"))
     return OperationsRecordData(
         operator=_text(record, "operator"),
         service=_service(record, ""),
@@ -225,15 +237,18 @@ def _leg(value: Any, index: int, regime: str) -> LegRecord:
     departure = _instant(leg, "scheduled_departure", prefix)
     arrival = _instant(leg, "scheduled_arrival", prefix)
     if departure is None or arrival is None:
-        raise RecordError(f"{prefix}scheduled_departure and scheduled_arrival: required")
+        raise RecordError(f"{prefix}scheduled_departure and scheduled_arrival",
+                          problem("required"))
     if arrival <= departure:
-        raise RecordError(f"{prefix}scheduled_arrival: not after the scheduled departure")
+        raise RecordError(f"{prefix}scheduled_arrival",
+                          problem("not after the scheduled departure"))
     origin = _text(leg, "origin", prefix, limit=PLACE_LIMIT)
     destination = _text(leg, "destination", prefix, limit=PLACE_LIMIT)
     if regime == Regime.EU_AIR:
         for field, code in (("origin", origin), ("destination", destination)):
             if not _IATA.fullmatch(code):
-                raise RecordError(f"{prefix}{field}: air legs name airports by IATA code")
+                raise RecordError(f"{prefix}{field}",
+                                  problem("air legs name airports by IATA code"))
     return LegRecord(
         service=_service(leg, prefix),
         origin=origin,
@@ -253,23 +268,23 @@ def _service_date(leg: Mapping[str, Any], prefix: str, departure: datetime) -> d
     if given is None:
         return departure_day
     if not departure_day - SERVICE_DAY_BEFORE <= given <= departure_day:
-        raise RecordError(
-            f"{prefix}service_date: the day the train left its first station, "
-            f"{departure_day.isoformat()} (the leg's departure date) or up to "
-            f"{SERVICE_DAY_BEFORE.days} days before it")
+        raise RecordError(f"{prefix}service_date", problem(
+            "the day the train left its first station, %(departure)s (the leg's departure "
+            "date) or up to %(days)s days before it", departure=departure_day.isoformat(),
+            days=SERVICE_DAY_BEFORE.days))
     return given
 
 
 def _object(value: Any, name: str) -> Mapping[str, Any]:
     if not isinstance(value, dict):
-        raise RecordError(f"{name}: a JSON object is required")
+        raise RecordError(name, problem("a JSON object is required"))
     return value
 
 
 def _reject_unknown(record: Mapping[str, Any], known: frozenset[str], prefix: str) -> None:
     unknown = sorted(set(record) - known)
     if unknown:
-        raise RecordError(f"{prefix}{unknown[0]}: unknown field")
+        raise RecordError(f"{prefix}{unknown[0]}", problem("unknown field"))
 
 
 def _text(record: Mapping[str, Any], key: str, prefix: str = "", *,
@@ -279,11 +294,13 @@ def _text(record: Mapping[str, Any], key: str, prefix: str = "", *,
         return None
     if wire.text(value, limit) is None:
         if isinstance(value, str) and len(value) > limit:
-            raise RecordError(f"{prefix}{key}: longer than {limit} characters")
+            raise RecordError(f"{prefix}{key}",
+                              problem("longer than %(limit)s characters", limit=limit))
         if isinstance(value, str) and plain_text.line_problem(value):
-            raise RecordError(f"{prefix}{key}: one line, without line breaks, control "
-                              "characters or direction marks")
-        raise RecordError(f"{prefix}{key}: required text, without leading or trailing spaces")
+            raise RecordError(f"{prefix}{key}", problem(
+                "one line, without line breaks, control characters or direction marks"))
+        raise RecordError(f"{prefix}{key}",
+                          problem("required text, without leading or trailing spaces"))
     return value
 
 
@@ -292,14 +309,14 @@ def _name(record: Mapping[str, Any], key: str, prefix: str) -> str:
     an address, and no longer than a name."""
     value: str = _text(record, key, prefix, limit=plain_text.NAME_LIMIT)
     if plain_text.name_problem(value) is not None:
-        raise RecordError(f"{prefix}{key}: a person's name, without '://' or '@'")
+        raise RecordError(f"{prefix}{key}", problem("a person's name, without '://' or '@'"))
     return value
 
 
 def _reference(record: Mapping[str, Any]) -> str:
     value = record.get("reference")
     if not isinstance(value, str) or not _REFERENCE.fullmatch(value):
-        raise RecordError("reference: 4 to 20 letters and digits")
+        raise RecordError("reference", problem("4 to 20 letters and digits"))
     return normalise_reference(value)
 
 
@@ -313,21 +330,22 @@ def _choice(record: Mapping[str, Any], key: str, allowed: set[str] | frozenset[s
     if value is None and not required:
         return None
     if not isinstance(value, str) or value not in allowed:
-        raise RecordError(f"{prefix}{key}: one of {', '.join(sorted(allowed))}")
+        raise RecordError(f"{prefix}{key}",
+                          problem("one of %(allowed)s", allowed=", ".join(sorted(allowed))))
     return value
 
 
 def _amount(record: Mapping[str, Any], key: str, prefix: str) -> Decimal:
     value = wire.amount(record.get(key))
     if value is None:
-        raise RecordError(f"{prefix}{key}: {wire.amount_problem(record.get(key))}")
+        raise RecordError(f"{prefix}{key}", wire.amount_problem(record.get(key)))
     return value
 
 
 def _currency(record: Mapping[str, Any], prefix: str) -> str:
     value = record.get("currency")
     if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
-        raise RecordError(f"{prefix}currency: an ISO 4217 code such as EUR")
+        raise RecordError(f"{prefix}currency", problem("an ISO 4217 code such as EUR"))
     return value
 
 
@@ -337,7 +355,7 @@ def _date(record: Mapping[str, Any], key: str, prefix: str, *, required: bool) -
         return None
     result = wire.day(value)
     if result is None:
-        raise RecordError(f"{prefix}{key}: {wire.DATE_MESSAGE}")
+        raise RecordError(f"{prefix}{key}", wire.DATE_MESSAGE)
     return result
 
 
@@ -348,7 +366,7 @@ def _instant(record: Mapping[str, Any], key: str, prefix: str, *,
         return None
     result = wire.instant(value)
     if result is None:
-        raise RecordError(f"{prefix}{key}: {wire.INSTANT_MESSAGE}")
+        raise RecordError(f"{prefix}{key}", wire.INSTANT_MESSAGE)
     return result
 
 

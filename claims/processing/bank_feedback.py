@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, load_only, sessionmaker
 
 from claims.core.bank_reasons import reason_in_words
 from claims.core.iban import check_iban
+from claims.core.problems import Problem, echo, problem
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind
 from claims.db.bulk import insert_many
 from claims.db.events import event_row, record_event
@@ -46,7 +47,8 @@ class FeedbackReport:
     confirmed: int = 0
     returned: int = 0
     unchanged: int = 0  # known already, or nothing final yet
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, what)
+    # (line, what): English, and translatable by the web layer.
+    problems: list[tuple[int, Problem]] = field(default_factory=list)
     # Claims newly waiting for another account: their passengers are to be told.
     failed_claims: list[int] = field(default_factory=list)
 
@@ -63,10 +65,11 @@ def import_bank_file(session_factory: SessionFactory, data: bytes, *,
     transfers, batches = read_bank_file(data)
     report = FeedbackReport()
     for batch in batches:
-        report.problems.append((batch.line, (
-            f"the bank refused the whole batch {batch.batch_id} "
-            f"({reason_in_words(batch.reason_code, 'en')}) without naming its transfers: "
-            "look the batch up at the bank")))
+        report.problems.append((batch.line, problem(
+            "the bank refused the whole batch %(batch)s (%(reason)s) without naming its "
+            "transfers: look the batch up at the bank", batch=batch.batch_id,
+            reason={language: reason_in_words(batch.reason_code, language)
+                    for language in ("en", "de")})))
     with session_factory.begin() as session:
         operator_id = _operator_id(session, only_operator)
         for start in range(0, len(transfers), CHUNK):
@@ -142,11 +145,11 @@ def _apply(session: Session, transfers: Sequence[TransferStatus], operator_id: i
         key = keys[transfer.end_to_end_id]
         payout = payouts.get(key) if key is not None else None
         if payout is None or payout.method == "voucher":
-            report.problems.append((transfer.line, (
-                f"no transfer of ours has the end-to-end id {transfer.end_to_end_id!r}"
-                if operator_id is None else
-                f"no transfer of this operator has the end-to-end id "
-                f"{transfer.end_to_end_id!r}")))
+            unknown = echo(transfer.end_to_end_id)
+            report.problems.append((transfer.line, problem(
+                "no transfer of ours has the end-to-end id %(id)s", id=unknown)
+                if operator_id is None else problem(
+                "no transfer of this operator has the end-to-end id %(id)s", id=unknown)))
             continue
         if payout.returned_at is not None or payout.id in returned or (
                 transfer.outcome == Outcome.ACCEPTED

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from lxml import etree
 
+from claims.core.problems import Problem, problem
 from claims.processing import iso20022
 
 ISO = "urn:iso:std:iso:20022:tech:xsd:"
@@ -50,31 +51,40 @@ class BatchStatus:
 
 
 class BankFileError(ValueError):
-    """The file cannot be read as a bank status file; nothing of it is applied."""
+    """The file cannot be read as a bank status file; nothing of it is applied. The reason
+    is a Problem: English, and translatable by the web layer."""
+
+    def __init__(self, reason: Problem) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def read_bank_file(data: bytes) -> tuple[list[TransferStatus], list[BatchStatus]]:
     """The transfers the file speaks of, in file order; BankFileError if it is not a valid
     pain.002 or camt.054 file."""
     if not data.strip():
-        raise BankFileError("the file is empty")
+        raise BankFileError(problem("the file is empty"))
     try:
         tree = etree.ElementTree(etree.fromstring(data, iso20022.safe_parser()))
     except etree.XMLSyntaxError as error:
-        raise BankFileError(f"not well-formed XML: {error.msg}") from None
+        raise BankFileError(problem("not well-formed XML: %(detail)s", detail=error.msg)) from None
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise BankFileError("a bank file has no DOCTYPE (entity declarations are refused)")
+        raise BankFileError(
+            problem("a bank file has no DOCTYPE (entity declarations are refused)"))
     root = tree.getroot()
     match = re.fullmatch(r"\{" + re.escape(ISO) + r"([a-z]{4}\.\d{3}\.\d{3}\.\d{2})\}Document",
                          str(root.tag))
     message = match.group(1) if match else None
     if message not in PAIN_002 + CAMT_054:
-        raise BankFileError("neither a payment status report (pain.002.001.03) nor a "
-                            "notification (camt.054.001.02 or .08)")
+        raise BankFileError(problem("neither a payment status report (pain.002.001.03) nor a "
+                                    "notification (camt.054.001.02 or .08)"))
     try:
         iso20022.check(tree, message)
     except iso20022.SchemaError as error:
-        raise BankFileError(str(error)) from None
+        # The validator's words about the element stay as they are, as XML's do above.
+        raise BankFileError(problem("not valid %(message)s: line %(line)s: %(detail)s",
+                                    message=message, line=error.line,
+                                    detail=error.detail)) from None
     ns = {"d": ISO + message}
     if message in PAIN_002:
         return _pain_002(root, ns)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, request
+from flask_babel import get_locale
 from werkzeug.wrappers import Response
 
 from claims.core import wire
@@ -12,6 +13,7 @@ from claims.core.rules.engine import assess
 from claims.core.rules.request import InvalidRequest, parse_request
 from claims.core.rules.result import Assessment, format_amount
 from portal.api import blueprint
+from portal.api.problems import all_in_words, in_words
 from portal.extensions import csrf, limiter
 
 ASSESSMENT_LIMIT = "60 per minute; 1000 per hour"
@@ -37,10 +39,10 @@ def assessments() -> tuple[Response, int]:
     try:
         body = wire.load_json(request.get_data(cache=False) or b"null")
     except wire.NotJson as error:
-        return jsonify({"errors": {"body": [f"not valid JSON: {error}"]}}), 422
+        return jsonify({"errors": {"body": [in_words(error.reason)]}}), 422
     try:
         journey = parse_request(body)
     except InvalidRequest as invalid:
-        return jsonify({"errors": invalid.errors}), 422
-    language = request.accept_languages.best_match(["en", "de"]) or "en"
+        return jsonify({"errors": all_in_words(invalid.errors)}), 422
+    language = str(get_locale())
     return jsonify(assessment_json(assess(journey), language)), 200

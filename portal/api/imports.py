@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, jsonify, request
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from claims.core.vocabulary import NoticeKind
@@ -14,6 +15,7 @@ from claims.operators import accounts
 from claims.operators.imports import ImportReport, import_bookings, import_operations, json_body
 from claims.processing import bank_feedback
 from portal.api import blueprint
+from portal.api.problems import in_words
 from portal.extensions import csrf, runtime
 from workflows.pipeline import notify, start_proactive_checks
 
@@ -34,10 +36,10 @@ def operator_of_request() -> str | None:
 def _authenticated_operator() -> str:
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
-        abort(401, "Send the operator's API key as 'Authorization: Bearer <key>'.")
+        abort(401, gettext("Send the operator's API key as 'Authorization: Bearer <key>'."))
     slug = operator_of_request()
     if slug is None:
-        abort(401, "This API key is not valid.")
+        abort(401, gettext("This API key is not valid."))
     return slug
 
 
@@ -47,11 +49,13 @@ def _import(importer: Importer) -> tuple[Response, int]:
     try:
         text = request.get_data(cache=False).decode("utf-8")
     except UnicodeDecodeError:
-        abort(400, "The body must be UTF-8 encoded JSON or JSON Lines.")
+        abort(400, gettext("The body must be UTF-8 encoded JSON or JSON Lines."))
     if not text.strip():
-        abort(400, "The body is empty: send a JSON array or JSON Lines.")
+        abort(400, gettext("The body is empty: send a JSON array or JSON Lines."))
     report = importer(runtime().session_factory, json_body(text), only_operator=operator)
     body: dict[str, Any] = report.as_dict()
+    for rejected in body["rejected"]:
+        rejected["reason"] = in_words(rejected["reason"])
     # Valid records are imported even when others are rejected; 422 says "not all of it".
     return jsonify(body), 422 if report.rejected else 200
 
@@ -85,14 +89,19 @@ def bank_feedback_file() -> tuple[Response, int]:
     request.max_content_length = BANK_FILE_LIMIT
     data = request.get_data(cache=False)
     if not data.strip():
-        abort(400, "The body is empty: send the bank's pain.002 or camt.054 XML file.")
+        abort(400, gettext(
+            "The body is empty: send the bank's pain.002 or camt.054 XML file."))
     current = runtime()
     try:
         report = bank_feedback.import_bank_file(current.session_factory, data,
                                                 only_operator=operator)
     except bank_feedback.BankFileError as error:
-        return jsonify({"error": "unprocessable", "message": f"Not a bank file we can read: "
-                        f"{error}. Nothing was applied."}), 422
+        return jsonify({"error": "unprocessable", "message": gettext(
+            "Not a bank file we can read: %(reason)s. Nothing was applied.",
+            reason=in_words(error.reason))}), 422
     for claim_id in report.failed_claims:
         notify(current.redis, claim_id, NoticeKind.PAYOUT_FAILED)
-    return jsonify(report.as_dict()), 422 if report.problems else 200
+    body = report.as_dict()
+    for problem in body["problems"]:
+        problem["problem"] = in_words(problem["problem"])
+    return jsonify(body), 422 if report.problems else 200

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from claims.core import wire
+from claims.core.problems import Problem, problem
 from claims.core.rules import airports
 from claims.core.rules.causes import CAUSES
 from claims.core.rules.eu_rail import MAXIMUM_THRESHOLD
@@ -33,7 +34,9 @@ FARE_KINDS = ("single", "return", "season")
 
 
 class InvalidRequest(ValueError):
-    def __init__(self, errors: dict[str, list[str]]) -> None:
+    """{field: [problems]}: each problem is English, and translatable by the web layer."""
+
+    def __init__(self, errors: dict[str, list[Problem]]) -> None:
         super().__init__(errors)
         self.errors = errors
 
@@ -41,16 +44,16 @@ class InvalidRequest(ValueError):
 class _Reader:
     def __init__(self, body: Mapping[str, Any]) -> None:
         self.body = body
-        self.errors: dict[str, list[str]] = {}
+        self.errors: dict[str, list[Problem]] = {}
 
-    def error(self, field: str, message: str) -> None:
+    def error(self, field: str, message: Problem) -> None:
         self.errors.setdefault(field, []).append(message)
 
     def instant(self, field: str, *, required: bool = False) -> datetime | None:
         value = self.body.get(field)
         if value is None:
             if required:
-                self.error(field, "required")
+                self.error(field, problem("required"))
             return None
         moment = wire.instant(value)
         if moment is None:
@@ -60,7 +63,7 @@ class _Reader:
     def flag(self, field: str, default: bool) -> bool:
         value = self.body.get(field, default)
         if not isinstance(value, bool):
-            self.error(field, "true or false")
+            self.error(field, problem("true or false"))
             return default
         return value
 
@@ -74,31 +77,32 @@ class _Reader:
     def choice(self, field: str, allowed: tuple[str, ...] | frozenset[str], default: str) -> str:
         value = self.body.get(field, default)
         if not isinstance(value, str) or value not in allowed:
-            self.error(field, f"one of {', '.join(sorted(allowed))}")
+            self.error(field, problem("one of %(allowed)s", allowed=", ".join(sorted(allowed))))
             return default
         return str(value)
 
     def airport(self, field: str) -> str | None:
         value = self.body.get(field)
         if value is None:
-            self.error(field, "required for eu-air: an IATA airport code such as FRA")
+            self.error(field, problem("required for eu-air: an IATA airport code such as FRA"))
             return None
         if not isinstance(value, str) or not airports.known(value):
-            self.error(field, "not a known IATA airport code")
+            self.error(field, problem("not a known IATA airport code"))
             return None
         return value
 
 
 def parse_request(body: Any) -> JourneyInput:
     if not isinstance(body, dict):
-        raise InvalidRequest({"body": ["a JSON object is required"]})
+        raise InvalidRequest({"body": [problem("a JSON object is required")]})
     reader = _Reader(body)
     for unknown in sorted(set(body) - FIELDS):
-        reader.error(unknown, "unknown field")
+        reader.error(unknown, problem("unknown field"))
 
     regime = body.get("regime")
     if regime not in REGIMES:
-        reader.error("regime", f"required: one of {', '.join(REGIMES)}")
+        reader.error("regime", problem("required: one of %(allowed)s",
+                                       allowed=", ".join(REGIMES)))
     scheduled_arrival = reader.instant("scheduled_arrival", required=True)
     actual_arrival = reader.instant("actual_arrival")
     cancelled = reader.flag("cancelled", False)
@@ -111,18 +115,20 @@ def parse_request(body: Any) -> JourneyInput:
     if body.get("leg_amount") is not None:
         leg_amount = reader.amount("leg_amount", body["leg_amount"])
         if fare is not None and fare.kind != "return":
-            reader.error("leg_amount", "only for a return ticket whose legs are priced apart")
+            reader.error("leg_amount",
+                         problem("only for a return ticket whose legs are priced apart"))
         elif fare is not None and leg_amount is not None and leg_amount > fare.amount:
-            reader.error("leg_amount", "more than the whole fare")
+            reader.error("leg_amount", problem("more than the whole fare"))
     minimum = Decimal("4.00")
     if body.get("minimum_payout") is not None:
         asked = reader.amount("minimum_payout", body["minimum_payout"])
         # 0.00 is a real minimum (no threshold, Art. 19(8)), not "use the default".
         minimum = asked if asked is not None else minimum
         if minimum > MAXIMUM_THRESHOLD:
-            reader.error("minimum_payout", "at most 4.00: Art. 19(8) allows no higher threshold")
+            reader.error("minimum_payout",
+                         problem("at most 4.00: Art. 19(8) allows no higher threshold"))
     if regime == "uk-rail" and fare is not None and fare.kind == "season":
-        reader.error("fare.kind", "Delay Repay on season tickets is not assessed here")
+        reader.error("fare.kind", problem("Delay Repay on season tickets is not assessed here"))
 
     origin = destination = None
     carrier_eu = body.get("carrier_eu")
@@ -132,28 +138,29 @@ def parse_request(body: Any) -> JourneyInput:
     notice = body.get("cancellation_notice_days")
     if notice is not None and (isinstance(notice, bool) or not isinstance(notice, int)
                                or not 0 <= notice <= 3650):
-        reader.error("cancellation_notice_days", "a whole number of days, 0 or more")
+        reader.error("cancellation_notice_days", problem("a whole number of days, 0 or more"))
         notice = None
     if carrier_eu is not None and not isinstance(carrier_eu, bool):
-        reader.error("carrier_eu", "true or false")
+        reader.error("carrier_eu", problem("true or false"))
         carrier_eu = None
     if regime != "eu-air":
         for field in AIR_ONLY:
             if field in body:
-                reader.error(field, "only for eu-air")
+                reader.error(field, problem("only for eu-air"))
     if regime == "eu-air":
         origin, destination = reader.airport("origin"), reader.airport("destination")
         if origin and destination and origin == destination:
-            reader.error("destination", "the same airport as the origin")
+            reader.error("destination", problem("the same airport as the origin"))
         if cancelled and scheduled_departure is None:
-            reader.error("scheduled_departure", "required for a cancelled flight")
+            reader.error("scheduled_departure", problem("required for a cancelled flight"))
         if (origin and not airports.in_regulation_area(origin) and carrier_eu is None):
-            reader.error("carrier_eu", "required for a flight departing outside the EU")
+            reader.error("carrier_eu",
+                         problem("required for a flight departing outside the EU"))
 
     if reader.errors:
         raise InvalidRequest(reader.errors)
     if scheduled_arrival is None or not isinstance(regime, str):
-        raise InvalidRequest({"scheduled_arrival": ["required"]})
+        raise InvalidRequest({"scheduled_arrival": [problem("required")]})
     return JourneyInput(
         regime=regime, scheduled_arrival=scheduled_arrival, actual_arrival=actual_arrival,
         cancelled=cancelled, cause=cause, fare=fare, leg_amount=leg_amount,
@@ -167,21 +174,21 @@ def parse_request(body: Any) -> JourneyInput:
 def _fare(reader: _Reader, value: Any, *, required: bool) -> Fare | None:
     if value is None:
         if required:
-            reader.error("fare", "required for rail: {amount, currency, kind}")
+            reader.error("fare", problem("required for rail: {amount, currency, kind}"))
         return None
     if not isinstance(value, dict):
-        reader.error("fare", "an object {amount, currency, kind}")
+        reader.error("fare", problem("an object {amount, currency, kind}"))
         return None
     for unknown in sorted(set(value) - {"amount", "currency", "kind"}):
-        reader.error(f"fare.{unknown}", "unknown field")
+        reader.error(f"fare.{unknown}", problem("unknown field"))
     amount = reader.amount("fare.amount", value.get("amount"))
     currency = value.get("currency")
     if not (isinstance(currency, str) and re.fullmatch(wire.CURRENCY_PATTERN, currency)):
-        reader.error("fare.currency", "an ISO 4217 code such as EUR")
+        reader.error("fare.currency", problem("an ISO 4217 code such as EUR"))
         currency = None
     kind = value.get("kind", "single")
     if kind not in FARE_KINDS:
-        reader.error("fare.kind", "one of return, season, single")
+        reader.error("fare.kind", problem("one of return, season, single"))
         kind = None
     if amount is None or currency is None or kind is None:
         return None

@@ -19,6 +19,10 @@ from lxml import etree
 class SchemaError(ValueError):
     """A document that breaks its schema: the first error, with its line."""
 
+    def __init__(self, message: str, line: int, detail: str) -> None:
+        super().__init__(f"not valid {message}: line {line}: {detail}")
+        self.line, self.detail = line, detail
+
 
 def safe_parser() -> etree.XMLParser:
     """No entity expanded, no DTD or other document loaded, nothing from the network;
@@ -40,7 +44,7 @@ def check(tree: etree._ElementTree, message: str) -> None:
     checker = schema(message)
     if not checker.validate(tree):
         first = checker.error_log.filter_from_errors()[0]
-        raise SchemaError(f"not valid {message}: line {first.line}: {first.message}")
+        raise SchemaError(message, first.line, first.message)
 
 
 def check_document(document: bytes, message: str) -> None:
