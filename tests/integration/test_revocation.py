@@ -1,0 +1,136 @@
+"""A clerk ending a passenger's links ends every way into the booking on the next request:
+the status links, an invitation, a session cookie kept elsewhere, and a look-up with the
+reference and name a leaked page showed; a new link by e-mail is the way back (issue 43)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from claims.db.models import Claim, StatusLink
+from claims.operators import accounts
+from claims.processing.proactive import Invitation
+from tests.helpers import (
+    csrf_token,
+    file_clear_claim,
+    look_up,
+    mail_bodies,
+    mails,
+    run_worker,
+    sign_in,
+    status_links_in,
+)
+from workflows.mail import compose_invitation
+
+PASSWORD = "correct horse battery staple"
+NEW_LINK = "Your delay compensation claim: a new link"
+
+
+def _invitation_path(app: Flask, booking_id: int) -> str:
+    """The link of an invitation e-mail for the booking, sent before the revocation."""
+    message = compose_invitation(
+        Invitation(booking_id=booking_id, direction="outbound", email="hans@example.org",
+                   name="Hans Müller", language="en", operator="Test Rail",
+                   reference="Q7K2LM"), app.extensions["effortless"].settings)
+    link = re.search(r"https?://[^/\s]+(/invited/\S+)",
+                     message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert link
+    return link.group(1)
+
+
+def _revoke(app: Flask, claim_id: int) -> None:
+    accounts.create_user(app.extensions["effortless"].session_factory, "clerk@example.org",
+                         "clerk", PASSWORD)
+    clerk = app.test_client()
+    sign_in(clerk, "clerk@example.org", PASSWORD)
+    page = clerk.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
+    ended = clerk.post(f"/clerk/claims/{claim_id}/revoke-links",
+                       data={"csrf_token": csrf_token(page)})
+    assert ended.status_code == 302
+
+
+def _live_links(app: Flask) -> int:
+    with app.extensions["effortless"].session_factory() as session:
+        return session.scalar(select(func.count()).select_from(StatusLink).where(
+            StatusLink.revoked_at.is_(None))) or 0
+
+
+def _is_ended_page(response: object, language: str = "en") -> None:
+    text = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert response.status_code == 410, text  # type: ignore[attr-defined]
+    assert "hans@example.org" not in text and "Müller" not in text
+    assert 'action="/new-link"' in text
+    assert ("This link has ended" if language == "en" else "Dieser Link ist beendet") in text
+
+
+def test_revocation_ends_every_way_in_and_an_emailed_link_opens_the_claim(app: Flask) -> None:
+    browser, page_url = file_clear_claim(app)  # the browser keeps its session cookie
+    factory = app.extensions["effortless"].session_factory
+    with factory() as session:
+        claim_id, booking_id = session.execute(select(Claim.id, Claim.booking_id)).one()
+    invitation = _invitation_path(app, booking_id)
+    mailed = status_links_in("\n".join(mail_bodies(app)))
+    # Before: each of them opens the claim (the session and the invitation by minting a
+    # status link, whose data.json shows the e-mail address).
+    assert browser.get("/claim").status_code == 302
+    assert app.test_client().get(invitation).status_code == 302
+    assert browser.get(page_url + "/data.json").status_code == 200
+
+    _revoke(app, claim_id)
+    assert _live_links(app) == 0
+
+    # The session cookie kept in the browser: the claim form and the claimed journey.
+    for path in ("/claim", "/claim/outbound/status"):
+        _is_ended_page(browser.get(path))
+    # The invitation: the ended page, and no session behind it.
+    invited = app.test_client()
+    _is_ended_page(invited.get(invitation))
+    assert invited.get("/claim").location.endswith("/")
+    # Every status link, and its personal data.
+    for link in [page_url, *mailed]:
+        _is_ended_page(browser.get(link))
+        _is_ended_page(browser.get(link + "/data.json"))
+    # The reference and surname, which the leaked page showed: the form's ended page.
+    stranger = app.test_client()
+    assert look_up(stranger, "Q7K2LM", "Müller").status_code == 302
+    _is_ended_page(stranger.get("/claim"))
+    _is_ended_page(stranger.get("/claim/outbound/status"))
+    german = app.test_client()
+    german.get("/language/de")
+    _is_ended_page(german.get(page_url), "de")
+    # None of them made a link that works.
+    assert _live_links(app) == 0
+
+    # The way back: a new link by e-mail, from the ended page's own form.
+    passenger = app.test_client()
+    form = passenger.get(page_url).get_data(as_text=True)
+    sent = passenger.post("/new-link", data={"csrf_token": csrf_token(form),
+                                             "reference": "Q7K2LM", "surname": "Müller"})
+    assert sent.status_code == 200
+    run_worker(app)
+    assert mails(app)[-1] == ("hans@example.org", NEW_LINK)
+    [fresh] = status_links_in(mail_bodies(app)[-1])
+    assert passenger.get(fresh).status_code == 200
+    data = passenger.get(fresh + "/data.json")
+    assert data.status_code == 200 and "hans@example.org" in data.get_data(as_text=True)
+
+
+def test_a_session_copied_before_the_revocation_stops_working(app: Flask) -> None:
+    """The cookie as someone copied it (a shared computer, a synced profile): the
+    browser that is told to drop the booking is not the one that matters."""
+    browser, _page_url = file_clear_claim(app)
+    cookie = browser.get_cookie("session")
+    assert cookie is not None
+    with app.extensions["effortless"].session_factory() as session:
+        claim_id = session.scalars(select(Claim.id)).one()
+    _revoke(app, claim_id)
+    copy = app.test_client()
+    copy.set_cookie(cookie.key, cookie.value)
+    _is_ended_page(copy.get("/claim"))
+    copy = app.test_client()
+    copy.set_cookie(cookie.key, cookie.value)
+    _is_ended_page(copy.get("/claim/outbound/status"))
+    assert _live_links(app) == 0
+
