@@ -131,8 +131,8 @@ def revoke_all(session_factory: SessionFactory, claim_id: int, *, staff_id: int)
         claim = lock_claim(session, claim_id)  # ClaimNotFound for a claim that is not there
         claims = [claim_id]
         if claim.booking_id is not None:
-            # First, and row-locked: a link issued to a session (issue_to_session) waits
-            # for the new version, or is issued before and so revoked below.
+            # First, and row-locked: a link handed out on a page (issue_on_page) waits for
+            # the new version, or is written before and so revoked below.
             session.execute(update(Booking).where(Booking.id == claim.booking_id)
                             .values(access_version=Booking.access_version + 1))
             claims = list(session.scalars(select(Claim.id).where(
@@ -153,17 +153,20 @@ def access_version(session_factory: SessionFactory, booking_id: int) -> int | No
         return session.scalar(select(Booking.access_version).where(Booking.id == booking_id))
 
 
-def issue_to_session(session_factory: SessionFactory, claim_id: int, version: int, *,
-                     days: int = DEFAULT_DAYS) -> str | None:
-    """A link for a passenger whose session holds the claim's booking at `version`, or
-    None: the session's version is not the booking's, or the booking's links were ended
-    once (its claims open from an e-mailed link only)."""
+def issue_on_page(session_factory: SessionFactory, claim_id: int, *,
+                  access_version: int = 0, days: int = DEFAULT_DAYS) -> str | None:
+    """A link handed out on a page rather than sent by e-mail: to a session that looked
+    the booking up or followed an invitation (access_version: the one it began with), or
+    from one journey's status page to the other's. None where the claim's booking had its
+    links ended: from then on only an e-mailed link opens its claims."""
     with session_factory.begin() as session:
-        current = session.scalar(
-            select(Booking.access_version).join(Claim, Claim.booking_id == Booking.id)
-            .where(Claim.id == claim_id).with_for_update(read=True, of=Booking))
-        if current is None or (current, version) != (0, 0):
-            return None
+        booking_id = session.scalar(select(Claim.booking_id).where(Claim.id == claim_id))
+        if booking_id is not None:
+            # Row-locked: revoke_all waits for this link to be written, and revokes it.
+            current = session.scalar(select(Booking.access_version).where(
+                Booking.id == booking_id).with_for_update(read=True))
+            if (current, access_version) != (0, 0):
+                return None
         return issue(session, claim_id, days=days)
 
 

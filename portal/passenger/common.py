@@ -14,15 +14,21 @@ from portal.passenger.forms import LookupForm
 from portal.templating import page_language
 
 __all__ = ["booking_in_session", "link_ended", "link_url", "page_language",
-           "remember_booking", "session_status_url", "status_url"]
+           "remember_booking", "status_url"]
 
 
-def status_url(claim_id: int) -> str:
-    """A fresh link for a passenger who has just shown who they are (filed, or followed
-    a link of the claim's booking): a token of its own, which a clerk can end."""
+def status_url(claim_id: int, access_version: int = 0) -> str:
+    """A fresh link for a passenger who has just shown who they are (filed, looked the
+    booking up or followed an invitation, with the session's access_version, or followed
+    a link of the booking's other journey): a token of its own, which a clerk can end.
+    The page for an ended link where the clerk has ended the booking's links."""
     current = runtime()
-    return link_url(status_links.issue_link(current.session_factory, claim_id,
-                                            days=current.settings.status_link_days))
+    token = status_links.issue_on_page(current.session_factory, claim_id,
+                                       access_version=access_version,
+                                       days=current.settings.status_link_days)
+    if token is None:
+        link_ended()
+    return link_url(token)
 
 
 def link_url(token: str) -> str:
@@ -46,17 +52,6 @@ def booking_in_session() -> tuple[int, int] | None:
     if status_links.access_version(runtime().session_factory, booking_id) != version:
         link_ended()
     return booking_id, version
-
-
-def session_status_url(claim_id: int, access_version: int) -> str:
-    """The status link for a claim of the session's booking: only while the booking's
-    links were never ended (after that, only an e-mailed link opens its claims)."""
-    current = runtime()
-    token = status_links.issue_to_session(current.session_factory, claim_id, access_version,
-                                          days=current.settings.status_link_days)
-    if token is None:
-        link_ended()
-    return link_url(token)
 
 
 def link_ended() -> NoReturn:

@@ -27,7 +27,7 @@ from portal.passenger.common import (
     link_url,
     page_language,
     remember_booking,
-    session_status_url,
+    status_url,
 )
 from portal.passenger.forms import (
     DIRECTION_LABELS,
@@ -99,7 +99,7 @@ def claim() -> Response | str | tuple[str, int]:
     if request.method == "GET":
         draft = filing.prepare_claim(factory, booking_id)
         if draft.existing_claim_id is not None:
-            return redirect(session_status_url(draft.existing_claim_id, version))
+            return redirect(status_url(draft.existing_claim_id, version))
         return _claim_page(draft)
 
     shown = read_choices(request.form.get("shown_choices"))
@@ -107,7 +107,7 @@ def claim() -> Response | str | tuple[str, int]:
         # Sent without the page's choices (an old page, a script): read from the booking.
         options = filing.filing_options(factory, booking_id)
         if not options.open_journeys and options.first_claim_id is not None:
-            return redirect(session_status_url(options.first_claim_id, version))
+            return redirect(status_url(options.first_claim_id, version))
         shown = options.account_on_file, options.open_journeys
     # A UK account is accepted here for any booking; filing refuses it but for pounds.
     form = ClaimForm(account_on_file=shown[0], journeys=shown[1], uk_account=True)
@@ -132,7 +132,7 @@ def claim() -> Response | str | tuple[str, int]:
         token = results[0].status_token
         if token is None or not results[0].created:
             # A journey filed before: its link goes by the session's rule, like a visit.
-            return redirect(session_status_url(results[0].claim_id, version))
+            return redirect(status_url(results[0].claim_id, version))
         return redirect(link_url(token))
     # Effort: each form sent back counts, with how many errors it showed.
     filing.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED, booking_id=booking_id,
@@ -150,7 +150,7 @@ def _sent_back(factory: filing.SessionFactory, looked_up: tuple[int, int], form:
     booking_id, version = looked_up
     draft = filing.prepare_claim(factory, booking_id, record_view=False)
     if draft.existing_claim_id is not None:
-        return redirect(session_status_url(draft.existing_claim_id, version))
+        return redirect(status_url(draft.existing_claim_id, version))
     account_on_file, journeys = draft.payment_iban is not None, tuple(_open(draft))
     if form.shown_choices.data != choices_text(account_on_file, journeys):
         form = ClaimForm(account_on_file=account_on_file, journeys=journeys)
@@ -225,7 +225,7 @@ def claimed_journey(direction: str) -> Response:
     booking_id, version = looked_up
     claim_id = status_links.journey_claim(runtime().session_factory, direction,
                                           booking_id=booking_id)
-    return redirect(session_status_url(claim_id, version) if claim_id
+    return redirect(status_url(claim_id, version) if claim_id
                     else url_for("passenger.claim"))
 
 

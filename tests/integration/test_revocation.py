@@ -13,8 +13,11 @@ from claims.db.models import Claim, StatusLink
 from claims.operators import accounts
 from claims.processing.proactive import Invitation
 from tests.helpers import (
+    create_operator,
     csrf_token,
     file_clear_claim,
+    hidden_fields,
+    load,
     look_up,
     mail_bodies,
     mails,
@@ -22,6 +25,7 @@ from tests.helpers import (
     sign_in,
     status_links_in,
 )
+from tests.records import arrival, return_booking
 from workflows.mail import compose_invitation
 
 PASSWORD = "correct horse battery staple"
@@ -134,3 +138,33 @@ def test_a_session_copied_before_the_revocation_stops_working(app: Flask) -> Non
     _is_ended_page(copy.get("/claim/outbound/status"))
     assert _live_links(app) == 0
 
+
+
+def test_a_journey_filed_after_the_revocation_does_not_open_its_ended_sibling(
+        app: Flask) -> None:
+    """A return ticket, its outbound journey claimed and its links ended: whoever knows
+    the reference and the name may still claim the open return journey, but its status
+    page's way to the outbound claim ends too."""
+    create_operator(app)
+    load(app, [return_booking("RETURN", "Hans Müller")], [arrival()])
+    passenger = app.test_client()
+    look_up(passenger, "RETURN", "Müller")
+    page = passenger.get("/claim").get_data(as_text=True)
+    filed = passenger.post("/claim", data={**hidden_fields(page), "journeys": ["outbound"],
+                                           "passenger_name": "Hans Müller",
+                                           "passenger_email": "hans@example.org"})
+    assert filed.status_code == 302
+    with app.extensions["effortless"].session_factory() as session:
+        claim_id = session.scalars(select(Claim.id)).one()
+    _revoke(app, claim_id)
+
+    stranger = app.test_client()
+    look_up(stranger, "RETURN", "Müller")
+    page = stranger.get("/claim").get_data(as_text=True)
+    assert hidden_fields(page)["shown_choices"] == "account return"
+    filed = stranger.post("/claim", data={**hidden_fields(page),
+                                          "passenger_name": "Someone Else"})
+    assert filed.status_code == 302 and "/status/" in filed.location
+    assert stranger.get(filed.location).status_code == 200
+    _is_ended_page(stranger.get(filed.location + "/journey/outbound"))
+    _is_ended_page(stranger.get("/claim/outbound/status"))
