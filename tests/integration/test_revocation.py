@@ -5,13 +5,14 @@ reference and name a leaked page showed; a new link by e-mail is the way back (i
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from flask import Flask
 from sqlalchemy import func, select
 
-from claims.db.models import Claim, StatusLink
+from claims.db.models import Claim, JourneyCheck, StatusLink
 from claims.operators import accounts
-from claims.processing.proactive import Invitation
+from claims.processing.proactive import Invitation, pending_invitation
 from tests.helpers import (
     create_operator,
     csrf_token,
@@ -168,3 +169,41 @@ def test_a_journey_filed_after_the_revocation_does_not_open_its_ended_sibling(
     assert stranger.get(filed.location).status_code == 200
     _is_ended_page(stranger.get(filed.location + "/journey/outbound"))
     _is_ended_page(stranger.get("/claim/outbound/status"))
+
+
+def test_an_invitation_sent_after_the_revocation_opens_the_open_journey(app: Flask) -> None:
+    """The invitation carries the booking's version as it is when the e-mail goes out:
+    one from before the revocation ends, one sent after it opens the claim form."""
+    create_operator(app)
+    booking = return_booking("RETURN", "Hans Müller")
+    booking["passenger"]["email"] = "hans@example.org"  # where the invitation goes
+    load(app, [booking], [arrival()])
+    passenger = app.test_client()
+    look_up(passenger, "RETURN", "Müller")
+    page = passenger.get("/claim").get_data(as_text=True)
+    assert passenger.post("/claim", data={
+        **hidden_fields(page), "journeys": ["outbound"], "passenger_name": "Hans Müller",
+        "passenger_email": "hans@example.org"}).status_code == 302
+    factory = app.extensions["effortless"].session_factory
+    with factory.begin() as session:
+        claim_id, booking_id, operator_id = session.execute(
+            select(Claim.id, Claim.booking_id, Claim.operator_id)).one()
+        session.add(JourneyCheck(booking_id=booking_id, direction="return",
+                                 operator_id=operator_id, regime="eu-rail", outcome="invited",
+                                 eligible=False,
+                                 arrived_at=datetime(2026, 3, 2, 18, 51, tzinfo=UTC)))
+    before = _invitation_path(app, booking_id)
+    _revoke(app, claim_id)
+    invitation = pending_invitation(factory, booking_id, "return")
+    assert invitation is not None
+    message = compose_invitation(invitation, app.extensions["effortless"].settings)
+    after = re.search(r"https?://[^/\s]+(/invited/\S+)",
+                      message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert after
+
+    _is_ended_page(app.test_client().get(before))
+    invited = app.test_client()
+    assert invited.get(after.group(1)).status_code == 302
+    form = invited.get("/claim")
+    assert form.status_code == 200
+    assert hidden_fields(form.get_data(as_text=True))["shown_choices"] == "account return"
