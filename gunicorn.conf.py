@@ -7,6 +7,9 @@ benches): gunicorn reads this file from the directory it starts in."""
 # gthread keeps idle connections in its poller, not on a thread.
 keepalive = 75
 
+# Access and error lines without a status link's or an invitation's token (issue 43).
+logger_class = "portal.gunicorn_logging.WithoutTokensLogger"
+
 
 def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
     """Before the worker takes its first request: the pages compiled (portal.templating),

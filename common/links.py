@@ -17,19 +17,28 @@ def status_link(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/status/{token}"
 
 
-def invitation_token(secret_key: str, booking_id: int) -> str:
-    """Signed, not stored: it opens the claim form of one booking, as its look-up would."""
-    return URLSafeTimedSerializer(secret_key, salt=_INVITATION_SALT).dumps(booking_id)
+def invitation_token(secret_key: str, booking_id: int, access_version: int) -> str:
+    """Signed, not stored: it opens the claim form of one booking, as its look-up would,
+    while the booking's access version is the one it was sent with (a clerk ending the
+    passenger's links raises it: claims.processing.status_links)."""
+    return URLSafeTimedSerializer(secret_key, salt=_INVITATION_SALT).dumps(
+        [booking_id, access_version])
 
 
-def invited_booking(secret_key: str, token: str) -> int | None:
-    """The booking an invitation is for, or None: forged, altered or expired."""
+def invited_booking(secret_key: str, token: str) -> tuple[int, int] | None:
+    """The booking an invitation is for and the access version it was sent with, or None:
+    forged, altered or expired."""
     try:
-        booking_id = URLSafeTimedSerializer(secret_key, salt=_INVITATION_SALT).loads(
+        payload = URLSafeTimedSerializer(secret_key, salt=_INVITATION_SALT).loads(
             token, max_age=INVITATION_SECONDS)
     except BadSignature:
         return None
-    return booking_id if isinstance(booking_id, int) else None
+    if isinstance(payload, int):  # sent before invitations carried a version
+        payload = [payload, 0]
+    if isinstance(payload, list) and len(payload) == 2 and \
+            all(isinstance(part, int) and not isinstance(part, bool) for part in payload):
+        return payload[0], payload[1]
+    return None
 
 
 def invitation_link(base_url: str, token: str) -> str:

@@ -16,7 +16,11 @@ from werkzeug.exceptions import (
     TooManyRequests,
 )
 
+from common.log_redaction import WithoutTokens
+
 log = logging.getLogger(__name__)
+# The path of a status link or an invitation carries its token; so may an exception's text.
+log.addFilter(WithoutTokens())
 
 # The page's heading and, where the code gave no reason of its own, its message, in the
 # reader's language: werkzeug's names and descriptions are English ("Not Found").

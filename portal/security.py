@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 from common.settings import Settings
 
@@ -12,6 +12,10 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+# What is the same for everyone and may be kept: the style sheets and scripts, and the
+# start page (its form and, put in per visitor, a CSRF token; nothing of a passenger's).
+SHARED_PAGES = frozenset({"static", "passenger.start"})
 
 
 def same_site_path(target: str) -> str | None:
@@ -45,4 +49,10 @@ def init_app(app: Flask, settings: Settings) -> None:
         # Status links carry their token in the path: no page tells another site its URL.
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint not in SHARED_PAGES:
+            # Status pages, data.json, letters, the claim form and the clerks' pages carry
+            # personal data, and an error page may show what was typed: kept by no
+            # browser or proxy. Every response but the few for everyone, so that a new
+            # route cannot forget it.
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -98,7 +98,8 @@ def _message(settings: Settings, to: str, subject: str, language: str,
 
 def compose_invitation(invitation: Invitation, settings: Settings) -> EmailMessage:
     link = invitation_link(settings.public_url,
-                           invitation_token(settings.secret_key, invitation.booking_id))
+                           invitation_token(settings.secret_key, invitation.booking_id,
+                                            invitation.access_version))
     in_place = replace(invitation, name=one_line(invitation.name),
                        operator=one_line(invitation.operator),
                        reference=one_line(invitation.reference))

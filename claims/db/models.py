@@ -115,6 +115,10 @@ class Booking(Base):
     payment_iban: Mapped[str | None] = mapped_column(EncryptedIban)
     payment_holder: Mapped[str | None] = mapped_column(String(200))
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Raised when a clerk ends the passenger's links (claims.processing.status_links): an
+    # invitation and a passenger's session carry the version they began with, and a copy
+    # of either kept elsewhere stops working, as staff sessions do with session_version.
+    access_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     operator: Mapped[Operator] = relationship()
     legs: Mapped[list[BookingLeg]] = relationship(

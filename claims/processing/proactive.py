@@ -452,6 +452,8 @@ class Invitation:
     language: str
     operator: str
     reference: str
+    # The booking's access version when the invitation was sent (common.links).
+    access_version: int = 0
 
 
 def pending_invitation(session_factory: SessionFactory, booking_id: int,
@@ -468,7 +470,7 @@ def pending_invitation(session_factory: SessionFactory, booking_id: int,
             return None
         return Invitation(booking_id, direction, booking.passenger_email,
                           booking.passenger_name, offer_language(booking),
-                          booking.operator.name, booking.reference)
+                          booking.operator.name, booking.reference, booking.access_version)
 
 
 def mark_invited(session_factory: SessionFactory, booking_id: int, direction: str) -> None:

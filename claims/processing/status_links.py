@@ -3,7 +3,13 @@
 Only the token's SHA-256 digest is stored (the token carries 192 random bits, so a fast
 digest is enough: nobody can guess their way to one). Every e-mail and every look-up gets
 a token of its own that expires; a clerk revokes all of a claim's tokens when one has
-leaked, and the passenger asks for a fresh one with the booking reference and surname."""
+leaked, and the passenger asks for a fresh one with the booking reference and surname.
+
+Revoking ends every way into the booking at once: the status links of all its claims
+(stored, so marked revoked), and the invitations and passenger sessions that hold its id
+(not stored: they carry the booking's access version, which revoking raises). From then
+on the booking's claims open only from a link sent by e-mail: the status page showed the
+reference and the name, so a look-up is no proof of being the passenger any more."""
 
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from claims.core.vocabulary import Actor, EventKind
 from claims.db.bulk import insert_row
 from claims.db.engine import prepared
 from claims.db.events import record_event
-from claims.db.models import Claim, StatusLink
+from claims.db.models import Booking, Claim, StatusLink
 from claims.db.types import utcnow
 from claims.processing.lifecycle import lock_claim
 
@@ -119,16 +125,49 @@ def journey_claim(session_factory: SessionFactory, direction: str, *,
 
 
 def revoke_all(session_factory: SessionFactory, claim_id: int, *, staff_id: int) -> int:
-    """Ends every link to the claim; the passenger asks for a new one. Returns how many."""
+    """Ends every way into the claim's booking (see the module's doc); the passenger asks
+    for a new link by e-mail. Returns how many status links ended."""
     with session_factory.begin() as session:
-        lock_claim(session, claim_id)  # ClaimNotFound for a claim that is not there
+        claim = lock_claim(session, claim_id)  # ClaimNotFound for a claim that is not there
+        claims = [claim_id]
+        if claim.booking_id is not None:
+            # First, and row-locked: a link handed out on a page (issue_on_page) waits for
+            # the new version, or is written before and so revoked below.
+            session.execute(update(Booking).where(Booking.id == claim.booking_id)
+                            .values(access_version=Booking.access_version + 1))
+            claims = list(session.scalars(select(Claim.id).where(
+                Claim.booking_id == claim.booking_id)))
         revoked = len(session.scalars(
-            update(StatusLink).where(StatusLink.claim_id == claim_id,
+            update(StatusLink).where(StatusLink.claim_id.in_(claims),
                                      StatusLink.revoked_at.is_(None))
             .values(revoked_at=utcnow()).returning(StatusLink.id)).all())
         record_event(session, EventKind.STATUS_LINKS_REVOKED, Actor.CLERK, claim_id=claim_id,
                      actor_id=staff_id, links=revoked)
     return revoked
+
+
+def access_version(session_factory: SessionFactory, booking_id: int) -> int | None:
+    """The version an invitation or a session for the booking must carry; None for a
+    booking that is not there (any more)."""
+    with session_factory() as session:
+        return session.scalar(select(Booking.access_version).where(Booking.id == booking_id))
+
+
+def issue_on_page(session_factory: SessionFactory, claim_id: int, *,
+                  access_version: int = 0, days: int = DEFAULT_DAYS) -> str | None:
+    """A link handed out on a page rather than sent by e-mail: to a session that looked
+    the booking up or followed an invitation (access_version: the one it began with), or
+    from one journey's status page to the other's. None where the claim's booking had its
+    links ended: from then on only an e-mailed link opens its claims."""
+    with session_factory.begin() as session:
+        booking_id = session.scalar(select(Claim.booking_id).where(Claim.id == claim_id))
+        if booking_id is not None:
+            # Row-locked: revoke_all waits for this link to be written, and revokes it.
+            current = session.scalar(select(Booking.access_version).where(
+                Booking.id == booking_id).with_for_update(read=True))
+            if (current, access_version) != (0, 0):
+                return None
+        return issue(session, claim_id, days=days)
 
 
 def request_new_links(session_factory: SessionFactory, booking_id: int) -> list[int]:

@@ -27,7 +27,7 @@ from claims.processing import bank_feedback, status_links
 from common.files import write_private
 from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
-from portal.passenger.common import page_language, status_url
+from portal.passenger.common import link_ended, page_language, status_url
 from portal.passenger.forms import (
     DIRECTION_LABELS,
     UK_ACCOUNT,
@@ -55,8 +55,7 @@ def _refuse(problem: status_links.LinkProblem | None) -> NoReturn:
         abort(410, _("This status link has expired. Look your booking up again, or ask "
                      "for a new link by e-mail."))
     if problem == status_links.LinkProblem.REVOKED:
-        abort(410, _("This status link was ended for your safety. Look your booking up "
-                     "again, or ask for a new link by e-mail."))
+        link_ended()
     abort(404, _("This status link is not valid. Look your booking up again."))
 
 
@@ -81,8 +80,7 @@ def data_export(token: str) -> Response:
         _refuse(status_links.LinkProblem.UNKNOWN)
     return Response(json.dumps(data, ensure_ascii=False, indent=2),
                     mimetype="application/json", headers={
-                        "Content-Disposition": f'attachment; filename="claim-{claim_id}.json"',
-                        "Cache-Control": "private, no-store"})
+                        "Content-Disposition": f'attachment; filename="claim-{claim_id}.json"'})
 
 
 @blueprint.get("/status/<token>")
@@ -261,8 +259,7 @@ def letter(token: str) -> Response:
         lambda: render_template("pdf/decision_letter.html", claim=view, language=language,
                                 decided_on=format_date(view.decided_at, format="long")))
     return Response(document, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="decision-{claim_id}.pdf"',
-        "Cache-Control": "private, max-age=300"})
+        "Content-Disposition": f'inline; filename="decision-{claim_id}.pdf"'})
 
 
 @blueprint.get("/status/<token>/form.pdf")
@@ -280,8 +277,7 @@ def eu_form(token: str) -> Response:
         lambda: render_template("pdf/eu_form.html", claim=view, language=language,
                                 today=format_date(today, format="long")))
     return Response(document, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="claim-{claim_id}-eu-form.pdf"',
-        "Cache-Control": "private, no-store"})
+        "Content-Disposition": f'inline; filename="claim-{claim_id}-eu-form.pdf"'})
 
 
 def _cached_pdf(name: str, html: Callable[[], str]) -> bytes:

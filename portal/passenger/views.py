@@ -21,7 +21,14 @@ from common.links import invited_booking
 from portal.extensions import limiter, runtime
 from portal.passenger import blueprint
 from portal.passenger.claim_form import FormShape, claim_form_html
-from portal.passenger.common import link_url, page_language, status_url
+from portal.passenger.common import (
+    booking_in_session,
+    link_ended,
+    link_url,
+    page_language,
+    remember_booking,
+    status_url,
+)
 from portal.passenger.forms import (
     DIRECTION_LABELS,
     UK_ACCOUNT,
@@ -58,7 +65,10 @@ def lookup() -> Response | tuple[str, int]:
     if booking_id is None:
         # Which of the two did not match is not said: that would help guess references.
         return render_template("passenger/start.html", form=form, not_found=True), 404
-    session["booking_id"] = booking_id
+    version = status_links.access_version(runtime().session_factory, booking_id)
+    if version is None:  # erased between the two reads
+        return render_template("passenger/start.html", form=form, not_found=True), 404
+    remember_booking(booking_id, version)
     return redirect(url_for("passenger.claim"))
 
 
@@ -66,25 +76,30 @@ def lookup() -> Response | tuple[str, int]:
 @limiter.limit("20 per minute; 200 per day")
 def invited(token: str) -> Response | tuple[str, int]:
     """The link in an invitation to file: the booking found without typing, its claim
-    form prefilled. Signed and time-limited (common.links)."""
-    booking_id = invited_booking(runtime().settings.secret_key, token)
-    if booking_id is None:
+    form prefilled. Signed and time-limited (common.links), and ended with the booking's
+    other links."""
+    invited = invited_booking(runtime().settings.secret_key, token)
+    if invited is None:
         return render_template("passenger/start.html", form=LookupForm(),
                                invitation_expired=True), 410
-    session["booking_id"] = booking_id
+    booking_id, version = invited
+    if status_links.access_version(runtime().session_factory, booking_id) != version:
+        link_ended()
+    remember_booking(booking_id, version)
     return redirect(url_for("passenger.claim"))
 
 
 @blueprint.route("/claim", methods=["GET", "POST"])
 def claim() -> Response | str | tuple[str, int]:
-    booking_id = session.get("booking_id")
-    if not isinstance(booking_id, int):
+    looked_up = booking_in_session()
+    if looked_up is None:
         return redirect(url_for("passenger.start"))
+    booking_id, version = looked_up
     factory = runtime().session_factory
     if request.method == "GET":
         draft = filing.prepare_claim(factory, booking_id)
         if draft.existing_claim_id is not None:
-            return redirect(status_url(draft.existing_claim_id))
+            return redirect(status_url(draft.existing_claim_id, version))
         return _claim_page(draft)
 
     shown = read_choices(request.form.get("shown_choices"))
@@ -92,7 +107,7 @@ def claim() -> Response | str | tuple[str, int]:
         # Sent without the page's choices (an old page, a script): read from the booking.
         options = filing.filing_options(factory, booking_id)
         if not options.open_journeys and options.first_claim_id is not None:
-            return redirect(status_url(options.first_claim_id))
+            return redirect(status_url(options.first_claim_id, version))
         shown = options.account_on_file, options.open_journeys
     # A UK account is accepted here for any booking; filing refuses it but for pounds.
     form = ClaimForm(account_on_file=shown[0], journeys=shown[1], uk_account=True)
@@ -100,13 +115,13 @@ def claim() -> Response | str | tuple[str, int]:
         try:
             results = _submit(factory, booking_id, form)
         except filing.NoAccountOnFile:
-            return _sent_back(factory, booking_id, form, "payout", _(
+            return _sent_back(factory, looked_up, form, "payout", _(
                 "Choose how we should pay you: to a bank account you enter, or as a travel "
                 "voucher."))
         except filing.ClaimNotFound:
             # A journey the booking does not have: the page was altered, or the booking
             # changed under it. Shown again as the booking stands.
-            return _sent_back(factory, booking_id, form, "journeys", _(
+            return _sent_back(factory, looked_up, form, "journeys", _(
                 "Please check which journey you claim for, and submit again."))
         for result in results:
             if result.created:
@@ -115,23 +130,27 @@ def claim() -> Response | str | tuple[str, int]:
                     # Without an address there is no receipt to send: no job for nothing.
                     notify(runtime().redis, result.claim_id, NoticeKind.RECEIPT)
         token = results[0].status_token
-        return redirect(link_url(token) if token else status_url(results[0].claim_id))
+        if token is None or not results[0].created:
+            # A journey filed before: its link goes by the session's rule, like a visit.
+            return redirect(status_url(results[0].claim_id, version))
+        return redirect(link_url(token))
     # Effort: each form sent back counts, with how many errors it showed.
     filing.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED, booking_id=booking_id,
                              errors=sum(len(e) for e in form.errors.values()))
-    return _sent_back(factory, booking_id, form)
+    return _sent_back(factory, looked_up, form)
 
 
-def _sent_back(factory: filing.SessionFactory, booking_id: int, form: ClaimForm,
+def _sent_back(factory: filing.SessionFactory, looked_up: tuple[int, int], form: ClaimForm,
                refused_field: str | None = None,
                refused: str = "") -> Response | tuple[str, int]:
     """The page again with the passenger's form, its choices as the booking now stands:
     the page it was sent from may be older (a journey filed from another tab, the account
     on file removed by an import), or altered. refused: why the submit was not filed, shown
     at refused_field."""
+    booking_id, version = looked_up
     draft = filing.prepare_claim(factory, booking_id, record_view=False)
     if draft.existing_claim_id is not None:
-        return redirect(status_url(draft.existing_claim_id))
+        return redirect(status_url(draft.existing_claim_id, version))
     account_on_file, journeys = draft.payment_iban is not None, tuple(_open(draft))
     if form.shown_choices.data != choices_text(account_on_file, journeys):
         form = ClaimForm(account_on_file=account_on_file, journeys=journeys)
@@ -200,12 +219,14 @@ def _details_open(draft: filing.ClaimDraft) -> bool:
 def claimed_journey(direction: str) -> Response:
     """A journey of the looked-up booking that is claimed already: its status page, with a
     link made when the passenger asks for it."""
-    booking_id = session.get("booking_id")
-    if not isinstance(booking_id, int):
+    looked_up = booking_in_session()
+    if looked_up is None:
         return redirect(url_for("passenger.start"))
+    booking_id, version = looked_up
     claim_id = status_links.journey_claim(runtime().session_factory, direction,
                                           booking_id=booking_id)
-    return redirect(status_url(claim_id) if claim_id else url_for("passenger.claim"))
+    return redirect(status_url(claim_id, version) if claim_id
+                    else url_for("passenger.claim"))
 
 
 @blueprint.route("/new-link", methods=["GET", "POST"])

@@ -1,7 +1,9 @@
 """Every route of the URL map, called by everyone who might call it: anonymous, the
 passenger (their booking in the session, their status link), a clerk, a manager and an
 operator's API key, each POST with a valid CSRF token. Each answers what it must, and
-none a 500 (issue 14). A new route fails this test until it says who it is for."""
+none a 500 (issue 14), and each but the static files and the start page says
+Cache-Control: no-store (issue 43). A new route fails this test until it says who it is
+for."""
 
 from __future__ import annotations
 
@@ -131,6 +133,9 @@ def test_every_route_answers_each_caller_as_it_must(app: Flask, world: dict[str,
                     response.close()
                     assert response.status_code < 500, what
                     _expect(audience, caller, token == world["token"], response, what)
+                    if rule.endpoint not in ("static", "passenger.start"):
+                        # Personal data, or a page that may show it: kept by nobody.
+                        assert response.headers.get("Cache-Control") == "no-store", what
     assert len(answered) > 200
 
 
