@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Under the instance folder: where mail is written as files when no MAIL_SERVER is set.
+OUTBOX_FOLDER = "outbox"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -86,7 +88,7 @@ class Settings:
 
     @property
     def outbox_path(self) -> Path:
-        return self.instance_path / "outbox"
+        return self.instance_path / OUTBOX_FOLDER
 
 
 def load_settings(overrides: Mapping[str, object] | None = None,

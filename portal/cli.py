@@ -73,12 +73,14 @@ def keys_rotate() -> None:
 
 @retention_cli.command("run")
 def retention_run() -> None:
-    """Erase the personal data of closed claims older than RETENTION_DAYS now (the
-    workers' sweepers do it every hour)."""
+    """Erase the personal data of claims closed or unanswered, and of bookings never
+    claimed, untouched for RETENTION_DAYS, now (the workers' sweepers do it every hour)."""
     current = runtime()
-    erased = erase_expired_data(current.session_factory, current.settings)
-    click.echo(f"personal data of {erased} closed claims erased "
-               f"(older than {current.settings.retention_days} days)")
+    erased = erase_expired_data(current.session_factory, current.settings, current.redis,
+                                hourly=False)
+    click.echo(f"personal data of {erased} closed or unanswered claims erased, and of the "
+               f"bookings nobody claimed (untouched for {current.settings.retention_days} "
+               "days)")
 
 
 @effort_cli.command("catch-up")

@@ -94,10 +94,12 @@ INFO_REQUEST_DE = "Ihr Antrag auf Verspätungsentschädigung: uns fehlt eine Ang
 
 
 class Sink:
-    """A local SMTP server's handler (aiosmtpd): the mail server is outside the product."""
+    """A local SMTP server's handler (aiosmtpd): the mail server is outside the product.
+    It refuses the addresses in `refused` with a 550 that names them, as servers do."""
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.refused: set[str] = set()
 
     def subjects(self) -> list[str]:
         return [str(message["Subject"]) for message in self.messages]
@@ -105,6 +107,13 @@ class Sink:
     def about(self, subject: str) -> email.message.EmailMessage:
         [message] = [m for m in self.messages if m["Subject"] == subject]
         return message
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        if address.lower() in self.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from typing import Any
 
 from rq.job import Job
 
+from claims.core.mail_labels import claim_mail, invitation_mail
 from claims.core.vocabulary import NoticeKind
 from claims.processing import proactive
 from claims.processing.assessment import assess_claim, fail_assessment
@@ -51,7 +52,7 @@ def send_notice(current: runtime.Runtime, claim_id: int, kind: NoticeKind, *,
     if throttled:
         wait_for_turn(current.redis, current.settings.mail_rate)
     deliver(compose(notice, current.settings, token), current.settings,
-            f"claim-{claim_id}-{kind}")
+            claim_mail(claim_id, kind))
     mark_sent(current.session_factory, claim_id, kind)
     return True
 
@@ -63,7 +64,7 @@ def send_invitation_job(booking_id: int, direction: str) -> bool:
         return False
     wait_for_turn(current.redis, current.settings.mail_rate)
     deliver(compose_invitation(invitation, current.settings), current.settings,
-            f"booking-{booking_id}-{direction}-invitation")
+            invitation_mail(booking_id, direction))
     proactive.mark_invited(current.session_factory, booking_id, direction)
     return True
 

@@ -126,16 +126,48 @@ def wait_for_turn(connection: redis.Redis, rate: int) -> None:
         time.sleep(max(0.001, int(now) + 1 - now))
 
 
+class MailNotDelivered(Exception):
+    """The mail server refused or dropped a message. It keeps the server's reply code and
+    words of our own only: smtplib's errors carry the recipient's address and the server's
+    reply (which names it too), and an error a job raises is logged by the worker and kept
+    with the failed job in Redis, where rq-dashboard shows it."""
+
+    def __init__(self, what: str, code: int | None = None) -> None:
+        super().__init__(f"the mail server {what}" + (f" (SMTP {code})" if code else ""))
+        self.code = code
+
+    @classmethod
+    def from_smtp(cls, error: smtplib.SMTPException) -> MailNotDelivered:
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
+            codes = sorted({code for code, _reply in error.recipients.values()})
+            return cls("refused the recipient", codes[0] if codes else None)
+        if isinstance(error, smtplib.SMTPSenderRefused):
+            return cls("refused the sender", error.smtp_code)
+        if isinstance(error, smtplib.SMTPDataError):
+            return cls("refused the message", error.smtp_code)
+        if isinstance(error, smtplib.SMTPAuthenticationError):
+            return cls("refused the sign-in", error.smtp_code)
+        if isinstance(error, smtplib.SMTPResponseException):
+            return cls("answered with an error", error.smtp_code)
+        return cls(f"failed: {type(error).__name__}")
+
+
 def deliver(message: EmailMessage, settings: Settings, label: str) -> None:
+    """Send the message, or write it to the outbox; `label` (claims.core.mail_labels) names
+    the claim or booking and the notice, never the passenger."""
     if settings.mail_server is None:
         path = settings.outbox_path / f"{time.time_ns()}-{label}.eml"
         write_private(path, bytes(message))
         log.info("notice %s written to %s", label, path.name)
         return
-    with smtplib.SMTP(settings.mail_server, settings.mail_port, timeout=30) as smtp:
-        if settings.mail_use_tls:
-            smtp.starttls()
-        if settings.mail_username and settings.mail_password:
-            smtp.login(settings.mail_username, settings.mail_password)
-        smtp.send_message(message)
+    try:
+        with smtplib.SMTP(settings.mail_server, settings.mail_port, timeout=30) as smtp:
+            if settings.mail_use_tls:
+                smtp.starttls()
+            if settings.mail_username and settings.mail_password:
+                smtp.login(settings.mail_username, settings.mail_password)
+            smtp.send_message(message)
+    except smtplib.SMTPException as error:
+        # "from None": the traceback RQ formats would print smtplib's error as the context.
+        raise MailNotDelivered.from_smtp(error) from None
     log.info("notice %s sent", label)

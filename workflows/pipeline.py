@@ -29,6 +29,7 @@ from workflows.queues import (
     enqueue_notice,
     enqueue_payout_run,
     enqueue_proactive_checks,
+    forget_jobs,
 )
 
 log = logging.getLogger(__name__)
@@ -138,23 +139,38 @@ def sweep(session_factory: sessionmaker[Session], connection: redis.Redis,
 RETENTION_LOCK = "effortless:retention-ran"
 
 
+def forget_erased(settings: Settings, connection: redis.Redis, erased: erasure.Erased) -> None:
+    """Call after the erasure's commit: the erased claims' and bookings' files (uploads,
+    letters, outbox e-mails) and their jobs in Redis go too. If Redis is down, their jobs
+    expire with RQ's result and failure TTLs (workflows.queues.FAILURE_TTL) and carry ids
+    only."""
+    erasure.delete_files(settings.instance_path, erased.files)
+    try:
+        forget_jobs(connection, erased.claim_ids, erased.booking_ids)
+    except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+        log.warning("jobs of %d erased claims not deleted from Redis: %s",
+                    len(erased.claim_ids), type(error).__name__)
+
+
 def erase_expired_data(session_factory: sessionmaker[Session], settings: Settings,
-                       connection: redis.Redis | None = None) -> int:
-    """The retention job: erase the personal data of closed claims older than
-    RETENTION_DAYS, batch by batch. With a Redis connection it runs at most once an hour
-    across all workers (the sweepers call it); the CLI calls it without."""
-    if connection is not None and not connection.set(RETENTION_LOCK, 1, nx=True, ex=3600):
+                       connection: redis.Redis, *, hourly: bool = True,
+                       now: datetime | None = None) -> int:
+    """The retention job: erase the personal data of claims closed or unanswered and of
+    bookings never claimed, untouched for RETENTION_DAYS, batch by batch (claims.
+    processing.erasure.erase_expired). `hourly`: at most once an hour across all workers
+    (the sweepers); the CLI runs it at once. Returns how many claims were erased."""
+    if hourly and not connection.set(RETENTION_LOCK, 1, nx=True, ex=3600):
         return 0
-    erased = 0
-    while True:
-        batch = erasure.erase_expired(session_factory, days=settings.retention_days)
-        erasure.delete_files(settings.instance_path, batch.files)
+    erased = bookings = 0
+    while batch := erasure.erase_expired(session_factory, days=settings.retention_days,
+                                         now=now):
+        forget_erased(settings, connection, batch)
         erased += len(batch.claim_ids)
-        if not batch.claim_ids:
-            break
+        bookings += len(batch.booking_ids)
     erasure.delete_old_payment_files(settings.instance_path / "payouts",
-                                     days=settings.retention_days)
-    manual.forget_old_tickets(settings.instance_path / "uploads")
-    if erased:
-        log.info("retention: personal data of %d closed claims erased", erased)
+                                     days=settings.retention_days, now=now)
+    manual.forget_old_tickets(settings.instance_path / "uploads", now)
+    if erased or bookings:
+        log.info("retention: personal data of %d claims and %d bookings erased", erased,
+                 bookings)
     return erased

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,12 +12,17 @@ from rq import Callback, Queue, Retry, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
+from claims.core.vocabulary import Direction, NoticeKind
+
 CLAIMS_QUEUE = "claims"
 # An assessment takes milliseconds. The timeout also sets how soon the job of a worker that
 # died is declared abandoned and retried: timeout + 60 s.
 ASSESSMENT_TIMEOUT = 30
 # Transient faults (a database restart, a lock timeout) get three more tries.
 ASSESSMENT_RETRY = Retry(max=3, interval=[2, 10, 30])
+# How long RQ keeps a failed job (its error, for rq-dashboard) before it expires: a week,
+# not RQ's default year.
+FAILURE_TTL = 7 * 24 * 3600
 
 
 def assessment_job_id(claim_id: int) -> str:
@@ -34,7 +39,7 @@ def enqueue_assessment(connection: redis.Redis, claim_id: int, *,
     return _enqueue_once(
         connection, "workflows.jobs.assess_claim_job", (claim_id,),
         assessment_job_id(claim_id), rescue_stale=rescue_stale, retry=ASSESSMENT_RETRY,
-        result_ttl=3600, timeout=ASSESSMENT_TIMEOUT, failure_ttl=7 * 24 * 3600,
+        result_ttl=3600, timeout=ASSESSMENT_TIMEOUT, failure_ttl=FAILURE_TTL,
         on_failure=Callback("workflows.jobs.assessment_failed"))
 
 
@@ -74,12 +79,16 @@ def _enqueue_once(connection: redis.Redis, function: str, args: tuple[object, ..
 NOTICE_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
 
 
+def notice_job_id(claim_id: int, kind: str) -> str:
+    return f"notice-{kind}-{claim_id}"
+
+
 def enqueue_notice(connection: redis.Redis, claim_id: int, kind: str) -> None:
     """Queue a notice; the job itself makes sure it goes out once per cause (a decision
     after an appeal is a new one)."""
     _enqueue_once(connection, "workflows.jobs.send_notice_job", (claim_id, str(kind)),
-                  f"notice-{kind}-{claim_id}", retry=NOTICE_RETRY, result_ttl=3600,
-                  timeout=60)
+                  notice_job_id(claim_id, kind), retry=NOTICE_RETRY, result_ttl=3600,
+                  timeout=60, failure_ttl=FAILURE_TTL)
 
 
 # Deciding claims, fast on an idle day and in batches on a storm day. A committed claim
@@ -143,7 +152,7 @@ def enqueue_proactive_checks(connection: redis.Redis, parallel: int) -> int:
     """Start up to `parallel` checkers; returns how many were queued anew."""
     return sum(_enqueue_once(connection, "workflows.jobs.proactive_check_job", (),
                              f"proactive-check-{n}", result_ttl=600, timeout=CHECK_TIMEOUT,
-                             failure_ttl=7 * 24 * 3600)
+                             failure_ttl=FAILURE_TTL)
                for n in range(max(1, parallel)))
 
 
@@ -165,10 +174,33 @@ def effort_catch_up_by_worker(connection: redis.Redis, *,
     return True
 
 
+def invitation_job_id(booking_id: int, direction: str) -> str:
+    return f"invitation-{booking_id}-{direction}"
+
+
 def enqueue_invitation(connection: redis.Redis, booking_id: int, direction: str) -> None:
     _enqueue_once(connection, "workflows.jobs.send_invitation_job", (booking_id, direction),
-                  f"invitation-{booking_id}-{direction}", retry=NOTICE_RETRY,
-                  result_ttl=3600, timeout=60)
+                  invitation_job_id(booking_id, direction), retry=NOTICE_RETRY,
+                  result_ttl=3600, timeout=60, failure_ttl=FAILURE_TTL)
+
+
+def forget_jobs(connection: redis.Redis, claim_ids: Iterable[int],
+                booking_ids: Iterable[int]) -> int:
+    """Delete every job of these claims and bookings from Redis, whatever its state
+    (queued, scheduled for a retry, failed with its error, finished with its result):
+    erasure leaves nothing of them behind. Jobs carry ids only and are found by their
+    stable ids; returns how many there were."""
+    claims = list(claim_ids)
+    job_ids = [assessment_job_id(claim_id) for claim_id in claims]
+    job_ids += [notice_job_id(claim_id, kind) for claim_id in claims for kind in NoticeKind]
+    job_ids += [invitation_job_id(booking_id, direction)
+                for booking_id in booking_ids for direction in Direction]
+    forgotten = 0
+    for job in Job.fetch_many(job_ids, connection=connection):
+        if job is not None:
+            job.delete()
+            forgotten += 1
+    return forgotten
 
 
 # A scheduled payout run: one job id per operator, so two sweepers that find the same run
@@ -181,4 +213,4 @@ def enqueue_payout_run(connection: redis.Redis, operator_id: int, due_at: dateti
     return _enqueue_once(connection, "workflows.jobs.payout_run_job",
                          (operator_id, due_at.isoformat()), f"payout-run-{operator_id}",
                          result_ttl=600, timeout=PAYOUT_RUN_TIMEOUT,
-                         failure_ttl=7 * 24 * 3600)
+                         failure_ttl=FAILURE_TTL)

@@ -47,6 +47,9 @@ class UnitOfWorkFactory(sessionmaker[Session]):
 
 
 def make_engine(url: str, **options: Any) -> Engine:
+    # A statement's error names the statement, not its values: they are names, e-mail
+    # addresses, texts, and the error goes to the log and, in a job, to Redis with it.
+    options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         # Web server, workers and CLI share one file: wait for locks instead of failing,
         # and let readers proceed while one writer writes (WAL).

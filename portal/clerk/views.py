@@ -46,7 +46,7 @@ from portal.clerk.forms import (
     RejectForm,
 )
 from portal.extensions import limiter, runtime
-from workflows.pipeline import notify
+from workflows.pipeline import forget_erased, notify
 
 REFUSALS = {
     review.Refusal.AMOUNT_NOT_POSITIVE: _l("Enter an amount above zero."),
@@ -219,7 +219,7 @@ def erase(claim_id: int) -> Response | tuple[str, int]:
         return _render_claim(evidence, erasure=form, problem=_(
             "This claim (or another on its booking) is still open: decide or pay it first, "
             "then erase.")), 409
-    erasure_rules.delete_files(Path(current_app.instance_path), erased.files)
+    forget_erased(runtime().settings, runtime().redis, erased)
     flash(_("Personal data erased from claims %(ids)s.",
             ids=", ".join(f"#{i}" for i in erased.claim_ids)))
     return redirect(url_for("clerk.claim", claim_id=claim_id))

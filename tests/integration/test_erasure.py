@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
-from claims.db.models import Booking, Claim, ClaimEffort, ClaimEvent, Payout
+from claims.core.vocabulary import ClaimStatus
+from claims.db.models import Booking, Claim, ClaimEffort, ClaimEvent, Operator, Payout
 from claims.db.types import utcnow
 from claims.operators import accounts
+from claims.processing.erasure import CLOSED, UNANSWERED, erase_expired
 from claims.processing.erasure import delete_old_payment_files as erase_old_files
-from claims.processing.erasure import erase_expired
 from claims.processing.payouts import run_payouts
 from claims.reporting import effort_store
 from tests.helpers import (
@@ -128,4 +133,76 @@ def test_the_retention_job_erases_closed_claims_after_the_period(app: Flask) -> 
     assert erase_expired_data(factory, current.settings, current.redis) == 0
     assert not current.redis.set("effortless:retention-ran", 1, nx=True)
     result = app.test_cli_runner().invoke(args=["retention", "run"])
-    assert result.exit_code == 0 and "0 closed claims erased" in result.output
+    assert result.exit_code == 0 and "0 closed or unanswered claims erased" in result.output
+
+
+# A journey of one booking: no claim (None), or a claim in this status; and how many
+# days ago the last thing happened to it.
+JOURNEY = st.tuples(st.one_of(st.none(), st.sampled_from(ClaimStatus)),
+                    st.one_of(st.integers(min_value=0, max_value=1093),
+                              st.integers(min_value=1097, max_value=4000)))
+_references = itertools.count()
+
+
+@settings(max_examples=30, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(bookings=st.lists(st.lists(JOURNEY, min_size=1, max_size=2), min_size=1, max_size=4))
+def test_retention_erases_what_is_closed_or_unanswered_and_untouched_for_the_period(
+        app: Flask, bookings: list[list[tuple[ClaimStatus | None, int]]]) -> None:
+    """A claim goes when it is closed or waits for a passenger who never answered, and
+    nothing happened to it for RETENTION_DAYS; a booking goes with the last of its claims,
+    or, never claimed, when nothing happened to it for as long. Nothing else goes."""
+    factory = app.extensions["effortless"].session_factory
+    now = utcnow()
+    with factory() as session:
+        known = session.scalars(select(Operator.id)).first()
+    if known is None:  # the first example of the test's database
+        accounts.create_operator(factory, "test-rail", "Test Rail", "eu-rail")
+    expected_claims: dict[int, bool] = {}
+    expected_bookings: dict[int, bool] = {}
+    with factory.begin() as session:
+        operator_id = session.scalars(select(Operator.id)).one()
+        for journeys in bookings:
+            oldest = max(days for _status, days in journeys)
+            booking = Booking(operator_id=operator_id, reference=f"R{next(_references)}",
+                              regime="eu-rail", passenger_name="Ida Olt",
+                              passenger_email="ida@example.org", fare_amount=Decimal("10"),
+                              fare_currency="EUR", fare_kind="single",
+                              payment_iban="DE02120300000000202051",
+                              imported_at=now - timedelta(days=oldest))
+            session.add(booking)
+            session.flush()
+            claims = []
+            for direction, (status, days) in zip(("outbound", "return"), journeys,
+                                                 strict=False):
+                at = now - timedelta(days=days)
+                if status is None:
+                    # Looked up, never claimed.
+                    session.add(ClaimEvent(kind="booking_found", actor="passenger",
+                                           booking_id=booking.id, at=at, counts={}))
+                    continue
+                claim = Claim(operator_id=operator_id, booking_id=booking.id,
+                              direction=direction, regime="eu-rail", status=status,
+                              passenger_name="Ida Olt", passenger_email="ida@example.org",
+                              submitted_at=at)
+                session.add(claim)
+                session.flush()
+                session.add(ClaimEvent(kind="claim_submitted", actor="passenger",
+                                       claim_id=claim.id, booking_id=booking.id, at=at,
+                                       counts={}))
+                old = days > 1095
+                expected_claims[claim.id] = old and status in CLOSED | UNANSWERED
+                claims.append(claim.id)
+            expected_bookings[booking.id] = (
+                all(expected_claims[c] for c in claims) if claims
+                else all(days > 1095 for _status, days in journeys))
+    while erase_expired(factory, now=now):
+        pass
+    with factory() as session:
+        erased_claims = {c.id: c.erased_at is not None for c in session.scalars(
+            select(Claim).where(Claim.id.in_(expected_claims)))}
+        erased_bookings = {b.id: b.passenger_name == "–" and b.payment_iban is None
+                           for b in session.scalars(
+                               select(Booking).where(Booking.id.in_(expected_bookings)))}
+    assert erased_claims == expected_claims
+    assert erased_bookings == expected_bookings
