@@ -181,36 +181,62 @@ _BOOKING_TO_FILE = _with_legs_and_claims(
     _bookings.c.fare_currency, _bookings.c.payment_iban.is_not(None).label("account_on_file"))
 
 
-# The booking with the reference whose name ends in the typed surname's words (as
+@dataclass(frozen=True)
+class FoundBooking:
+    """A booking the typed reference and surname name, with its operator: the operator's
+    slug and name are all a passenger is shown to choose between several."""
+
+    id: int
+    operator_slug: str
+    operator_name: str
+
+
+# More than this many operators with one reference and surname is no passenger's case:
+# the choice shows this many at most.
+MOST_FOUND = 20
+
+# The bookings with the reference whose name ends in the typed surname's words (as
 # claims.core.names.surname_matches says, on the folded name key), by the reference's
-# index. The lowest id where two operators use one reference for the same name.
-_FOUND = prepared(select(_bookings.c.id).where(
+# index, and of the chosen operator where one is chosen (operator NULL: any). Several
+# operators may use one reference for the same surname: the passenger is asked which,
+# never given the first.
+_FOUND = prepared(select(
+    _bookings.c.id, _operators.c.slug.label("operator_slug"),
+    _operators.c.name.label("operator_name"),
+).join_from(_bookings, _operators, _operators.c.id == _bookings.c.operator_id).where(
     _bookings.c.reference == bindparam("reference"),
     or_(_bookings.c.passenger_name_key == bindparam("surname_key"),
         _bookings.c.passenger_name_key.like(bindparam("surname_suffix"))),
-).order_by(_bookings.c.id).limit(1))
+    _operators.c.slug == func.coalesce(bindparam("operator", type_=_operators.c.slug.type),
+                                       _operators.c.slug),
+).order_by(_operators.c.name, _operators.c.slug).limit(MOST_FOUND))
 
-# On PostgreSQL with its BOOKING_FOUND event written by the same statement, where one is
-# found: the look-up is one round trip, as the claim page's is.
+# On PostgreSQL with its BOOKING_FOUND event written by the same statement, where exactly
+# one booking is found (several wait for the passenger's choice): the look-up is one round
+# trip, as the claim page's is.
 _found = _FOUND.cte("found")
-_FOUND_NOTED = prepared(select(_found.c.id).add_cte(_passenger_event(
-    _found.c.id, bindparam("event_counts", type_=_events.c.counts.type)).cte("found_noted")))
+_FOUND_NOTED = prepared(select(_found).add_cte(_passenger_event(
+    _found.c.id, bindparam("event_counts", type_=_events.c.counts.type),
+    select(func.count()).select_from(_found).scalar_subquery() == 1).cte("found_noted")))
 
 
-def found_booking(session: Session, reference: str, surname: str,
-                  noted: dict[str, Any] | None = None) -> int | None:
-    """The booking's id, or None. noted (PostgreSQL): the BOOKING_FOUND event's kind,
-    actor and at, written by the same statement when a booking is found."""
+def found_bookings(session: Session, reference: str, surname: str, *,
+                   operator: str | None = None,
+                   noted: dict[str, Any] | None = None) -> tuple[FoundBooking, ...]:
+    """The bookings the reference and surname name (of the operator, by its slug, where
+    one is given), ordered by their operators' names. noted (PostgreSQL): the
+    BOOKING_FOUND event's kind, actor and at, written by the same statement when exactly
+    one booking is found."""
     typed = name_key(surname)
     if not typed:  # no letter or digit: no name ends in it
-        return None
+        return ()
     parameters: dict[str, Any] = {"reference": normalise_reference(reference),
-                                  "surname_key": typed, "surname_suffix": f"% {typed}"}
+                                  "surname_key": typed, "surname_suffix": f"% {typed}",
+                                  "operator": operator or None}
     if noted:
         parameters |= {**noted, "event_counts": {}}
-    found: int | None = session.execute(_FOUND_NOTED if noted else _FOUND,
-                                        parameters).scalar()
-    return found
+    return tuple(FoundBooking(row.id, row.operator_slug, row.operator_name)
+                 for row in session.execute(_FOUND_NOTED if noted else _FOUND, parameters))
 
 
 def booking_on_page(session: Session, booking_id: int,

@@ -27,7 +27,7 @@ from claims.passengers.booking_reads import (
     LegView,
     booking_on_page,
     booking_to_file,
-    found_booking,
+    found_bookings,
 )
 from claims.passengers.claim_writes import (
     CLAIM_FIELDS,
@@ -160,9 +160,23 @@ _CLAIMS_OF_BOOKING = prepared(select(_claims.c.direction, _claims.c.id).where(
     _claims.c.booking_id == bindparam("booking_id")))
 
 
-def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
-                 record_lookup: bool = True) -> int | None:
-    """The booking with this reference whose passenger has this surname, or None.
+@dataclass(frozen=True)
+class LookUp:
+    """What a reference and surname found: one booking, or the operators to choose from
+    when several operators' bookings answer to them (names only: nothing of a passenger
+    is shown before the choice), or neither."""
+
+    booking_id: int | None
+    # (slug, name) of each operator whose booking matched, when there are several.
+    operators: tuple[tuple[str, str], ...] = ()
+
+
+def look_up(session_factory: SessionFactory, reference: str, surname: str, *,
+            operator: str | None = None, record_lookup: bool = True) -> LookUp:
+    """The booking with this reference whose passenger has this surname (of the operator
+    chosen, by its slug); or, where several operators have one, the operators to ask the
+    passenger about. Never one of several by some order: another operator's booking would
+    show its passenger's name and e-mail.
 
     Which of the two did not match is deliberately not told: that would let anyone
     enumerate references."""
@@ -171,11 +185,23 @@ def find_booking(session_factory: SessionFactory, reference: str, surname: str, 
     with (each_statement_alone(session_factory) if record_lookup else session_factory()) \
             as session:
         chained = record_lookup and chains_writes(session_factory)
-        found = found_booking(session, reference, surname,
-                              _noted_by_read(EventKind.BOOKING_FOUND) if chained else None)
-        if found is not None and record_lookup and not chained:
-            insert_event(session, EventKind.BOOKING_FOUND, Actor.PASSENGER, booking_id=found)
-    return found
+        found = found_bookings(session, reference, surname, operator=operator,
+                               noted=_noted_by_read(EventKind.BOOKING_FOUND) if chained
+                               else None)
+        if len(found) == 1 and record_lookup and not chained:
+            insert_event(session, EventKind.BOOKING_FOUND, Actor.PASSENGER,
+                         booking_id=found[0].id)
+    if len(found) == 1:
+        return LookUp(found[0].id)
+    return LookUp(None, tuple((f.operator_slug, f.operator_name) for f in found))
+
+
+def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
+                 operator: str | None = None, record_lookup: bool = True) -> int | None:
+    """The one booking look_up finds, or None: where several operators' bookings match,
+    None too (a caller that cannot ask the passenger must name the operator)."""
+    return look_up(session_factory, reference, surname, operator=operator,
+                   record_lookup=record_lookup).booking_id
 
 
 def prepare_claim(session_factory: SessionFactory, booking_id: int, *,

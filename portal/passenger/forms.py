@@ -56,6 +56,10 @@ class LookupForm(Form):
         DataRequired(_l("Enter your surname as on the booking.")),
         Length(max=100, message=_l("A surname is at most 100 characters.")), PersonName(),
     ], render_kw={"autocomplete": "family-name"})
+    # Asked only where several operators' bookings answer to the reference and surname:
+    # their names are the choices (portal.passenger.views._look_up sets them).
+    operator = RadioField(_l("Which company is your booking with?"), choices=[],
+                          validate_choice=False, validators=[Optional(), Length(max=40)])
 
 
 def _count(value: str | None) -> int | None:

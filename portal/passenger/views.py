@@ -53,13 +53,27 @@ def lookup() -> Response | tuple[str, int]:
     form = LookupForm()
     if not form.validate_on_submit():
         return render_template("passenger/start.html", form=form), 422
-    booking_id = filing.find_booking(runtime().session_factory, form.reference.data or "",
-                                       form.surname.data or "")
-    if booking_id is None:
+    found = _look_up(form)
+    if found.operators:
+        return render_template("passenger/start.html", form=form), 200
+    if found.booking_id is None:
         # Which of the two did not match is not said: that would help guess references.
         return render_template("passenger/start.html", form=form, not_found=True), 404
-    session["booking_id"] = booking_id
+    session["booking_id"] = found.booking_id
     return redirect(url_for("passenger.claim"))
+
+
+def _look_up(form: LookupForm, *, record_lookup: bool = True) -> filing.LookUp:
+    """The booking the form names; where several operators' bookings answer to it, their
+    names set as the form's choices (the passenger is asked, with nothing of anyone's
+    booking shown), with a reminder if the page asked already and none was chosen."""
+    found = filing.look_up(runtime().session_factory, form.reference.data or "",
+                           form.surname.data or "", operator=form.operator.data or None,
+                           record_lookup=record_lookup)
+    form.operator.choices = list(found.operators)
+    if found.operators and request.form.get("operator_asked"):
+        form.operator.errors = [_("Choose the company your booking is with.")]
+    return found
 
 
 @blueprint.get("/invited/<token>")
@@ -218,11 +232,12 @@ def new_link() -> Response | str | tuple[str, int]:
     if request.method == "GET" or not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("passenger/new_link.html", form=form), status
-    factory = runtime().session_factory
-    booking_id = filing.find_booking(factory, form.reference.data or "",
-                                       form.surname.data or "", record_lookup=False)
-    if booking_id is not None:
-        for claim_id in status_links.request_new_links(factory, booking_id):
+    found = _look_up(form, record_lookup=False)
+    if found.operators:
+        return render_template("passenger/new_link.html", form=form)
+    if found.booking_id is not None:
+        factory = runtime().session_factory
+        for claim_id in status_links.request_new_links(factory, found.booking_id):
             notify(runtime().redis, claim_id, NoticeKind.NEW_LINK)
     return render_template("passenger/new_link.html", form=None, sent=True)
 
