@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from claims.core.journey import OperationsKey, operations_key
 from claims.core.names import name_key, normalise_reference
 from claims.core.policy import OperatorPolicy
-from claims.db.dialect import local_date
+from claims.db.dialect import insert_or_ignore, local_date
 from claims.db.engine import prepared
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, OperationsRecord, Operator
 from claims.processing.assessment import Arrival, operator_policy
@@ -146,16 +146,22 @@ _BOOKING_ON_PAGE = _with_legs_and_claims(
                    _records.c.stop == _legs.c.destination))
 
 def _passenger_event(booking_id: ColumnElement[Any], counts: ColumnElement[Any],
-                     *where: ColumnElement[bool]) -> Insert:
+                     *where: ColumnElement[bool], page_view: bool = False) -> Insert:
     """An effort event written by a read's statement (an INSERT in its WITH), for each
     row selected with where: its kind, actor and time bound as event_kind, event_actor
-    and event_at (claims.passengers.filing._noted_by_read gives them)."""
-    return insert(_events).from_select(
-        ["kind", "actor", "at", "booking_id", "counts"],
-        select(bindparam("event_kind", type_=_events.c.kind.type),
-               bindparam("event_actor", type_=_events.c.actor.type),
-               bindparam("event_at", type_=_events.c.at.type), booking_id, counts,
-               ).where(*where))
+    and event_at (claims.passengers.filing._noted_by_read gives them). A page_view's
+    event also has its view_key bound, and is not written where its minute has one
+    (claims.db.events.note_page_view). These statements run on PostgreSQL only."""
+    columns = ["kind", "actor", "at", "booking_id", "counts"]
+    values: list[ColumnElement[Any]] = [
+        bindparam("event_kind", type_=_events.c.kind.type),
+        bindparam("event_actor", type_=_events.c.actor.type),
+        bindparam("event_at", type_=_events.c.at.type), booking_id, counts]
+    if not page_view:
+        return insert(_events).from_select(columns, select(*values).where(*where))
+    return insert_or_ignore("postgresql", _events, "view_key").from_select(
+        [*columns, "view_key"], select(
+            *values, bindparam("view_key", type_=_events.c.view_key.type)).where(*where))
 
 
 # On PostgreSQL, the claim page's CLAIM_FORM_SHOWN event written by the same statement
@@ -171,7 +177,7 @@ _FORM_SHOWN = _passenger_event(
         case((_bookings.c.passenger_name != "", 1), else_=0)
         + case((func.coalesce(_bookings.c.passenger_email, "") != "", 1), else_=0)),
     _bookings.c.id == bindparam("booking_id"),
-    ~exists().where(_claims.c.booking_id == _bookings.c.id),
+    ~exists().where(_claims.c.booking_id == _bookings.c.id), page_view=True,
 ).cte("form_shown")
 _BOOKING_ON_PAGE_NOTED = _BOOKING_ON_PAGE.add_cte(_FORM_SHOWN)
 
@@ -241,9 +247,9 @@ def found_bookings(session: Session, reference: str, surname: str, *,
 
 def booking_on_page(session: Session, booking_id: int,
                     shown: dict[str, Any] | None = None) -> BookingOnPage:
-    """shown (PostgreSQL): the CLAIM_FORM_SHOWN event's kind, actor, at and fields_shown,
-    written with the read if no journey is claimed yet (when the result's claims are
-    empty)."""
+    """shown (PostgreSQL): the CLAIM_FORM_SHOWN event's kind, actor, at, fields_shown and
+    view_key, written with the read if no journey is claimed yet (when the result's
+    claims are empty) and the minute has none."""
     rows = _rows(session, _BOOKING_ON_PAGE_NOTED if shown else _BOOKING_ON_PAGE, booking_id,
                  shown)
     first = rows[0]

@@ -96,10 +96,9 @@ def claim() -> Response | str | tuple[str, int]:
         return redirect(url_for("passenger.start"))
     factory = runtime().session_factory
     if request.method == "GET":
-        draft = filing.prepare_claim(factory, booking_id)
-        if draft.existing_claim_id is not None:
-            return redirect(status_url(draft.existing_claim_id))
-        return _claim_page(draft)
+        # Every journey claimed: the page says so, with a button to each claim's status
+        # (a POST makes its link: a GET writes no link, however often it is asked).
+        return _claim_page(filing.prepare_claim(factory, booking_id))
 
     shown = read_choices(request.form.get("shown_choices"))
     if shown is None:
@@ -193,7 +192,7 @@ def _claim_page(draft: filing.ClaimDraft, form: ClaimForm | None = None) -> str:
                       journeys=tuple(_open(draft)), details_open=_details_open(draft),
                       uk_account=draft.fare_currency == "GBP")
     account = mask_iban(draft.payment_iban)
-    form_html = None if form is not None else claim_form_html(
+    form_html = None if form is not None or not draft.open_journeys else claim_form_html(
         shape, name=draft.passenger_name, email=draft.passenger_email, account=account)
     return render_template("passenger/claim.html", form=form, form_html=form_html,
                            draft=draft, claimed_links=claimed,
@@ -209,17 +208,25 @@ def _details_open(draft: filing.ClaimDraft) -> bool:
                or journey.facts.missed_connection_at for journey in draft.open_journeys)
 
 
-@blueprint.get("/claim/<direction>/status")
-@limiter.limit("30 per minute")  # each visit makes a link: bounded like the look-up
+@blueprint.post("/claim/<direction>/status")
+@limiter.limit("30 per minute")  # each makes a link: bounded like the look-up
 def claimed_journey(direction: str) -> Response:
-    """A journey of the looked-up booking that is claimed already: its status page, with a
-    link made when the passenger asks for it."""
+    """A journey of the looked-up booking that is claimed already: its status page, by a
+    link made for the passenger who asks (a POST: showing a page makes no link)."""
     booking_id = session.get("booking_id")
     if not isinstance(booking_id, int):
         return redirect(url_for("passenger.start"))
     claim_id = status_links.journey_claim(runtime().session_factory, direction,
                                           booking_id=booking_id)
     return redirect(status_url(claim_id) if claim_id else url_for("passenger.claim"))
+
+
+@blueprint.get("/claim/<direction>/status")
+def claimed_journey_page(direction: str) -> Response:
+    """The address of the button above, opened: the claim page, where the button is
+    (without a looked-up booking, the start)."""
+    looked_up = isinstance(session.get("booking_id"), int)
+    return redirect(url_for("passenger.claim" if looked_up else "passenger.start"))
 
 
 @blueprint.route("/new-link", methods=["GET", "POST"])
