@@ -192,3 +192,26 @@ def test_a_look_up_never_shows_another_operators_passenger(
         assert f"{FIRST_NAMES[slug]} {surname}" in claim
         for other in FIRST_NAMES.keys() - {slug}:
             assert FIRST_NAMES[other] not in claim and f"@{other}.example" not in claim
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chosen=st.one_of(st.text(max_size=60), st.just("\x00"), st.just("a" * 5000),
+                        st.just("beta-rail\x00"), st.just("ALPHA-RAIL")))
+def test_any_choice_sent_is_answered_without_an_error_and_shows_nobody(
+        app: Flask, chosen: str) -> None:
+    if "shared_operators" not in app.extensions:  # once for all examples
+        _operators(app)
+        load(app, [_booking("SHARED6", "alpha-rail", "Weber"),
+                   _booking("SHARED6", "beta-rail", "Weber")])
+        app.extensions["shared_operators"] = True
+    client = app.test_client()
+    status, page, location = _post(client, "/", reference="SHARED6", surname="Weber",
+                                   operator=chosen, operator_asked="1")
+    if chosen in OPERATORS:
+        assert status == 302 and location.endswith("/claim")
+        return
+    assert status in (200, 404, 422), status
+    _no_passenger_on(page)
+    if status == 422:
+        assert "Choose one of the companies shown." in page
