@@ -195,6 +195,9 @@ class FoundBooking:
     id: int
     operator_slug: str
     operator_name: str
+    # Whether a claim is filed on it: a passenger coming back, whose look-up may lead
+    # straight to her claim (the journeys still open are the rules' to say).
+    claimed: bool = False
 
 
 # More than this many operators with one reference and surname is no passenger's case:
@@ -209,6 +212,7 @@ MOST_FOUND = 20
 _FOUND = prepared(select(
     _bookings.c.id, _operators.c.slug.label("operator_slug"),
     _operators.c.name.label("operator_name"),
+    exists().where(_claims.c.booking_id == _bookings.c.id).label("claimed"),
 ).join_from(_bookings, _operators, _operators.c.id == _bookings.c.operator_id).where(
     _bookings.c.reference == bindparam("reference"),
     or_(_bookings.c.passenger_name_key == bindparam("surname_key"),
@@ -241,8 +245,9 @@ def found_bookings(session: Session, reference: str, surname: str, *,
                                   "operator": operator or None}
     if noted:
         parameters |= {**noted, "event_counts": {}}
-    return tuple(FoundBooking(row.id, row.operator_slug, row.operator_name)
-                 for row in session.execute(_FOUND_NOTED if noted else _FOUND, parameters))
+    rows = session.execute(_FOUND_NOTED if noted else _FOUND, parameters)
+    return tuple(FoundBooking(row.id, row.operator_slug, row.operator_name, bool(row.claimed))
+                 for row in rows)
 
 
 def booking_on_page(session: Session, booking_id: int,

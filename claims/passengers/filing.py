@@ -176,6 +176,8 @@ class LookUp:
     booking_id: int | None
     # (slug, name) of each operator whose booking matched, when there are several.
     operators: tuple[tuple[str, str], ...] = ()
+    # The booking found has a claim filed on it already.
+    claimed: bool = False
 
 
 def look_up(session_factory: SessionFactory, reference: str, surname: str, *,
@@ -199,7 +201,7 @@ def look_up(session_factory: SessionFactory, reference: str, surname: str, *,
             insert_event(session, EventKind.BOOKING_FOUND, Actor.PASSENGER,
                          booking_id=found[0].id)
     if len(found) == 1:
-        return LookUp(found[0].id)
+        return LookUp(found[0].id, claimed=found[0].claimed)
     return LookUp(None, tuple((f.operator_slug, f.operator_name) for f in found))
 
 

@@ -60,6 +60,12 @@ def lookup() -> Response | tuple[str, int]:
         # Which of the two did not match is not said: that would help guess references.
         return render_template("passenger/start.html", form=form, not_found=True), 404
     session["booking_id"] = found.booking_id
+    if found.claimed:
+        # Coming back with every journey claimed: straight to the claim, by a link this
+        # POST makes (the claim page, a GET, only shows a button for it).
+        options = filing.filing_options(runtime().session_factory, found.booking_id)
+        if not options.open_journeys and options.first_claim_id is not None:
+            return redirect(status_url(options.first_claim_id))
     return redirect(url_for("passenger.claim"))
 
 

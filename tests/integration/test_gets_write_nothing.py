@@ -153,6 +153,10 @@ def test_a_claimed_journey_is_opened_by_a_button_that_makes_its_link(
     assert back.status_code == 302 and back.location.startswith("/status/")
     assert "Return" in client.get(back.location).get_data(as_text=True)
     assert _rows(app)["status_links"] == links + 2
+    # Coming back later, the look-up (a POST) leads straight to the claim by a new link.
+    again = look_up(app.test_client(), "BOTH01", "Müller")
+    assert again.status_code == 302 and again.location.startswith("/status/")
+    assert _rows(app)["status_links"] == links + 3
 
 
 def test_a_single_visit_still_counts_each_page_once(
