@@ -23,7 +23,7 @@ from claims.core.rules.journey_input import Fare, JourneyInput
 from claims.core.uk_accounts import mask_uk_account
 from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.dialect import json_array_contains, json_array_elements, local_date
-from claims.db.events import append_event, record_event
+from claims.db.events import append_page_view, record_event
 from claims.db.models import Booking, BookingLeg, Claim, ClaimDocument, ClaimEvent, Operator, User
 from claims.db.types import utcnow
 from claims.processing.assessment import operations_records
@@ -532,9 +532,10 @@ def _related(session: Session, claim: Claim) -> tuple[RelatedClaim, ...]:
 
 
 def note_file_opened(session_factory: SessionFactory, claim_id: int, staff_id: int) -> None:
-    """Who looked at whose personal data, and when: managers read it (the audit)."""
-    append_event(session_factory, EventKind.CLAIM_FILE_OPENED, Actor.CLERK,
-                 claim_id=claim_id, actor_id=staff_id)
+    """Who looked at whose personal data, and when: managers read it (the audit). A
+    page view: once a minute for the clerk and the claim, however often it is reloaded."""
+    append_page_view(session_factory, EventKind.CLAIM_FILE_OPENED, Actor.CLERK,
+                     claim_id=claim_id, actor_id=staff_id)
 
 
 @dataclass(frozen=True)

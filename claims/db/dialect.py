@@ -9,12 +9,15 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Date,
+    Insert,
     Integer,
     Numeric,
+    Table,
     any_,
     bindparam,
     func,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
@@ -29,6 +32,14 @@ def chains_writes(session_factory: sessionmaker[Session]) -> bool:
     """Whether inserts can be chained in one statement (a WITH of INSERTs, each using
     what the one before returned): PostgreSQL's, not SQLite's."""
     return bool(session_factory.kw["bind"].dialect.name == "postgresql")
+
+
+def insert_or_ignore(dialect: str, table: Table, unique_column: str) -> Insert:
+    """An INSERT that writes nothing where a row with the same unique_column is there
+    already (ON CONFLICT DO NOTHING, on both): for rows the database keeps one of."""
+    statement = (postgresql.insert(table) if dialect == "postgresql"
+                 else sqlite.insert(table))
+    return statement.on_conflict_do_nothing(index_elements=[unique_column])
 
 
 def one_of(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:

@@ -293,6 +293,10 @@ class ClaimEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(40), index=True)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A page view's event (a GET: a form shown, a status page, a clerk opening a file):
+    # its kind, whose it is and the minute, unique (claims.db.events.note_page_view), so
+    # that any number of visits writes at most one a minute. NULL for every other event.
+    view_key: Mapped[str | None] = mapped_column(String(80), index=True, unique=True)
 
     claim: Mapped[Claim | None] = relationship(back_populates="events")
 

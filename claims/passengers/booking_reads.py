@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from claims.core.journey import OperationsKey, operations_key
 from claims.core.names import name_key, normalise_reference
 from claims.core.policy import OperatorPolicy
-from claims.db.dialect import local_date
+from claims.db.dialect import insert_or_ignore, local_date
 from claims.db.engine import prepared
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, OperationsRecord, Operator
 from claims.processing.assessment import Arrival, operator_policy
@@ -146,16 +146,22 @@ _BOOKING_ON_PAGE = _with_legs_and_claims(
                    _records.c.stop == _legs.c.destination))
 
 def _passenger_event(booking_id: ColumnElement[Any], counts: ColumnElement[Any],
-                     *where: ColumnElement[bool]) -> Insert:
+                     *where: ColumnElement[bool], page_view: bool = False) -> Insert:
     """An effort event written by a read's statement (an INSERT in its WITH), for each
     row selected with where: its kind, actor and time bound as event_kind, event_actor
-    and event_at (claims.passengers.filing._noted_by_read gives them)."""
-    return insert(_events).from_select(
-        ["kind", "actor", "at", "booking_id", "counts"],
-        select(bindparam("event_kind", type_=_events.c.kind.type),
-               bindparam("event_actor", type_=_events.c.actor.type),
-               bindparam("event_at", type_=_events.c.at.type), booking_id, counts,
-               ).where(*where))
+    and event_at (claims.passengers.filing._noted_by_read gives them). A page_view's
+    event also has its view_key bound, and is not written where its minute has one
+    (claims.db.events.note_page_view). These statements run on PostgreSQL only."""
+    columns = ["kind", "actor", "at", "booking_id", "counts"]
+    values: list[ColumnElement[Any]] = [
+        bindparam("event_kind", type_=_events.c.kind.type),
+        bindparam("event_actor", type_=_events.c.actor.type),
+        bindparam("event_at", type_=_events.c.at.type), booking_id, counts]
+    if not page_view:
+        return insert(_events).from_select(columns, select(*values).where(*where))
+    return insert_or_ignore("postgresql", _events, "view_key").from_select(
+        [*columns, "view_key"], select(
+            *values, bindparam("view_key", type_=_events.c.view_key.type)).where(*where))
 
 
 # On PostgreSQL, the claim page's CLAIM_FORM_SHOWN event written by the same statement
@@ -171,7 +177,7 @@ _FORM_SHOWN = _passenger_event(
         case((_bookings.c.passenger_name != "", 1), else_=0)
         + case((func.coalesce(_bookings.c.passenger_email, "") != "", 1), else_=0)),
     _bookings.c.id == bindparam("booking_id"),
-    ~exists().where(_claims.c.booking_id == _bookings.c.id),
+    ~exists().where(_claims.c.booking_id == _bookings.c.id), page_view=True,
 ).cte("form_shown")
 _BOOKING_ON_PAGE_NOTED = _BOOKING_ON_PAGE.add_cte(_FORM_SHOWN)
 
@@ -181,43 +187,74 @@ _BOOKING_TO_FILE = _with_legs_and_claims(
     _bookings.c.fare_currency, _bookings.c.payment_iban.is_not(None).label("account_on_file"))
 
 
-# The booking with the reference whose name ends in the typed surname's words (as
+@dataclass(frozen=True)
+class FoundBooking:
+    """A booking the typed reference and surname name, with its operator: the operator's
+    slug and name are all a passenger is shown to choose between several."""
+
+    id: int
+    operator_slug: str
+    operator_name: str
+    # Whether a claim is filed on it: a passenger coming back, whose look-up may lead
+    # straight to her claim (the journeys still open are the rules' to say).
+    claimed: bool = False
+
+
+# More than this many operators with one reference and surname is no passenger's case:
+# the choice shows this many at most.
+MOST_FOUND = 20
+
+# The bookings with the reference whose name ends in the typed surname's words (as
 # claims.core.names.surname_matches says, on the folded name key), by the reference's
-# index. The lowest id where two operators use one reference for the same name.
-_FOUND = prepared(select(_bookings.c.id).where(
+# index, and of the chosen operator where one is chosen (operator NULL: any). Several
+# operators may use one reference for the same surname: the passenger is asked which,
+# never given the first.
+_FOUND = prepared(select(
+    _bookings.c.id, _operators.c.slug.label("operator_slug"),
+    _operators.c.name.label("operator_name"),
+    exists().where(_claims.c.booking_id == _bookings.c.id).label("claimed"),
+).join_from(_bookings, _operators, _operators.c.id == _bookings.c.operator_id).where(
     _bookings.c.reference == bindparam("reference"),
     or_(_bookings.c.passenger_name_key == bindparam("surname_key"),
         _bookings.c.passenger_name_key.like(bindparam("surname_suffix"))),
-).order_by(_bookings.c.id).limit(1))
+    _operators.c.slug == func.coalesce(bindparam("operator", type_=_operators.c.slug.type),
+                                       _operators.c.slug),
+).order_by(_operators.c.name, _operators.c.slug).limit(MOST_FOUND))
 
-# On PostgreSQL with its BOOKING_FOUND event written by the same statement, where one is
-# found: the look-up is one round trip, as the claim page's is.
+# On PostgreSQL with its BOOKING_FOUND event written by the same statement, where exactly
+# one booking is found (several wait for the passenger's choice): the look-up is one round
+# trip, as the claim page's is.
 _found = _FOUND.cte("found")
-_FOUND_NOTED = prepared(select(_found.c.id).add_cte(_passenger_event(
-    _found.c.id, bindparam("event_counts", type_=_events.c.counts.type)).cte("found_noted")))
+_FOUND_NOTED = prepared(select(_found).add_cte(_passenger_event(
+    _found.c.id, bindparam("event_counts", type_=_events.c.counts.type),
+    select(func.count()).select_from(_found).scalar_subquery() == 1).cte("found_noted")))
 
 
-def found_booking(session: Session, reference: str, surname: str,
-                  noted: dict[str, Any] | None = None) -> int | None:
-    """The booking's id, or None. noted (PostgreSQL): the BOOKING_FOUND event's kind,
-    actor and at, written by the same statement when a booking is found."""
+def found_bookings(session: Session, reference: str, surname: str, *,
+                   operator: str | None = None,
+                   noted: dict[str, Any] | None = None) -> tuple[FoundBooking, ...]:
+    """The bookings the reference and surname name (of the operator, by its slug, where
+    one is given), ordered by their operators' names. noted (PostgreSQL): the
+    BOOKING_FOUND event's kind, actor and at, written by the same statement when exactly
+    one booking is found."""
     typed = name_key(surname)
     if not typed:  # no letter or digit: no name ends in it
-        return None
+        return ()
     parameters: dict[str, Any] = {"reference": normalise_reference(reference),
-                                  "surname_key": typed, "surname_suffix": f"% {typed}"}
+                                  "surname_key": typed, "surname_suffix": f"% {typed}",
+                                  "operator": operator or None}
     if noted:
         parameters |= {**noted, "event_counts": {}}
-    found: int | None = session.execute(_FOUND_NOTED if noted else _FOUND,
-                                        parameters).scalar()
-    return found
+    rows = session.execute(_FOUND_NOTED if noted else _FOUND, parameters)
+    return tuple(FoundBooking(row.id, row.operator_slug, row.operator_name, bool(row.claimed))
+                 for row in rows)
 
 
 def booking_on_page(session: Session, booking_id: int,
                     shown: dict[str, Any] | None = None) -> BookingOnPage:
-    """shown (PostgreSQL): the CLAIM_FORM_SHOWN event's kind, actor, at and fields_shown,
-    written with the read if no journey is claimed yet (when the result's claims are
-    empty)."""
+    """shown (PostgreSQL): the CLAIM_FORM_SHOWN event's kind, actor, at, fields_shown and
+    view_key, written with the read if no journey is claimed yet (when the result's
+    claims are empty) and the minute has none."""
     rows = _rows(session, _BOOKING_ON_PAGE_NOTED if shown else _BOOKING_ON_PAGE, booking_id,
                  shown)
     first = rows[0]

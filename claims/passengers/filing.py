@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -18,7 +18,14 @@ from claims.core.uk_accounts import mask_uk_account
 from claims.core.vocabulary import DECIDED, Actor, ClaimStatus, Direction, EventKind, Origin
 from claims.db.dialect import chains_writes
 from claims.db.engine import each_statement_alone, prepared
-from claims.db.events import append_event, insert_event, record_event
+from claims.db.events import (
+    append_event,
+    append_page_view,
+    insert_event,
+    note_page_view,
+    page_view_key,
+    record_event,
+)
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, Payout
 from claims.db.types import utcnow
 from claims.passengers.answers import can_object
@@ -27,7 +34,7 @@ from claims.passengers.booking_reads import (
     LegView,
     booking_on_page,
     booking_to_file,
-    found_booking,
+    found_bookings,
 )
 from claims.passengers.claim_writes import (
     CLAIM_FIELDS,
@@ -160,9 +167,25 @@ _CLAIMS_OF_BOOKING = prepared(select(_claims.c.direction, _claims.c.id).where(
     _claims.c.booking_id == bindparam("booking_id")))
 
 
-def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
-                 record_lookup: bool = True) -> int | None:
-    """The booking with this reference whose passenger has this surname, or None.
+@dataclass(frozen=True)
+class LookUp:
+    """What a reference and surname found: one booking, or the operators to choose from
+    when several operators' bookings answer to them (names only: nothing of a passenger
+    is shown before the choice), or neither."""
+
+    booking_id: int | None
+    # (slug, name) of each operator whose booking matched, when there are several.
+    operators: tuple[tuple[str, str], ...] = ()
+    # The booking found has a claim filed on it already.
+    claimed: bool = False
+
+
+def look_up(session_factory: SessionFactory, reference: str, surname: str, *,
+            operator: str | None = None, record_lookup: bool = True) -> LookUp:
+    """The booking with this reference whose passenger has this surname (of the operator
+    chosen, by its slug); or, where several operators have one, the operators to ask the
+    passenger about. Never one of several by some order: another operator's booking would
+    show its passenger's name and e-mail.
 
     Which of the two did not match is deliberately not told: that would let anyone
     enumerate references."""
@@ -171,11 +194,23 @@ def find_booking(session_factory: SessionFactory, reference: str, surname: str, 
     with (each_statement_alone(session_factory) if record_lookup else session_factory()) \
             as session:
         chained = record_lookup and chains_writes(session_factory)
-        found = found_booking(session, reference, surname,
-                              _noted_by_read(EventKind.BOOKING_FOUND) if chained else None)
-        if found is not None and record_lookup and not chained:
-            insert_event(session, EventKind.BOOKING_FOUND, Actor.PASSENGER, booking_id=found)
-    return found
+        found = found_bookings(session, reference, surname, operator=operator,
+                               noted=_noted_by_read(EventKind.BOOKING_FOUND) if chained
+                               else None)
+        if len(found) == 1 and record_lookup and not chained:
+            insert_event(session, EventKind.BOOKING_FOUND, Actor.PASSENGER,
+                         booking_id=found[0].id)
+    if len(found) == 1:
+        return LookUp(found[0].id, claimed=found[0].claimed)
+    return LookUp(None, tuple((f.operator_slug, f.operator_name) for f in found))
+
+
+def find_booking(session_factory: SessionFactory, reference: str, surname: str, *,
+                 operator: str | None = None, record_lookup: bool = True) -> int | None:
+    """The one booking look_up finds, or None: where several operators' bookings match,
+    None too (a caller that cannot ask the passenger must name the operator)."""
+    return look_up(session_factory, reference, surname, operator=operator,
+                   record_lookup=record_lookup).booking_id
 
 
 def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
@@ -187,8 +222,8 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
             as session:
         # On PostgreSQL the read writes the page's event where no journey is claimed yet.
         chained = record_view and chains_writes(session_factory)
-        booking = booking_on_page(session, booking_id, shown=_noted_by_read(
-            EventKind.CLAIM_FORM_SHOWN, fields_shown=len(CLAIM_FIELDS)) if chained else None)
+        booking = booking_on_page(session, booking_id, shown=_form_shown(
+            booking_id) if chained else None)
         directions = legs_by_direction(booking.legs, booking.fare_kind)
         facts = {d: journey_facts(legs, booking.arrivals) for d, legs in directions.items()}
         draft = ClaimDraft(
@@ -202,11 +237,19 @@ def prepare_claim(session_factory: SessionFactory, booking_id: int, *,
                 existing_claim_id=booking.claims.get(direction))
                 for direction, legs in directions.items()))
         if draft.open_journeys and record_view and not (chained and not booking.claims):
-            insert_event(session, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
-                         booking_id=booking_id, fields_shown=len(CLAIM_FIELDS),
-                         fields_prefilled=sum(1 for f in PREFILLED_FIELDS
-                                              if getattr(booking, f)))
+            note_page_view(session, EventKind.CLAIM_FORM_SHOWN, Actor.PASSENGER,
+                           booking_id=booking_id, fields_shown=len(CLAIM_FIELDS),
+                           fields_prefilled=sum(1 for f in PREFILLED_FIELDS
+                                                if getattr(booking, f)))
     return draft
+
+
+def _form_shown(booking_id: int) -> dict[str, Any]:
+    """The CLAIM_FORM_SHOWN event the claim page's read writes on PostgreSQL: a page
+    view, one a minute (as note_page_view writes it on SQLite)."""
+    noted = _noted_by_read(EventKind.CLAIM_FORM_SHOWN, fields_shown=len(CLAIM_FIELDS))
+    return noted | {"view_key": page_view_key(EventKind.CLAIM_FORM_SHOWN, noted["event_at"],
+                                              booking_id=booking_id)}
 
 
 def _noted_by_read(kind: EventKind, **counts: int) -> dict[str, Any]:
@@ -332,8 +375,16 @@ def _claims_of_booking(session: Session, booking_id: int) -> dict[str, int]:
 
 def note_form_event(session_factory: SessionFactory, kind: EventKind,
                     booking_id: int | None = None, **counts: int) -> None:
-    """A form shown or sent back with errors: counts only, for the effort record."""
+    """A form sent back with errors (a POST): counts only, for the effort record."""
     append_event(session_factory, kind, Actor.PASSENGER, booking_id=booking_id, **counts)
+
+
+def note_form_shown(session_factory: SessionFactory, kind: EventKind,
+                    booking_id: int | None = None, **counts: int) -> None:
+    """A form shown (a GET): a page view, at most one a minute for the booking (for the
+    form without a booking, one a minute)."""
+    append_page_view(session_factory, kind, Actor.PASSENGER, booking_id=booking_id,
+                     **counts)
 
 
 def note_enqueue_failed(session_factory: SessionFactory, claim_id: int) -> None:
@@ -367,11 +418,11 @@ def claim_view(session_factory: SessionFactory, claim_or_link: int | str, *, lan
         if claim is None:
             raise ClaimNotFound(claim_id)
         events = session.execute(_EVENTS_SHOWN, {"claim_id": claim.id}).all()
-        if record_view and not _viewed_lately(events):
+        if record_view:
             # At most one view event a minute: the page refreshes itself while the claim
             # is checked, and anyone holding the link could otherwise fill the log at will.
-            insert_event(session, EventKind.STATUS_VIEWED, Actor.PASSENGER,
-                         claim_id=claim_id)
+            note_page_view(session, EventKind.STATUS_VIEWED, Actor.PASSENGER,
+                           claim_id=claim_id)
         explanation = claim.explanation_de if language.startswith("de") else claim.explanation_en
         # Once paid, where the money went is the payout's, not what the claim planned. The
         # payout is written in the transaction that marks the claim paid: none before.
@@ -439,12 +490,6 @@ def _shown_kind(event: Any) -> str:
 
 
 HANDED_TO_STAFF = "handed_to_staff"
-VIEW_EVENT_EVERY = timedelta(minutes=1)
-
-
-def _viewed_lately(events: Sequence[Any]) -> bool:
-    since = utcnow() - VIEW_EVENT_EVERY
-    return any(e.kind == EventKind.STATUS_VIEWED and e.at > since for e in events)
 
 
 # The status page's statements, built once (see _BOOKING above). The claim with its

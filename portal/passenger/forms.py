@@ -56,6 +56,14 @@ class LookupForm(Form):
         DataRequired(_l("Enter your surname as on the booking.")),
         Length(max=100, message=_l("A surname is at most 100 characters.")), PersonName(),
     ], render_kw={"autocomplete": "family-name"})
+    # Asked only where several operators' bookings answer to the reference and surname:
+    # their names are the choices (portal.passenger.views._look_up sets them).
+    # A choice that is not among them (an altered page) finds no booking; one that could
+    # be no operator's slug is refused here, before it reaches the database.
+    operator = RadioField(_l("Which company is your booking with?"), choices=[],
+                          validate_choice=False, validators=[Optional(), Regexp(
+                              r"^[a-z0-9-]{1,40}$",
+                              message=_l("Choose one of the companies shown."))])
 
 
 def _count(value: str | None) -> int | None:

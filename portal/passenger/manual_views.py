@@ -39,8 +39,8 @@ def manual_claim() -> Response | str | tuple[str, int]:
     factory = runtime().session_factory
     form = ManualClaimForm(operators=manual.manual_operators(factory))
     if request.method == "GET":
-        filing.note_form_event(factory, EventKind.MANUAL_FORM_SHOWN,
-                                 fields_shown=len(manual.MANUAL_FIELDS), fields_prefilled=0)
+        filing.note_form_shown(factory, EventKind.MANUAL_FORM_SHOWN,
+                               fields_shown=len(manual.MANUAL_FIELDS), fields_prefilled=0)
         return render_template("passenger/manual.html", form=form)
     uploads = Path(current_app.instance_path) / "uploads"
     valid = form.validate_on_submit()

@@ -88,15 +88,23 @@ def status(token: str) -> str:
     return _status_page(token, _view(token))
 
 
-@blueprint.get("/status/<token>/journey/<direction>")
-@limiter.limit("30 per minute")  # each visit makes a link: bounded like the look-up
+@blueprint.post("/status/<token>/journey/<direction>")
+@limiter.limit("30 per minute")  # each makes a link: bounded like the look-up
 def other_journey(token: str, direction: str) -> Response:
-    """The claim for the booking's other journey (the return of a return ticket)."""
+    """The claim for the booking's other journey (the return of a return ticket), by a
+    link made for the passenger who asks (a POST: showing a page makes no link)."""
     sibling = status_links.journey_claim(runtime().session_factory, direction,
                                          claim_id=_claim_id(token))
     if sibling is None:
         abort(404, _("There is no claim for this journey."))
     return redirect(status_url(sibling))
+
+
+@blueprint.get("/status/<token>/journey/<direction>")
+def other_journey_page(token: str, direction: str) -> Response:
+    """The address of the button above, opened: the status page, where the button is."""
+    _claim_id(token)
+    return redirect(url_for("passenger.status", token=token))
 
 
 def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = None,

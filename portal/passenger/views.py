@@ -60,16 +60,36 @@ def lookup() -> Response | tuple[str, int]:
     form = LookupForm()
     if not form.validate_on_submit():
         return render_template("passenger/start.html", form=form), 422
-    booking_id = filing.find_booking(runtime().session_factory, form.reference.data or "",
-                                       form.surname.data or "")
-    if booking_id is None:
+    found = _look_up(form)
+    if found.operators:
+        return render_template("passenger/start.html", form=form), 200
+    if found.booking_id is None:
         # Which of the two did not match is not said: that would help guess references.
         return render_template("passenger/start.html", form=form, not_found=True), 404
-    version = status_links.access_version(runtime().session_factory, booking_id)
+    version = status_links.access_version(runtime().session_factory, found.booking_id)
     if version is None:  # erased between the two reads
         return render_template("passenger/start.html", form=form, not_found=True), 404
-    remember_booking(booking_id, version)
+    remember_booking(found.booking_id, version)
+    if found.claimed:
+        # Coming back with every journey claimed: straight to the claim, by a link this
+        # POST makes (the claim page, a GET, only shows a button for it).
+        options = filing.filing_options(runtime().session_factory, found.booking_id)
+        if not options.open_journeys and options.first_claim_id is not None:
+            return redirect(status_url(options.first_claim_id, version))
     return redirect(url_for("passenger.claim"))
+
+
+def _look_up(form: LookupForm, *, record_lookup: bool = True) -> filing.LookUp:
+    """The booking the form names; where several operators' bookings answer to it, their
+    names set as the form's choices (the passenger is asked, with nothing of anyone's
+    booking shown), with a reminder if the page asked already and none was chosen."""
+    found = filing.look_up(runtime().session_factory, form.reference.data or "",
+                           form.surname.data or "", operator=form.operator.data or None,
+                           record_lookup=record_lookup)
+    form.operator.choices = list(found.operators)
+    if found.operators and request.form.get("operator_asked"):
+        form.operator.errors = [_("Choose the company your booking is with.")]
+    return found
 
 
 @blueprint.get("/invited/<token>")
@@ -97,10 +117,9 @@ def claim() -> Response | str | tuple[str, int]:
     booking_id, version = looked_up
     factory = runtime().session_factory
     if request.method == "GET":
-        draft = filing.prepare_claim(factory, booking_id)
-        if draft.existing_claim_id is not None:
-            return redirect(status_url(draft.existing_claim_id, version))
-        return _claim_page(draft)
+        # Every journey claimed: the page says so, with a button to each claim's status
+        # (a POST makes its link: a GET writes no link, however often it is asked).
+        return _claim_page(filing.prepare_claim(factory, booking_id))
 
     shown = read_choices(request.form.get("shown_choices"))
     if shown is None:
@@ -198,7 +217,7 @@ def _claim_page(draft: filing.ClaimDraft, form: ClaimForm | None = None) -> str:
                       journeys=tuple(_open(draft)), details_open=_details_open(draft),
                       uk_account=draft.fare_currency == "GBP")
     account = mask_iban(draft.payment_iban)
-    form_html = None if form is not None else claim_form_html(
+    form_html = None if form is not None or not draft.open_journeys else claim_form_html(
         shape, name=draft.passenger_name, email=draft.passenger_email, account=account)
     return render_template("passenger/claim.html", form=form, form_html=form_html,
                            draft=draft, claimed_links=claimed,
@@ -214,11 +233,11 @@ def _details_open(draft: filing.ClaimDraft) -> bool:
                or journey.facts.missed_connection_at for journey in draft.open_journeys)
 
 
-@blueprint.get("/claim/<direction>/status")
-@limiter.limit("30 per minute")  # each visit makes a link: bounded like the look-up
+@blueprint.post("/claim/<direction>/status")
+@limiter.limit("30 per minute")  # each makes a link: bounded like the look-up
 def claimed_journey(direction: str) -> Response:
-    """A journey of the looked-up booking that is claimed already: its status page, with a
-    link made when the passenger asks for it."""
+    """A journey of the looked-up booking that is claimed already: its status page, by a
+    link made for the passenger who asks (a POST: showing a page makes no link)."""
     looked_up = booking_in_session()
     if looked_up is None:
         return redirect(url_for("passenger.start"))
@@ -227,6 +246,14 @@ def claimed_journey(direction: str) -> Response:
                                           booking_id=booking_id)
     return redirect(status_url(claim_id, version) if claim_id
                     else url_for("passenger.claim"))
+
+
+@blueprint.get("/claim/<direction>/status")
+def claimed_journey_page(direction: str) -> Response:
+    """The address of the button above, opened: the claim page, where the button is
+    (without a looked-up booking, the start)."""
+    looked_up = booking_in_session() is not None
+    return redirect(url_for("passenger.claim" if looked_up else "passenger.start"))
 
 
 @blueprint.route("/new-link", methods=["GET", "POST"])
@@ -239,11 +266,12 @@ def new_link() -> Response | str | tuple[str, int]:
     if request.method == "GET" or not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("passenger/new_link.html", form=form), status
-    factory = runtime().session_factory
-    booking_id = filing.find_booking(factory, form.reference.data or "",
-                                       form.surname.data or "", record_lookup=False)
-    if booking_id is not None:
-        for claim_id in status_links.request_new_links(factory, booking_id):
+    found = _look_up(form, record_lookup=False)
+    if found.operators:
+        return render_template("passenger/new_link.html", form=form)
+    if found.booking_id is not None:
+        factory = runtime().session_factory
+        for claim_id in status_links.request_new_links(factory, found.booking_id):
             notify(runtime().redis, claim_id, NoticeKind.NEW_LINK)
     return render_template("passenger/new_link.html", form=None, sent=True)
 

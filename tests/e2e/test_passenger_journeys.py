@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from flask import Flask
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.pages import PHONE, check
+from tests.helpers import create_operator, load
+from tests.records import rail_booking
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -144,3 +147,25 @@ def _wide(page: Page, name: str, artifacts: Path) -> None:
              if v["impact"] in ("serious", "critical")]
     assert grave == [], f"{name}: {grave}"
     page.screenshot(path=str(artifacts / f"passenger-{name}-1440.png"), full_page=True)
+
+
+def test_a_reference_two_companies_use_asks_which_one(app: Flask, live_portal: str,
+                                                      browser: Browser,
+                                                      artifacts: Path) -> None:
+    """Two operators' bookings under one reference, both for a Weber: the passenger
+    chooses her company by name (radio buttons, no script needed), and sees her own
+    booking, never the other Weber's."""
+    for slug in ("alpha-rail", "beta-rail"):
+        create_operator(app, slug)
+    load(app, [rail_booking("SHARE01", operator=slug, passenger={
+        "name": f"{first} Weber", "email": f"{first.lower()}@example.org"})
+        for slug, first in (("alpha-rail", "Anna"), ("beta-rail", "Berta"))])
+    page = browser.new_context(locale="en-GB", viewport=PHONE).new_page()
+    _look_up(page, live_portal, "share-01", "Weber", german=False)
+    expect(page.get_by_role("group", name="Which company is your booking with?")).to_be_visible()
+    assert "Anna" not in page.content() and "Berta" not in page.content()
+    check(page, "start-which-company", artifacts)
+    page.get_by_label("Beta Rail").check()
+    page.get_by_role("button", name="Find my booking").click()
+    expect(page.get_by_label("Your name")).to_have_value("Berta Weber")
+    assert "Anna" not in page.content()

@@ -223,8 +223,8 @@ def test_a_withdrawn_offer_is_made_again_when_the_data_make_it_due(app: Flask) -
     [claim] = _claims(app)
     assert (claim.status, claim.amount) == ("offered", Decimal("39.50"))
     client = app.test_client()
-    look_up(client, "Q7K2LM", "Mustermann")
-    page = client.get("/claim", follow_redirects=True).get_data(as_text=True)
+    found = look_up(client, "Q7K2LM", "Mustermann")  # straight to the offer
+    page = client.get(found.location).get_data(as_text=True)
     assert "offers you 39.50 EUR" in page
 
 

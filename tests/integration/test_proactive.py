@@ -243,8 +243,7 @@ def test_booking_without_e_mail_finds_its_offer_at_the_look_up(app: Flask) -> No
     _delays(app, key, arrival())
     assert mails(app) == []
     client = app.test_client()
-    found = look_up(client, "Q7K2LM", "Mustermann")
-    status = client.get(found.location)
+    status = look_up(client, "Q7K2LM", "Mustermann")  # straight to the offer
     page = client.get(status.location).get_data(as_text=True)
     assert "offers you 19.75 EUR" in page
     accepted = client.post(status.location + "/accept",

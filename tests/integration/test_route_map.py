@@ -41,6 +41,7 @@ AUDIENCE = {
     # A signed invitation: a forged or stale one answers 410 and opens nothing.
     "passenger.invited": PUBLIC,
     "passenger.claim": SESSION, "passenger.claimed_journey": SESSION,
+    "passenger.claimed_journey_page": SESSION, "passenger.other_journey_page": LINK,
     "passenger.status": LINK, "passenger.data_export": LINK, "passenger.eu_form": LINK,
     "passenger.letter": LINK, "passenger.other_journey": LINK, "passenger.appeal": LINK,
     "passenger.provide_info": LINK, "passenger.survey": LINK, "passenger.accept": LINK,

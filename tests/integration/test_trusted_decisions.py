@@ -388,16 +388,19 @@ def test_each_direction_of_a_return_ticket_is_a_journey_of_its_own(app: Flask) -
                       "return": ("rejected", Decimal("0.00"))}
     status = client.get(filed.location).get_data(as_text=True)
     assert "Outbound" in status and "the other journey of this booking (Return)" in status
-    # The link to the other journey opens the return's claim, with a link of its own.
-    other = re.search(r'href="(/status/[^"]+/journey/return)"', status)
+    # The button to the other journey opens the return's claim, with a link of its own
+    # (a POST makes it).
+    other = re.search(r'action="(/status/[^"]+/journey/return)"', status)
     assert other is not None
-    return_page = client.get(client.get(other.group(1)).location).get_data(as_text=True)
+    return_page = client.get(client.post(other.group(1), data={
+        "csrf_token": csrf_token(status)}).location).get_data(as_text=True)
     assert "Return" in return_page and "the other journey of this booking (Outbound)" in \
         return_page
-    # Filing again files nothing new: one claim per booking and direction.
-    again = client.get("/claim").location
-    assert again.startswith("/status/") and "Outbound" in client.get(again).get_data(
-        as_text=True)
+    # Filing again files nothing new: one claim per booking and direction; the claim
+    # page shows both claimed, each with its button.
+    again = client.get("/claim").get_data(as_text=True)
+    assert again.count("You have claimed for this journey already") == 2
+    assert 'name="journeys"' not in again
 
 
 def test_a_return_ticket_with_one_journey_claimed_shows_each_leg_once(app: Flask) -> None:
@@ -415,12 +418,14 @@ def test_a_return_ticket_with_one_journey_claimed_shows_each_leg_once(app: Flask
     assert page.count("<strong>ICE 101</strong>") == 1
     assert page.count("You have claimed for this journey already") == 1
     assert page.count("No compensation is due.") == 1  # the return, on time, still open
-    # Each showing of the form is an effort event, once: the first written with the
-    # page's read on PostgreSQL (no journey claimed), the second by the page itself.
+    # Showing the form is an effort event, once a minute for the booking: the first
+    # written with the page's read on PostgreSQL (no journey claimed), a second (the
+    # second showing in a later minute) by the page itself.
     with app.extensions["effortless"].session_factory() as session:
         shown = session.scalars(select(ClaimEvent.counts).where(
             ClaimEvent.kind == EventKind.CLAIM_FORM_SHOWN)).all()
-    assert shown == [{"fields_shown": 4, "fields_prefilled": 2}] * 2
+    assert 1 <= len(shown) <= 2
+    assert all(counts == {"fields_shown": 4, "fields_prefilled": 2} for counts in shown)
 
 
 def test_one_claim_per_booking_and_direction_is_guaranteed_by_the_database(

@@ -94,9 +94,10 @@ def test_anonymous_views_write_little_and_personal_files_are_private(app: Flask)
     for _ in range(5):
         assert client.get(status_url).status_code == 200
     with app.extensions["effortless"].session_factory() as session:
-        views = session.scalars(select(ClaimEvent.id).where(
+        views = session.scalars(select(ClaimEvent.at).where(
             ClaimEvent.kind == "status_viewed")).all()
-    assert len(views) == 1
+    # One a minute (two where the visits straddle a minute's end).
+    assert len(views) == len({int(at.timestamp()) // 60 for at in views}) <= 2
     for suffix in ("/letter.pdf", "/form.pdf", "/letter.pdf", "/form.pdf"):
         assert client.get(status_url + suffix).status_code == 200
     instance = Path(app.instance_path)
