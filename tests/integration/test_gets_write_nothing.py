@@ -54,7 +54,7 @@ def pages(app: Flask) -> Iterator[dict[str, tuple[FlaskClient, str]]]:
     run_worker(app)
     with app.extensions["effortless"].session_factory() as session:
         booking_id = session.scalar(select(Booking.id).where(Booking.reference == "OPEN01"))
-    invited = invitation_token(app.extensions["effortless"].settings.secret_key, booking_id)
+    invited = invitation_token(app.extensions["effortless"].settings.secret_key, booking_id, 0)
     anonymous = app.test_client()
     yield {
         "passenger.start": (anonymous, "/"),

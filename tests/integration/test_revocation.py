@@ -77,9 +77,9 @@ def test_revocation_ends_every_way_in_and_an_emailed_link_opens_the_claim(app: F
         claim_id, booking_id = session.execute(select(Claim.id, Claim.booking_id)).one()
     invitation = _invitation_path(app, booking_id)
     mailed = status_links_in("\n".join(mail_bodies(app)))
-    # Before: each of them opens the claim (the session and the invitation by minting a
-    # status link, whose data.json shows the e-mail address).
-    assert browser.get("/claim").status_code == 302
+    # Before: each of them opens the claim (the session by its button, the invitation by
+    # minting a status link, whose data.json shows the e-mail address).
+    assert browser.get("/claim").status_code == 200
     assert app.test_client().get(invitation).status_code == 302
     assert browser.get(page_url + "/data.json").status_code == 200
 
@@ -99,9 +99,12 @@ def test_revocation_ends_every_way_in_and_an_emailed_link_opens_the_claim(app: F
         _is_ended_page(browser.get(link + "/data.json"))
     # The reference and surname, which the leaked page showed: the form's ended page.
     stranger = app.test_client()
-    assert look_up(stranger, "Q7K2LM", "Müller").status_code == 302
-    _is_ended_page(stranger.get("/claim"))
-    _is_ended_page(stranger.get("/claim/outbound/status"))
+    # Every journey claimed: the ended page, its form keeping what the stranger typed.
+    ended = look_up(stranger, "Q7K2LM", "Müller")
+    assert ended.status_code == 410 and "hans@example.org" not in ended.get_data(as_text=True)
+    claimed = stranger.get("/claim").get_data(as_text=True)  # a button, no link made
+    _is_ended_page(stranger.post("/claim/outbound/status",
+                                 data={"csrf_token": csrf_token(claimed)}))
     german = app.test_client()
     german.get("/language/de")
     _is_ended_page(german.get(page_url), "de")
@@ -166,9 +169,12 @@ def test_a_journey_filed_after_the_revocation_does_not_open_its_ended_sibling(
     filed = stranger.post("/claim", data={**hidden_fields(page),
                                           "passenger_name": "Someone Else"})
     assert filed.status_code == 302 and "/status/" in filed.location
-    assert stranger.get(filed.location).status_code == 200
-    _is_ended_page(stranger.get(filed.location + "/journey/outbound"))
-    _is_ended_page(stranger.get("/claim/outbound/status"))
+    status_page = stranger.get(filed.location)
+    assert status_page.status_code == 200
+    token = {"csrf_token": csrf_token(status_page.get_data(as_text=True))}
+    # The buttons to the outbound claim, from its status page and from the claim page.
+    _is_ended_page(stranger.post(filed.location + "/journey/outbound", data=token))
+    _is_ended_page(stranger.post("/claim/outbound/status", data=token))
 
 
 def test_an_invitation_sent_after_the_revocation_opens_the_open_journey(app: Flask) -> None:
