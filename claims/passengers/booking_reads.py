@@ -198,6 +198,8 @@ class FoundBooking:
     # Whether a claim is filed on it: a passenger coming back, whose look-up may lead
     # straight to her claim (the journeys still open are the rules' to say).
     claimed: bool = False
+    # The version a session that looks it up begins with (claims.processing.status_links).
+    access_version: int = 0
 
 
 # More than this many operators with one reference and surname is no passenger's case:
@@ -213,6 +215,7 @@ _FOUND = prepared(select(
     _bookings.c.id, _operators.c.slug.label("operator_slug"),
     _operators.c.name.label("operator_name"),
     exists().where(_claims.c.booking_id == _bookings.c.id).label("claimed"),
+    _bookings.c.access_version,
 ).join_from(_bookings, _operators, _operators.c.id == _bookings.c.operator_id).where(
     _bookings.c.reference == bindparam("reference"),
     or_(_bookings.c.passenger_name_key == bindparam("surname_key"),
@@ -246,8 +249,8 @@ def found_bookings(session: Session, reference: str, surname: str, *,
     if noted:
         parameters |= {**noted, "event_counts": {}}
     rows = session.execute(_FOUND_NOTED if noted else _FOUND, parameters)
-    return tuple(FoundBooking(row.id, row.operator_slug, row.operator_name, bool(row.claimed))
-                 for row in rows)
+    return tuple(FoundBooking(row.id, row.operator_slug, row.operator_name, bool(row.claimed),
+                              row.access_version) for row in rows)
 
 
 def booking_on_page(session: Session, booking_id: int,

@@ -178,6 +178,8 @@ class LookUp:
     operators: tuple[tuple[str, str], ...] = ()
     # The booking found has a claim filed on it already.
     claimed: bool = False
+    # Its access version, read with it: what the passenger's session begins with.
+    access_version: int = 0
 
 
 def look_up(session_factory: SessionFactory, reference: str, surname: str, *,
@@ -201,7 +203,8 @@ def look_up(session_factory: SessionFactory, reference: str, surname: str, *,
             insert_event(session, EventKind.BOOKING_FOUND, Actor.PASSENGER,
                          booking_id=found[0].id)
     if len(found) == 1:
-        return LookUp(found[0].id, claimed=found[0].claimed)
+        return LookUp(found[0].id, claimed=found[0].claimed,
+                      access_version=found[0].access_version)
     return LookUp(None, tuple((f.operator_slug, f.operator_name) for f in found))
 
 

@@ -66,9 +66,7 @@ def lookup() -> Response | tuple[str, int]:
     if found.booking_id is None:
         # Which of the two did not match is not said: that would help guess references.
         return render_template("passenger/start.html", form=form, not_found=True), 404
-    version = status_links.access_version(runtime().session_factory, found.booking_id)
-    if version is None:  # erased between the two reads
-        return render_template("passenger/start.html", form=form, not_found=True), 404
+    version = found.access_version
     remember_booking(found.booking_id, version)
     if found.claimed:
         # Coming back with every journey claimed: straight to the claim, by a link this
