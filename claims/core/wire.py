@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -50,9 +51,22 @@ def load_json(text: str | bytes) -> Any:
     chokes on beyond syntax errors: NaN and Infinity (not JSON), integers past the
     int-to-str digit limit (ValueError), nesting deeper than the interpreter's stack
     (RecursionError, which the parser raises cleanly)."""
+    return _decoded(lambda: json.loads(text, parse_constant=_no_constant), None)
+
+
+def load_json_at(text: str, start: int) -> tuple[Any, int]:
+    """The JSON value that begins at text[start] and the index just past it, by the rules
+    of load_json: one element read out of a longer text, such as a streamed array."""
+    return _decoded(lambda: _DECODER.raw_decode(text, start), start)
+
+
+def _decoded(decode: Callable[[], Any], start: int | None) -> Any:
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return decode()
     except json.JSONDecodeError as error:
+        if start is not None:  # a window onto a stream: its lines and columns are nobody's
+            raise NotJson(f"{error.msg} at character {error.pos - start + 1} of the "
+                          "value") from None
         raise NotJson(f"{error.msg} at line {error.lineno} column {error.colno}") from None
     except RecursionError:
         raise NotJson("nested too deeply") from None
@@ -64,6 +78,9 @@ def load_json(text: str | bytes) -> Any:
 
 def _no_constant(name: str) -> Any:
     raise NotJson(f"{name} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 
 def amount_schema(**extra: Any) -> Schema:
