@@ -3,9 +3,10 @@ gunicorn as `make run` serves it, with an operator's key: valid bookings mixed w
 the import rejects (a bare `1`, broken JSON, an unknown regime, an operations record).
 Samples the serving worker's resident memory while it reads, checks and writes, and prints
 the peak, the time and the ratio to the ceiling of 300 MB (issue 43: 10 MB of `1` lines
-once took a worker to 2.97 GB); exits 1 above it.
+once took a worker to 2.97 GB); exits 1 above it. --ones posts that body instead.
 
     .venv/bin/python bench/import_memory.py
+    .venv/bin/python bench/import_memory.py --ones --megabytes 10
     DATABASE_URL=postgresql://postgres@127.0.0.1/test .venv/bin/python bench/import_memory.py
 """
 
@@ -58,6 +59,16 @@ def write_body(path: Path, operator: str, size: int, bad_every: int) -> tuple[in
             else:
                 valid += 1
     return valid, rejected
+
+
+def write_ones(path: Path, size: int) -> tuple[int, int]:
+    """The issue's body: nothing but lines of `1`, each rejected."""
+    lines = size // 2
+    with path.open("wb") as out:
+        for _ in range(lines // 100_000):
+            out.write(b"1\n" * 100_000)
+        out.write(b"1\n" * (lines % 100_000))
+    return 0, lines
 
 
 def _booking(operator: str, index: int, regime: str = "eu-rail") -> dict[str, object]:
@@ -133,6 +144,8 @@ def main() -> None:
                         help="the body's size (default: the API's limit, 128)")
     parser.add_argument("--bad-every", type=int, default=10,
                         help="every N-th line is one the import rejects")
+    parser.add_argument("--ones", action="store_true",
+                        help="the issue's body instead: lines of `1` only, all rejected")
     arguments = parser.parse_args()
     size = min(int(arguments.megabytes * MB), IMPORT_LIMIT)
     with isolated_setup() as setup, tempfile.TemporaryDirectory() as scratch:
@@ -140,7 +153,8 @@ def main() -> None:
         key = accounts.create_operator(setup.runtime.session_factory, operator,
                                        "Bench Keyed Rail", "eu-rail")
         path = Path(scratch) / "bookings.jsonl"
-        valid, rejected = write_body(path, operator, size, arguments.bad_every)
+        valid, rejected = write_ones(path, size) if arguments.ones else \
+            write_body(path, operator, size, arguments.bad_every)
         with web_server(setup, 1) as port, PeakRss(port) as rss:
             started = time.perf_counter()
             status, answer = post(port, path, key)
@@ -153,6 +167,7 @@ def main() -> None:
               f"created, {report['rejected_count']} rejected, {len(report['rejected'])} "
               "listed")
         print(f"  time           {seconds:6.1f} s  ({valid / seconds:.0f} bookings/s, "
+              f"{(valid + rejected) / seconds:.0f} lines/s, "
               f"{path.stat().st_size / MB / seconds:.1f} MB/s)")
         print(f"  worker RSS     {rss.idle / MB:6.1f} MB idle, {rss.peak / MB:6.1f} MB peak  "
               f"({rss.peak / MB / CEILING_MB:.0%} of the {CEILING_MB:.0f} MB ceiling)")
