@@ -6,6 +6,7 @@ the peak, the time and the ratio to the ceiling of 300 MB (issue 43: 10 MB of `1
 once took a worker to 2.97 GB); exits 1 above it. --ones posts that body instead.
 
     .venv/bin/python bench/import_memory.py
+    .venv/bin/python bench/import_memory.py --array
     .venv/bin/python bench/import_memory.py --ones --megabytes 10
     DATABASE_URL=postgresql://postgres@127.0.0.1/test .venv/bin/python bench/import_memory.py
 """
@@ -34,30 +35,35 @@ CEILING_MB = 300.0
 MB = 1024 * 1024
 
 
-def write_body(path: Path, operator: str, size: int, bad_every: int) -> tuple[int, int]:
+def write_body(path: Path, operator: str, size: int, bad_every: int,
+               array: bool) -> tuple[int, int]:
     """Lines up to `size` bytes: every `bad_every`-th a rejected one, of four kinds in
-    turn. Returns (valid bookings, rejected lines)."""
-    valid = rejected = written = 0
+    turn (in an array, a string instead of broken JSON, which would end it). Returns
+    (valid bookings, rejected lines)."""
+    valid = rejected = 0
+    written = 2 if array else 0
+    broken = '"BROKEN"' if array else '{"reference": "BROKEN'
     with path.open("w", encoding="utf-8") as out:
+        out.write("[" if array else "")
         index = 0
         while True:
             index += 1
             if index % bad_every == 0:
                 kind = (index // bad_every) % 4
-                line = ["1", '{"reference": "BROKEN', json.dumps(_booking(
-                    operator, index, regime="by-coach")), json.dumps(_operations(operator,
-                                                                                 index))][kind]
+                line = ["1", broken, json.dumps(_booking(operator, index, regime="by-coach")),
+                        json.dumps(_operations(operator, index))][kind]
             else:
                 line = json.dumps(_booking(operator, index))
-            encoded = len(line.encode()) + 1
+            encoded = len(line.encode()) + (2 if array else 1)
             if written + encoded > size:
                 break
-            out.write(line + "\n")
+            out.write((",\n" if index > 1 else "") + line if array else line + "\n")
             written += encoded
             if index % bad_every == 0:
                 rejected += 1
             else:
                 valid += 1
+        out.write("]" if array else "")
     return valid, rejected
 
 
@@ -144,6 +150,8 @@ def main() -> None:
                         help="the body's size (default: the API's limit, 128)")
     parser.add_argument("--bad-every", type=int, default=10,
                         help="every N-th line is one the import rejects")
+    parser.add_argument("--array", action="store_true",
+                        help="the records as one JSON array instead of JSON Lines")
     parser.add_argument("--ones", action="store_true",
                         help="the issue's body instead: lines of `1` only, all rejected")
     arguments = parser.parse_args()
@@ -154,13 +162,14 @@ def main() -> None:
                                        "Bench Keyed Rail", "eu-rail")
         path = Path(scratch) / "bookings.jsonl"
         valid, rejected = write_ones(path, size) if arguments.ones else \
-            write_body(path, operator, size, arguments.bad_every)
+            write_body(path, operator, size, arguments.bad_every, arguments.array)
         with web_server(setup, 1) as port, PeakRss(port) as rss:
             started = time.perf_counter()
             status, answer = post(port, path, key)
             seconds = time.perf_counter() - started
         report = json.loads(answer)
-        print(f"bench/import_memory.py: {path.stat().st_size / MB:.1f} MB JSON Lines to "
+        shape = "a JSON array" if arguments.array else "JSON Lines"
+        print(f"bench/import_memory.py: {path.stat().st_size / MB:.1f} MB {shape} to "
               f"POST /api/v1/bookings, {valid} valid bookings and {rejected} rejected lines; "
               f"1 gunicorn worker; {describe(setup)}")
         print(f"  answer         {status}, {len(answer) / 1024:.1f} kB: {report['created']} "

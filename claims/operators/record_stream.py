@@ -17,8 +17,9 @@ from claims.operators.records import RecordError
 READ_SIZE = 64 * 1024
 # One record, as a line or an array's element: a booking with many legs is a few kB.
 RECORD_LIMIT = 1024 * 1024
-_TOO_LONG = f"longer than {RECORD_LIMIT // (1024 * 1024)} MB: one record a line, please"
-_NUMBER_CHARS = "0123456789+-.eE"
+_TOO_LONG = f"longer than {RECORD_LIMIT // (1024 * 1024)} MB, the most one record may be"
+# What may follow a number's first characters and still be part of it, to the end.
+_NUMBER_TAIL = re.compile(r"[0-9+\-.eE]*\Z")
 _JSON_SPACE = re.compile(r"[ \t\r\n]*")
 
 
@@ -143,15 +144,16 @@ class _Window:
                 value, end = wire.load_json_at(self.text, self.position)
                 # A number may go on in the next read ("12" of "125", "1" of "1e5"): whole
                 # only once something follows that cannot be part of it.
-                if self.ended or self.text[end:].strip(_NUMBER_CHARS) or \
-                        (not isinstance(value, int | float) and end < len(self.text)):
+                if self.ended or (end < len(self.text) and (
+                        not isinstance(value, int | float) or
+                        not _NUMBER_TAIL.match(self.text, end))):
                     self.position = end
                     return value
             except wire.NotJson as error:
                 if self.ended:
                     raise _Broken(f"not valid JSON: {error}") from None
-                if len(self.text) - self.position > RECORD_LIMIT:
-                    raise _Broken(_TOO_LONG) from None
+            if len(self.text) - self.position > RECORD_LIMIT:
+                raise _Broken(_TOO_LONG)
             self.more()
 
 

@@ -268,6 +268,9 @@ def test_the_cli_takes_a_json_array_as_the_api_does(
     result = runner.invoke(args=["bookings", "import", str(file)])
     assert result.exit_code == 0, result.output
     assert "bookings: 2 created, 0 replaced, 0 rejected" in result.output
+    piped = runner.invoke(args=["bookings", "import", "-"],
+                          input=file.read_bytes() + b"\n\n")
+    assert "bookings: 0 created, 2 replaced, 0 rejected" in piped.output
 
 
 def test_a_key_in_two_batches_is_stored_once_as_written_last(

@@ -65,7 +65,7 @@ def test_json_lines_keep_their_numbers(lines: list[Any], size: int) -> None:
 def test_a_line_over_the_limit_is_rejected_and_the_next_one_read() -> None:
     data = b'{"a": 1}\n"' + b"x" * (RECORD_LIMIT + 10) + b'"\n{"b": 2}\nnot json\n\xff\n'
     assert read(data, 64 * 1024) == [
-        (1, {"a": 1}), (2, "longer than 1 MB: one record a line, please"), (3, {"b": 2}),
+        (1, {"a": 1}), (2, "longer than 1 MB, the most one record may be"), (3, {"b": 2}),
         (4, "not valid JSON: Expecting value at line 1 column 1"), (5, "not UTF-8 text")]
 
 
@@ -85,3 +85,13 @@ def test_a_broken_array_is_read_up_to_where_it_breaks() -> None:
 def test_a_body_of_whitespace_is_blank() -> None:
     assert RecordStream(Trickle(b" \n\t\r\n" * 50_000, 1000)).blank
     assert not RecordStream(Trickle(b"\n\n[]", 1)).blank
+
+
+def test_an_element_without_end_is_cut_at_the_limit() -> None:
+    """An unterminated string, a number that goes on and on, nesting without end: the
+    reader stops a record's length after it began, not at the end of the body."""
+    cut = "longer than 1 MB, the most one record may be; the rest of the array was not read"
+    endless = 20 * RECORD_LIMIT
+    for body in (b'["' + b"x" * endless, b"[1" + b"e" * endless + b"]",
+                 b"[" + b"[" * endless):
+        assert read(body, 64 * 1024) == [(1, cut)]
