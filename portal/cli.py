@@ -6,7 +6,8 @@ import os
 import sys
 import time
 from collections import Counter
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from claims.core.vocabulary import REGIMES, NoticeKind, ProactiveMode, Role
 from claims.db import crypto, key_rotation, migrate
 from claims.db.models import Booking
 from claims.operators import accounts
-from claims.operators.imports import ImportReport, import_bookings, import_operations, json_lines
+from claims.operators.imports import ImportReport, import_bookings, import_operations
+from claims.operators.record_stream import RecordStream
 from claims.passengers import filing
 from claims.processing import bank_feedback, payouts, proactive
 from claims.processing.assessment import assess_claims
@@ -151,36 +153,45 @@ def operators_configure(slug: str, minimum_payout: str | None, scheme: str | Non
 def _print_report(report: ImportReport, what: str) -> None:
     for line, reason in report.rejected:
         click.echo(f"line {line}: {reason}", err=True)
+    if report.rejected_count > len(report.rejected):
+        click.echo(f"(the first {len(report.rejected)} of {report.rejected_count} rejected "
+                   "lines are listed)", err=True)
     click.echo(f"{what}: {report.created} created, {report.replaced} replaced, "
-               f"{len(report.rejected)} rejected")
-    if report.rejected:
+               f"{report.rejected_count} rejected")
+    if report.rejected_count:
         sys.exit(1)
 
 
-def _read(file: Path) -> str:
-    try:
-        return sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise click.UsageError(f"{file} is not UTF-8: {error}") from None
+@contextmanager
+def _records(file: Path) -> Iterator[RecordStream]:
+    """The file read as the API reads a body: piece by piece, whatever its size."""
+    if str(file) == "-":
+        yield RecordStream(sys.stdin.buffer)
+        return
+    with file.open("rb") as stream:
+        yield RecordStream(stream)
 
 
 @bookings_cli.command("import")
 @click.argument("file", type=click.Path(path_type=Path, allow_dash=True, dir_okay=False,
                                         exists=True))
 def bookings_import(file: Path) -> None:
-    """Import bookings from a JSON Lines FILE (- for standard input)."""
-    _print_report(import_bookings(runtime().session_factory, json_lines(_read(file))),
-                  "bookings")
+    """Import bookings from a FILE of JSON Lines or a JSON array (- for standard input)."""
+    with _records(file) as records:
+        report = import_bookings(runtime().session_factory, records)
+    _print_report(report, "bookings")
 
 
 @operations_cli.command("import")
 @click.argument("file", type=click.Path(path_type=Path, allow_dash=True, dir_okay=False,
                                         exists=True))
 def operations_import(file: Path) -> None:
-    """Import operations records from a JSON Lines FILE (- for standard input); the
-    journeys they touch are then checked for proactive compensation by the workers."""
+    """Import operations records from a FILE of JSON Lines or a JSON array (- for standard
+    input); the journeys they touch are then checked for proactive compensation by the
+    workers."""
     current = runtime()
-    report = import_operations(current.session_factory, json_lines(_read(file)))
+    with _records(file) as records:
+        report = import_operations(current.session_factory, records)
     if report.accepted:
         start_proactive_checks(current.redis, current.settings.rq_worker_count)
     _print_report(report, "operations records")

@@ -1,16 +1,19 @@
 """Import of bookings and operations records: idempotent, line-by-line rejection, and
-one transaction per file so that nothing half-written stays."""
+one transaction per file so that nothing half-written stays. Records are taken in batches
+as they are read (claims/operators/record_stream.py), so a file of any size is imported
+in the memory of one batch; of the rejected lines the count is kept and the first
+REJECTED_LISTED with their reasons."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from claims.core import wire
 from claims.core.names import name_key
 from claims.core.problems import Problem, echo, problem
 from claims.db.bulk import insert_many, insert_returning_ids
@@ -24,80 +27,86 @@ from claims.operators.records import (
 )
 
 CHUNK = 2000
+# Enough to see what is wrong with a file; a file of a million bad lines is not answered
+# with a million reasons.
+REJECTED_LISTED = 100
 RecordT = TypeVar("RecordT", BookingRecord, OperationsRecordData)
+Writer = Callable[[Session, list[RecordT], dict[str, int], "ImportReport"], None]
 
 
 @dataclass
 class ImportReport:
     created: int = 0
     replaced: int = 0
-    # (line, why): the reason is its English text, and a web answer can translate it.
+    rejected_count: int = 0
+    # The first REJECTED_LISTED rejected lines, by number: (line, why); the reason is its
+    # English text, and a web answer can translate it.
     rejected: list[tuple[int, Problem]] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
         return self.created + self.replaced
 
+    def reject(self, line: int, reason: Problem) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < REJECTED_LISTED:
+            self.rejected.append((line, reason))
+
     def as_dict(self) -> dict[str, Any]:
         return {"created": self.created, "replaced": self.replaced,
+                "rejected_count": self.rejected_count, "rejected_listed_at_most": REJECTED_LISTED,
                 "rejected": [{"line": line, "reason": reason} for line, reason in self.rejected]}
-
-
-def json_lines(text: str) -> Iterator[tuple[int, Any]]:
-    """(line number, decoded value or the RecordError saying why not); blank lines skip."""
-    # Lines end at "\n" only: splitlines() would also cut at U+2028, U+0085 and the like,
-    # which a JSON string may carry unescaped.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, wire.load_json(line)
-        except wire.NotJson as error:
-            yield number, RecordError("", error.reason)
-
-
-def json_body(text: str) -> Iterator[tuple[int, Any]]:
-    """An HTTP body is a JSON array (numbered from 1) or JSON Lines."""
-    if text.lstrip().startswith("["):
-        try:
-            values = wire.load_json(text)
-        except wire.NotJson as error:
-            yield 0, RecordError("", error.reason)
-            return
-        yield from enumerate(values, start=1)
-    else:
-        yield from json_lines(text)
 
 
 def import_bookings(session_factory: sessionmaker[Session], numbered: Iterable[tuple[int, Any]],
                     *, only_operator: str | None = None) -> ImportReport:
-    report = ImportReport()
-    records = _parse_all(numbered, parse_booking, report, only_operator)
-    with session_factory.begin() as session:
-        operator_ids = _operator_ids(session, records, report)
-        valid = [(n, r) for n, r in records if r.operator in operator_ids]
-        for chunk in _chunks(_last_per_key(valid), CHUNK):
-            _write_bookings(session, chunk, operator_ids, report)
-    return report
+    return _import(session_factory, numbered, parse_booking, _write_bookings, only_operator)
 
 
 def import_operations(session_factory: sessionmaker[Session],
                       numbered: Iterable[tuple[int, Any]],
                       *, only_operator: str | None = None) -> ImportReport:
+    return _import(session_factory, numbered, parse_operations, _write_operations,
+                   only_operator)
+
+
+def _import(session_factory: sessionmaker[Session], numbered: Iterable[tuple[int, Any]],
+            parse: Callable[[Any], RecordT], write: Writer[RecordT],
+            only_operator: str | None) -> ImportReport:
+    """Batch by batch in one transaction: a key met again in a later batch finds the row
+    the earlier one wrote, and replaces it, as across files."""
     report = ImportReport()
-    records = _parse_all(numbered, parse_operations, report, only_operator)
     with session_factory.begin() as session:
-        operator_ids = _operator_ids(session, records, report)
-        valid = [(n, r) for n, r in records if r.operator in operator_ids]
-        for chunk in _chunks(_last_per_key(valid), CHUNK):
-            _write_operations(session, chunk, operator_ids, report)
+        operators = _Operators(session)
+        for batch in _batches(iter(numbered), CHUNK):
+            rejected: list[tuple[int, Problem]] = []
+            records = _parse_batch(batch, parse, rejected, only_operator)
+            operator_ids = operators.ids({record.operator for _, record in records})
+            valid = []
+            for number, record in records:
+                if record.operator in operator_ids:
+                    valid.append((number, record))
+                else:
+                    rejected.append((number, problem("no operator %(operator)s",
+                                                     operator=echo(record.operator))
+                                     .at("operator")))
+            for number, reason in sorted(rejected):
+                report.reject(number, reason)
+            if valid:
+                write(session, _last_per_key(valid), operator_ids, report)
     return report
 
 
-def _parse_all(numbered: Iterable[tuple[int, Any]], parse: Callable[[Any], RecordT],
-               report: ImportReport, only_operator: str | None) -> list[tuple[int, RecordT]]:
+def _batches(numbered: Iterator[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
+    while batch := list(islice(numbered, size)):
+        yield batch
+
+
+def _parse_batch(batch: list[tuple[int, Any]], parse: Callable[[Any], RecordT],
+                 rejected: list[tuple[int, Problem]],
+                 only_operator: str | None) -> list[tuple[int, RecordT]]:
     records: list[tuple[int, RecordT]] = []
-    for number, value in numbered:
+    for number, value in batch:
         try:
             if isinstance(value, RecordError):
                 raise value
@@ -107,37 +116,35 @@ def _parse_all(numbered: Iterable[tuple[int, Any]], parse: Callable[[Any], Recor
                     "%(operator)s is not the operator of this API key",
                     operator=echo(record.operator)))
         except RecordError as error:
-            report.rejected.append((number, error.reason))
+            rejected.append((number, error.reason))
             continue
         records.append((number, record))
     return records
 
 
-def _operator_ids(session: Session, records: Sequence[tuple[int, Any]],
-                  report: ImportReport) -> dict[str, int]:
-    slugs = {record.operator for _, record in records}
-    known = dict(session.execute(
-        select(Operator.slug, Operator.id).where(Operator.slug.in_(slugs))).all())
-    for number, record in records:
-        if record.operator not in known:
-            report.rejected.append((number, problem(
-                "no operator %(operator)s", operator=echo(record.operator)).at("operator")))
-    report.rejected.sort()
-    return known
+class _Operators:
+    """Operator ids by slug, each looked up once per file."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._known: dict[str, int | None] = {}
+
+    def ids(self, slugs: set[str]) -> dict[str, int]:
+        new = slugs - self._known.keys()
+        if new:
+            found = dict(self._session.execute(
+                select(Operator.slug, Operator.id).where(Operator.slug.in_(new))).all())
+            self._known.update({slug: found.get(slug) for slug in new})
+        return {slug: known for slug in slugs if (known := self._known[slug]) is not None}
 
 
 def _last_per_key(records: list[tuple[int, RecordT]]) -> list[RecordT]:
-    # A key met twice in one file: the later record replaces the earlier, as across files.
+    # A key met twice in one batch: the later record replaces the earlier, as across files.
     by_key: dict[Any, RecordT] = {}
     for _, record in records:
         by_key.pop(record.key, None)
         by_key[record.key] = record
     return list(by_key.values())
-
-
-def _chunks(items: list[RecordT], size: int) -> Iterator[list[RecordT]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def _group(keys: list[tuple[int, str]]) -> dict[int, set[str]]:

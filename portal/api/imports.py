@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, jsonify, request
-from flask_babel import gettext
+from flask_babel import format_decimal, gettext
 from werkzeug.wrappers import Response
 
 from claims.core.vocabulary import NoticeKind
 from claims.operators import accounts
-from claims.operators.imports import ImportReport, import_bookings, import_operations, json_body
+from claims.operators.imports import ImportReport, import_bookings, import_operations
+from claims.operators.record_stream import RecordStream
 from claims.processing import bank_feedback
 from portal.api import blueprint
 from portal.api.problems import in_words
@@ -45,19 +46,29 @@ def _authenticated_operator() -> str:
 
 def _import(importer: Importer) -> tuple[Response, int]:
     operator = _authenticated_operator()
+    # Set before the stream is first touched: it is made with the limit then in force.
     request.max_content_length = IMPORT_LIMIT
-    try:
-        text = request.get_data(cache=False).decode("utf-8")
-    except UnicodeDecodeError:
-        abort(400, gettext("The body must be UTF-8 encoded JSON or JSON Lines."))
-    if not text.strip():
+    records = RecordStream(request.stream)
+    if records.blank:
         abort(400, gettext("The body is empty: send a JSON array or JSON Lines."))
-    report = importer(runtime().session_factory, json_body(text), only_operator=operator)
+    report = importer(runtime().session_factory, records, only_operator=operator)
     body: dict[str, Any] = report.as_dict()
     for rejected in body["rejected"]:
         rejected["reason"] = in_words(rejected["reason"])
+    if report.rejected_count:
+        body["message"] = rejected_message(report)
     # Valid records are imported even when others are rejected; 422 says "not all of it".
-    return jsonify(body), 422 if report.rejected else 200
+    return jsonify(body), 422 if report.rejected_count else 200
+
+
+def rejected_message(report: ImportReport) -> str:
+    """What the counts mean, in the caller's language (Accept-Language)."""
+    if report.rejected_count > len(report.rejected):
+        return gettext("%(count)s records were rejected; the first %(listed)s are listed with "
+                 "their reasons. The others were imported.",
+                 count=format_decimal(report.rejected_count), listed=len(report.rejected))
+    return gettext("Records rejected: %(count)s, each listed with its reason. The others were "
+             "imported.", count=format_decimal(report.rejected_count))
 
 
 @blueprint.post("/bookings")

@@ -10,17 +10,31 @@ from werkzeug.wrappers import Response
 from claims.core import wire
 from claims.core.rules import airports
 from claims.core.rules.request import request_schema
+from claims.operators.imports import REJECTED_LISTED
 from claims.operators.records import TEXT_LIMIT, booking_schema, operations_schema
 from portal.api import blueprint
 from portal.api.imports import operator_of_request
 
 _ERRORS = {"type": "object", "required": ["errors"], "properties": {"errors": {
     "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
-_IMPORT_REPORT = {"type": "object", "required": ["created", "replaced", "rejected"],
-                  "properties": {
-    "created": {"type": "integer"}, "replaced": {"type": "integer"},
-    "rejected": {"type": "array", "items": {"type": "object", "properties": {
-        "line": {"type": "integer"}, "reason": {"type": "string"}}}}}}
+_IMPORT_REPORT = {
+    "type": "object",
+    "required": ["created", "replaced", "rejected_count", "rejected_listed_at_most",
+                 "rejected"],
+    "properties": {
+        "created": {"type": "integer", "minimum": 0},
+        "replaced": {"type": "integer", "minimum": 0},
+        "rejected_count": {"type": "integer", "minimum": 0,
+                           "description": "how many records were rejected in all"},
+        "rejected_listed_at_most": {"type": "integer", "enum": [REJECTED_LISTED],
+                                    "description": "how many of them `rejected` lists at "
+                                                   "most: the first, by line"},
+        "rejected": {"type": "array", "maxItems": REJECTED_LISTED, "items": {
+            "type": "object", "required": ["line", "reason"], "properties": {
+                "line": {"type": "integer"}, "reason": {"type": "string"}}}},
+        "message": {"type": "string",
+                    "description": "what the counts mean, in the language of "
+                                   "Accept-Language (en, de); when any record was rejected"}}}
 _ERROR = {"type": "object", "required": ["error", "message"], "properties": {
     "error": {"type": "string"}, "message": {"type": "string"}}}
 _JSON_ERROR = {"application/json": {"schema": _ERROR}}
@@ -37,7 +51,12 @@ def _import_operation(what: str, record: str) -> dict[str, Any]:
         "summary": f"Import {what} (idempotent; a record with the same key replaces the "
                    "earlier one)",
         "description": "A JSON array of records. The same records as JSON Lines (one a line) "
-                       "are taken too, sent as application/x-ndjson.",
+                       "are taken too, sent as application/x-ndjson. The body is read as it "
+                       "arrives, up to 128 MB, a record at most 1 MB. Each record is checked "
+                       "on its own: the valid ones are imported, the others rejected by "
+                       "line (JSON Lines) or place in the array (from 1), counted, and the "
+                       f"first {REJECTED_LISTED} listed with their reasons. An array whose "
+                       "syntax breaks is read up to that place, which is the last rejected.",
         "security": [{"operatorKey": []}],
         "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"type": "array", "items": {

@@ -7,6 +7,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from claims.db.models import Booking, BookingLeg, OperationsRecord
+from claims.operators.imports import CHUNK
 from tests.helpers import count, create_operator, write_lines
 from tests.records import DAY, arrival, rail_booking
 
@@ -108,7 +109,8 @@ def test_api_imports_need_the_operators_key(app: Flask, client: FlaskClient) -> 
     assert wrong.json == {"error": "Unauthorized", "message": "This API key is not valid."}
     ok = client.post("/api/v1/bookings", data=body, headers={"Authorization": f"Bearer {key}"})
     assert ok.status_code == 200
-    assert ok.json == {"created": 1, "replaced": 0, "rejected": []}
+    assert ok.json == {"created": 1, "replaced": 0, "rejected_count": 0,
+                       "rejected_listed_at_most": 100, "rejected": []}
 
 
 def test_api_takes_json_lines_and_refuses_another_operators_records(
@@ -182,3 +184,111 @@ def test_hostile_lines_are_rejected_with_a_reason_and_the_rest_imported(
                                                arrival()]))])
     assert "line 1: stop: one line, without line breaks" in operations.output
     assert "1 created" in operations.output
+
+
+def _bad_and_good_lines(bad: int) -> tuple[str, list[int]]:
+    """`bad` lines each rejected for a reason of its own kind, with a good booking after
+    every tenth; and the numbers of the bad lines."""
+    lines, bad_numbers = [], []
+    for index in range(bad):
+        if index % 10 == 0:
+            lines.append(json.dumps(rail_booking(f"GOOD{index:04d}")))
+        lines.append("1" if index % 2 else json.dumps(rail_booking(f"BAD{index:04d}",
+                                                                   regime="by-coach")))
+        bad_numbers.append(len(lines))
+    return "\n".join(lines) + "\n", bad_numbers
+
+
+def test_many_rejected_lines_are_counted_and_the_first_hundred_listed(
+        app: Flask, client: FlaskClient) -> None:
+    """10 MB of `1\\n` once answered with 309 MB: a reason per line, however many."""
+    key = create_operator(app)
+    body, bad_numbers = _bad_and_good_lines(250)
+    response = client.post("/api/v1/bookings", data=body.encode(),
+                           headers={"Authorization": f"Bearer {key}",
+                                    "Accept-Language": "de"})
+    assert response.status_code == 422
+    answer = response.json
+    assert answer["created"] == 25 and answer["replaced"] == 0
+    assert answer["rejected_count"] == 250
+    assert answer["rejected_listed_at_most"] == 100
+    assert [rejected["line"] for rejected in answer["rejected"]] == bad_numbers[:100]
+    assert answer["rejected"][0]["reason"].startswith("regime: one of")
+    assert answer["message"] == ("250 Datensätze wurden abgelehnt; die ersten 100 sind mit "
+                                 "ihren Gründen aufgeführt. Die übrigen wurden importiert.")
+    assert count(app, Booking) == 25
+
+    # Corrected: the bad lines gone, the same good ones again and one more.
+    corrected = "\n".join(json.dumps(rail_booking(f"GOOD{index:04d}"))
+                          for index in range(0, 260, 10))
+    again = client.post("/api/v1/bookings", data=corrected.encode(),
+                        headers={"Authorization": f"Bearer {key}"})
+    assert again.status_code == 200
+    assert again.json["created"] == 1 and again.json["replaced"] == 25
+    assert again.json["rejected_count"] == 0 and again.json["rejected"] == []
+    assert "message" not in again.json
+    assert count(app, Booking) == 26
+
+
+def test_a_few_rejected_lines_are_all_listed_in_english_too(
+        app: Flask, client: FlaskClient) -> None:
+    key = create_operator(app)
+    body, bad_numbers = _bad_and_good_lines(3)
+    response = client.post("/api/v1/bookings", data=body.encode(),
+                           headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 422
+    assert response.json["rejected_count"] == 3
+    assert [rejected["line"] for rejected in response.json["rejected"]] == bad_numbers
+    assert response.json["message"] == ("Records rejected: 3, each listed with its reason. "
+                                        "The others were imported.")
+
+
+def test_the_cli_lists_the_first_hundred_and_counts_them_all(
+        app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    create_operator(app)
+    body, bad_numbers = _bad_and_good_lines(150)
+    file = tmp_path / "mixed.jsonl"
+    file.write_text(body, encoding="utf-8")
+    result = runner.invoke(args=["bookings", "import", str(file)])
+    assert result.exit_code == 1
+    listed = [line for line in result.output.splitlines() if line.startswith("line ")]
+    assert [int(line.split()[1].rstrip(":")) for line in listed] == bad_numbers[:100]
+    assert "(the first 100 of 150 rejected lines are listed)" in result.output
+    assert "bookings: 15 created, 0 replaced, 150 rejected" in result.output
+    assert count(app, Booking) == 15
+
+
+def test_the_cli_takes_a_json_array_as_the_api_does(
+        app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    """One reader for both ways in: a file the API takes, the command takes too."""
+    create_operator(app)
+    file = tmp_path / "bookings.json"
+    file.write_text(json.dumps([rail_booking("ARRAY01"), rail_booking("ARRAY02")], indent=2),
+                    encoding="utf-8")
+    result = runner.invoke(args=["bookings", "import", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "bookings: 2 created, 0 replaced, 0 rejected" in result.output
+    piped = runner.invoke(args=["bookings", "import", "-"],
+                          input=file.read_bytes() + b"\n\n")
+    assert "bookings: 0 created, 2 replaced, 0 rejected" in piped.output
+
+
+def test_a_key_in_two_batches_is_stored_once_as_written_last(
+        app: Flask, client: FlaskClient) -> None:
+    """Written batch by batch in one transaction: the later record still replaces the
+    earlier, though they are written apart."""
+    key = create_operator(app)
+    first = rail_booking("TWICE01")
+    later = rail_booking("TWICE01", fare={"amount": "12.50", "currency": "EUR",
+                                          "kind": "single"})
+    fillers = [rail_booking(f"FILL{index:05d}") for index in range(CHUNK + 5)]
+    body = "\n".join(json.dumps(record) for record in [first, *fillers, later])
+    response = client.post("/api/v1/bookings", data=body.encode(),
+                           headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200, response.json
+    assert response.json["created"] == CHUNK + 6 and response.json["rejected_count"] == 0
+    with app.extensions["effortless"].session_factory() as session:
+        amounts = list(session.scalars(select(Booking.fare_amount)
+                                       .where(Booking.reference == "TWICE01")))
+    assert amounts == [Decimal("12.50")]
+    assert count(app, Booking) == CHUNK + 6
