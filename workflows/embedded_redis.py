@@ -98,12 +98,11 @@ def ensure_running(instance_path: Path) -> str:
         if not responds(instance_path):
             socket_path(instance_path).unlink(missing_ok=True)
             with open(instance_path / "redis.log", "ab") as log:
-                # A session of its own: a Ctrl-C meant for the process that started it
-                # does not reach it; it ends when its last user has.
-                subprocess.Popen([sys.executable, "-m", "workflows.embedded_redis", "--shared",
-                                  str(instance_path)], cwd=Path(__file__).resolve().parents[1],
-                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+                # Returns at once: the supervisor detaches itself (see __main__).
+                subprocess.run([sys.executable, "-m", "workflows.embedded_redis", "--shared",
+                                str(instance_path)], cwd=Path(__file__).resolve().parents[1],
+                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                               check=True)
             if not wait_until_up(instance_path):
                 raise RuntimeError(
                     f"the embedded Redis did not start; see {instance_path / 'redis.log'}")
@@ -237,5 +236,11 @@ def _own_group_ended_with_parent() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "--shared":
+        # Nobody's child (no process that started it waits for it or leaves a zombie) and
+        # in a session of its own (a Ctrl-C meant for that process does not reach it):
+        # it ends when its last user has.
+        if os.fork():
+            sys.exit(0)
+        os.setsid()
         sys.exit(serve_shared(Path(sys.argv[2]).resolve()))
     sys.exit(serve_foreground(Path(sys.argv[1]).resolve()))
