@@ -69,12 +69,17 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations
 
 run: export INSTANCE_PATH := $(INSTANCE_PATH)
+# The links in e-mails point at this server, on whatever PORT it listens (a PUBLIC_URL set
+# in the environment still wins): the demo's offer is one click from its e-mail.
+run: export PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: system-packages $(VENV)/.installed $(CATALOGS)
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
 	@echo
-	@echo "Portal:  http://127.0.0.1:$(PORT)/   (Ctrl-C stops the web server, the workers and Redis)"
-	@echo "Redis:   $${REDIS_URL:-embedded, socket $(INSTANCE_PATH)/redis.sock}"
+	@echo "Portal:   http://127.0.0.1:$(PORT)/   (Ctrl-C stops the web server, the workers and Redis)"
+	@echo "Staff:    http://127.0.0.1:$(PORT)/clerk/login   Manager's report: http://127.0.0.1:$(PORT)/reports/"
+	@echo "E-mail links: $$PUBLIC_URL   Access log: $(INSTANCE_PATH)/access.log"
+	@echo "Redis:    $${REDIS_URL:-embedded, socket $(INSTANCE_PATH)/redis.sock}"
 	@echo "Database: $${DATABASE_URL:-SQLite, $(INSTANCE_PATH)/effortless.sqlite3}"
 	@if [ -z "$$REDIS_URL" ]; then \
 	  export REDIS_URL="unix://$(INSTANCE_PATH)/redis.sock"; processes="redis web worker"; \

