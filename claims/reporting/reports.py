@@ -514,6 +514,12 @@ def _scenario(groups: Sequence[_Group], model: CostModel, claims: int) -> Scenar
         passenger_hours=sum(float(g.active_seconds) for g in groups) / 3600)
 
 
+# A claim's cost in the CSV: to a millionth of a cent, so that a BI tool's sum of a
+# million claims is the report's total to the cent (a clerk second at 42.00 an hour is
+# 0.011666... and has no exact decimal).
+CSV_COST_PLACES = Decimal("0.00000001")
+
+
 def effort_rows(session_factory: SessionFactory, wanted: ReportFilter, model: CostModel,
                 chunk: int = 5000) -> Any:
     """Every effort record in the filter, for the CSV export, streamed in chunks: the
@@ -537,5 +543,5 @@ def effort_rows(session_factory: SessionFactory, wanted: ReportFilter, model: Co
                 return
             for row in batch:
                 cost = model.cost(row.clerk_seconds or 0, row.jobs or 0, int(bool(row.paid)))
-                yield [*row, cost.quantize(Decimal("0.0001")), model.currency]
+                yield [*row, cost.quantize(CSV_COST_PLACES), model.currency]
             last = batch[-1][0]

@@ -399,7 +399,7 @@ def test_a_manager_reads_filters_exports_and_what_ifs_the_report(
     third = exported_rows[2]
     assert (third["operator"], third["amount"], third["currency"]) == (
         "test-rail", "19.75", "EUR")
-    assert (third["cost"], third["cost_currency"]) == ("7.1600", "EUR")
+    assert (third["cost"], third["cost_currency"]) == ("7.16000000", "EUR")
     assert "operator_id" not in rows[0]
     assert sum(Decimal(row["cost"]) for row in exported_rows) == Decimal("7.324")
 

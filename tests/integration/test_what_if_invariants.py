@@ -27,8 +27,10 @@ from claims.db.models import (
 )
 from claims.reporting import effort_days
 from claims.reporting.reports import (
+    CSV_COST_PLACES,
     CostModel,
     ReportFilter,
+    effort_rows,
     report,
     week_complete,
     what_if,
@@ -206,6 +208,14 @@ def test_the_drivers_never_add_up_to_more_than_the_total_and_shares_are_shares(
     assert all(0 <= share <= 1 for share in shares if share is not None)
     if figures.started:
         assert 0 <= figures.abandoned <= figures.started
+
+    # The CSV for a BI tool: each claim's cost by the same model adds up to the total.
+    header, *rows = list(effort_rows(factory, ReportFilter(), model))
+    exported = [dict(zip(header, row, strict=True)) for row in rows]
+    assert len(exported) == len(claims)
+    assert {row["operator"] for row in exported} == {"test-rail"}
+    assert abs(sum(Decimal(row["cost"]) for row in exported) - figures.total_cost) \
+        <= CSV_COST_PLACES * len(claims)
 
 
 @settings(max_examples=30, deadline=None,
