@@ -38,7 +38,7 @@ from portal.auth import role_required
 from portal.extensions import runtime
 from portal.pdf import render_pdf
 from portal.reports import blueprint, charts
-from portal.templating import REASON_LABELS, money
+from portal.templating import REASON_LABELS, local_date_of, money
 from workflows.queues import effort_catch_up_by_worker
 
 log = logging.getLogger(__name__)
@@ -171,7 +171,7 @@ def _trend(what: str, values: list[float | None], unit: str, weeks: tuple[Week, 
                if v is not None and not week.complete]
     left_out = (" " + ngettext("The week of %(days)s is not complete and is left out.",
                                "The weeks of %(days)s are not complete and are left out.",
-                               len(partial), days=", ".join(w.start.isoformat()
+                               len(partial), days=", ".join(local_date_of(w.start)
                                                             for w in partial))
                 if partial else "")
 

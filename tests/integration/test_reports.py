@@ -441,14 +441,14 @@ def test_charts_say_what_they_show_and_comparisons_why_figures_move(
     # A period that cuts the week of 9 November: only the complete week is compared.
     cut = client.get("/reports/?start=2026-11-10").get_data(as_text=True)
     assert ("Straight-through share: 67 %, in the one complete week with claims. The week "
-            "of 2026-11-09 is not complete and is left out.") in cut
+            "of 9 November 2026 is not complete and is left out.") in cut
     assert "2026-11-09 (not a complete week)" in cut
     german = client.get("/reports/?start=2026-11-10",
                         headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert ("2 von 2 Treibern verursachen 100 % der Kosten der Komplexität: 7,08 EUR von "
             "7,08 EUR (alle Anträge zusammen kosten 7,32 EUR). Dort anfangen.") in german
     assert "spart 0,08 EUR" in german and "(keine vollständige Woche)" in german
-    assert "Die Woche vom 2026-11-09 ist nicht vollständig und bleibt außen vor." in german
+    assert "Die Woche vom 9. November 2026 ist nicht vollständig und bleibt außen vor." in german
     compared = client.get("/reports/what-if?limit=800",
                           headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "Gesamtkosten dieser Anträge laut Bericht (7,32 EUR)" in compared
