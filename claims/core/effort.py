@@ -11,7 +11,7 @@ from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from claims.core.vocabulary import DECIDED, Actor, EventKind
+from claims.core.vocabulary import DECIDED, Actor, EventKind, ReasonCode
 
 # A stretch of work counts at most this long: a claim left open on a screen while the
 # clerk is away is not handling time.
@@ -170,7 +170,11 @@ def effort_record(claim: ClaimFacts, events: list[LoggedEvent]) -> tuple[dict[st
         "last_event_id": max((e.id for e in events), default=0),
     }
     drivers = {f"reason:{code}" for code in claim.reason_codes}
-    drivers |= {f"field:{name}" for name in str(submit_counts.get("fields", "")).split()}
+    # A typed field a reason stands for is that reason, counted once: the statement typed
+    # is what made the rules send the claim on (the report showed the same claims twice).
+    folded = {FIELD_OF_REASON.get(code) for code in claim.reason_codes}
+    drivers |= {f"field:{name}" for name in str(submit_counts.get("fields", "")).split()
+                if name not in folded}
     drivers |= {f"asked:{item}" for e in info_requested
                 for item in str(e.counts.get("asked", "")).split()}
     if record["uploads"]:
@@ -199,6 +203,8 @@ def _in_order(event: LoggedEvent) -> tuple[datetime, int]:
 
 
 FILED = (EventKind.CLAIM_SUBMITTED, EventKind.OFFER_ACCEPTED)
+# The form field a reason code stands for: a driver of the reason's, not one of its own.
+FIELD_OF_REASON = {ReasonCode.PASSENGER_STATEMENT.value: "statement"}
 # A passenger's steps that are not time on the task of claiming.
 NOT_ON_TASK = (EventKind.STATUS_VIEWED, EventKind.SURVEY_ANSWERED)
 NO_CLERK = ClerkEffort(0.0, 0, 0, 0)

@@ -417,6 +417,9 @@ class EffortDriverDay(Base):
     operator_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     regime: Mapped[str] = mapped_column(String(10), primary_key=True)
     driver: Mapped[str] = mapped_column(String(60), primary_key=True)
+    # How many drivers each of these claims has: a report shares a claim's extra cost
+    # equally among its drivers, so that they add up to it, never more.
+    drivers: Mapped[int] = mapped_column(Integer, primary_key=True)
     claims: Mapped[int] = mapped_column(BigInteger)
     clerk_seconds: Mapped[int] = mapped_column(BigInteger)
     jobs: Mapped[int] = mapped_column(BigInteger)

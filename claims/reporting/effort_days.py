@@ -36,8 +36,8 @@ DAY = utc_day(E.submitted_at)
 _KEYS = (DAY, E.operator_id, E.regime, E.path, E.status, E.touchless_decision)
 _DAY_COLUMNS = ["day", "operator_id", "regime", "path", "status", "touchless_decision",
                 *SUM_NAMES, "first_at", "last_at"]
-_DRIVER_COLUMNS = ["day", "operator_id", "regime", "driver", "claims", "clerk_seconds",
-                   "jobs", "paid", "active_seconds"]
+_DRIVER_COLUMNS = ["day", "operator_id", "regime", "driver", "drivers", "claims",
+                   "clerk_seconds", "jobs", "paid", "active_seconds"]
 
 
 def roll_up(session: Session, claim_ids: Sequence[int]) -> None:
@@ -84,11 +84,16 @@ def _fill(connection: Connection, records: ColumnElement[bool]) -> None:
     connection.execute(insert(EffortDay).from_select(_DAY_COLUMNS, select(
         *_KEYS, *RECORD_SUMS, func.min(E.submitted_at), func.max(E.submitted_at))
         .where(records).group_by(*_KEYS)))
+    # How many drivers each claim of these days has: its extra cost is shared among them.
+    counted = (select(EffortDriver.claim_id, func.count().label("drivers"))
+               .join(E, E.claim_id == EffortDriver.claim_id).where(records)
+               .group_by(EffortDriver.claim_id).subquery())
     connection.execute(insert(EffortDriverDay).from_select(_DRIVER_COLUMNS, select(
-        DAY, E.operator_id, E.regime, EffortDriver.driver, func.count(),
+        DAY, E.operator_id, E.regime, EffortDriver.driver, counted.c.drivers, func.count(),
         summed(E.clerk_seconds), summed(E.jobs), summed(E.paid), summed(E.active_seconds))
-        .join(E, E.claim_id == EffortDriver.claim_id).where(records)
-        .group_by(DAY, E.operator_id, E.regime, EffortDriver.driver)))
+        .join(E, E.claim_id == EffortDriver.claim_id)
+        .join(counted, counted.c.claim_id == EffortDriver.claim_id).where(records)
+        .group_by(DAY, E.operator_id, E.regime, EffortDriver.driver, counted.c.drivers)))
     effort_times.fill(connection, records, DAY)
 
 

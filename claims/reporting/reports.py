@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal, localcontext
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, false, func, select, text
@@ -102,6 +102,8 @@ class Week:
     straight_through: float | None
     mean_cost: Decimal
     ces_mean: float | None
+    # The whole week lies in the report's period and is over: a trend compares these.
+    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ def report(session_factory: SessionFactory, wanted: ReportFilter, model: CostMod
         payout_time=Times(*times.get("payout", NO_TIMES)),
         queue_time=Times(*times.get("queue", NO_TIMES)),
         paths=_paths(grouped.by_path, model), drivers=drivers,
-        weeks=_weeks(grouped.by_week, model), started=started, abandoned=abandoned,
+        weeks=_weeks(grouped.by_week, model, wanted), started=started, abandoned=abandoned,
         total_cost=model.cost(total.clerk_seconds, total.jobs, total.paid), cost_model=model,
         first_day=_day_of(grouped.first), last_day=_day_of(grouped.last),
         by_path_and_status=grouped.by_path_and_status)
@@ -251,36 +253,64 @@ def _paths(by_path: dict[str, Sums], model: CostModel) -> tuple[PathFigures, ...
 
 
 def _driver_sums(session: Session, days: ColumnElement[bool]) -> Sequence[Any]:
-    """Per driver: its claims, their clerk seconds, jobs, payouts and active seconds."""
+    """Per driver and number of drivers of the claims: the claims, their clerk seconds,
+    jobs, payouts and active seconds."""
     sums = EffortDriverDay
-    rows = session.execute(select(sums.driver, *(func.sum(column) for column in (
-        sums.claims, sums.clerk_seconds, sums.jobs, sums.paid, sums.active_seconds)))
-        .where(days).group_by(sums.driver)).all()
+    rows = session.execute(select(sums.driver, sums.drivers, *(
+        func.sum(column) for column in (
+            sums.claims, sums.clerk_seconds, sums.jobs, sums.paid, sums.active_seconds)))
+        .where(days).group_by(sums.driver, sums.drivers)).all()
     # Whole numbers (PostgreSQL sums a BIGINT column as a NUMERIC).
     return [(driver, *(int(value) for value in values)) for driver, *values in rows]
 
 
 def _drivers(rows: Sequence[Any], model: CostModel, touchless: Sums) -> tuple[Driver, ...]:
-    """Cost of complexity per driver = (mean cost of its claims - mean cost of touchless
-    claims) x its claims; passenger minutes likewise. Ranked, largest first (Pareto)."""
+    """Cost of complexity per driver (effort.md: what its claims cost beyond the mean
+    touchless claim), with each claim's extra cost shared equally among its drivers: a
+    claim with a reason and a typed field counts half to each. So the drivers add up to
+    the extra cost of the claims, never to more (counted whole, a claim with two drivers
+    counted twice, and the drivers added up to more than the total cost). Passenger
+    minutes likewise. Negative: the claims cost less than a touchless claim (still
+    waiting for a clerk, or not paid out). Ranked, largest first (Pareto)."""
     touchless_n = touchless.claims
     touchless_cost = model.cost(touchless.clerk_seconds, touchless.jobs, touchless.paid) \
         / touchless_n if touchless_n else Decimal(0)
     touchless_active = (touchless.active_seconds / touchless_n / 60) if touchless_n else 0.0
-    drivers = []
-    for driver, n, clerk_s, jobs, paid, active in rows:
-        mean = model.cost(clerk_s, jobs, paid) / n
-        drivers.append(Driver(driver, n, mean, (mean - touchless_cost) * n,
-                              (active / n / 60 - touchless_active) * n))
+    totals: dict[str, list[Any]] = {}
+    for driver, shared_by, n, clerk_s, jobs, paid, active in rows:
+        total = totals.setdefault(driver, [0, Decimal(0), Decimal(0), 0.0])
+        cost = model.cost(clerk_s, jobs, paid)
+        extra = cost - touchless_cost * n
+        with localcontext() as context:
+            # Rounded down: k shares of a claim never add up to more than its cost.
+            context.rounding = ROUND_FLOOR
+            share = extra / shared_by
+        total[0] += n
+        total[1] += cost
+        total[2] += share
+        total[3] += (active / 60 - touchless_active * n) / shared_by
+    drivers = [Driver(driver, n, cost / n, share, minutes)
+               for driver, (n, cost, share, minutes) in totals.items()]
     return tuple(sorted(drivers, key=lambda d: (-d.cost_of_complexity, d.driver)))
 
 
-def _weeks(by_week: dict[date, Sums], model: CostModel) -> tuple[Week, ...]:
+def _weeks(by_week: dict[date, Sums], model: CostModel, wanted: ReportFilter,
+           today: date | None = None) -> tuple[Week, ...]:
+    today = today or datetime.now(UTC).date()
     return tuple(Week(day, sums.claims,
                       sums.touchless / sums.decided if sums.decided else None,
                       model.cost(sums.clerk_seconds, sums.jobs, sums.paid) / sums.claims,
-                      sums.ces_total / sums.ces_answers if sums.ces_answers else None)
+                      sums.ces_total / sums.ces_answers if sums.ces_answers else None,
+                      complete=week_complete(day, wanted, today))
                  for day, sums in sorted(by_week.items()))
+
+
+def week_complete(monday: date, wanted: ReportFilter, today: date) -> bool:
+    """The week is over and the report's period holds all of it: a week the period cuts,
+    or the current one, holds fewer claims than a whole week and would skew a trend."""
+    sunday = monday + timedelta(days=6)
+    return (sunday < today and (wanted.start is None or wanted.start <= monday)
+            and (wanted.end is None or sunday <= wanted.end))
 
 
 def _abandonment(session: Session, wanted: ReportFilter) -> tuple[int, int]:
@@ -337,6 +367,18 @@ class Move:
 
 
 @dataclass(frozen=True)
+class Reconciled:
+    """How the what-if's "today" cost follows from the report's total cost of the same
+    claims: today = report - left out + estimated."""
+
+    report_cost: Decimal      # the report's total cost, for the same filter
+    left_out_claims: int      # without a booking (always a clerk's), or not yet assessed
+    left_out_cost: Decimal
+    waiting_claims: int       # still waiting for a clerk: their clerk time estimated
+    estimated_cost: Decimal
+
+
+@dataclass(frozen=True)
 class WhatIf:
     today: Scenario
     changed: Scenario
@@ -344,6 +386,7 @@ class WhatIf:
     claims_added: int     # from straight through to a clerk
     moves: tuple[Move, ...] = ()
     clerk_minutes_per_claim: float = 0.0  # measured today; the estimate for waiting claims
+    reconciled: Reconciled | None = None
 
 
 def what_if(session_factory: SessionFactory, wanted: ReportFilter, model: CostModel, *,
@@ -360,16 +403,19 @@ def what_if(session_factory: SessionFactory, wanted: ReportFilter, model: CostMo
         where = records_in(wanted, session)
         over: ColumnElement[bool] = (E.amount > auto_approve_limit
                                      if auto_approve_limit is not None else false())
-        decided = E.status.in_(ASSESSED)
-        rows = [_Group(*row) for row in session.execute(select(
+        replayed = and_(E.status.in_(ASSESSED), E.path != "no-booking")
+        every = [(bool(replay), _Group(*row)) for replay, *row in session.execute(select(
+            func.coalesce(replayed, False),
             E.reason_codes, E.touchless_decision, func.coalesce(over, False),
             func.coalesce(E.clerk_seconds, 0) > 0, func.count(),
             summed(E.clerk_seconds), summed(E.jobs), summed(E.paid), summed(E.info_requests),
             summed(E.active_seconds), summed(E.contacts))
-            .where(where, decided, E.path != "no-booking")
+            .where(where)
             # By position: the limit's bound parameter would make PostgreSQL see the
             # grouped expression as another one than the selected.
-            .group_by(text("1"), text("2"), text("3"), text("4")))]
+            .group_by(text("1"), text("2"), text("3"), text("4"), text("5")))]
+    rows = [group for replay, group in every if replay]
+    left_out = [group for replay, group in every if not replay]
     claims = sum(group.claims for group in rows)
     touchless_groups = [group for group in rows if group.touchless]
     today_touchless = sum(group.claims for group in touchless_groups)
@@ -380,9 +426,16 @@ def what_if(session_factory: SessionFactory, wanted: ReportFilter, model: CostMo
     per_clerk_claim = (sum(g.clerk_seconds for g in handled) / handled_claims
                        if handled_claims else 0.0)
     # Waiting claims: the clerk time they will take, as handled ones take it today.
+    waiting = [g for g in rows if not g.touchless and not g.handled]
     rows = [g._replace(clerk_seconds=per_clerk_claim * g.claims)
             if not g.touchless and not g.handled else g for g in rows]
     today = _scenario(rows, model, claims)
+    reconciled = Reconciled(
+        report_cost=_cost_of(model, [group for _replay, group in every]),
+        left_out_claims=sum(g.claims for g in left_out), left_out_cost=_cost_of(model, left_out),
+        waiting_claims=sum(g.claims for g in waiting),
+        estimated_cost=model.cost(Decimal(per_clerk_claim) * sum(g.claims for g in waiting)
+                                  - Decimal(sum(g.clerk_seconds for g in waiting)), 0, 0))
     changed: list[_Group] = []
     freed = _Tally()
     added = _Tally()
@@ -406,7 +459,7 @@ def what_if(session_factory: SessionFactory, wanted: ReportFilter, model: CostMo
     moves = tuple(tally.move(kind) for kind, tally in (("freed", freed), ("added", added))
                   if tally.claims)
     return WhatIf(today, _scenario(changed, model, claims), freed.claims, added.claims,
-                  moves, per_clerk_claim / 60)
+                  moves, per_clerk_claim / 60, reconciled)
 
 
 class _Tally:
@@ -443,6 +496,12 @@ class _Group(NamedTuple):
         return (self.codes or "").split()
 
 
+def _cost_of(model: CostModel, groups: Sequence[_Group]) -> Decimal:
+    """What the claims cost as they are, as the report counts it."""
+    return model.cost(sum(int(g.clerk_seconds) for g in groups), sum(g.jobs for g in groups),
+                      sum(g.paid for g in groups))
+
+
 def _scenario(groups: Sequence[_Group], model: CostModel, claims: int) -> Scenario:
     touchless = sum(group.claims for group in groups if group.touchless)
     clerk_seconds = sum(group.clerk_seconds for group in groups)
@@ -455,18 +514,34 @@ def _scenario(groups: Sequence[_Group], model: CostModel, claims: int) -> Scenar
         passenger_hours=sum(float(g.active_seconds) for g in groups) / 3600)
 
 
-def effort_rows(session_factory: SessionFactory, wanted: ReportFilter,
+# A claim's cost in the CSV: to a millionth of a cent, so that a BI tool's sum of a
+# million claims is the report's total to the cent (a clerk second at 42.00 an hour is
+# 0.011666... and has no exact decimal).
+CSV_COST_PLACES = Decimal("0.00000001")
+
+
+def effort_rows(session_factory: SessionFactory, wanted: ReportFilter, model: CostModel,
                 chunk: int = 5000) -> Any:
-    """Every effort record in the filter, for the CSV export, streamed in chunks."""
-    columns = [c for c in E.__table__.columns]
+    """Every effort record in the filter, for the CSV export, streamed in chunks: the
+    operator by its slug (an id means nothing in a BI tool), the amount with its currency
+    (operators pay in EUR and GBP), and each claim's cost by the report's cost model, in
+    its currency."""
+    columns = [c for c in E.__table__.columns if c.name != "operator_id"]
     with session_factory() as session:
         where = records_in(wanted, session)
-        yield [c.name for c in columns]
+        yield ["claim_id", "operator", *(c.name for c in columns if c.name != "claim_id"),
+               "currency", "cost", "cost_currency"]
         last = 0
         while True:
-            batch = session.execute(select(*columns).where(where, E.claim_id > last)
-                                    .order_by(E.claim_id).limit(chunk)).all()
+            batch = session.execute(
+                select(E.claim_id, Operator.slug,
+                       *(c for c in columns if c.name != "claim_id"), Claim.currency)
+                .join(Operator, Operator.id == E.operator_id)
+                .outerjoin(Claim, Claim.id == E.claim_id)
+                .where(where, E.claim_id > last).order_by(E.claim_id).limit(chunk)).all()
             if not batch:
                 return
-            yield from ([*row] for row in batch)
+            for row in batch:
+                cost = model.cost(row.clerk_seconds or 0, row.jobs or 0, int(bool(row.paid)))
+                yield [*row, cost.quantize(CSV_COST_PLACES), model.currency]
             last = batch[-1][0]

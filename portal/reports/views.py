@@ -27,6 +27,7 @@ from claims.reporting.reports import (
     CostModel,
     Report,
     ReportFilter,
+    Week,
     claim_period,
     effort_rows,
     report,
@@ -37,7 +38,7 @@ from portal.auth import role_required
 from portal.extensions import runtime
 from portal.pdf import render_pdf
 from portal.reports import blueprint, charts
-from portal.templating import REASON_LABELS, money
+from portal.templating import REASON_LABELS, local_date_of, money
 from workflows.queues import effort_catch_up_by_worker
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def _charts(figures: Report) -> tuple[Markup, Markup, Markup]:
                            axes=charts.Axes(_("Driver (largest first)"),
                                             _("Cost of complexity, %(unit)s", unit=currency),
                                             _("Running share of the total, %")),
-                           takeaway=_pareto_takeaway(drivers, currency))
+                           takeaway=_pareto_takeaway(drivers, figures.total_cost, currency))
     weeks = [w.start.isoformat() for w in figures.weeks]
     shares = [None if w.straight_through is None else 100 * w.straight_through
               for w in figures.weeks]
@@ -124,18 +125,24 @@ def _charts(figures: Report) -> tuple[Markup, Markup, Markup]:
                            title=_("Straight-through share per week"), unit="%",
                            axes=charts.Axes(_("Week starting"), _("Claims decided without a "
                                                                    "person, %")),
-                           takeaway=_trend(_("Straight-through share"), shares, "%"),
+                           takeaway=_trend(_("Straight-through share"), shares, "%",
+                                           figures.weeks),
                            maximum=100)
     costs: list[float | None] = [float(w.mean_cost) for w in figures.weeks]
     cost = charts.line(list(zip(weeks, costs, strict=True)),
                        title=_("Mean cost per claim per week"), unit=currency,
                        axes=charts.Axes(_("Week starting"), _("Mean cost per claim, %(unit)s",
                                                                unit=currency)),
-                       takeaway=_trend(_("Mean cost per claim"), costs, currency))
+                       takeaway=_trend(_("Mean cost per claim"), costs, currency,
+                                       figures.weeks))
     return pareto, straight, cost
 
 
-def _pareto_takeaway(drivers: list[tuple[str, float]], currency: str) -> str:
+def _pareto_takeaway(drivers: list[tuple[str, float]], total_cost: Decimal,
+                     currency: str) -> str:
+    """The few drivers that cause most of the cost of complexity, with the figures they
+    are a share of: the drivers' extra cost (each claim's shared among its drivers, so it
+    never exceeds the total cost) and the total cost of all claims."""
     total = sum(value for _label, value in drivers)
     if not drivers or total <= 0:
         return ""
@@ -145,27 +152,40 @@ def _pareto_takeaway(drivers: list[tuple[str, float]], currency: str) -> str:
         count += 1
         if running >= 0.8 * total:
             break
-    return ngettext("%(num)d of %(all)d drivers causes %(share)s of the cost of complexity "
-                    "(%(total)s): start there.",
-                    "%(num)d of %(all)d drivers cause %(share)s of the cost of complexity "
-                    "(%(total)s): start there.", count, all=len(drivers),
-                    share=f"{100 * running / total:.0f} %",
-                    total=money(Decimal(f"{total:.2f}"), currency))
+    return ngettext("%(num)d of %(all)d drivers causes %(share)s of the cost of complexity: "
+                    "%(part)s of %(total)s (all claims together cost %(cost)s). Start there.",
+                    "%(num)d of %(all)d drivers cause %(share)s of the cost of complexity: "
+                    "%(part)s of %(total)s (all claims together cost %(cost)s). Start there.",
+                    count, all=len(drivers), share=f"{100 * running / total:.0f} %",
+                    part=money(Decimal(f"{running:.2f}"), currency),
+                    total=money(Decimal(f"{total:.2f}"), currency),
+                    cost=money(total_cost, currency))
 
 
-def _trend(what: str, values: list[float | None], unit: str) -> str:
-    known = [v for v in values if v is not None]
-    if not known:
-        return ""
-    first, last = known[0], known[-1]
+def _trend(what: str, values: list[float | None], unit: str, weeks: tuple[Week, ...]) -> str:
+    """First against last complete week: the current week, or one the period cuts, holds
+    only some days' claims (a week of a day's claims read 0.01 EUR against 2.09)."""
+    known = [v for v, week in zip(values, weeks, strict=True)
+             if v is not None and week.complete]
+    partial = [week for v, week in zip(values, weeks, strict=True)
+               if v is not None and not week.complete]
+    left_out = (" " + ngettext("The week of %(days)s is not complete and is left out.",
+                               "The weeks of %(days)s are not complete and are left out.",
+                               len(partial), days=", ".join(local_date_of(w.start)
+                                                            for w in partial))
+                if partial else "")
+
     def shown(value: float) -> str:
         return f"{value:.0f} %" if unit == "%" else money(Decimal(f"{value:.2f}"), unit)
 
+    if not known:
+        return _("%(what)s: no complete week yet.", what=what) + left_out
+    first, last = known[0], known[-1]
     if len(known) == 1:
-        return _("%(what)s: %(value)s, in the one week with claims.", what=what,
-                 value=shown(first))
-    return _("%(what)s: %(first)s in the first week, %(last)s in the last.", what=what,
-             first=shown(first), last=shown(last))
+        return _("%(what)s: %(value)s, in the one complete week with claims.", what=what,
+                 value=shown(first)) + left_out
+    return _("%(what)s: %(first)s in the first complete week, %(last)s in the last.",
+             what=what, first=shown(first), last=shown(last)) + left_out
 
 
 def _report_page(template: str) -> str:
@@ -213,12 +233,12 @@ def report_pdf() -> Response:
 def effort_csv() -> Response:
     wanted = _filter()
     # Taken now: the rows are written after the view returns, outside its request.
-    factory = runtime().session_factory
+    factory, model = runtime().session_factory, cost_model()
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
         writer = SafeCsvWriter(buffer)
-        for row in effort_rows(factory, wanted):
+        for row in effort_rows(factory, wanted, model):
             writer.writerow(row)
             yield buffer.getvalue()
             buffer.seek(0)

@@ -183,8 +183,8 @@ def test_effort_records_follow_the_event_log(app: Flask) -> None:
     assert (records[b].path, records[b].touchless_decision, records[b].info_requests,
             records[b].touches, records[b].clerks, records[b].status) == (
         "clerk", False, 1, 2, 1, "approved")
-    assert drivers == {(b, "reason:passenger-statement"), (b, "field:statement"),
-                       (b, "asked:statement")}
+    # The statement B typed is the reason passenger-statement: one driver, not two.
+    assert drivers == {(b, "reason:passenger-statement"), (b, "asked:statement")}
     # Two forms opened (A, C), one of them never filed; B was filed without its form.
     figures = report(factory, ReportFilter(), MODEL)
     assert (figures.started, figures.abandoned) == (2, 1)
@@ -237,7 +237,7 @@ RECORDS: list[dict[str, Any]] = [
          touchless_decision=False, touchless_payout=False, paid=True, amount="19.75",
          clerk_seconds=600, jobs=5, active_seconds=300, contacts=2, info_requests=1,
          ces_score=5, reason_codes="passenger-statement",
-         drivers=["reason:passenger-statement", "field:statement"]),
+         drivers=["reason:passenger-statement", "asked:statement"]),
     # 4: waiting for a clerk, over the limit, the week before: 1 job = 0.01
     dict(path="clerk", status="needs_review", day=10, decision_seconds=None,
          payout_seconds=None, touchless_decision=False, touchless_payout=False, paid=False,
@@ -256,7 +256,8 @@ def four_records(app: Flask) -> list[int]:
         ids = []
         for record in RECORDS:
             claim = Claim(operator_id=operator_id, regime="eu-rail", status=record["status"],
-                          passenger_name="Hand Made", submitted_at=_day(record["day"]))
+                          passenger_name="Hand Made", submitted_at=_day(record["day"]),
+                          currency="EUR")
             session.add(claim)
             session.flush()
             ids.append(claim.id)
@@ -294,13 +295,19 @@ def test_the_report_figures_match_the_hand_count(app: Flask, four_records: list[
     assert paths["clerk"].cost == Decimal("3.28")       # (6.55 + 0.01) / 2
     assert paths["clerk"].clerk_minutes == 5.0          # 600 s over 2 claims
 
-    # Cost of complexity: (mean cost with the driver - 0.28) x claims.
-    ranked = [(d.driver, d.claims, d.cost_of_complexity) for d in figures.drivers]
-    assert ranked == [("field:statement", 1, Decimal("6.27")),
-                      ("reason:passenger-statement", 1, Decimal("6.27")),
-                      ("reason:amount-over-limit", 1, Decimal("-0.27"))]
-    # Passenger minutes: 5.0 with it, 1.5 on a touchless claim.
-    assert figures.drivers[1].passenger_minutes == pytest.approx(3.5)
+    # Cost of complexity: each claim's cost - 0.28 (a touchless claim's), shared among its
+    # drivers. Claim 3: 6.55 - 0.28 = 6.27, two drivers: 3.135 each (counted whole, each
+    # had 6.27: 12.54 in all, more than the total cost of 7.12). Claim 4: 0.01 - 0.28.
+    ranked = [(d.driver, d.claims, d.mean_cost, d.cost_of_complexity)
+              for d in figures.drivers]
+    assert ranked == [("asked:statement", 1, Decimal("6.55"), Decimal("3.135")),
+                      ("reason:passenger-statement", 1, Decimal("6.55"), Decimal("3.135")),
+                      ("reason:amount-over-limit", 1, Decimal("0.01"), Decimal("-0.27"))]
+    assert sum(d.cost_of_complexity for d in figures.drivers) == Decimal("6.00")
+    # Passenger minutes: 5.0 with it, 1.5 on a touchless claim: 3.5, shared by two.
+    assert figures.drivers[1].passenger_minutes == pytest.approx(1.75)
+    # Claim 4: 1.5 min against 1.5: none.
+    assert figures.drivers[2].passenger_minutes == pytest.approx(0)
 
     # Per claim on each path: typed fields, passenger minutes, contacts, requests, CES.
     assert (paths["touchless"].typed_fields, paths["touchless"].active_minutes,
@@ -337,6 +344,13 @@ def test_what_if_replays_the_claims_through_another_policy(
     # the 10 min a handled claim takes today (6.00): it will cost that unless freed.
     assert statement_off.today.cost == Decimal("13.12")
     assert statement_off.clerk_minutes_per_claim == 10
+    # The report's 7.12, nothing left out (all four assessed, each on a booking), plus the
+    # 6.00 estimated for claim 4: the page says so, the two figures never silently differ.
+    reconciled = statement_off.reconciled
+    assert reconciled is not None
+    assert (reconciled.report_cost, reconciled.left_out_claims, reconciled.left_out_cost,
+            reconciled.waiting_claims, reconciled.estimated_cost) == (
+        Decimal("7.12"), 0, Decimal("0"), 1, Decimal("6.00"))
     assert (statement_off.changed.straight_through, statement_off.claims_freed) == (0.75, 1)
     assert statement_off.changed.cost == Decimal("7.12")  # claim 3's 6.00 of clerk time
     assert statement_off.changed.info_requests == 0
@@ -378,9 +392,24 @@ def test_a_manager_reads_filters_exports_and_what_ifs_the_report(
     exported = client.get("/reports/effort.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(exported)))
     assert rows[0][0] == "claim_id" and len(rows) == 5
+    # For a BI tool: the operator by its slug, the amount's currency, each claim's cost by
+    # the page's cost model (claim 3: 10 clerk minutes at 42.00 an hour 7.00, 5 jobs at
+    # 0.002, a payout 0.15: 7.16), adding up to the page's total cost (7.324).
+    exported_rows = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    third = exported_rows[2]
+    assert (third["operator"], third["amount"], third["currency"]) == (
+        "test-rail", "19.75", "EUR")
+    assert (third["cost"], third["cost_currency"]) == ("7.16000000", "EUR")
+    assert "operator_id" not in rows[0]
+    assert sum(Decimal(row["cost"]) for row in exported_rows) == Decimal("7.324")
 
     what = client.get("/reports/what-if?off=passenger-statement").get_data(as_text=True)
     assert '<td id="changed-straight-through">75.0 %</td>' in what
+    # At 42.00 an hour: the report's 7.32, plus claim 4's 10 minutes estimated (7.00).
+    assert ("is the report\u2019s total cost for these claims (7.32 EUR), less what the "
+            "claims the replay leaves out cost (0.00 EUR: 0 without a booking or not yet "
+            "assessed), plus the clerk time estimated, at what a handled claim takes today, "
+            "for the claims still waiting for a clerk (7.00 EUR for 1 waiting).") in what
     assert client.get("/reports/what-if?limit=lots").status_code == 400
     compared = client.get("/reports/what-if.pdf?off=passenger-statement")
     assert compared.status_code == 200 and compared.data.startswith(b"%PDF-")
@@ -399,8 +428,30 @@ def test_charts_say_what_they_show_and_comparisons_why_figures_move(
                  "Mean cost per claim, EUR"):
         assert text in page, text
     assert page.count("<figcaption>") == 3
-    assert "drivers cause" in page or "drivers causes" in page
-    assert "Straight-through share: 0 % in the first week, 67 % in the last." in page
+    # The page's rates (42.00 an hour, 0.002 a job, 0.15 a payout): claims 1-4 cost
+    # 0.158, 0.004, 7.16 and 0.002 (7.324 in all); a touchless claim 0.081. Claim 3's
+    # 7.079 shared by its two drivers: 3.5395 each, the first alone 50 %, both 100 % of
+    # 7.08 -- which never exceeds the total cost (counted whole: 14.16 of 7.32).
+    assert ("2 of 2 drivers cause 100 % of the cost of complexity: 7.08 EUR of 7.08 EUR "
+            "(all claims together cost 7.32 EUR). Start there.") in page
+    # Claim 4 cost 0.002 against a touchless claim's 0.081: said in words, not as -0.08.
+    assert "saves 0.08 EUR" in page and 'id="drivers-save"' in page
+    assert "-0.08" not in page and "\u22120.08" not in page
+    assert "Straight-through share: 0 % in the first complete week, 67 % in the last." in page
+    # A period that cuts the week of 9 November: only the complete week is compared.
+    cut = client.get("/reports/?start=2026-11-10").get_data(as_text=True)
+    assert ("Straight-through share: 67 %, in the one complete week with claims. The week "
+            "of 9 November 2026 is not complete and is left out.") in cut
+    assert "2026-11-09 (not a complete week)" in cut
+    german = client.get("/reports/?start=2026-11-10",
+                        headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert ("2 von 2 Treibern verursachen 100 % der Kosten der Komplexität: 7,08 EUR von "
+            "7,08 EUR (alle Anträge zusammen kosten 7,32 EUR). Dort anfangen.") in german
+    assert "spart 0,08 EUR" in german and "(keine vollständige Woche)" in german
+    assert "Die Woche vom 9. November 2026 ist nicht vollständig und bleibt außen vor." in german
+    compared = client.get("/reports/what-if?limit=800",
+                          headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Gesamtkosten dieser Anträge laut Bericht (7,32 EUR)" in compared
     assert "reason: passenger&#39;s statement" in page  # drivers in words
     # A PDF without a period names the days its claims were filed.
     pdf = client.get("/reports/report.pdf")

@@ -86,6 +86,17 @@ def test_a_claim_a_clerk_handled_counts_the_clerks_time_and_the_request() -> Non
     assert drivers == {"reason:passenger-statement", "asked:iban", "asked:statement"}
 
 
+def test_a_typed_statement_the_rules_made_a_reason_is_one_driver_not_two() -> None:
+    """The statement typed is what the reason passenger-statement stands for: the report
+    showed the same claims twice, as "field typed: statement" and as the reason."""
+    events = [_e(0, "claim_submitted", fields_typed=1, fields="statement iban")]
+    _record, alone = effort_record(_claim(), events)
+    assert alone == {"field:statement", "field:iban"}
+    _record, with_reason = effort_record(
+        _claim(reason_codes=("passenger-statement",)), events)
+    assert with_reason == {"reason:passenger-statement", "field:iban"}
+
+
 def test_a_claim_without_a_booking_is_its_own_path_with_its_document() -> None:
     events = [_e(0, "claim_submitted", fields_typed=10, fields_prefilled=0, documents=1),
               _e(0, "document_uploaded", size=1000)]
