@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import stat
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -55,11 +56,22 @@ def test_a_cell_that_starts_like_a_formula_is_written_as_text() -> None:
 
 
 def _lookups(client: FlaskClient, forwarded_for: str | None, count: int) -> list[int]:
+    if count > 1:
+        _early_in_a_minute()
     token = csrf_token(client.get("/").get_data(as_text=True))
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     return [client.post("/", data={"csrf_token": token, "reference": f"NONE{index:04d}",
                                    "surname": "Nobody"}, headers=headers).status_code
             for index in range(count)]
+
+
+def _early_in_a_minute() -> None:
+    """The limits count per minute of the clock (a fixed window): a run of look-ups that
+    crossed into the next minute would start counting again, and a loaded machine once
+    took the 22 requests of a test across it."""
+    seconds = time.time() % 60
+    if seconds > 45:
+        time.sleep(60 - seconds)
 
 
 def test_behind_a_trusted_proxy_each_client_has_its_own_limit(
