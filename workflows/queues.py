@@ -210,7 +210,9 @@ PAYOUT_RUN_TIMEOUT = 3600
 
 
 def enqueue_payout_run(connection: redis.Redis, operator_id: int, due_at: datetime) -> bool:
+    """At the front of the queue: the money does not wait behind a storm's e-mails, which
+    go out at MAIL_RATE (10,000 decisions' mails held a due run back 500 s)."""
     return _enqueue_once(connection, "workflows.jobs.payout_run_job",
                          (operator_id, due_at.isoformat()), f"payout-run-{operator_id}",
                          result_ttl=600, timeout=PAYOUT_RUN_TIMEOUT,
-                         failure_ttl=FAILURE_TTL)
+                         failure_ttl=FAILURE_TTL, at_front=True)

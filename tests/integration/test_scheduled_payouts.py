@@ -14,6 +14,7 @@ from flask.testing import FlaskCliRunner
 from rq import Queue
 from sqlalchemy import func, select
 
+from claims.core.vocabulary import NoticeKind
 from claims.db.models import Claim, Operator, PayoutRun
 from claims.db.types import utcnow
 from claims.operators import accounts
@@ -22,7 +23,7 @@ from tests.helpers import create_operator, file_claim, load, mails, run_worker
 from tests.records import arrival, rail_booking
 from workflows.payout_runs import run_lock_name, run_scheduled_payouts
 from workflows.pipeline import sweep
-from workflows.queues import CLAIMS_QUEUE, enqueue_payout_run
+from workflows.queues import CLAIMS_QUEUE, enqueue_notice, enqueue_payout_run
 from workflows.worker import ClaimsWorker
 
 # A fixed minute's start, so that "a minute later" is never the same clock minute; two
@@ -132,6 +133,18 @@ def test_two_hosts_triggering_the_same_run_make_one_run(app: Flask) -> None:
     assert sorted(len(result or ()) for result in results) == [0, 1]
     assert _runs(app, "test-rail") == 1
     assert not current.redis.exists(run_lock_name(1))
+
+
+def test_a_due_run_goes_ahead_of_the_mails_waiting(app: Flask) -> None:
+    """A storm's e-mails go out at MAIL_RATE, one worker's turn each: a payout run queued
+    behind 10,000 of them waited 500 s."""
+    current = app.extensions["effortless"]
+    for claim_id in range(1, 6):
+        enqueue_notice(current.redis, claim_id, NoticeKind.DECISION)
+    assert enqueue_payout_run(current.redis, 1, T0)
+    queue = Queue(CLAIMS_QUEUE, connection=current.redis)
+    assert queue.job_ids[0] == "payout-run-1" and queue.count == 6
+    queue.empty()
 
 
 def test_the_database_row_alone_gives_a_due_run_once(app: Flask) -> None:
