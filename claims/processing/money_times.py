@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from claims.core.journey import legs_by_direction
 from claims.core.vocabulary import Direction, Origin
+from claims.db.dialect import one_of
 from claims.db.models import (
     Booking,
     BookingLeg,
@@ -97,7 +98,7 @@ def record_file_written(session: Session, run_id: int, written_at: datetime) -> 
     claim_ids = [claim_id for _id, claim_id in payouts]
     counted_before = session.execute(
         select(Payout.claim_id, Payout.money_time_from, Payout.returned_at)
-        .where(Payout.claim_id.in_(claim_ids), Payout.run_id != run_id,
+        .where(one_of(session, Payout.claim_id, claim_ids), Payout.run_id != run_id,
                Payout.money_time_from.is_not(None))).all()
     # A claim whose counted payment stands is paid a top-up here: not counted again.
     standing = {row.claim_id for row in counted_before if row.returned_at is None}
@@ -117,12 +118,12 @@ def record_file_written(session: Session, run_id: int, written_at: datetime) -> 
                Claim.direction, Claim.reason_codes, Claim.delay_minutes, Claim.submitted_at,
                Booking.fare_kind)
         .outerjoin(Booking, Booking.id == Claim.booking_id)
-        .where(Claim.id.in_(payment_of))).all()
+        .where(one_of(session, Claim.id, list(payment_of)))).all()
     legs = _legs_of(session, {claim.booking_id for claim in claims if claim.booking_id})
     arrivals: dict[int | None, datetime] = {
         claim_id: arrived_at for claim_id, arrived_at in session.execute(
             select(JourneyCheck.claim_id, JourneyCheck.arrived_at)
-            .where(JourneyCheck.claim_id.in_(list(payment_of))))}
+            .where(one_of(session, JourneyCheck.claim_id, list(payment_of))))}
     day = written_at.date()
     changes: Counter[Key] = Counter()
     sums: Counter[Key] = Counter()
@@ -159,7 +160,7 @@ def _legs_of(session: Session, booking_ids: set[int]) -> dict[int, list[Any]]:
             select(BookingLeg.booking_id, BookingLeg.service, BookingLeg.origin,
                    BookingLeg.destination, BookingLeg.scheduled_departure,
                    BookingLeg.scheduled_arrival, BookingLeg.service_date)
-            .where(BookingLeg.booking_id.in_(sorted(booking_ids)))
+            .where(one_of(session, BookingLeg.booking_id, sorted(booking_ids)))
             .order_by(BookingLeg.booking_id, BookingLeg.position)):
         legs.setdefault(leg.booking_id, []).append(leg)
     return legs
@@ -205,7 +206,7 @@ def _counted(session: Session, payout_ids: Iterable[int]) -> Sequence[Any]:
                Claim.operator_id, Claim.regime, PayoutRun.file_written_at)
         .join(Claim, Claim.id == Payout.claim_id)
         .join(PayoutRun, PayoutRun.id == Payout.run_id)
-        .where(Payout.id.in_(ids), Payout.money_time_from.is_not(None),
+        .where(one_of(session, Payout.id, list(ids)), Payout.money_time_from.is_not(None),
                Payout.returned_at.is_(None), PayoutRun.file_written_at.is_not(None))).all()
 
 

@@ -22,6 +22,7 @@ from claims.core.iban import check_iban
 from claims.core.uk_accounts import UkAccount, uk_account_of_iban
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.bulk import insert_many
+from claims.db.dialect import one_of
 from claims.db.events import event_row, record_event
 from claims.db.models import Booking, Claim, ClaimEvent, Operator, Payout, PayoutRun
 from claims.db.types import utcnow
@@ -219,7 +220,7 @@ def _kept(payouts: Sequence[Payout]) -> list[Payout]:
 def payouts_of(session: Session, claim_ids: Sequence[int]) -> dict[int, list[Payout]]:
     """Each claim's payouts, in the order they were made (returned ones too)."""
     sent: dict[int, list[Payout]] = {}
-    for payout in session.scalars(select(Payout).where(Payout.claim_id.in_(claim_ids))
+    for payout in session.scalars(select(Payout).where(one_of(session, Payout.claim_id, claim_ids))
                                   .order_by(Payout.claim_id, Payout.part)):
         sent.setdefault(payout.claim_id, []).append(payout)
     return sent
