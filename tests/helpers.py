@@ -89,6 +89,7 @@ def status_links_in(text: str) -> list[str]:
 DECISION = "Your delay compensation claim: the decision"
 RECEIPT = "Your delay compensation claim is in"
 INFO_REQUEST = "Your delay compensation claim: we need a detail from you"
+NEW_LINK = "Your delay compensation claim: a new link"
 DECISION_DE = "Ihr Antrag auf Verspätungsentschädigung: die Entscheidung"
 INFO_REQUEST_DE = "Ihr Antrag auf Verspätungsentschädigung: uns fehlt eine Angabe"
 

@@ -14,6 +14,7 @@ from claims.db.models import Claim, JourneyCheck, StatusLink
 from claims.operators import accounts
 from claims.processing.proactive import Invitation, pending_invitation
 from tests.helpers import (
+    NEW_LINK,
     create_operator,
     csrf_token,
     file_clear_claim,
@@ -30,7 +31,6 @@ from tests.records import arrival, return_booking
 from workflows.mail import compose_invitation
 
 PASSWORD = "correct horse battery staple"
-NEW_LINK = "Your delay compensation claim: a new link"
 
 
 def _invitation_path(app: Flask, booking_id: int) -> str:

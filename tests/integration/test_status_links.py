@@ -12,6 +12,7 @@ from claims.db.models import ClaimEvent, StatusLink
 from claims.db.types import utcnow
 from claims.operators import accounts
 from tests.helpers import (
+    NEW_LINK,
     RECEIPT,
     csrf_token,
     file_clear_claim,
@@ -23,7 +24,6 @@ from tests.helpers import (
 )
 
 PASSWORD = "correct horse battery staple"
-NEW_LINK = "Your delay compensation claim: a new link"
 
 
 def _filed(app: Flask) -> tuple[str, int]:
