@@ -11,10 +11,13 @@ and written to the event log."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind
+from claims.db.dialect import one_of
 from claims.db.events import record_event
 from claims.db.models import Claim
 
@@ -78,6 +81,21 @@ def move(claim: Claim, wanted: ClaimStatus) -> None:
     if not can_move(current, wanted):
         raise IllegalTransition(claim.id, current, wanted)
     claim.status = wanted
+
+
+def move_all(session: Session, claims: Sequence[Claim], wanted: ClaimStatus) -> None:
+    """The same move for many claims, each checked as `move` checks it, written as one
+    UPDATE: a payout run's 5,000 moves flushed one object at a time were a quarter of its
+    time on PostgreSQL. The claims in the session show the new status afterwards."""
+    for claim in claims:
+        current = ClaimStatus(claim.status)
+        if not can_move(current, wanted):
+            raise IllegalTransition(claim.id, current, wanted)
+    if claims:
+        session.execute(update(Claim).where(one_of(session, Claim.id,
+                                                   [claim.id for claim in claims]))
+                        .values(status=wanted),
+                        execution_options={"synchronize_session": "fetch"})
 
 
 def record_refusal(session_factory: sessionmaker[Session], refused: IllegalTransition,

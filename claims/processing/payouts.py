@@ -28,7 +28,7 @@ from claims.db.models import Booking, Claim, ClaimEvent, Operator, Payout, Payou
 from claims.db.types import utcnow
 from claims.processing import iso20022, money_times
 from claims.processing.bacs_file import Standard18Payment, standard18
-from claims.processing.lifecycle import move
+from claims.processing.lifecycle import move, move_all
 from claims.processing.sepa_instant import INSTANT_SCHEMA, as_instant
 from claims.processing.twins import TwinKey, journey_of, twin_keys, twins_of
 from common.files import write_private
@@ -167,9 +167,10 @@ def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
         session.add(run)
         session.flush()
         # The payouts and events go in as plain rows, past the unit of work (its flush
-        # was half a run's time on PostgreSQL); the claims' moves are flushed at commit.
+        # was half a run's time on PostgreSQL), and the paid claims move in one UPDATE.
         payouts: list[dict[str, object]] = []
         events: list[dict[str, object]] = []
+        paid: list[Claim] = []
         for claim in claims:
             if (twin := guard.paid_twin(claim)) is not None:
                 claim.twin_claim_id = twin
@@ -182,7 +183,7 @@ def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
             except Unpayable as unpayable:
                 events.append(_to_a_clerk(claim, unpayable.reason))
                 continue
-            move(claim, ClaimStatus.PAID)
+            paid.append(claim)
             if payout is None:
                 # Everything owed was sent before: a clerk kept the amount already paid.
                 events.append(event_row(EventKind.CLAIM_PAID, Actor.SYSTEM,
@@ -200,6 +201,7 @@ def _pay_batch(session_factory: sessionmaker[Session], operator_id: int,
             else:
                 run.transfers += 1
             run.total += payout.amount
+        move_all(session, paid, ClaimStatus.PAID)
         # The unique (claim_id, part) refuses a second payment here, as in a flush.
         insert_many(session, Payout, payouts)
         insert_many(session, ClaimEvent, events)
