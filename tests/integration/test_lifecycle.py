@@ -11,7 +11,7 @@ from sqlalchemy import select
 from claims.core.vocabulary import ClaimStatus
 from claims.db.models import Claim, ClaimEvent
 from claims.passengers import filing
-from claims.processing.lifecycle import ALLOWED, IllegalTransition, can_move
+from claims.processing.lifecycle import ALLOWED, IllegalTransition, can_move, move_all
 from tests.helpers import create_operator, csrf_token, load, look_up, run_worker, submit
 from tests.records import DAY, arrival, rail_booking
 from workflows import drain, jobs, queues
@@ -149,3 +149,22 @@ def _break_batches(monkeypatch: pytest.MonkeyPatch) -> None:
         raise ConnectionError("database restarting")
 
     monkeypatch.setattr(drain, "assess_claims", unavailable)
+
+
+def test_a_move_of_many_claims_checks_each_and_writes_all_or_none(
+        app: Flask, client: FlaskClient, late_booking: None) -> None:
+    look_up(client, "Q7K2LM", "Müller")
+    submit(client)
+    run_worker(app)
+    factory = app.extensions["effortless"].session_factory
+    with factory() as session:
+        claim = session.scalars(select(Claim)).one()
+        with pytest.raises(IllegalTransition):
+            move_all(session, [claim], ClaimStatus.WITHDRAWN)  # approved: too late
+        session.rollback()
+    assert _claim(app).status == "approved"
+    with factory.begin() as session:
+        claim = session.scalars(select(Claim)).one()
+        move_all(session, [claim], ClaimStatus.PAID)
+        assert claim.status == "paid"  # the object in the session shows the move
+    assert _claim(app).status == "paid"
