@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, load_only, sessionmaker
 from claims.core.bank_reasons import reason_in_words
 from claims.core.iban import check_iban
 from claims.core.problems import Problem, echo, problem
+from claims.core.uk_accounts import UkAccount
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind
 from claims.db.bulk import insert_many
 from claims.db.events import event_row, record_event
@@ -242,22 +243,39 @@ class AccountRefused(ValueError):
     """Not waiting for an account (any more), or the account the bank refused."""
 
 
-def give_new_account(session_factory: SessionFactory, claim_id: int, iban: str) -> None:
-    """payout_failed -> approved, to be paid to this IBAN, held by the passenger: the next
-    payout run pays what is still owed. The IBAN is checked by the caller's form."""
-    compact = check_iban(iban).compact
+def give_new_account(session_factory: SessionFactory, claim_id: int, iban: str | None = None,
+                     uk_account: UkAccount | None = None) -> None:
+    """payout_failed -> approved, to be paid to this IBAN or (for pounds) UK account, held
+    by the passenger: the next payout run pays what is still owed. The account is checked
+    by the caller's form; the one the bank sent back is refused."""
+    if (iban is None) == (uk_account is None):
+        raise ValueError("one account: an IBAN or a UK sort code and account number")
+    compact = check_iban(iban).compact if iban is not None else None
     with session_factory.begin() as session:
         claim = lock_claim(session, claim_id)
         if claim.status != ClaimStatus.PAYOUT_FAILED:
             raise AccountRefused("not-waiting")
-        refused = {p.iban for p in session.scalars(select(Payout).where(
-            Payout.claim_id == claim_id, Payout.returned_at.is_not(None)))}
-        if compact in refused:
+        returned = session.scalars(select(Payout).where(
+            Payout.claim_id == claim_id, Payout.returned_at.is_not(None))).all()
+        if any(_same_account(payout, compact, uk_account) for payout in returned):
             raise AccountRefused("same-account")
-        claim.payout_method, claim.payout_iban = "iban", compact
+        if uk_account is not None:
+            claim.payout_method, claim.payout_iban = "uk-account", None
+            claim.payout_sort_code = uk_account.sort_code
+            claim.payout_account_number = uk_account.account_number
+        else:
+            claim.payout_method, claim.payout_iban = "iban", compact
+            claim.payout_sort_code = claim.payout_account_number = None
         claim.payout_holder = claim.passenger_name
         move(claim, ClaimStatus.APPROVED)
         record_event(session, EventKind.NEW_ACCOUNT_GIVEN, Actor.PASSENGER, claim_id=claim_id)
+
+
+def _same_account(payout: Payout, iban: str | None, uk_account: UkAccount | None) -> bool:
+    if uk_account is not None:
+        return (payout.sort_code, payout.account_number) == (uk_account.sort_code,
+                                                             uk_account.account_number)
+    return payout.iban is not None and payout.iban == iban
 
 
 @dataclass(frozen=True)

@@ -282,16 +282,22 @@ class InfoForm(Form):
         render_kw={"autocomplete": "name"})
 
 
-class NewAccountForm(Form):
-    """After the bank sent the money back: one field, the account to pay to instead (held
-    by the passenger, whose name the claim has)."""
+class NewAccountForm(_PayoutForm):
+    """After the bank sent the money back: the account to pay to instead, held by the
+    passenger, whose name the claim has. An IBAN; for pounds, a UK sort code and account
+    number instead (as the claim forms take them)."""
 
-    def validate_iban(self, field: StringField) -> None:
-        _compact_iban(field)
+    def __init__(self, *args: Any, uk_account: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offer_uk_account(uk_account)
 
-    iban = StringField(_l("IBAN of another account in your name"), validators=[
-        DataRequired(_l("Enter the IBAN we should pay to.")), Length(max=42)],
-        render_kw={"autocomplete": "off", "spellcheck": "false"})
+    payout = RadioField(_l("Which account?"), choices=[
+        SelectChoice("iban", _l("A bank account with an IBAN")),
+        SelectChoice(UK_ACCOUNT, _l("UK bank account: sort code + account number")),
+    ], default="iban")  # an IBAN where nothing is chosen: the page without the choice
+    iban = StringField(_l("IBAN of another account in your name"), validators=[Length(max=42)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    account_holder = None  # the passenger's own account: the claim's name is the holder
 
 
 class AppealForm(Form):

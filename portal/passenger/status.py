@@ -19,6 +19,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from claims.core.uk_accounts import UkAccount
 from claims.core.vocabulary import DECIDED, ClaimStatus, NoticeKind
 from claims.db.types import utcnow
 from claims.passengers import answers, filing, offers
@@ -113,7 +114,7 @@ def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = 
     failed = None
     if view.status == ClaimStatus.PAYOUT_FAILED:
         failed = bank_feedback.failed_payment_of(runtime().session_factory, view.claim_id)
-        account = account or NewAccountForm(formdata=None)
+        account = account or NewAccountForm(formdata=None, uk_account=view.currency == "GBP")
     if offer is None and view.status == ClaimStatus.OFFERED:
         offer = OfferForm(formdata=None, account_on_file=view.account_on_file is not None,
                           uk_account=view.currency == "GBP")
@@ -222,17 +223,21 @@ def new_account(token: str) -> Response | tuple[str, int]:
     view = _view(claim_id, record_view=False)
     if view.status != ClaimStatus.PAYOUT_FAILED:
         abort(409, _("We are not waiting for an account for this claim (any more)."))
-    form = NewAccountForm()
+    form = NewAccountForm(uk_account=view.currency == "GBP")
     if not form.validate_on_submit():
         return _status_page(token, view, account=form), 422
+    to_uk_account = form.payout.data == UK_ACCOUNT
     try:
-        bank_feedback.give_new_account(runtime().session_factory, claim_id,
-                                       form.iban.data or "")
+        bank_feedback.give_new_account(
+            runtime().session_factory, claim_id,
+            iban=None if to_uk_account else form.iban.data or "",
+            uk_account=UkAccount(form.sort_code.data or "", form.account_number.data or "")
+            if to_uk_account else None)
     except bank_feedback.AccountRefused as refused:
         if str(refused) != "same-account":
             abort(409, _("We are not waiting for an account for this claim (any more)."))
-        form.iban.errors = [_("Your bank sent the money back from this account. Please "
-                              "give another one.")]
+        (form.account_number if to_uk_account else form.iban).errors = [
+            _("Your bank sent the money back from this account. Please give another one.")]
         return _status_page(token, view, account=form), 422
     return redirect(url_for("passenger.status", token=token))
 

@@ -30,6 +30,7 @@ from tests.helpers import (
 )
 from tests.integration.test_proactive import OFFER, _bookings, _delays
 from tests.records import DAY, arrival, rail_booking
+from tools.bank_files import payment_status_report
 
 OPERATOR_IBAN = "GB33BUKB20201555555555"  # sort code 20-20-15, account 55555555
 # A pair the modulus rules accept, and the same with the last digit changed (refused).
@@ -256,3 +257,47 @@ def test_a_claim_without_a_booking_for_a_uk_operator_takes_a_uk_account(
     status_page = client.get(location).get_data(as_text=True)
     assert f"to the UK account {MASKED}" in status_page and ACCOUNT not in status_page
 
+
+
+def test_after_the_bank_sends_pounds_back_the_passenger_gives_another_uk_account(
+        app: Flask, runner: Any, tmp_path: Path) -> None:
+    """A UK passenger whose transfer came back gives a sort code and account number, as
+    on the claim form: not an IBAN they rarely know. The account the bank refused is
+    refused again; the next run pays the new one in a Standard 18 file."""
+    link = _gbp_offer(app)
+    client = app.test_client()
+    assert _accept(client, link, ACCOUNT)[0] == 302
+    run_worker(app)
+    assert runner.invoke(args=["payouts", "run"]).exit_code == 0
+    returned = tmp_path / "status.xml"
+    returned.write_bytes(payment_status_report([("EFF-CLAIM-1", "RJCT", "AC04")]))
+    assert "1 returned" in runner.invoke(args=["payouts", "feedback", str(returned)]).output
+    assert _claims(app)[0].status == "payout_failed"
+
+    page = client.get(link).get_data(as_text=True)
+    assert "UK bank account: sort code + account number" in page
+    action = link + "/account"
+
+    def give(page: str, **fields: str) -> tuple[int, str]:
+        answer = client.post(action, data={"csrf_token": csrf_token(page),
+                                           "payout": "uk-account", **fields})
+        return answer.status_code, answer.get_data(as_text=True)
+
+    status, wrong = give(page, sort_code=SORT_CODE, account_number=WRONG_ACCOUNT)
+    assert status == 422 and "do not belong together" in wrong
+    assert f'value="{WRONG_ACCOUNT}"' in wrong
+    assert re.findall(r'<form method="post" action="([^"]+/account)"', wrong) == [action]
+    status, same = give(wrong, sort_code=SORT_CODE, account_number=ACCOUNT)
+    assert status == 422 and "sent the money back from this account" in same
+    assert _claims(app)[0].status == "payout_failed"
+    status, _given = give(same, sort_code="20-29-59", account_number="63748472")
+    assert status == 302
+    [claim] = _claims(app)
+    assert (claim.status, claim.payout_method, claim.payout_sort_code,
+            claim.payout_account_number, claim.payout_iban) == (
+        "approved", "uk-account", "202959", "63748472", None)
+
+    assert runner.invoke(args=["payouts", "run"]).exit_code == 0
+    [line] = (Path(app.instance_path) / "payouts" / "test-rail-run-000002.txt"
+              ).read_text().splitlines()
+    assert line[0:14] == "202959" "63748472"
