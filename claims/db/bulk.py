@@ -12,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy import JSON, Insert, Table, TypeDecorator, insert, text
 from sqlalchemy.orm import Session
 
+from claims.db.dialect import copies_rows
 from claims.db.engine import prepared
 from claims.db.models import Base
 
@@ -32,14 +33,10 @@ def _insert_into(model: type[Base]) -> Insert:
     return prepared(insert(cast(Table, model.__table__)))
 
 
-def _copy_available(session: Session) -> bool:
-    return session.connection().dialect.name == "postgresql"
-
-
 def insert_many(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    if _copy_available(session):
+    if copies_rows(session):
         _copy(session, model, rows)
     else:
         session.execute(insert(model), rows)
@@ -104,7 +101,7 @@ def reserve_ids(session: Session, model: type[Base], count: int) -> list[int]:
     """Ids for rows written by COPY (which would otherwise not say which ids it gave).
     PostgreSQL only; SQLite has one writer at a time, who may count on from the maximum."""
     table = cast(Table, model.__table__).name
-    if not _copy_available(session):
+    if not copies_rows(session):
         start = (session.scalar(text(f"SELECT max(id) FROM {table}")) or 0) + 1
         return list(range(start, start + count))
     return list(session.scalars(
@@ -115,7 +112,7 @@ def reserve_ids(session: Session, model: type[Base], count: int) -> list[int]:
 def insert_returning_ids(session: Session, model: type[Base],
                          rows: list[dict[str, Any]]) -> list[int]:
     """Insert the rows; their new ids, in the rows' order."""
-    if _copy_available(session):
+    if copies_rows(session):
         ids = reserve_ids(session, model, len(rows))
         _copy(session, model, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
         return ids

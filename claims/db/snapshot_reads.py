@@ -19,6 +19,8 @@ from typing import TypeVar
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims.db.dialect import reads_at_once
+
 T = TypeVar("T")
 Read = Callable[[Session], T]
 # pg_export_snapshot() gives e.g. 00000003-0000001B-1; SET TRANSACTION SNAPSHOT takes it
@@ -40,7 +42,7 @@ def read_at_once(session_factory: sessionmaker[Session], reads: Sequence[Read[T]
     scan, they run at once only when it is large enough for that to pay
     (AT_ONCE_FROM_BYTES)."""
     with session_factory() as leader:
-        if leader.get_bind().dialect.name != "postgresql" or len(reads) < 2:
+        if not reads_at_once(leader) or len(reads) < 2:
             return [read(leader) for read in reads]
         leader.connection(execution_options=REPEATABLE_READ)
         if scanning is not None and (leader.scalar(

@@ -11,7 +11,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from claims.db.crypto import keyring_of
-from claims.db.dialect import as_number
+from claims.db.dialect import as_number, instants_kept_naive, numbers_kept_as_text
 
 # Compared as numbers: "3" = "3.00" and 650.00 < 1000 on SQLite too.
 COMPARISONS = (operators.eq, operators.ne, operators.lt, operators.le, operators.gt, operators.ge,
@@ -39,7 +39,7 @@ class Money(TypeDecorator[Decimal]):
             return super().reverse_operate(op, other, **kwargs)
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
+        if numbers_kept_as_text(dialect):
             return dialect.type_descriptor(String(20))
         return dialect.type_descriptor(Numeric(12, 2, asdecimal=True))
 
@@ -48,7 +48,7 @@ class Money(TypeDecorator[Decimal]):
             return None
         if not isinstance(value, Decimal):
             raise TypeError(f"money must be a Decimal, not {type(value).__name__}")
-        return str(value) if dialect.name == "sqlite" else value
+        return str(value) if numbers_kept_as_text(dialect) else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
@@ -85,7 +85,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError("naive datetime: pass an aware one")
         value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value.replace(tzinfo=None) if instants_kept_naive(dialect) else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None or value.tzinfo is UTC:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import cast
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from claims.db.dialect import insert_on_conflict
 from claims.db.models import UnclaimedDayDue
 from claims.db.types import utcnow
 
@@ -22,8 +24,8 @@ def note_checked(session: Session, instants: Iterable[datetime | None]) -> None:
 def note_days(session: Session, days: set[date]) -> None:
     if not days:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(UnclaimedDayDue)
+    statement = insert_on_conflict(session.get_bind().dialect.name,
+                                   cast(Table, UnclaimedDayDue.__table__))
     # A later note moves the time: a roll-up under way then leaves the day due.
     session.execute(statement.on_conflict_do_update(
         index_elements=["day"], set_={"noted_at": statement.excluded.noted_at}),

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from claims.core.journey import OperationsKey, operations_key
 from claims.core.names import name_key, normalise_reference
 from claims.core.policy import OperatorPolicy
-from claims.db.dialect import insert_or_ignore, local_date
+from claims.db.dialect import insert_or_ignore_chained, local_date
 from claims.db.engine import prepared
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, OperationsRecord, Operator
 from claims.processing.assessment import Arrival, operator_policy
@@ -159,7 +159,7 @@ def _passenger_event(booking_id: ColumnElement[Any], counts: ColumnElement[Any],
         bindparam("event_at", type_=_events.c.at.type), booking_id, counts]
     if not page_view:
         return insert(_events).from_select(columns, select(*values).where(*where))
-    return insert_or_ignore("postgresql", _events, "view_key").from_select(
+    return insert_or_ignore_chained(_events, "view_key").from_select(
         [*columns, "view_key"], select(
             *values, bindparam("view_key", type_=_events.c.view_key.type)).where(*where))
 

@@ -32,12 +32,11 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Insert, Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from claims.core.journey import legs_by_direction
 from claims.core.vocabulary import Direction, Origin
-from claims.db.dialect import one_of
+from claims.db.dialect import insert_on_conflict, one_of
 from claims.db.models import (
     Booking,
     BookingLeg,
@@ -252,8 +251,7 @@ def _upsert_statement(table: type[MoneyTimeDay] | type[MoneyTimeMonth], period: 
                       dialect: str) -> Insert:
     """Built once, executed for many rows: a multi-row VALUES statement was compiled anew
     for each run and each bank file (three quarters of a payout run's bucket time)."""
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        cast(Table, table.__table__))
+    statement = insert_on_conflict(dialect, cast(Table, table.__table__))
     return statement.on_conflict_do_update(
         index_elements=[period, "operator_id", "regime", "path", "measure", "bucket"],
         set_={"payouts": table.payouts + statement.excluded.payouts,

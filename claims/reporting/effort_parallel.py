@@ -16,6 +16,7 @@ from multiprocessing import get_context
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from claims.db.dialect import builds_in_processes
 from claims.db.engine import UnitOfWorkFactory, make_engine, make_session_factory
 from claims.reporting.effort_store import (
     CHUNK,
@@ -49,7 +50,7 @@ def builder(session_factory: SessionFactory, processes: int, *,
     `processes` builder processes, started once for all the refreshes in the block."""
     engine = session_factory.kw["bind"]
     assert isinstance(engine, Engine)
-    if processes <= 1 or engine.dialect.name != "postgresql":
+    if processes <= 1 or not builds_in_processes(engine):
         yield rebuild_then
         return
     # Spawned, not forked: a child gets no copy of this process's connections.

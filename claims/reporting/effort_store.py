@@ -7,16 +7,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import cast
 
-from sqlalchemy import case, delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, case, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from claims.core.effort import COUNTED_KINDS, ClaimFacts, LoggedEvent, effort_record
 from claims.core.vocabulary import EventKind, Origin
 from claims.db.bulk import insert_many
-from claims.db.dialect import driver_rows, one_of
+from claims.db.dialect import (
+    driver_rows,
+    insert_on_conflict,
+    insert_or_ignore,
+    one_of,
+    refresh_planner_statistics,
+)
 from claims.db.models import (
     Booking,
     Claim,
@@ -122,9 +128,9 @@ def _locked_progress(session: Session, *, wait: bool = True) -> EffortProgress |
             return progress  # None: there, but locked
     progress = session.get(EffortProgress, 1, with_for_update=True)
     if progress is None:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(dialect.insert(EffortProgress).values(id=1, event_id=0)
-                        .on_conflict_do_nothing())
+        session.execute(insert_on_conflict(session.get_bind().dialect.name,
+                                           cast(Table, EffortProgress.__table__))
+                        .values(id=1, event_id=0).on_conflict_do_nothing())
         progress = session.get(EffortProgress, 1, with_for_update=True)
     assert progress is not None
     return progress
@@ -148,12 +154,11 @@ def refresh_all(session_factory: SessionFactory, *, settle: timedelta | None = N
         _locked_progress(session)
         effort_days.roll_up_due(session)
         unclaimed_days.roll_up_due(session)
-    if total and session_factory.kw["bind"].dialect.name == "postgresql":
-        # The tables changed wholesale: the planner learns of it now, not when autovacuum
-        # comes round (till then a report over a million records plans for a thousand).
+    if total:
         with session_factory.begin() as session:
-            session.execute(text("ANALYZE claim_effort, effort_drivers, started_claims, "
-                                 "effort_days, effort_driver_days, unclaimed_days"))
+            refresh_planner_statistics(session, [
+                "claim_effort", "effort_drivers", "started_claims", "effort_days",
+                "effort_driver_days", "unclaimed_days"])
     return total
 
 
@@ -184,7 +189,6 @@ def _note_started(session: Session, window: ColumnElement[bool]) -> None:
     and filed in one window (most are: the form takes a minute) is written filed at once,
     so the second statement rewrites only the few filed in a later window (an update of
     every filed row cost a million-claim build 20 s)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     shown = ClaimEvent.kind == EventKind.CLAIM_FORM_SHOWN
     submitted = ClaimEvent.kind == EventKind.CLAIM_SUBMITTED
     opened = (select(ClaimEvent.booking_id, func.min(ClaimEvent.at).filter(shown),
@@ -194,9 +198,10 @@ def _note_started(session: Session, window: ColumnElement[bool]) -> None:
               .where(window, shown | submitted)
               .group_by(ClaimEvent.booking_id, Booking.operator_id, Booking.regime)
               .having(func.count().filter(shown) > 0))
-    session.execute(dialect.insert(StartedClaim).from_select(
-        ["booking_id", "started_at", "operator_id", "regime", "filed"], opened)
-        .on_conflict_do_nothing(index_elements=["booking_id"]))
+    session.execute(insert_or_ignore(session.get_bind().dialect.name,
+                                     cast(Table, StartedClaim.__table__), "booking_id")
+                    .from_select(
+        ["booking_id", "started_at", "operator_id", "regime", "filed"], opened))
     filed = select(ClaimEvent.booking_id).where(window, submitted,
                                                 ClaimEvent.booking_id.is_not(None))
     session.connection().execute(update(StartedClaim).where(

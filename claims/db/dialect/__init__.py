@@ -1,8 +1,12 @@
-"""What PostgreSQL and SQLite write differently, kept here so use cases stay dialect-free."""
+"""What PostgreSQL and SQLite do differently, kept here so use cases stay dialect-free:
+the one place that names a dialect (tests/unit/test_dialect_home.py holds every other
+module to that). Each difference is a capability with a name that says what it is for;
+the engines' set-ups are in sqlite_engine and postgresql_engine."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
@@ -16,16 +20,102 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.expression import literal
 from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.sql.visitors import InternalTraversal
+
+from claims.db.dialect import postgresql_engine, sqlite_engine
+
+
+def dialect_engine(url: str, **options: Any) -> Engine:
+    """The engine for a database URL, set up for its dialect."""
+    if url.startswith("sqlite"):
+        return sqlite_engine.make_engine(url, **options)
+    return postgresql_engine.make_engine(url, **options)
+
+
+def _on_postgresql(bind: Session | Connection | Engine) -> bool:
+    if isinstance(bind, Session):
+        return bool(bind.get_bind().dialect.name == "postgresql")
+    return bool(bind.dialect.name == "postgresql")
+
+
+def statements_commit_alone(bind: Engine) -> bool:
+    """Whether a session can run each statement in a transaction of its own (PostgreSQL's
+    autocommit). SQLite's reading transaction is a snapshot, and one that writes takes
+    the lock first: there a session that writes is one transaction."""
+    return _on_postgresql(bind)
+
+
+def copies_rows(session: Session) -> bool:
+    """Whether many rows can be written with COPY (PostgreSQL's, not SQLite's)."""
+    return _on_postgresql(session)
+
+
+def reads_at_once(session: Session) -> bool:
+    """Whether reads can run at once on connections of their own that share one snapshot
+    (PostgreSQL's exported snapshots; SQLite has one connection's view)."""
+    return _on_postgresql(session)
+
+
+def builds_in_processes(engine: Engine) -> bool:
+    """Whether processes of their own may write at once (SQLite has one writer at a time:
+    processes would only wait for each other)."""
+    return _on_postgresql(engine)
+
+
+def refresh_planner_statistics(session: Session, tables: Sequence[str]) -> None:
+    """After tables changed wholesale, the planner learns of it now, not when autovacuum
+    comes round (till then a report over a million records plans for a thousand).
+    SQLite plans without statistics unless asked: nothing to do there."""
+    if _on_postgresql(session):
+        session.execute(text(f"ANALYZE {', '.join(tables)}"))
+
+
+def numbers_kept_as_text(dialect: Dialect) -> bool:
+    """SQLite has no exact decimal type: amounts are kept as text (compared with
+    as_number)."""
+    return bool(dialect.name == "sqlite")
+
+
+def instants_kept_naive(dialect: Dialect) -> bool:
+    """SQLite keeps no time zone: instants are stored in UTC without one."""
+    return bool(dialect.name == "sqlite")
+
+
+@contextmanager
+def migrating(connection: Connection) -> Iterator[Callable[[], None]]:
+    """Around migrations on a connection outside a transaction; gives the check to run at
+    the end of the migrations' transaction (SQLite's foreign keys, switched off while
+    tables are copied; nothing on PostgreSQL, whose DDL keeps them)."""
+    if _on_postgresql(connection):
+        yield lambda: None
+        return
+    with sqlite_engine.foreign_keys_off(connection) as check:
+        yield check
+
+
+ConflictInsert = postgresql.Insert | sqlite.Insert
+
+
+def insert_on_conflict(dialect: str, table: Table) -> ConflictInsert:
+    """An INSERT that can say ON CONFLICT … DO UPDATE or DO NOTHING (both dialects'
+    `insert` have it, as their own classes)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def insert_or_ignore_chained(table: Table, unique_column: str) -> Insert:
+    """insert_or_ignore for the statements chained in one WITH, which run where
+    chains_writes says they can: PostgreSQL."""
+    return insert_or_ignore("postgresql", table, unique_column)
 
 
 def chains_writes(session_factory: sessionmaker[Session]) -> bool:
@@ -37,9 +127,8 @@ def chains_writes(session_factory: sessionmaker[Session]) -> bool:
 def insert_or_ignore(dialect: str, table: Table, unique_column: str) -> Insert:
     """An INSERT that writes nothing where a row with the same unique_column is there
     already (ON CONFLICT DO NOTHING, on both): for rows the database keeps one of."""
-    statement = (postgresql.insert(table) if dialect == "postgresql"
-                 else sqlite.insert(table))
-    return statement.on_conflict_do_nothing(index_elements=[unique_column])
+    return insert_on_conflict(dialect, table).on_conflict_do_nothing(
+        index_elements=[unique_column])
 
 
 def one_of(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
