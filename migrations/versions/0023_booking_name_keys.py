@@ -9,10 +9,11 @@ Revises: 0022
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import sqlalchemy as sa
 from alembic import op
-
-from claims.core.names import name_key
 
 revision = '0023'
 down_revision = '0022'
@@ -53,6 +54,21 @@ def _fill_keys(connection: sa.Connection) -> None:
         connection.execute(write, [{"booking_id": booking_id, "key": name_key(name)}
                                    for booking_id, name in rows])
         last = rows[-1][0]
+
+
+# claims.core.names.name_key as it was when this migration was written, copied: a
+# migration runs as written whatever the domain's code becomes (a change to the key is a
+# migration of its own that writes the keys again).
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
+                         "ß": "ss", "ẞ": "SS"})
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
+def name_key(text: str) -> str:
+    spelled = text.translate(_GERMAN)
+    folded = "".join(c for c in unicodedata.normalize("NFKD", spelled)
+                     if not unicodedata.combining(c)).upper()
+    return " ".join(token for token in _NOT_ALNUM.split(folded) if token)
 
 
 def downgrade() -> None:

@@ -16,19 +16,16 @@ Revises: 0028
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
-from types import SimpleNamespace
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
 import claims.db.types
-from claims.core.journey import legs_by_direction
-from claims.core.vocabulary import Direction
-from claims.processing import money_times
 
 revision = '0029'
 down_revision = '0028'
@@ -89,7 +86,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     days = _bucket_table('money_time_days', 'day')
-    op.execute(sa.delete(days).where(days.c.measure != money_times.TO_FILE))
+    op.execute(sa.delete(days).where(days.c.measure != TO_FILE))
     op.drop_column('payouts', 'money_time_path')
     op.drop_column('payouts', 'money_time_from')
     op.drop_table('money_time_months')
@@ -101,16 +98,16 @@ def _rebuild(connection: sa.Connection) -> None:
         .join(runs, runs.c.id == payouts.c.run_id)
         .where(runs.c.file_written_at.is_not(None), payouts.c.method != 'voucher')
         .order_by(payouts.c.claim_id)))
-    changes: Counter[money_times.Key] = Counter()
-    sums: Counter[money_times.Key] = Counter()
+    changes: Counter[Key] = Counter()
+    sums: Counter[Key] = Counter()
     for start in range(0, len(claim_ids), CHUNK):
         _counted(connection, claim_ids[start:start + CHUNK], changes, sums)
     connection.execute(sa.delete(_bucket_table('money_time_days', 'day')))
-    by_month: Counter[money_times.Key] = Counter()
-    month_sums: Counter[money_times.Key] = Counter()
+    by_month: Counter[Key] = Counter()
+    month_sums: Counter[Key] = Counter()
     for key, count in changes.items():
         day, operator_id, regime, path, measure, bucket = key
-        month = (money_times.month_of(day), operator_id, regime, path, measure, bucket)
+        month = (day.replace(day=1), operator_id, regime, path, measure, bucket)
         by_month[month] += count
         month_sums[month] += sums[key]
     for name, period, counted, summed in (('money_time_days', 'day', changes, sums),
@@ -122,7 +119,7 @@ def _rebuild(connection: sa.Connection) -> None:
 
 
 def _counted(connection: sa.Connection, claim_ids: Sequence[int],
-             changes: Counter[money_times.Key], sums: Counter[money_times.Key]) -> None:
+             changes: Counter[Key], sums: Counter[Key]) -> None:
     """The chunk's counted transfers: their start and path kept, their buckets added."""
     claims = {row.id: row for row in connection.execute(
         sa.select(claims_table, bookings.c.fare_kind)
@@ -149,20 +146,20 @@ def _counted(connection: sa.Connection, claim_ids: Sequence[int],
         if payout.claim_id in standing:
             continue  # a top-up on money that arrived
         claim = claims[payout.claim_id]
-        begun = original.get(claim.id) or money_times.late_arrival(
-            _with_legs(claim, legs_of.get(claim.booking_id, [])), arrivals.get(claim.id))
-        path = money_times.path_of(claim)
+        begun = original.get(claim.id) or _late_arrival(
+            claim, legs_of.get(claim.booking_id, []), arrivals.get(claim.id))
+        path = _path_of(claim)
         kept.append({"payout_id": payout.id, "start": begun, "path": path})
         if payout.returned_at is not None:
             original.setdefault(claim.id, begun)
             continue
         standing.add(claim.id)
-        for measure, end in ((money_times.TO_FILE, payout.file_written_at),
-                             (money_times.TO_CONFIRMATION, payout.confirmed_at)):
+        for measure, end in ((TO_FILE, payout.file_written_at),
+                             (TO_CONFIRMATION, payout.confirmed_at)):
             if end is not None:
-                seconds = money_times.seconds_between(begun, end)
+                seconds = max(0, int((end - begun).total_seconds()))
                 key = (payout.file_written_at.date(), claim.operator_id, claim.regime, path,
-                       measure, money_times.bucket_of_seconds(seconds))
+                       measure, _bucket_of_seconds(seconds))
                 changes[key] += 1
                 sums[key] += seconds
     if kept:
@@ -172,8 +169,42 @@ def _counted(connection: sa.Connection, claim_ids: Sequence[int],
                     money_time_path=sa.bindparam('path')), kept)
 
 
-def _with_legs(claim: Any, booking_legs: list[Any]) -> SimpleNamespace:
-    journey = legs_by_direction(booking_legs, claim.fare_kind or "single").get(
-        Direction(claim.direction), []) if booking_legs else []
-    return SimpleNamespace(journey_legs=journey, delay_minutes=claim.delay_minutes,
-                           submitted_at=claim.submitted_at)
+# claims.processing.money_times and claims.core.journey as they were when this migration
+# was written, copied: a migration runs as written whatever the domain's code becomes.
+TO_FILE = "file"
+TO_CONFIRMATION = "confirmed"
+Key = tuple[date, int, str, str, str, int]
+
+
+def _bucket_of_seconds(seconds: int) -> int:
+    if seconds < 100:
+        return seconds
+    return 100 + math.floor(math.log(seconds / 100) / math.log(1.05))
+
+
+def _path_of(claim: Any) -> str:
+    if claim.origin == "proactive":
+        return "proactive"
+    if claim.booking_id is None:
+        return "no-booking"
+    return "clerk" if claim.reason_codes else "touchless"
+
+
+def _late_arrival(claim: Any, booking_legs: list[Any], checked_arrival: datetime | None
+                  ) -> datetime:
+    if checked_arrival is not None:
+        return checked_arrival
+    journey = _journey_legs(booking_legs, claim.fare_kind or "single", claim.direction)
+    if journey and claim.delay_minutes is not None:
+        return journey[-1].scheduled_arrival + timedelta(minutes=claim.delay_minutes)
+    return claim.submitted_at
+
+
+def _journey_legs(legs: list[Any], fare_kind: str, direction: str) -> list[Any]:
+    """A return ticket's legs that come back to where they began are two journeys, split
+    at the longest stay; every other booking is one, outbound."""
+    if fare_kind == "return" and len(legs) >= 2 and legs[-1].destination == legs[0].origin:
+        _stay, turn = max((legs[i].scheduled_departure - legs[i - 1].scheduled_arrival, i)
+                          for i in range(1, len(legs)))
+        return legs[:turn] if direction == "outbound" else legs[turn:]
+    return legs if direction == "outbound" else []
