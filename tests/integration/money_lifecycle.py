@@ -196,9 +196,11 @@ class MoneyLifecycle(RuleBasedStateMachine):
     def cohort(self, train: str, clerk: int, cause: str) -> None:
         members = decisions.cohort_claims(self.factory, self.slug, train,
                                           date.fromisoformat(DAY))
-        if members.together:
-            decisions.decide_cohort(self.factory, members.together, self.clerk_ids[clerk],
-                                    cause=cause)
+        # A clerk who read the passengers' statements and chose every claim shown.
+        shown = (*members.together, *members.contradicted)
+        if shown:
+            decisions.decide_cohort(self.factory, shown, self.clerk_ids[clerk], cause=cause,
+                                    statements_read=set(members.contradicted))
 
     @precondition(lambda self: self.operator_id is not None)
     @rule(data=st.data())
