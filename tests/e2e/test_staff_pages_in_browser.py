@@ -25,7 +25,13 @@ def _pages(app: Flask) -> dict[str, str]:
     with app.extensions["effortless"].session_factory() as session:
         claim_id = session.scalars(select(Claim.id).where(
             Claim.status == "needs_review").order_by(Claim.id)).first()
+        # One the rules found nothing owed for: its form starts with the rejection.
+        not_owed = session.scalars(select(Claim.id).where(
+            Claim.status == "needs_review", Claim.eligible.is_(False),
+            Claim.delay_minutes.is_not(None)).order_by(Claim.id)).first()
     return {"queue": "/clerk/", "claim": f"/clerk/claims/{claim_id}",
+            **({"claim-not-owed": f"/clerk/claims/{not_owed}"} if not_owed else {}),
+            "second-approvals": "/clerk/second-approvals",
             "cohorts": "/clerk/cohorts", "report": "/reports/",
             "what-if": "/reports/what-if?off=passenger-statement&limit=100",
             "audit": "/reports/audit", "login": "/clerk/login"}
