@@ -85,11 +85,15 @@ def test_one_click_on_a_cohort_leaves_the_passengers_who_say_otherwise_in_the_qu
         # Two came to a clerk for a reason of the train's data, with nothing said.
         session.execute(update(Claim).where(Claim.id.in_(silent)).values(
             statement=None, reason_codes=["operations-mismatch"]))
+        # One says only which train they came with: that too is theirs to be read.
+        session.execute(update(Claim).where(Claim.id == contradicted[3]).values(
+            statement=None, arrived_with_service="ICE 203"))
     sign_in(client, "clerk@example.org", PASSWORD)
     url = f"/clerk/cohorts/test-rail/ICE 201/{DAY}"
     page = client.get(url).get_data(as_text=True)
     # Every passenger's words beside their claim, in the page's own section.
-    assert page.count(STRIKE) == 4 and "4 passengers say otherwise" in page
+    assert page.count(STRIKE) == 3 and "Arrived with ICE 203" in page
+    assert "4 passengers say otherwise" in page
     assert '<option selected value="extreme-weather">' in page
     # Ticked as the page comes: the claims without a statement, none of the others.
     assert sorted(int(i) for i in CHECKED.findall(page)) == silent
