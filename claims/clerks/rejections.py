@@ -43,3 +43,19 @@ STANDARD: dict[str, dict[str, str]] = {
 def standard_explanation(reason: str, language: str) -> str:
     texts = STANDARD[reason]
     return texts["de"] if language.startswith("de") else texts["en"]
+
+
+# The rules that exempt the operator: the disruption's cause was outside its control.
+EXEMPTING_RULES = frozenset({"eu-rail.19-10", "eu-air.5-3"})
+
+
+def reason_the_rules_found(eligible: bool | None, rule: str | None) -> str | None:
+    """The clerk's rejection reason for what the rules found, where they found the claim
+    not eligible; None where they found it eligible or could not tell (no arrival known
+    yet), which leaves the clerk's form as it is."""
+    if eligible is not False or not rule or rule.endswith(".arrival-unknown"):
+        return None
+    if rule.startswith("clerk."):  # a clerk's earlier rejection, objected to
+        earlier = rule.removeprefix("clerk.")
+        return earlier if earlier in STANDARD else "not-eligible"
+    return "extraordinary-circumstances" if rule in EXEMPTING_RULES else "not-eligible"

@@ -215,7 +215,10 @@ def take_next(session_factory: SessionFactory, clerk_id: int,
                              .where(Claim.assigned_to == clerk_id)
                              .order_by(Claim.submitted_at, Claim.id).limit(1))
         candidates = [own] if own else list(session.scalars(
-            open_claims_query(select(Claim.id), wanted).where(Claim.assigned_to.is_(None))
+            open_claims_query(select(Claim.id), wanted).where(
+                Claim.assigned_to.is_(None),
+                # Their own proposal waits for another person, not for them.
+                or_(Claim.proposed_by.is_(None), Claim.proposed_by != clerk_id))
             .order_by(Claim.submitted_at, Claim.id).limit(20)))
     for claim_id in candidates:
         # Two clerks may reach for the same claim: the row lock lets one have it.

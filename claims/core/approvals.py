@@ -29,3 +29,9 @@ def persons_needed(amount: Decimal, limits: AmountLimits) -> int:
     if amount > limits.auto_approve:
         return 1
     return 0
+
+
+def may_give_second_approval(proposed_by: int | None, person_id: int) -> bool:
+    """Whether this person may give the second approval of a proposal: there is one, and
+    it is another person's (four eyes are two people, never one person twice)."""
+    return proposed_by is not None and proposed_by != person_id

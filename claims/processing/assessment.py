@@ -341,9 +341,8 @@ def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcom
             continue
         journey = facts[claim.id]
         decision = decision_for(claim.booking, claim.journey_legs, journey,
-                                passenger_disagrees=bool(
-            claim.statement or claim.arrived_with_service), claim=claim,
-            duplicate=claim.id in duplicates)
+                                passenger_disagrees=passenger_says_otherwise(claim),
+                                claim=claim, duplicate=claim.id in duplicates)
         _apply(claim, decision, journey)
         record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
                      reason_count=len(decision.reasons))
@@ -365,6 +364,12 @@ def record_decision(claim: Claim, decision: Decision, facts: JourneyFacts) -> No
     claim.reason_codes = [str(code) for code in decision.reasons] or None
     if decision.assessment is not None:
         record_assessment(claim, decision.assessment)
+
+
+def passenger_says_otherwise(claim: Claim) -> bool:
+    """The passenger gave their own account (a statement, another train they arrived
+    with): a person reads it before anything is decided against or beside it."""
+    return bool(claim.statement or claim.arrived_with_service)
 
 
 def record_assessment(claim: Claim, assessment: Assessment) -> None:

@@ -82,6 +82,11 @@ class CohortForm(Form):
     # The claims the clerk saw when confirming: the decision is for these, not for
     # whatever is open by the time the form is sent.
     claims = HiddenField()
+    # Of those, the ones the clerk chose (the page's choices: the claims shown); a claim
+    # whose passenger says otherwise starts unchosen.
+    # Not checked against the choices: one decided meanwhile is left out, not an error.
+    chosen = MultiCheckboxField(_l("Decide"), coerce=int, choices=[], validate_choice=False,
+                                validators=[DataRequired(_l("Choose at least one claim."))])
     # Nothing chosen unless the operations data name a cause: a default the data do not
     # support would decide every claim of the train with the wrong one.
     cause = SelectField(_l("Confirmed cause of the disruption"),

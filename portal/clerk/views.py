@@ -26,7 +26,8 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from claims.clerks import decisions, review, staff
-from claims.clerks.rejections import standard_explanation
+from claims.clerks import second_approvals as second_approval_list
+from claims.clerks.rejections import reason_the_rules_found, standard_explanation
 from claims.core.vocabulary import NoticeKind
 from claims.db.types import utcnow
 from claims.passengers import manual
@@ -149,14 +150,20 @@ TIMELINE_SHOWN = 50
 
 def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = None,
                   reject: RejectForm | None = None, info: InfoRequestForm | None = None,
-                  erasure: ErasureForm | None = None, problem: str | None = None) -> str:
+                  erasure: ErasureForm | None = None, problem: str | None = None,
+                  posted: str | None = None) -> str:
     # Only an amount the rules found owed is a proposal; nothing owed proposes nothing.
     owed = evidence.amount if evidence.eligible and evidence.amount else None
     suggested = evidence.suggestion.amount if evidence.suggestion else None
     approve = approve or ApproveForm(formdata=None,
                                      amount=evidence.proposed_amount or owed or suggested,
                                      note=evidence.proposed_note)
-    reject = reject or RejectForm(formdata=None)
+    # Found not eligible by the rules: rejecting for their reason is what the form offers
+    # first; approving anyway is folded away and needs its amount typed. Not where another
+    # person already proposed paying: that proposal is what waits for an answer.
+    rules_reason = reason_the_rules_found(evidence.eligible, evidence.rule) \
+        if evidence.proposed_amount is None else None
+    reject = reject or RejectForm(formdata=None, reason=rules_reason)
     computed = bool(evidence.eligible and evidence.amount and evidence.reference
                     and "appeal" not in evidence.reason_codes)
     if not computed:
@@ -172,7 +179,8 @@ def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = N
                            standard={code: standard_explanation(code, evidence.language)
                                      for code in review.REJECTION_REASONS},
                            erasure=erasure or ErasureForm(formdata=None),
-                           closed=evidence.status in erasure_rules.CLOSED)
+                           closed=evidence.status in erasure_rules.CLOSED,
+                           reject_first=rules_reason is not None, posted=posted)
 
 
 @blueprint.post("/claims/<int:claim_id>/take")
@@ -255,24 +263,38 @@ def request_info(claim_id: int) -> Response | tuple[str, int]:
 def _decide(claim_id: int, form: FlaskForm, action: Callable[[], object], notice: NoticeKind,
             **forms: FlaskForm) -> Response | tuple[str, int]:
     evidence = _file(claim_id)
+    posted = next(iter(forms))
     if not form.validate_on_submit():
-        return _render_claim(evidence, **forms), 422
+        return _render_claim(evidence, posted=posted, **forms), 422
     try:
         outcome = action()
     except review.ReviewError as refused:
         if refused.code == review.Refusal.TAKEN_BY_ANOTHER:
             flash(str(REFUSALS[refused.code]))
             return redirect(url_for("clerk.claim", claim_id=claim_id))
-        return _render_claim(evidence, problem=str(REFUSALS[refused.code]), **forms), 409
+        return _render_claim(evidence, problem=str(REFUSALS[refused.code]), posted=posted,
+                             **forms), 409
+    # A proposal answered (approved, rejected, another amount proposed): back to the
+    # proposals, never on to the next claim of the queue, which is others' work.
+    after = url_for("clerk.second_approvals" if evidence.proposed_amount is not None
+                    else "clerk.queue")
     if outcome == decisions.Approval.AWAITING_SECOND:
         flash(_("Claim %(id)s: the amount is proposed; another person approves it.",
                 id=claim_id))
-        return redirect(url_for("clerk.queue"))
+        return redirect(after)
     notify(runtime().redis, claim_id, notice)
     flash(_("Claim %(id)s: done.", id=claim_id))
-    if request.form.get("then") == "next":
+    if request.form.get("then") == "next" and evidence.proposed_amount is None:
         return take_next()
-    return redirect(url_for("clerk.queue"))
+    return redirect(after)
+
+
+@blueprint.get("/second-approvals")
+@role_required(*STAFF)
+def second_approvals() -> str:
+    return render_template("clerk/second_approvals.html",
+                           waiting=second_approval_list.waiting_for_second_approval(
+                               runtime().session_factory, _clerk_id()))
 
 
 @blueprint.get("/claims/<int:claim_id>/documents/<int:document_id>")
@@ -307,35 +329,44 @@ def cohort(operator: str, service: str, day: str) -> Response | str | tuple[str,
         abort(404)
     factory = runtime().session_factory
     members = decisions.cohort_claims(factory, operator, service, service_day)
-    if not members.together and not members.held:
+    shown = [*members.together, *members.contradicted][:500]
+    if not shown and not members.held:
         abort(404, _("No open claims for this service on this date."))
     form = CohortForm()
-
-    files = _files(list(members.together))
+    form.chosen.choices = [(claim_id, f"#{claim_id}") for claim_id in shown]
+    files = {claim_id: _file(claim_id) for claim_id in shown}
 
     def page() -> str:
-        form.claims.data = " ".join(str(claim_id) for claim_id in members.together)
+        form.claims.data = " ".join(str(claim_id) for claim_id in shown)
         if not form.is_submitted():
-            form.cause.data = _reported_cause(files)
+            form.cause.data = _reported_cause(list(files.values()))
+            # What the passenger said is read before their claim is chosen.
+            form.chosen.data = list(members.together)
         return render_template(
-            "clerk/cohort.html", form=form, claims=files,
-            operator_name=files[0].operator if files else operator,
+            "clerk/cohort.html", form=form,
+            together=[files[i] for i in members.together if i in files],
+            contradicted=[files[i] for i in members.contradicted if i in files],
+            operator_name=next(iter(files.values())).operator if files else operator,
             held=[(_file(claim_id), reasons) for claim_id, reasons in members.held[:500]],
             service=service, day=service_day)
 
     if request.method == "POST":
-        seen = {int(word) for word in (form.claims.data or "").split() if word.isdigit()}
-        chosen = [claim_id for claim_id in members.together if claim_id in seen]
-        if not form.validate_on_submit() or not chosen:
-            if form.validate_on_submit():
-                form.cause.errors = [_("These claims have been decided meanwhile.")]
+        if not form.validate_on_submit():
             return page(), 422
-        result = decisions.decide_cohort(factory, chosen, _clerk_id(),
-                                      cause=form.cause.data or "")
+        seen = {int(word) for word in (form.claims.data or "").split() if word.isdigit()}
+        picked = set(form.chosen.data or ())
+        chosen = [claim_id for claim_id in shown if claim_id in seen and claim_id in picked]
+        if not chosen:
+            form.chosen.errors = [_("These claims have been decided meanwhile.")]
+            return page(), 422
+        result = decisions.decide_cohort(
+            factory, chosen, _clerk_id(), cause=form.cause.data or "",
+            statements_read=set(chosen) & set(members.contradicted))
         for claim_id, _status in result.decided:
             notify(runtime().redis, claim_id, NoticeKind.DECISION)
+        open_before = len(members.together) + len(members.contradicted) + len(members.held)
         flash(_("%(decided)s claims decided; %(left)s left for one-by-one review.",
-                decided=len(result.decided), left=len(result.left) + len(members.held)))
+                decided=len(result.decided), left=open_before - len(result.decided)))
         return redirect(url_for("clerk.queue"))
     return page()
 
@@ -345,10 +376,6 @@ def _reported_cause(files: list[review.ClaimFile]) -> str:
     causes = Counter(f.legs[-1].cause for f in files
                      if f.legs and f.legs[-1].cause and f.legs[-1].cause != "unknown")
     return causes.most_common(1)[0][0] if causes else ""
-
-
-def _files(claim_ids: list[int]) -> list[review.ClaimFile]:
-    return [_file(claim_id) for claim_id in claim_ids[:500]]
 
 
 def _file(claim_id: int) -> review.ClaimFile:

@@ -192,13 +192,19 @@ class MoneyLifecycle(RuleBasedStateMachine):
 
     @precondition(lambda self: self.operator_id is not None)
     @rule(train=st.sampled_from(TRAINS), clerk=st.sampled_from([0, 1]),
-          cause=st.sampled_from(["technical", "extreme-weather"]))
-    def cohort(self, train: str, clerk: int, cause: str) -> None:
+          cause=st.sampled_from(["technical", "extreme-weather"]), read=st.booleans())
+    def cohort(self, train: str, clerk: int, cause: str, read: bool) -> None:
         members = decisions.cohort_claims(self.factory, self.slug, train,
                                           date.fromisoformat(DAY))
-        if members.together:
-            decisions.decide_cohort(self.factory, members.together, self.clerk_ids[clerk],
-                                    cause=cause)
+        # Every claim shown chosen; the passengers' statements read, or not.
+        shown = (*members.together, *members.contradicted)
+        if shown:
+            result = decisions.decide_cohort(
+                self.factory, shown, self.clerk_ids[clerk], cause=cause,
+                statements_read=set(members.contradicted) if read else set())
+            if not read:  # a passenger's words are never overruled unread
+                assert not {claim_id for claim_id, _ in result.decided} & set(
+                    members.contradicted)
 
     @precondition(lambda self: self.operator_id is not None)
     @rule(data=st.data())

@@ -396,8 +396,9 @@ def test_a_cohort_is_decided_together_each_claim_on_its_own(
     assert "IC 2013" in client.get("/clerk/cohorts").get_data(as_text=True)
     url = f"/clerk/cohorts/test-rail/IC 2013/{DAY}"
     page = client.get(url).get_data(as_text=True)
-    assert "Decide all 4 claims" in page
-    _post(client, url, url, cause="own-staff-strike")
+    # Each passenger said something: each claim is shown with it, and chosen by hand.
+    assert "4 passengers say otherwise" in page and "The train was later than shown" in page
+    _post(client, url, url, cause="own-staff-strike", chosen=claim_ids)
     for claim_id in claim_ids:
         claim = _claim(app, claim_id)
         assert (claim.status, str(claim.amount)) == ("approved", "19.75")
@@ -413,7 +414,7 @@ def test_extreme_weather_confirmed_rejects_the_cohort_with_the_rule(
     claim_ids = _open_claims(app, count=2)
     sign_in(client, "clerk@example.org", PASSWORD)
     url = f"/clerk/cohorts/test-rail/IC 2013/{DAY}"
-    _post(client, url, url, cause="extreme-weather")
+    _post(client, url, url, cause="extreme-weather", chosen=claim_ids)
     for claim_id in claim_ids:
         claim = _claim(app, claim_id)
         assert claim.status == "rejected" and "extreme weather" in (claim.explanation_en or "")
@@ -452,7 +453,7 @@ def test_a_cohort_decides_the_claims_shown_and_leaves_personal_flags_to_a_clerk(
     sign_in(client, "clerk@example.org", PASSWORD)
     url = f"/clerk/cohorts/test-rail/IC 2013/{DAY}"
     page = client.get(url).get_data(as_text=True)
-    assert "Decide all 2 claims" in page and "name differs from the booking" in page
+    assert "2 passengers say otherwise" in page and "name differs from the booking" in page
     # Another passenger's claim on the same train arrives while the clerk reads the page.
     load(app, [rail_booking("LATE01", passenger={"name": "Lea Spaet"},
                             legs=[{**rail_booking()["legs"][-1], "service": "IC 2013"}])])
@@ -465,7 +466,7 @@ def test_a_cohort_decides_the_claims_shown_and_leaves_personal_flags_to_a_clerk(
     assess_claims(factory, [late])
     assert _claim(app, late).status == "needs_review"
     client.post(url, data={**hidden_fields(page), "csrf_token": csrf_token(page),
-                           "cause": "own-staff-strike"})
+                           "cause": "own-staff-strike", "chosen": [*claim_ids, late]})
     assert [_claim(app, i).status for i in claim_ids] == ["approved", "approved",
                                                            "needs_review"]
     assert _claim(app, late).status == "needs_review"  # not shown, not decided

@@ -207,8 +207,10 @@ def test_the_cohort_page_is_no_side_door_around_four_eyes(app: Flask) -> None:
     assert "amount-over-limit" in (first.reason_codes or [])
     anna = _clerk(app)
     decisions.approve(_factory(app), first.id, anna, amount=Decimal("1000.00"))
+    # Even with both passengers' statements read and both claims chosen.
     result = decisions.decide_cohort(_factory(app), [first.id, second.id], anna,
-                                     cause="technical")
+                                     cause="technical",
+                                     statements_read={first.id, second.id})
     assert result.decided == ()
     assert {c.status for c in _claims(app)} == {"needs_review"}
 

@@ -50,6 +50,7 @@ AUDIENCE = {
     "clerk.release": STAFF, "clerk.approve": STAFF, "clerk.reject": STAFF,
     "clerk.request_info": STAFF, "clerk.revoke_links": STAFF, "clerk.erase": STAFF,
     "clerk.document": STAFF, "clerk.cohorts": STAFF, "clerk.cohort": STAFF,
+    "clerk.second_approvals": STAFF,
     "clerk.logout": STAFF,
     "reports.overview": MANAGER, "reports.effort_csv": MANAGER, "reports.report_pdf": MANAGER,
     "reports.what_if_page": MANAGER, "reports.what_if_pdf": MANAGER, "reports.audit": MANAGER,

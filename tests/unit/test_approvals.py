@@ -5,7 +5,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claims.core.approvals import AmountLimits, persons_needed
+from claims.core.approvals import AmountLimits, may_give_second_approval, persons_needed
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
 
@@ -39,3 +39,9 @@ def test_a_higher_limit_never_adds_clerk_work(amount: Decimal, auto: Decimal, ra
         amount, AmountLimits(lower, second))
     assert persons_needed(amount, AmountLimits(auto, max(second, raised))) <= persons_needed(
         amount, AmountLimits(auto, min(second, raised)))
+
+
+@given(st.integers(min_value=1), st.integers(min_value=1))
+def test_a_second_approval_is_another_persons(proposer: int, person: int) -> None:
+    assert may_give_second_approval(proposer, person) == (proposer != person)
+    assert not may_give_second_approval(None, person)  # nothing proposed: nothing to second
