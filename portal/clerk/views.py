@@ -46,6 +46,7 @@ from portal.clerk.forms import (
     RejectForm,
 )
 from portal.extensions import limiter, runtime
+from portal.security import DOCUMENT_POLICY
 from workflows.pipeline import forget_erased, notify
 
 REFUSALS = {
@@ -285,9 +286,14 @@ def document(claim_id: int, document_id: int) -> Response:
             if not path.is_file():
                 break
             extension = path.suffix
-            return send_file(path, mimetype=found.content_type,
-                             download_name=f"claim-{claim_id}-{found.kind}{extension}",
-                             max_age=0)
+            response = send_file(path, mimetype=found.content_type,
+                                 download_name=f"claim-{claim_id}-{found.kind}{extension}",
+                                 max_age=0)
+            # Shown on the claim's own page beside the journey (an image, a PDF in a
+            # frame): our pages may frame it, no other site may.
+            response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+            return response
     abort(404, _("There is no such document."))
 
 
@@ -317,11 +323,12 @@ def cohort(operator: str, service: str, day: str) -> Response | str | tuple[str,
         form.claims.data = " ".join(str(claim_id) for claim_id in members.together)
         if not form.is_submitted():
             form.cause.data = _reported_cause(files)
+        held = [(_file(claim_id), reasons) for claim_id, reasons in members.held[:500]]
+        # The operator's name from a claim of either list: one of them holds a claim.
+        named = files[0] if files else held[0][0]
         return render_template(
-            "clerk/cohort.html", form=form, claims=files,
-            operator_name=files[0].operator if files else operator,
-            held=[(_file(claim_id), reasons) for claim_id, reasons in members.held[:500]],
-            service=service, day=service_day)
+            "clerk/cohort.html", form=form, claims=files, operator_name=named.operator,
+            held=held, service=service, day=service_day)
 
     if request.method == "POST":
         seen = {int(word) for word in (form.claims.data or "").split() if word.isdigit()}
