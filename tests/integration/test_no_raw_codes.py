@@ -199,6 +199,9 @@ def _seed(app: Flask, runner: FlaskCliRunner) -> dict[str, int]:
             select(Claim.status, Claim.id).where(Claim.booking_id.is_not(None))
             .order_by(Claim.id)).all())
     assert upload is not None
+    # The passenger's page in each state it words differently.
+    assert {"needs_review", "approved", "rejected", "paid", "offered",
+            "payout_failed"} <= set(by_status)
     claims = {f"status:{status}": claim_id for status, claim_id in by_status.items()}
     claims["upload"] = upload
     passenger = app.test_client()
@@ -224,7 +227,9 @@ def site_pages(app: Flask, claims: dict[str, int]) -> Iterator[Page]:
     yield Page("clerk", "/clerk/", clerk)
     yield Page("clerk", "/clerk/cohorts", clerk)
     cohorts = clerk.get("/clerk/cohorts").get_data(as_text=True)
-    for cohort in sorted(set(re.findall(r'href="(/clerk/cohorts/[^"]+)"', cohorts)))[:3]:
+    found = sorted(set(re.findall(r'href="(/clerk/cohorts/[^"]+)"', cohorts)))
+    assert found, "the demo has a storm's cohort"
+    for cohort in found[:3]:
         yield Page("clerk", cohort, clerk)
     shown = sorted(set(claims.values()))
     with app.extensions["effortless"].session_factory() as session:
