@@ -101,6 +101,15 @@ def _filter() -> ReportFilter:
                         regime=regime)
 
 
+@blueprint.context_processor
+def _operator_names() -> dict[str, object]:
+    """A report's filter says which operator by name, never by its slug."""
+    def operator_name(slug: str | None) -> str:
+        names = dict(staff.operator_choices(runtime().session_factory)) if slug else {}
+        return names.get(slug or "", str(UNNAMED))
+    return {"operator_name": operator_name}
+
+
 def driver_label(driver: str) -> str:
     """reason:missed-connection -> "reason: missed connection"; field:iban -> "field typed:
     IBAN"."""

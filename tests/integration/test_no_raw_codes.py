@@ -250,6 +250,10 @@ def site_pages(app: Flask, claims: dict[str, int]) -> Iterator[Page]:
                  "/reports/what-if?limit=1000&off=passenger-statement",
                  "/reports/what-if.pdf?limit=1000&off=passenger-statement"):
         yield Page("manager", path, manager)
+        # Filtered: the filter is named on the page (an operator, a regime).
+        if path != "/reports/audit":
+            joined = "&" if "?" in path else "?"
+            yield Page("manager", f"{path}{joined}operator=demo-uk&regime=uk-rail", manager)
 
 
 def test_no_page_in_either_language_shows_a_code(app: Flask, runner: FlaskCliRunner) -> None:
