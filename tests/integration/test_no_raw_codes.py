@@ -204,8 +204,12 @@ def _seed(app: Flask, runner: FlaskCliRunner) -> dict[str, int]:
             "payout_failed"} <= set(by_status)
     claims = {f"status:{status}": claim_id for status, claim_id in by_status.items()}
     claims["upload"] = upload
-    passenger = app.test_client()
-    _object(passenger, status_path(app, claims["status:rejected"]))
+    with factory() as session:
+        claims["objected"] = session.scalars(
+            select(Claim.id).where(Claim.status == "rejected", Claim.booking_id.is_not(None),
+                                   Claim.id != claims["status:rejected"])
+            .order_by(Claim.id)).first() or 0
+    _object(app.test_client(), status_path(app, claims["objected"]))
     run_worker(app)
     effort_store.refresh_all(factory)
     return claims
@@ -216,7 +220,7 @@ def site_pages(app: Flask, claims: dict[str, int]) -> Iterator[Page]:
     The one place the page list lives: a site crawler may take its place."""
     passenger = app.test_client()
     for name, claim_id in sorted(claims.items()):
-        if name.startswith("status:"):
+        if name.startswith("status:") or name == "objected":
             link = status_path(app, claim_id)
             yield Page("passenger", link, passenger)
             page = passenger.get(link).get_data(as_text=True)
@@ -225,6 +229,7 @@ def site_pages(app: Flask, claims: dict[str, int]) -> Iterator[Page]:
     clerk = app.test_client()
     sign_in(clerk, "clerk@demo.example", "demo-clerk-2026")
     yield Page("clerk", "/clerk/", clerk)
+    yield Page("clerk", "/clerk/?reason=no-booking&operator=demo-rail", clerk)
     yield Page("clerk", "/clerk/cohorts", clerk)
     cohorts = clerk.get("/clerk/cohorts").get_data(as_text=True)
     found = sorted(set(re.findall(r'href="(/clerk/cohorts/[^"]+)"', cohorts)))
@@ -276,6 +281,20 @@ def test_no_page_in_either_language_shows_a_code(app: Flask, runner: FlaskCliRun
             found += [f"{language} {page.path}: {problem}"
                       for problem in wording_problems(page.audience, language, passages)]
     assert not found, "\n".join(found)
+
+
+def test_the_clerk_reads_about_the_passenger_the_passenger_reads_about_themselves(
+        app: Flask, runner: FlaskCliRunner) -> None:
+    claims = _seed(app, runner)
+    passenger = app.test_client()
+    link = status_path(app, claims["objected"])
+    assert "You objected to the decision" in passenger.get(link).get_data(as_text=True)
+    clerk = app.test_client()
+    sign_in(clerk, "clerk@demo.example", "demo-clerk-2026")
+    page = clerk.get(f"/clerk/claims/{claims['objected']}").get_data(as_text=True)
+    assert "The passenger objected to the decision (by the passenger)" in page
+    german = clerk.get(f"/clerk/claims/{claims['objected']}?lang=de").get_data(as_text=True)
+    assert "Die Fahrgastperson hat der Entscheidung widersprochen" in german
 
 
 def _around(text: str, code: str) -> str:
