@@ -219,7 +219,8 @@ FIELD_LABELS = {
 LABELS: dict[str, Mapping[str, object]] = {
     "status": STATUS_LABELS, "reason": REASON_LABELS, "path": PATH_LABELS,
     "payout": PAYOUT_LABELS, "language": LANGUAGE_NAMES, "related": RELATED_WHY,
-    "fare": FARE_KINDS, "event": STAFF_EVENT_LABELS, "actor": ACTOR_LABELS,
+    "fare": FARE_KINDS, "event": STAFF_EVENT_LABELS, "passenger_event": EVENT_LABELS,
+    "actor": ACTOR_LABELS,
     "cause": CAUSE_LABELS, "regime": REGIME_LABELS, "field": FIELD_LABELS,
 }
 # A code no list names yet reads as this, never as the code.
