@@ -12,6 +12,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+# A passenger's upload, served to staff: nothing in it runs or loads anything, and only the
+# portal's own claim page may show it in a frame.
+DOCUMENT_POLICY = "default-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 
 # What is the same for everyone and may be kept: the style sheets and scripts, and the
 # start page (its form and, put in per visitor, a CSRF token; nothing of a passenger's).

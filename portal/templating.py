@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -11,11 +12,12 @@ from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from claims.core.bank_reasons import reason_in_words
 from claims.core.iban import IbanError, check_iban, mask_iban
 from claims.core.rules.citation import cite
-from common.numbers import format_number
+from common.numbers import format_money
 
 EVENT_LABELS = {
     "booking_found": _l("Booking found"),
@@ -124,36 +126,122 @@ RELATED_WHY = {"same-journey": _l("the same journey: a possible duplicate"),
 
 
 def reason_words(codes: tuple[str, ...] | list[str]) -> str:
-    return ", ".join(str(REASON_LABELS.get(code, code)) for code in codes)
+    return ", ".join(label(code, "reason") for code in codes)
 
 
 FARE_KINDS = {"single": _l("single ticket"), "return": _l("return ticket"),
               "season": _l("season ticket")}
 
-# The clerk's timeline shows the staff's own steps as well; passengers never see these.
+# The clerk's timeline: every step, the staff's own as well, told about the passenger in
+# the third person (the passenger's page above speaks to them as "you").
 STAFF_EVENT_LABELS = {
-    **EVENT_LABELS,
+    "booking_found": _l("Booking found"),
+    "claim_form_shown": _l("Claim form opened"),
+    "claim_submitted": _l("Claim submitted"),
+    "enqueue_failed": _l("Queued for a later check"),
+    "assessment_started": _l("Check started"),
+    "claim_decided": _l("Decision made"),
+    "assessment_failed": _l("Check failed: passed to staff"),
+    "transition_refused": _l("Step refused"),
+    "claim_withdrawn": _l("Claim withdrawn"),
+    "claim_paid": _l("Paid"),
+    "decision_mailed": _l("Decision sent by e-mail"),
+    "payout_mailed": _l("Payment confirmation sent by e-mail"),
+    "status_viewed": _l("Status page viewed"),
     "claim_taken": _l("Taken from the queue"),
     "work_started": _l("Work started"),
     "work_ended": _l("Work ended"),
-    "status_viewed": _l("Status page viewed"),
-    "transition_refused": _l("Step refused"),
-    "claim_file_opened": _l("Claim file opened"),
+    "info_requested": _l("The passenger was asked for a detail"),
+    "info_request_mailed": _l("Request for a detail sent by e-mail"),
+    "info_provided": _l("The passenger sent the detail"),
+    "appealed": _l("The passenger objected to the decision"),
+    "claim_form_rejected": _l("Claim form sent back with errors"),
+    "manual_form_shown": _l("Form without a booking opened"),
+    "document_uploaded": _l("The passenger uploaded a document"),
+    "survey_answered": _l("The passenger said how easy it was"),
+    "receipt_mailed": _l("Confirmation sent by e-mail"),
     "amount_proposed": _l("Amount proposed"),
     "amount_set": _l("Amount set"),
+    "claim_file_opened": _l("Claim file opened"),
     "status_links_revoked": _l("Status links ended"),
+    "status_link_requested": _l("The passenger asked for a new link"),
+    "status_link_mailed": _l("New link sent by e-mail"),
     "personal_data_erased": _l("Personal data erased"),
+    "offer_made": _l("Compensation offered, without a claim"),
+    "offer_accepted": _l("The passenger accepted the offer"),
+    "offer_declined": _l("The passenger declined the offer"),
+    "offer_withdrawn": _l("Offer withdrawn after corrected operations data"),
+    "amount_raised": _l("Amount raised after corrected operations data"),
     "correction_kept": _l("Corrected operations data: amount kept"),
+    "filing_invited": _l("The passenger was invited to file a claim"),
+    "offer_mailed": _l("Offer sent by e-mail"),
+    "top_up_paid": _l("The amount added was paid"),
     "payout_held": _l("Payment held for a check"),
+    "invitation_mailed": _l("Invitation sent by e-mail"),
+    "payment_confirmed": _l("The bank confirmed the payment"),
+    "payment_returned": _l("The bank sent the payment back"),
+    "payout_failed_mailed": _l("Request for another account sent by e-mail"),
+    "new_account_given": _l("The passenger gave another account"),
 }
+# Who took a step, on the clerk's timeline (a clerk is named by their address instead).
+ACTOR_LABELS = {"passenger": _l("by the passenger"), "system": _l("automatic"),
+                "clerk": _l("by staff")}
+# The operations data's causes of a disruption (claims.core.rules.causes.CAUSES), as staff
+# read them in a claim's file and choose them for a whole train.
+CAUSE_LABELS = {
+    "unknown": _l("not known"), "technical": _l("technical fault"),
+    "operator": _l("the operator's own operations"),
+    "own-staff-strike": _l("strike of the operator's own staff"),
+    "infrastructure": _l("fault of the infrastructure"),
+    "extreme-weather": _l("extreme weather"), "natural-disaster": _l("natural disaster"),
+    "public-health-crisis": _l("public-health crisis"), "third-party": _l("third party"),
+    "passenger-fault": _l("the passenger's own fault"),
+    "air-traffic-control": _l("decision of air traffic control"),
+    "security": _l("security risk"), "political-instability": _l("political instability"),
+    "third-party-strike": _l("strike outside the operator"),
+}
+REGIME_LABELS = {"eu-rail": _l("EU rail (Regulation (EU) 2021/782)"),
+                 "eu-air": _l("EU air (Regulation (EC) 261/2004)"),
+                 "uk-rail": _l("UK rail (Delay Repay)")}
+# The fields of the passenger's forms, as the effort report's drivers name them
+# ("field typed: statement"; "asked for: arrival_time").
+FIELD_LABELS = {
+    "passenger_name": _l("name"), "passenger_email": _l("e-mail address"),
+    "arrived_with_service": _l("the service they arrived with"),
+    "arrival_time": _l("the time they arrived"), "statement": _l("statement"),
+    "iban": _l("IBAN"), "account_holder": _l("account holder"), "sort_code": _l("sort code"),
+    "account_number": _l("account number"), "ticket": _l("ticket"),
+}
+
+# Every code a page may name, by its kind: one place to look a word up, so a page never
+# falls back on showing the code itself (tests/unit/test_labels.py checks each kind covers
+# its vocabulary).
+LABELS: dict[str, Mapping[str, object]] = {
+    "status": STATUS_LABELS, "reason": REASON_LABELS, "path": PATH_LABELS,
+    "payout": PAYOUT_LABELS, "language": LANGUAGE_NAMES, "related": RELATED_WHY,
+    "fare": FARE_KINDS, "event": STAFF_EVENT_LABELS, "passenger_event": EVENT_LABELS,
+    "actor": ACTOR_LABELS,
+    "cause": CAUSE_LABELS, "regime": REGIME_LABELS, "field": FIELD_LABELS,
+}
+# A code no list names yet reads as this, never as the code.
+UNNAMED = _l("other")
+
+
+def label(code: object, kind: str) -> str:
+    """The word for a code of a kind: `{{ leg.cause|label('cause') }}`."""
+    if code is None or code == "":
+        return ""
+    return str(LABELS[kind].get(str(code), UNNAMED))
 
 
 def money(amount: Decimal | str | None, currency: str | None) -> str:
-    """19.75 EUR in English, 19,75 EUR in German: the number as the reader writes it, the
-    currency as its code, so no reader mistakes one currency's sign for another's."""
+    """19.75 EUR in English, 19,75 EUR in German (1,234.50 and 1.234,50): the number as the
+    reader writes it, the currency as its code, so no reader mistakes one currency's sign
+    for another's. Every amount a page or a PDF shows goes through here
+    (`{{ money(amount, currency) }}` or `{{ amount|money(currency) }}`)."""
     if amount is None:
         return ""
-    return f"{format_number(amount, page_language())} {currency or ''}".strip()
+    return format_money(amount, currency, page_language())
 
 
 def rate(amount: Decimal, currency: str) -> str:
@@ -233,6 +321,10 @@ def init_app(app: Flask) -> None:
     app.add_template_global(number, "number")
     app.add_template_global(station_time, "station_time")
     app.add_template_global(check_reasons, "check_reasons")
+    # The words are the catalogue's, trusted as every _() of a template is (a code is never
+    # shown, so nothing typed reaches a page through here).
+    app.add_template_filter(lambda code, kind: Markup(label(code, kind)), "label")
+    app.add_template_filter(money, "money")
     app.add_template_global(reason_words, "reason_words")
     app.add_template_global(lambda code: reason_in_words(code, page_language()), "bank_reason")
 

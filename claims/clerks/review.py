@@ -328,7 +328,8 @@ class ClaimFile:
     passenger_name: str
     booking_name: str | None
     passenger_email: str | None
-    fare: str | None
+    fare: Decimal | None
+    fare_currency: str | None
     fare_kind: str | None
     payout_method: str
     payout_iban: str | None
@@ -390,7 +391,8 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
             language="de" if german else "en", passenger_name=claim.passenger_name,
             booking_name=booking.passenger_name if booking else None,
             passenger_email=claim.passenger_email,
-            fare=f"{booking.fare_amount} {booking.fare_currency}" if booking else None,
+            fare=booking.fare_amount if booking else None,
+            fare_currency=booking.fare_currency if booking else None,
             fare_kind=booking.fare_kind if booking else None,
             payout_method=claim.payout_method,
             payout_iban=claim.payout_iban or (booking.payment_iban if booking and

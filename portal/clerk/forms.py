@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from claims.clerks.review import INFO_ITEMS, REJECTION_REASONS
 from claims.core.rules.causes import CAUSES
 from portal.fields import AmountField, Form
+from portal.templating import CAUSE_LABELS
 
 INFO_LABELS = {
     "arrived_with_service": _l("The service they actually arrived with"),
@@ -91,5 +92,6 @@ class CohortForm(Form):
     # support would decide every claim of the train with the wrong one.
     cause = SelectField(_l("Confirmed cause of the disruption"),
                         choices=[SelectChoice("", _l("Choose the confirmed cause…"))] + [
-                            SelectChoice(cause, cause) for cause in sorted(CAUSES - {"unknown"})],
+                            SelectChoice(cause, CAUSE_LABELS[cause])
+                            for cause in sorted(CAUSES - {"unknown"})],
                         validators=[DataRequired(_l("Choose the confirmed cause."))])

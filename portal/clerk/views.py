@@ -47,6 +47,7 @@ from portal.clerk.forms import (
     RejectForm,
 )
 from portal.extensions import limiter, runtime
+from portal.security import DOCUMENT_POLICY
 from workflows.pipeline import forget_erased, notify
 
 REFUSALS = {
@@ -307,9 +308,14 @@ def document(claim_id: int, document_id: int) -> Response:
             if not path.is_file():
                 break
             extension = path.suffix
-            return send_file(path, mimetype=found.content_type,
-                             download_name=f"claim-{claim_id}-{found.kind}{extension}",
-                             max_age=0)
+            response = send_file(path, mimetype=found.content_type,
+                                 download_name=f"claim-{claim_id}-{found.kind}{extension}",
+                                 max_age=0)
+            # Shown on the claim's own page beside the journey (an image, a PDF in a
+            # frame): our pages may frame it, no other site may.
+            response.headers["Content-Security-Policy"] = DOCUMENT_POLICY
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+            return response
     abort(404, _("There is no such document."))
 
 
@@ -342,13 +348,14 @@ def cohort(operator: str, service: str, day: str) -> Response | str | tuple[str,
             form.cause.data = _reported_cause(list(files.values()))
             # What the passenger said is read before their claim is chosen.
             form.chosen.data = list(members.together)
+        held = [(_file(claim_id), reasons) for claim_id, reasons in members.held[:500]]
+        # The operator's name from a claim of either list: one of them holds a claim.
+        named = next(iter(files.values())) if files else held[0][0]
         return render_template(
             "clerk/cohort.html", form=form,
             together=[files[i] for i in members.together if i in files],
             contradicted=[files[i] for i in members.contradicted if i in files],
-            operator_name=next(iter(files.values())).operator if files else operator,
-            held=[(_file(claim_id), reasons) for claim_id, reasons in members.held[:500]],
-            service=service, day=service_day)
+            operator_name=named.operator, held=held, service=service, day=service_day)
 
     if request.method == "POST":
         if not form.validate_on_submit():

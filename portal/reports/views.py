@@ -38,7 +38,7 @@ from portal.auth import role_required
 from portal.extensions import runtime
 from portal.pdf import render_pdf
 from portal.reports import blueprint, charts
-from portal.templating import REASON_LABELS, local_date_of, money
+from portal.templating import UNNAMED, label, local_date_of, money
 from workflows.queues import effort_catch_up_by_worker
 
 log = logging.getLogger(__name__)
@@ -101,12 +101,24 @@ def _filter() -> ReportFilter:
                         regime=regime)
 
 
+@blueprint.context_processor
+def _operator_names() -> dict[str, object]:
+    """A report's filter says which operator by name, never by its slug."""
+    def operator_name(slug: str | None) -> str:
+        names = dict(staff.operator_choices(runtime().session_factory)) if slug else {}
+        return names.get(slug or "", str(UNNAMED))
+    return {"operator_name": operator_name}
+
+
 def driver_label(driver: str) -> str:
-    """reason:missed-connection -> "reason: missed connection"; field:iban -> "field: iban"."""
+    """reason:missed-connection -> "reason: missed connection"; field:iban -> "field typed:
+    IBAN"."""
     kind, _sep, code = driver.partition(":")
     words = {"reason": _("reason"), "field": _("field typed"), "asked": _("asked for"),
              "document": _("document")}
-    return f"{words.get(kind, kind)}: {REASON_LABELS.get(code, code.replace('_', ' '))}"
+    # A reason is a reason code; the others name a field of the passenger's forms.
+    vocabulary = "reason" if kind == "reason" else "field"
+    return f"{words.get(kind, str(UNNAMED))}: {label(code, vocabulary)}"
 
 
 def _charts(figures: Report) -> tuple[Markup, Markup, Markup]:

@@ -570,7 +570,9 @@ def test_the_claim_file_speaks_words_in_the_clerks_language(
     assert claim.explanation_en and claim.explanation_de
     # The clerk's language first, what the passenger read beside it.
     assert f'<p id="explanation">{claim.explanation_en}' in page
-    assert "The passenger reads (German):</small> " + claim.explanation_de in page
+    # Quoted, and marked as German: a screen reader reads it as German.
+    assert ('The passenger reads (German):</small> <q lang="de">'
+            + claim.explanation_de + "</q>") in page
 
 
 def test_a_rejection_without_own_words_sends_the_standard_explanation_in_both_languages(

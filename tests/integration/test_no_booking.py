@@ -86,8 +86,15 @@ def test_a_ticket_without_a_booking_goes_to_a_clerk_who_sees_it(
     sign_in(client, "clerk@example.org", "a-long-password")
     page = client.get(f"/clerk/claims/{claim.id}").get_data(as_text=True)
     assert "RE 4711" in page and "12.40 EUR" in page and url in page
+    # Beside the journey: the PDF in a frame, with a link that says what it is.
+    assert f'<iframe src="{url}"' in page
+    assert f'<a href="{url}">Open the ticket the passenger uploaded</a> (PDF' in page
     served = client.get(url)
     assert served.data == PDF and served.mimetype == "application/pdf"
+    # Only the portal's own page may frame it; nothing in it may load or run anything.
+    assert "frame-ancestors 'self'" in served.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in served.headers["Content-Security-Policy"]
+    assert served.headers["X-Frame-Options"] == "SAMEORIGIN"
     served.close()
     # No amount from the rules: the clerk sets one, and says why.
     assert "The rules computed no amount" in page
@@ -208,3 +215,24 @@ def test_a_ticket_without_a_booking_for_a_journey_claimed_on_its_booking_is_a_du
             Booking.reference == "OTHER1")).one()
     assert manual.reason_codes == ["no-booking", "possible-duplicate"]
     assert other.status == "approved"  # another passenger on the same train is no twin
+
+
+def test_a_photographed_ticket_shows_beside_the_journey(app: Flask, client: FlaskClient) -> None:
+    create_operator(app)
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    status, _, _ = _submit(client, _form(client, ticket=(io.BytesIO(photo), "ticket.png")))
+    assert status == 302
+    run_worker(app)
+    with app.extensions["effortless"].session_factory() as session:
+        claim = session.scalars(select(Claim)).one()
+        document = session.scalars(select(ClaimDocument)).one()
+    accounts.create_user(app.extensions["effortless"].session_factory, "clerk@example.org",
+                         "clerk", "a-long-password")
+    sign_in(client, "clerk@example.org", "a-long-password")
+    page = client.get(f"/clerk/claims/{claim.id}").get_data(as_text=True)
+    url = f"/clerk/claims/{claim.id}/documents/{document.id}"
+    assert f'<img src="{url}" alt="The ticket the passenger uploaded"' in page
+    # The page's own policy lets it show its images; the image is the staff's alone.
+    assert "img-src 'self'" in client.get(f"/clerk/claims/{claim.id}").headers[
+        "Content-Security-Policy"]
+    assert app.test_client().get(url).status_code == 302
