@@ -5,8 +5,8 @@ browser sees them (fields, choices, where they post), so that a test can submit 
 
 Bounded: at most `max_pages` pages, at most `per_endpoint` pages of one view (the clerk's
 hundred claim pages are one kind of page) and `per_query` variants of one path's query
-string. It never follows logout, downloads (PDF, CSV, JSON) unless asked, /static/, or
-what the caller's `skip` names."""
+string, besides the entries. It never follows logout, downloads (PDF, CSV, JSON) unless
+asked, /static/, or what the caller's `skip` names."""
 
 from __future__ import annotations
 
@@ -83,16 +83,18 @@ def crawl(client: FlaskClient, entries: Iterable[str], *, max_pages: int = 150,
 
     for entry in entries:
         offer(entry)
+    wanted = set(queue)  # the entries are fetched whatever the bounds per view say
     while queue and fetched < max_pages:
         url = queue.popleft()
         view = endpoint_of(client, url)
         kind = view[0] if view else urlsplit(url).path
         path = urlsplit(url).path
-        if per_view[kind] >= per_endpoint or ("?" in url and per_path[path] >= per_query):
+        if url not in wanted and (per_view[kind] >= per_endpoint
+                                  or ("?" in url and per_path[path] >= per_query)):
             continue
-        per_view[kind] += 1
-        if "?" in url:
-            per_path[path] += 1
+        if url not in wanted:
+            per_view[kind] += 1
+            per_path[path] += "?" in url
         response = client.get(url)
         fetched += 1
         html = parse(response)
