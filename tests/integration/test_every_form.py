@@ -37,6 +37,7 @@ from tests.integration.site_crawl import (
     messages_on,
     parse,
 )
+from tests.records import return_booking
 from tools import demo
 
 LANGUAGES = ("de", "en")
@@ -345,7 +346,13 @@ def site(app: Flask, runner: FlaskCliRunner) -> Iterator[list[Role]]:
     file_claim(app, "DEMO01", "Mustermann")  # approved
     file_claim(app, "DEMO03", "Schmidt")  # rejected
     file_claim(app, "DEMO04", "Weber")  # to a clerk, who proposes a large amount
-    file_claim(app, "DEMO02", "Müller", journeys="outbound")  # the return not yet claimed
+    # There and back on one ticket: the way there claimed, the way back still to claim;
+    # both claimed, each claim's page leading to the other's.
+    load(app, [{**return_booking(reference, "Hans Müller"), "operator": "demo-rail"}
+               for reference in ("RETURN1", "RETURN2")])
+    file_claim(app, "RETURN1", "Müller", journeys="outbound")
+    file_claim(app, "RETURN2", "Müller", journeys="outbound")
+    file_claim(app, "RETURN2", "Müller", journeys="return")
     file_claim(app, "DEMO05", "Fischer")  # to a clerk, who asks the passenger
     run_worker(app)
 
@@ -371,11 +378,11 @@ def site(app: Flask, runner: FlaskCliRunner) -> Iterator[list[Role]]:
     # Taken again, by the clerk who proposed: the page offers to put it back.
     _take(clerk, proposed)
     run_worker(app)
-    claims = [claim_of("DEMO01"), claim_of("DEMO03"), claim_of("DEMO04"), asked,
-              claim_of("DEMO02"), claim_of("OFFER1"), claim_of("OFFER2"), claim_of("OFFER3"),
-              claim_of("DEMO09"), claim_of(status="paid")]
+    claims = [*(claim_of(reference) for reference in (
+        "DEMO01", "DEMO03", "DEMO04", "DEMO05", "RETURN1", "RETURN2", "OFFER1", "OFFER2",
+        "OFFER3", "DEMO09")), claim_of(status="paid")]
     passenger = app.test_client()
-    assert look_up(passenger, "DEMO02", "Müller").status_code == 302
+    assert look_up(passenger, "RETURN1", "Müller").status_code == 302
     uk_passenger = app.test_client()
     assert look_up(uk_passenger, "DEMO07", "Smith").status_code == 302
     statuses = [status_path(app, claim_id) for claim_id in claims]
@@ -443,9 +450,10 @@ def test_every_form_survives_a_mistake_and_takes_valid_values(site: list[Role]) 
     # The crawl reached the pages it is meant to cover (a broken seed would pass silently).
     assert {"passenger.lookup", "passenger.claim", "passenger.manual_claim",
             "passenger.new_link", "passenger.appeal", "passenger.provide_info",
-            "passenger.survey", "passenger.accept", "passenger.new_account", "clerk.login",
+            "passenger.survey", "passenger.accept", "passenger.new_account",
+            "passenger.claimed_journey", "passenger.other_journey", "clerk.login",
             "clerk.approve", "clerk.reject", "clerk.request_info", "clerk.cohort",
-            "clerk.erase", "clerk.logout", "reports.overview",
+            "clerk.erase", "clerk.release", "clerk.logout", "reports.overview",
             "reports.what_if_page"} <= endpoints, sorted(endpoints)
 
     for found in forms.values():
