@@ -94,7 +94,8 @@ def crawl(client: FlaskClient, entries: Iterable[str], *, max_pages: int = 150,
             continue
         if url not in wanted:
             per_view[kind] += 1
-            per_path[path] += "?" in url
+            if "?" in url:
+                per_path[path] += 1
         response = client.get(url)
         fetched += 1
         html = parse(response)

@@ -8,7 +8,7 @@ typed, links and posts only to addresses that exist, and says what is wrong in t
 session's language. Then each form is sent with valid values (VALID, per field name) and
 succeeds. The forms that end something (logout, erasure, a cohort's decision, a look-up
 that changes the session's booking) are sent last. GET forms (filters) take junk without a
-5xx."""
+5xx. And the check itself finds a form built from request.path, on a page made so."""
 
 from __future__ import annotations
 
@@ -473,3 +473,52 @@ def test_every_form_survives_a_mistake_and_takes_valid_values(site: list[Role]) 
         "forms without valid values (add the fields to VALID in this file): "
         + "; ".join(f"{endpoint}: {sorted(names)}" for endpoint, names in uncovered.items()))
     assert not problems, "\n".join(problems)
+
+
+def _page_with_a_form(action_from_the_path: bool) -> Flask:
+    """A page whose objection form reposts after an error, its address built from
+    url_for, or from request.path as the status page's was (issue 44's blocker)."""
+    from flask import request, url_for
+
+    sample = Flask(__name__)
+
+    def page(token: str, objection: str = "") -> str:
+        base = request.path if action_from_the_path else url_for("status", token=token)
+        error = '<p class="error">Say why.</p>' if request.method == "POST" else ""
+        return (f'<html lang="en"><body>{error}<form method="post" action="{base}/appeal">'
+                f'<textarea name="objection">{objection}</textarea></form>'
+                f'<a href="{base}/letter.pdf">Letter</a></body></html>')
+
+    @sample.get("/status/<token>")
+    def status(token: str) -> str:
+        return page(token)
+
+    @sample.get("/status/<token>/letter.pdf")
+    def letter(token: str) -> str:
+        return ""
+
+    @sample.post("/status/<token>/appeal")
+    def appeal(token: str) -> tuple[str, int]:
+        return page(token, request.form.get("objection", "")), 422
+
+    return sample
+
+
+@pytest.mark.parametrize("action_from_the_path", [False, True])
+def test_the_check_finds_a_form_that_posts_elsewhere_after_an_error(
+        action_from_the_path: bool) -> None:
+    client = _page_with_a_form(action_from_the_path).test_client()
+    html = parse(client.get("/status/abc"))
+    assert html is not None
+    [form] = forms_on(html, "/status/abc")
+    sent = {"objection": "x" * 20}
+    problems: Problems = []
+    _check_answer(client, form, client.post(form.action, data=sent), sent, "invalid",
+                  problems)
+    if not action_from_the_path:
+        assert problems == []
+    else:
+        assert any("/status/abc/appeal/appeal'], not /status/abc/appeal" in p
+                   for p in problems), problems
+        assert any("links to /status/abc/appeal/letter.pdf, which has no page" in p
+                   for p in problems), problems
