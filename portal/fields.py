@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import cache
 from gettext import NullTranslations
+from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
@@ -45,9 +46,16 @@ class Form(FlaskForm):
             return field
 
 
+OUR_CATALOGUES = Path(__file__).parent / "translations"
+
+
 @cache
 def _wtforms_messages(locale: str) -> NullTranslations:
-    return Translations.load(messages_path(), [locale], domain="wtforms")
+    """WTForms' catalogue, and ours where it has no translation: its German one lacks
+    "Not a valid time value." (a wrong time on /manual was refused in English)."""
+    translations = Translations.load(messages_path(), [locale], domain="wtforms")
+    translations.add_fallback(Translations.load(str(OUR_CATALOGUES), [locale]))
+    return translations
 
 
 class OneLine:
