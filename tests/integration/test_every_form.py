@@ -63,6 +63,9 @@ VALID: dict[str, Value] = {
     "passenger_name": "Hans Müller", "passenger_email": "hans@example.org",
     "statement": "The train was late, and I missed my appointment.",
     "arrived_with_service": "ICE 1001", "journeys": _all,
+    # A cohort's claims: the clerk ticks the ones to decide (those whose passenger says
+    # otherwise are not ticked for them).
+    "chosen": _all,
     "iban": "DE44 5001 0517 5407 3249 31", "account_holder": "Hans Müller",
     "sort_code": "08-99-99", "account_number": "66374958",
     "operator": "demo-rail", "service": "RE 4711", "origin": "Köln Hbf",
