@@ -108,6 +108,7 @@ REASON_LABELS = {
     "payout-not-possible": _l("approved, but cannot be paid as it stands (no account left)"),
     "operations-mismatch": _l("operations data of another train (scheduled arrival over 30 "
                               "minutes off)"),
+    "passenger-answered": _l("the passenger answered: the rules ran again"),
 }
 # The reports' paths (claims.reporting.reports.PATHS), as a manager reads them.
 PATH_LABELS = {"touchless": _l("filed, decided by the rules"),

@@ -166,6 +166,9 @@ class ReasonCode(StrEnum):
     # The right train's data: a record whose own scheduled arrival is more than 30 minutes
     # off the leg's is another train's (core.journey.is_the_legs_train), and is not used.
     OPERATIONS_MISMATCH = "operations-mismatch"
+    # The passenger answered a clerk's question with a fact the rules read (an arrival, a
+    # price): they ran again and found no clear approval, so the clerk decides.
+    PASSENGER_ANSWERED = "passenger-answered"
 
 
 # About the claim or its passenger, not about the train: a cohort decision (a clerk
