@@ -20,6 +20,7 @@ from claims.clerks import decisions
 from claims.db.models import Booking, Claim, ClaimDocument, InfoRequest, User
 from claims.operators import accounts
 from claims.passengers import filing
+from claims.processing import erasure
 from claims.processing.assessment import assess_claims
 from tests.helpers import (
     DECISION_DE,
@@ -155,6 +156,19 @@ def test_a_free_question_is_answered_with_text_and_a_file(app: Flask, clerk_id: 
         assert served.get_data() == PDF
     german = clerk.get(url, headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "Frage" in german and "Die Datei, die die Fahrgastperson angehängt hat" in german
+    with passenger.get(_ask_link + "/data.json") as exported:
+        [given] = exported.get_json()["answers"]
+    assert (given["question"], given["answer"]) == (
+        "Welche Fahrkarte hatten Sie, und wo haben Sie sie gekauft?",
+        "Ein Sparpreis, am Automaten")
+
+    # Erased on request once closed: the words and the file go, the facts stay.
+    factory = app.extensions["effortless"].session_factory
+    decisions.reject(factory, claim_id, clerk_id, reason="no-evidence")
+    erasure.erase_on_request(factory, claim_id, staff_id=clerk_id)
+    request = _request(app, claim_id)
+    assert (request.question, request.answer, request.document_id) == (None, None, None)
+    assert _documents(app, claim_id) == []
 
 
 def test_an_arrival_answer_runs_the_rules_again_and_the_clerk_sees_both_outcomes(
@@ -299,3 +313,22 @@ def test_the_objection_takes_a_file(app: Flask, clerk_id: int) -> None:
     assert (claim.status, claim.reason_codes, claim.appeal_text) == (
         "needs_review", ["appeal"], "Hier mein Ticket")
     assert _documents(app, claim_id) == [("objection", len(PDF))]
+
+
+def test_a_price_answer_prices_the_claim_again(app: Flask, clerk_id: int) -> None:
+    """74 minutes late on a 79.00 EUR fare: 19.75 EUR; the passenger paid 59.90 EUR
+    (typed the German way), and the rules price it again at 14.98 EUR."""
+    claim_id = _claim_in_review(app, actual=f"{DAY}T12:58:00+01:00",
+                                statement="Ich hatte einen Sparpreis")
+    status_url = _ask(app, clerk_id, claim_id, ["price"])
+    passenger = app.test_client()
+    page = passenger.get(status_url).get_data(as_text=True)
+    assert "In EUR, as on your ticket." in page
+    bad = _send(passenger, page, status_url + "/info", price="neunundfünfzig")
+    assert bad.status_code == 422 and 'value="neunundfünfzig"' in bad.get_data(as_text=True)
+    _send(passenger, page, status_url + "/info", price="59,90")
+    run_worker(app)
+    claim = _claim(app, claim_id)
+    request = _request(app, claim_id)
+    assert (str(request.price), str(request.before_amount), str(claim.amount),
+            claim.status) == ("59.90", "19.75", "14.98", "needs_review")
