@@ -275,6 +275,11 @@ class InfoForm(Form):
     def validate_iban(self, field: StringField) -> None:
         _compact_iban(field)
 
+    # First: the clerk's own question is what the passenger reads first.
+    answer = TextAreaField(_l("Your answer"), validators=[
+        DataRequired(_l("Please answer the question.")),
+        Length(max=2500, message=_l("At most 2,500 characters, please.")),
+    ])
     arrived_with_service = StringField(_l("Which train or flight did you arrive with?"),
                                        validators=[
         DataRequired(_l("Enter the train or flight, such as ICE 597.")),
@@ -291,10 +296,6 @@ class InfoForm(Form):
         message=_l("Enter the price, such as 59.90."))
     statement = TextAreaField(_l("What happened?"), validators=[
         DataRequired(_l("Tell us briefly what happened.")),
-        Length(max=2500, message=_l("At most 2,500 characters, please.")),
-    ])
-    answer = TextAreaField(_l("Your answer"), validators=[
-        DataRequired(_l("Please answer the question.")),
         Length(max=2500, message=_l("At most 2,500 characters, please.")),
     ])
     iban = StringField(_l("IBAN"), validators=[DataRequired(_l("Enter the IBAN we should pay to.")),
