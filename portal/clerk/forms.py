@@ -30,6 +30,9 @@ INFO_LABELS = {
     "document": _l("A document (ticket, receipt): the passenger may attach a photo or PDF"),
     "question": _l("Your own question"),
 }
+# What a passenger's file came with (claims.db.models.ClaimDocument.kind).
+DOCUMENT_KINDS = {"ticket": _l("Ticket"), "answer": _l("With the answer to a question"),
+                  "objection": _l("With the objection")}
 # The fixed items a clerk ticks; their own question is the text box below them.
 PRESET_ITEMS = tuple(item for item in INFO_ITEMS if item != "question")
 REJECTION_LABELS = {

@@ -36,6 +36,7 @@ from claims.processing.lifecycle import ClaimNotFound
 from portal.auth import role_required, sign_in, sign_out
 from portal.clerk import blueprint
 from portal.clerk.forms import (
+    DOCUMENT_KINDS,
     INFO_LABELS,
     REJECTION_LABELS,
     ApproveForm,
@@ -170,6 +171,7 @@ def _render_claim(evidence: review.ClaimFile, *, approve: ApproveForm | None = N
                            reject=reject, info=info or InfoRequestForm(formdata=None),
                            mine=evidence.assigned_to == _clerk_id(), problem=problem,
                            info_labels=INFO_LABELS, rejection_labels=REJECTION_LABELS,
+                           document_kinds=DOCUMENT_KINDS,
                            standard={code: standard_explanation(code, evidence.language)
                                      for code in review.REJECTION_REASONS},
                            erasure=erasure or ErasureForm(formdata=None),
