@@ -135,9 +135,10 @@ EARLY_TOLERANCE = timedelta(hours=2)
 
 
 def arrival_instant(claim: Claim, typed: time) -> datetime | None:
-    """The time of day the passenger typed, on the day and in the UTC offset of the
-    journey's scheduled arrival at the destination; after midnight where it lies well
-    before the scheduled arrival. None where the claim has no scheduled arrival."""
+    """The time of day the passenger typed, in the UTC offset of the journey's scheduled
+    arrival at the destination, on the day that puts it from two hours before the
+    scheduled arrival to 22 hours after it (after midnight where the train was late into
+    the night). None where the claim has no scheduled arrival."""
     if claim.journey_legs:
         scheduled = claim.journey_legs[-1].scheduled_arrival
     elif claim.manual_journey and claim.manual_journey.get("scheduled_arrival"):
@@ -149,8 +150,11 @@ def arrival_instant(claim: Claim, typed: time) -> datetime | None:
         return None
     actual = scheduled.replace(hour=typed.hour, minute=typed.minute, second=0,
                                microsecond=0)
+    # The one instant of that time of day in [scheduled - 2 h, scheduled + 22 h).
     if actual < scheduled - EARLY_TOLERANCE:
         actual += timedelta(days=1)
+    elif actual >= scheduled - EARLY_TOLERANCE + timedelta(days=1):
+        actual -= timedelta(days=1)
     return actual
 
 

@@ -266,6 +266,11 @@ def test_an_invalid_answer_keeps_what_was_typed_and_posts_to_itself(
     assert 'value="25:99"' in text and "Ja, anbei" in text
     assert _form_action(text, "/info") == status_url + "/info"
     assert _claim(app, claim_id).status == "info_requested" and not _documents(app, claim_id)
+    # Over what a request may carry at all: refused before the form is read, never a 500.
+    huge = _send(passenger, page, status_url + "/info", arrival_time="12:50", answer="Ja",
+                 document=(io.BytesIO(TOO_LARGE + b"0" * (2 * 1024 * 1024)), "huge.pdf"))
+    assert huge.status_code == 413 and "at most 5 MB" in huge.get_data(as_text=True)
+    assert _claim(app, claim_id).status == "info_requested"
 
     # A good file with a bad time: the file is kept, not attached again.
     kept = _send(passenger, text, status_url + "/info", arrival_time="zehn vor eins",
