@@ -178,7 +178,10 @@ PERSONAL_REASONS = frozenset({
     ReasonCode.PAST_DEADLINE, ReasonCode.SEASON_TICKET, ReasonCode.APPEAL,
     ReasonCode.NO_BOOKING, ReasonCode.PAYOUT_ACCOUNT_CHANGED,
     ReasonCode.PAYOUT_HOLDER_DIFFERS, ReasonCode.NO_PAYOUT_ACCOUNT,
-    ReasonCode.PAYOUT_NOT_POSSIBLE})
+    ReasonCode.PAYOUT_NOT_POSSIBLE,
+    # Decided with what the passenger answered (an arrival, a price), which a cohort's
+    # operations data would overrule.
+    ReasonCode.PASSENGER_ANSWERED})
 # Where the money goes: a passenger's objection is about the decision, not about the
 # account, so these stay on the claim beside "appeal" for the clerk who takes it again.
 PAYOUT_REASONS = frozenset({

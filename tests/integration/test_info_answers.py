@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -191,6 +192,10 @@ def test_an_arrival_answer_runs_the_rules_again_and_the_clerk_sees_both_outcomes
     assert (claim.status, claim.eligible, claim.delay_minutes, claim.percent,
             str(claim.amount)) == ("needs_review", True, 66, 25, "19.75")
     assert "passenger-answered" in (claim.reason_codes or [])
+    # A cohort's cause, confirmed from the operations data, never overrules the answer.
+    members = decisions.cohort_claims(app.extensions["effortless"].session_factory,
+                                      "test-rail", "IC 2013", date.fromisoformat(DAY))
+    assert (members.together, [held for held, _why in members.held]) == ((), [claim_id])
     request = _request(app, claim_id)
     assert (request.rerun, request.before_eligible, request.before_delay_minutes) == (
         True, False, 45)
