@@ -53,7 +53,7 @@ class InfoAnswer:
 
 
 def provide_info(session_factory: SessionFactory, claim_id: int, given: InfoAnswer, *,
-                 uploads: Path, document: bytes | None = None) -> bool:
+                 uploads: Path | None = None, document: bytes | None = None) -> bool:
     """info_requested -> needs_review, back in the queue with the answers, kept as data on
     the request. An answer that changes a fact the rules use sends the claim to the rules
     again (info_requested -> submitted): True, and the caller dispatches its assessment
@@ -82,7 +82,7 @@ def provide_info(session_factory: SessionFactory, claim_id: int, given: InfoAnsw
             if "iban" in asked:
                 claim.payout_method, claim.payout_iban = "iban", given.iban
                 claim.payout_holder = given.holder or claim.passenger_name
-            if "document" in asked and document is not None:
+            if "document" in asked and document is not None and uploads is not None:
                 stored, path = add_document(session, uploads, claim.id, "answer", document)
                 request.document_id = stored.id
             rerun = claim.booking is not None and (
