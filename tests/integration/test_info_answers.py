@@ -346,3 +346,18 @@ def test_a_price_answer_prices_the_claim_again(app: Flask, clerk_id: int) -> Non
     request = _request(app, claim_id)
     assert (str(request.price), str(request.before_amount), str(claim.amount),
             claim.status) == ("59.90", "19.75", "14.98", "needs_review")
+
+
+def test_a_file_asked_for_alone_must_come(app: Flask, clerk_id: int) -> None:
+    claim_id = _claim_in_review(app, actual=f"{DAY}T12:58:00+01:00", statement="Später")
+    status_url = _ask(app, clerk_id, claim_id, ["document"])
+    passenger = app.test_client()
+    page = passenger.get(status_url).get_data(as_text=True)
+    missing = _send(passenger, page, status_url + "/info", headers={"Accept-Language": "de"})
+    assert missing.status_code == 422
+    assert "Bitte hängen Sie ein Foto oder PDF an." in missing.get_data(as_text=True)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    assert _send(passenger, page, status_url + "/info",
+                 document=(io.BytesIO(png), "foto.png")).status_code == 302
+    assert (_claim(app, claim_id).status, _documents(app, claim_id)) == (
+        "needs_review", [("answer", len(png))])
