@@ -110,6 +110,7 @@ REASON_LABELS = {
     "payout-not-possible": _l("approved, but cannot be paid as it stands (no account left)"),
     "operations-mismatch": _l("operations data of another train (scheduled arrival over 30 "
                               "minutes off)"),
+    "passenger-answered": _l("the passenger answered: the rules ran again"),
 }
 # The reports' paths (claims.reporting.reports.PATHS), as a manager reads them.
 PATH_LABELS = {"touchless": _l("filed, decided by the rules"),
@@ -211,7 +212,14 @@ FIELD_LABELS = {
     "arrival_time": _l("the time they arrived"), "statement": _l("statement"),
     "iban": _l("IBAN"), "account_holder": _l("account holder"), "sort_code": _l("sort code"),
     "account_number": _l("account number"), "ticket": _l("ticket"),
+    "price": _l("ticket price"), "question": _l("a question of the clerk"),
+    "document": _l("document"),
 }
+
+# What a passenger's file came with (the kind claims.passengers.manual.add_document
+# stores), as a page names the file: "the ticket the passenger uploaded".
+DOCUMENT_LABELS = {"ticket": _l("ticket"), "answer": _l("file sent with an answer"),
+                   "objection": _l("file sent with the objection")}
 
 # Every code a page may name, by its kind: one place to look a word up, so a page never
 # falls back on showing the code itself (tests/unit/test_labels.py checks each kind covers
@@ -222,6 +230,7 @@ LABELS: dict[str, Mapping[str, object]] = {
     "fare": FARE_KINDS, "event": STAFF_EVENT_LABELS, "passenger_event": EVENT_LABELS,
     "actor": ACTOR_LABELS,
     "cause": CAUSE_LABELS, "regime": REGIME_LABELS, "field": FIELD_LABELS,
+    "document": DOCUMENT_LABELS,
 }
 # A code no list names yet reads as this, never as the code.
 UNNAMED = _l("other")

@@ -39,7 +39,7 @@ from claims.core.vocabulary import (
     ReasonCode,
 )
 from claims.db.events import record_event
-from claims.db.models import Booking, Claim
+from claims.db.models import Booking, Claim, InfoRequest
 from claims.db.types import utcnow
 from claims.processing.assessment import (
     amount_limits,
@@ -178,15 +178,22 @@ def _reject_open(session: Session, claim: Claim, clerk_id: int, *, rule: str,
 
 
 def request_info(session_factory: SessionFactory, claim_id: int, clerk_id: int,
-                 items: Sequence[str]) -> None:
-    """needs_review -> info_requested: the passenger gets a form with just these items."""
-    chosen = [item for item in INFO_ITEMS if item in items]
-    if not chosen or len(chosen) != len(set(items)):
+                 items: Sequence[str], question: str = "") -> None:
+    """needs_review -> info_requested: the passenger gets a form with just these items,
+    and the clerk's own question where there is one (a question written asks it)."""
+    question = question.strip()
+    wanted = set(items) | ({"question"} if question else set())
+    chosen = [item for item in INFO_ITEMS if item in wanted]
+    if not chosen or len(chosen) != len(wanted):
         raise ReviewError(Refusal.CHOOSE_INFO)
+    if "question" in chosen and not question:
+        raise ReviewError(Refusal.QUESTION_NEEDED)
     with session_factory.begin() as session:
         claim = _open_claim(session, claim_id, clerk_id)
         move(claim, ClaimStatus.INFO_REQUESTED)
         claim.requested_info = " ".join(chosen)
+        session.add(InfoRequest(claim_id=claim.id, asked_by=clerk_id, items=" ".join(chosen),
+                                question=question or None))
         record_event(session, EventKind.INFO_REQUESTED, Actor.CLERK, claim_id=claim.id,
                      actor_id=clerk_id, items=len(chosen), asked=" ".join(chosen))
         end_work(session, claim.id, clerk_id)

@@ -24,7 +24,16 @@ from claims.core.uk_accounts import mask_uk_account
 from claims.core.vocabulary import AWAITING_CLERK, Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.dialect import json_array_contains, json_array_elements, local_date
 from claims.db.events import append_page_view, record_event
-from claims.db.models import Booking, BookingLeg, Claim, ClaimDocument, ClaimEvent, Operator, User
+from claims.db.models import (
+    Booking,
+    BookingLeg,
+    Claim,
+    ClaimDocument,
+    ClaimEvent,
+    InfoRequest,
+    Operator,
+    User,
+)
 from claims.db.types import utcnow
 from claims.processing.assessment import operations_records
 from claims.processing.bank_feedback import FailedPayment, failed_payment
@@ -36,8 +45,11 @@ PAYMENT_LIMIT = ANSWER_WITHIN
 # The lowest band of the rail regimes (EU rail from 60 min, UK Delay Repay from 15): what
 # a clerk starts from when nothing priced the claim.
 FIRST_BAND = Decimal("0.25")
-# What a clerk can ask a passenger for; the passenger's form shows just these.
-INFO_ITEMS = ("arrived_with_service", "arrival_time", "statement", "iban")
+# What a clerk can ask a passenger for; the passenger's form shows just these. The fixed
+# items are presets; "question" is the clerk's own question (its words are on the
+# request), "document" a file the passenger may attach.
+INFO_ITEMS = ("arrived_with_service", "arrival_time", "price", "statement", "iban",
+              "question", "document")
 # Rejection reasons a clerk can give, besides the rules' own.
 REJECTION_REASONS = ("not-eligible", "extraordinary-circumstances", "past-deadline",
                      "duplicate", "no-evidence")
@@ -52,6 +64,7 @@ class Refusal(StrEnum):
     UNKNOWN_REASON = "unknown-reason"
     EXPLANATION_NEEDED = "explanation-needed"
     CHOOSE_INFO = "choose-info"
+    QUESTION_NEEDED = "question-needed"  # "a question of my own" ticked, none written
     NOT_OPEN = "not-open"
     AMOUNT_NEEDS_REASON = "amount-needs-reason"      # the rules computed no amount
     SECOND_APPROVER_NEEDED = "second-approver-needed"
@@ -285,6 +298,45 @@ class LegEvidence:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What the rules found: eligible or not, the delay, the band and the amount."""
+
+    eligible: bool | None
+    delay_minutes: int | None
+    percent: int | None
+    amount: Decimal | None
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """A clerk's request and the passenger's answer, as data for the page to word."""
+
+    asked_at: datetime
+    items: tuple[str, ...]
+    question: str | None
+    answered_at: datetime | None
+    arrived_with_service: str | None
+    actual_arrival: datetime | None
+    price: Decimal | None
+    statement: str | None
+    answer: str | None
+    document_id: int | None
+    # The rules ran again with the answer: what they had found before it.
+    before: Outcome | None
+
+
+def _answers(session: Session, claim_id: int) -> tuple[AnswerView, ...]:
+    return tuple(AnswerView(
+        r.asked_at, tuple(r.items.split()), r.question, r.answered_at, r.arrived_with_service,
+        r.actual_arrival, r.price, r.statement, r.answer, r.document_id,
+        Outcome(r.before_eligible, r.before_delay_minutes, r.before_percent, r.before_amount,
+                r.before_currency) if r.rerun else None)
+        for r in session.scalars(select(InfoRequest).where(InfoRequest.claim_id == claim_id)
+                                 .order_by(InfoRequest.id)))
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
     kind: str
@@ -371,6 +423,18 @@ class ClaimFile:
     returned: FailedPayment | None = None
     # A UK sort code and account number typed by the passenger, masked (mask_uk_account).
     payout_uk_account: str | None = None
+    # What clerks asked and the passenger answered, oldest first.
+    answers: tuple[AnswerView, ...] = ()
+
+    @property
+    def rules_before_answer(self) -> Outcome | None:
+        """The rules' outcome before the latest answer that made them run again."""
+        return next((a.before for a in reversed(self.answers) if a.before), None)
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome(self.eligible, self.delay_minutes, self.percent, self.amount,
+                       self.currency)
 
 
 def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
@@ -425,6 +489,7 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
             lateness=_lateness(claim),
             explanation_en=claim.explanation_en, explanation_de=claim.explanation_de,
             returned=failed_payment(session, claim.id),
+            answers=_answers(session, claim.id),
             documents=tuple((d.id, d.kind, d.content_type, d.size) for d in session.scalars(
                 select(ClaimDocument).where(ClaimDocument.claim_id == claim.id)
                 .order_by(ClaimDocument.id))))

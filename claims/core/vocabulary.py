@@ -166,6 +166,9 @@ class ReasonCode(StrEnum):
     # The right train's data: a record whose own scheduled arrival is more than 30 minutes
     # off the leg's is another train's (core.journey.is_the_legs_train), and is not used.
     OPERATIONS_MISMATCH = "operations-mismatch"
+    # The passenger answered a clerk's question with a fact the rules read (an arrival, a
+    # price): they ran again and found no clear approval, so the clerk decides.
+    PASSENGER_ANSWERED = "passenger-answered"
 
 
 # About the claim or its passenger, not about the train: a cohort decision (a clerk
@@ -175,7 +178,10 @@ PERSONAL_REASONS = frozenset({
     ReasonCode.PAST_DEADLINE, ReasonCode.SEASON_TICKET, ReasonCode.APPEAL,
     ReasonCode.NO_BOOKING, ReasonCode.PAYOUT_ACCOUNT_CHANGED,
     ReasonCode.PAYOUT_HOLDER_DIFFERS, ReasonCode.NO_PAYOUT_ACCOUNT,
-    ReasonCode.PAYOUT_NOT_POSSIBLE})
+    ReasonCode.PAYOUT_NOT_POSSIBLE,
+    # Decided with what the passenger answered (an arrival, a price), which a cohort's
+    # operations data would overrule.
+    ReasonCode.PASSENGER_ANSWERED})
 # Where the money goes: a passenger's objection is about the decision, not about the
 # account, so these stay on the claim beside "appeal" for the clerk who takes it again.
 PAYOUT_REASONS = frozenset({

@@ -316,6 +316,41 @@ class ClaimDocument(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class InfoRequest(Base):
+    """What a clerk asked the passenger and what the passenger answered, as data: each
+    fact in its own typed column (the rules read arrival and price; pages word them in the
+    reader's language), never a sentence. One row per request; answered_at is NULL while
+    the passenger has not answered. Where the answer changed a fact the rules use, the
+    outcome before it is kept here, beside the claim's new one."""
+
+    __tablename__ = "info_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    asked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The items asked (claims.clerks.review.INFO_ITEMS), space-separated; the clerk's own
+    # question where "question" is one of them.
+    items: Mapped[str] = mapped_column(String(100))
+    question: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    arrived_with_service: Mapped[str | None] = mapped_column(String(40))
+    # The arrival the passenger gave: the time of day typed, on the day and in the UTC
+    # offset of the journey's scheduled arrival (as a timetable time is kept).
+    actual_arrival: Mapped[datetime | None] = mapped_column(LocalDateTime)
+    price: Mapped[Decimal | None] = mapped_column(Money)
+    statement: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)  # to the clerk's own question
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("claim_documents.id"))
+    # The rules ran again with the answer: what they had found before it.
+    rerun: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    before_eligible: Mapped[bool | None] = mapped_column(Boolean)
+    before_delay_minutes: Mapped[int | None] = mapped_column(Integer)
+    before_percent: Mapped[int | None] = mapped_column(Integer)
+    before_amount: Mapped[Decimal | None] = mapped_column(Money)
+    before_currency: Mapped[str | None] = mapped_column(String(3))
+
+
 class ClaimEffort(Base):
     """What one claim cost the passenger and the organisation, derived from its events by
     claims.effort; rebuilt whenever new events arrive, never typed in. Costs are worked out

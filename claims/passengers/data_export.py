@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from claims.core.amounts import amount_text
 from claims.core.iban import mask_iban
 from claims.core.uk_accounts import mask_uk_account
-from claims.db.models import Claim, ClaimDocument, ClaimEvent
+from claims.db.models import Claim, ClaimDocument, ClaimEvent, InfoRequest
 from claims.processing.lifecycle import ClaimNotFound
 from claims.processing.payouts import compensation_payout
 
@@ -67,6 +67,15 @@ def personal_data(session_factory: sessionmaker[Session], claim_id: int) -> dict
             "documents": [{"kind": d.kind, "content_type": d.content_type, "bytes": d.size}
                           for d in session.scalars(select(ClaimDocument).where(
                               ClaimDocument.claim_id == claim.id))],
+            # What staff asked and the passenger answered (a file answered is a document).
+            "answers": [{"asked_at": r.asked_at.isoformat(), "question": r.question,
+                         "answered_at": r.answered_at.isoformat() if r.answered_at else None,
+                         "arrived_with_service": r.arrived_with_service,
+                         "arrival": r.actual_arrival.isoformat() if r.actual_arrival
+                         else None, "price": amount_text(r.price),
+                         "statement": r.statement, "answer": r.answer}
+                        for r in session.scalars(select(InfoRequest).where(
+                            InfoRequest.claim_id == claim.id).order_by(InfoRequest.id))],
             "payout": None if payout is None else {
                 "method": payout.method, "amount": amount_text(payout.amount),
                 "currency": payout.currency,

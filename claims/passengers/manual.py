@@ -96,8 +96,7 @@ def file_manual_claim(session_factory: SessionFactory, uploads: Path, data: Manu
                       ticket: bytes, *, typed_fields: int) -> int:
     """Save the claim and its ticket together: if the file cannot be written, nothing is
     saved; if the commit fails, the file is removed again."""
-    content_type, extension = document_type(ticket)
-    uploads.mkdir(parents=True, exist_ok=True)
+    document_type(ticket)
     path: Path | None = None
     try:
         with session_factory.begin() as session:
@@ -124,22 +123,34 @@ def file_manual_claim(session_factory: SessionFactory, uploads: Path, data: Manu
                     "price": f"{data.price:.2f}", "currency": currency})
             session.add(claim)
             session.flush()
-            stored_name = f"{claim.id}-{secrets.token_hex(16)}{extension}"
-            path = uploads / stored_name
-            write_private(path, ticket, overwrite=False)
-            session.add(ClaimDocument(claim_id=claim.id, kind="ticket",
-                                      stored_name=stored_name, content_type=content_type,
-                                      size=len(ticket)))
             record_event(session, EventKind.CLAIM_SUBMITTED, Actor.PASSENGER,
                          claim_id=claim.id, fields_typed=typed_fields, fields_prefilled=0,
                          documents=1)
-            record_event(session, EventKind.DOCUMENT_UPLOADED, Actor.PASSENGER,
-                         claim_id=claim.id, size=len(ticket))
+            _document, path = add_document(session, uploads, claim.id, "ticket", ticket)
             return claim.id
     except BaseException:
         if path is not None:
             path.unlink(missing_ok=True)
         raise
+
+
+def add_document(session: Session, uploads: Path, claim_id: int, kind: str,
+                 content: bytes) -> tuple[ClaimDocument, Path]:
+    """A passenger's file on the claim, in the caller's transaction: checked by its
+    content, written under a name of our choosing. The caller removes the returned path
+    if its transaction fails (nothing on disk without its row)."""
+    content_type, extension = document_type(content)
+    uploads.mkdir(parents=True, exist_ok=True)
+    stored_name = f"{claim_id}-{secrets.token_hex(16)}{extension}"
+    path = uploads / stored_name
+    write_private(path, content, overwrite=False)
+    document = ClaimDocument(claim_id=claim_id, kind=kind, stored_name=stored_name,
+                             content_type=content_type, size=len(content))
+    session.add(document)
+    session.flush()
+    record_event(session, EventKind.DOCUMENT_UPLOADED, Actor.PASSENGER, claim_id=claim_id,
+                 size=len(content))
+    return document, path
 
 
 _KEPT_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")

@@ -10,7 +10,7 @@ Two ways in, with the same transitions, events and decisions:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple, Protocol, TypeVar, cast
@@ -33,7 +33,7 @@ from claims.core.rules.result import Assessment
 from claims.core.uk_accounts import UkAccount, uk_account_of_iban
 from claims.core.vocabulary import Actor, ClaimStatus, EventKind, ReasonCode
 from claims.db.events import record_event
-from claims.db.models import Booking, BookingLeg, Claim, OperationsRecord
+from claims.db.models import Booking, BookingLeg, Claim, InfoRequest, OperationsRecord
 from claims.db.types import utcnow
 from claims.processing.lifecycle import ClaimNotFound, lock_claim, move
 from claims.processing.twins import journey_of, twins_of
@@ -229,8 +229,10 @@ def _same_account(claim: Claim, on_file: str | None) -> bool:
 
 def decision_for(booking: Booking, legs: Sequence[BookingLeg], facts: JourneyFacts, *,
                  passenger_disagrees: bool,
-                 claim: Claim | None = None, duplicate: bool = False) -> Decision:
-    """The rules and the operator's policy on a booking; without a claim, the preview."""
+                 claim: Claim | None = None, duplicate: bool = False,
+                 fare_amount: Decimal | None = None) -> Decision:
+    """The rules and the operator's policy on a booking; without a claim, the preview.
+    fare_amount: the price the passenger answered a clerk with, over the booking's."""
     typed_iban = claim is not None and claim.payout_method in ("iban", "uk-account")
     signals = ClaimSignals(
         passenger_disagrees=passenger_disagrees, possible_duplicate=duplicate,
@@ -241,8 +243,10 @@ def decision_for(booking: Booking, legs: Sequence[BookingLeg], facts: JourneyFac
         payout_holder_differs=typed_iban and claim is not None and not surname_matches(
             booking.passenger_name, surname_of(claim.payout_holder or "")),
         claimed_at=claim.submitted_at if claim is not None else utcnow())
-    return decide(booking_facts(booking, legs), facts, operator_policy(booking.operator),
-                  signals)
+    fare = booking_facts(booking, legs)
+    if fare_amount is not None:
+        fare = replace(fare, fare=replace(fare.fare, amount=fare_amount))
+    return decide(fare, facts, operator_policy(booking.operator), signals)
 
 
 class PolicyColumns(Protocol):
@@ -323,6 +327,9 @@ def _start(session: Session, claim: Claim) -> None:
 def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcome]:
     """assessing -> decided for claims locked in this transaction, bookings loaded."""
     facts = facts_for(session, claim_journeys(claims))
+    # Decided before: back from a clerk's question with an answer the rules read.
+    answered = answered_facts(session, [claim.id for claim in claims
+                                        if claim.decided_at is not None])
     twins = twins_of(session, {claim.id: journey_of(claim) for claim in claims})
     duplicates = set(twins)
     outcomes: dict[int, Outcome] = {}
@@ -339,16 +346,52 @@ def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcom
                          reason_count=len(claim.reason_codes))
             outcomes[claim.id] = Outcome(ClaimStatus.NEEDS_REVIEW, notify=False)
             continue
-        journey = facts[claim.id]
+        answer = answered.get(claim.id)
+        journey = answer.applied_to(facts[claim.id]) if answer else facts[claim.id]
         decision = decision_for(claim.booking, claim.journey_legs, journey,
                                 passenger_disagrees=passenger_says_otherwise(claim),
-                                claim=claim, duplicate=claim.id in duplicates)
+                                claim=claim, duplicate=claim.id in duplicates,
+                                fare_amount=answer.price if answer else None)
+        if answer is not None and decision.status != ClaimStatus.APPROVED:
+            # Only a clear approval goes ahead alone: the clerk who asked decides the rest,
+            # the outcome before the answer beside the new one.
+            decision = replace(decision, status=ClaimStatus.NEEDS_REVIEW, reasons=(
+                *decision.reasons, ReasonCode.PASSENGER_ANSWERED))
         _apply(claim, decision, journey)
         record_event(session, EventKind.CLAIM_DECIDED, Actor.SYSTEM, claim_id=claim.id,
                      reason_count=len(decision.reasons))
         notify = bool(claim.passenger_email) and decision.status != ClaimStatus.NEEDS_REVIEW
         outcomes[claim.id] = Outcome(decision.status, notify)
     return outcomes
+
+
+@dataclass(frozen=True)
+class AnsweredFacts:
+    """What a passenger answered a clerk with that the rules read: the newest of each."""
+
+    actual_arrival: datetime | None = None
+    price: Decimal | None = None
+
+    def applied_to(self, facts: JourneyFacts) -> JourneyFacts:
+        if self.actual_arrival is None:
+            return facts
+        return replace(facts, actual_arrival=self.actual_arrival, has_operations_data=True)
+
+
+def answered_facts(session: Session, claim_ids: Sequence[int]) -> dict[int, AnsweredFacts]:
+    """The facts answered on requests that sent these claims to the rules again."""
+    if not claim_ids:
+        return {}
+    found: dict[int, AnsweredFacts] = {}
+    for row in session.execute(select(
+            InfoRequest.claim_id, InfoRequest.actual_arrival, InfoRequest.price)
+            .where(InfoRequest.claim_id.in_(claim_ids), InfoRequest.rerun.is_(True))
+            .order_by(InfoRequest.id)):
+        known = found.get(row.claim_id, AnsweredFacts())
+        found[row.claim_id] = AnsweredFacts(row.actual_arrival or known.actual_arrival,
+                                            row.price if row.price is not None
+                                            else known.price)
+    return found
 
 
 def _apply(claim: Claim, decision: Decision, facts: JourneyFacts) -> None:

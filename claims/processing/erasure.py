@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.mail_labels import outbox_files_of_booking, outbox_files_of_claim
@@ -29,6 +29,7 @@ from claims.db.models import (
     Claim,
     ClaimDocument,
     ClaimEvent,
+    InfoRequest,
     JourneyCheck,
     Payout,
     StatusLink,
@@ -140,6 +141,11 @@ def _erase(session: Session, claim: Claim, actor: Actor, staff_id: int | None) -
         payout.iban = None
         payout.holder = None
         payout.sort_code = payout.account_number = None
+    # The passenger's answers to a clerk and the clerk's questions may name her; the
+    # facts the rules read (an arrival, a price) stay, as the decision does.
+    session.execute(update(InfoRequest).where(InfoRequest.claim_id == claim.id).values(
+        question=None, answer=None, statement=None, arrived_with_service=None,
+        document_id=None))
     documents = list(session.scalars(select(ClaimDocument).where(
         ClaimDocument.claim_id == claim.id)))
     for document in documents:

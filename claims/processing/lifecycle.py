@@ -29,7 +29,9 @@ ALLOWED: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     S.ASSESSING: frozenset({S.APPROVED, S.REJECTED, S.NEEDS_REVIEW, S.WITHDRAWN}),
     S.NEEDS_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.INFO_REQUESTED, S.WITHDRAWN}),
     # Back to approved when all that was missing was an account to pay to.
-    S.INFO_REQUESTED: frozenset({S.NEEDS_REVIEW, S.APPROVED, S.WITHDRAWN}),
+    # And to the rules again when the answer changed a fact they use (the arrival, the
+    # price): the assessment decides it as it decides any claim.
+    S.INFO_REQUESTED: frozenset({S.NEEDS_REVIEW, S.APPROVED, S.SUBMITTED, S.WITHDRAWN}),
     # Approved to the account on file, which the operator's data no longer hold: the
     # passenger is asked for one instead of being paid nowhere (or in vouchers unasked).
     # And to a clerk when the passenger objects to a payment made without a claim.

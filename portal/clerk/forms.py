@@ -15,7 +15,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from claims.clerks.review import INFO_ITEMS, REJECTION_REASONS
 from claims.core.rules.causes import CAUSES
@@ -27,7 +27,12 @@ INFO_LABELS = {
     "arrival_time": _l("The time they actually arrived"),
     "statement": _l("A short statement of what happened"),
     "iban": _l("An IBAN for the payment"),
+    "price": _l("What the ticket cost"),
+    "document": _l("A document (ticket, receipt): the passenger may attach a photo or PDF"),
+    "question": _l("Your own question"),
 }
+# The fixed items a clerk ticks; their own question is the text box below them.
+PRESET_ITEMS = tuple(item for item in INFO_ITEMS if item != "question")
 REJECTION_LABELS = {
     "not-eligible": _l("Not eligible under the rules"),
     "extraordinary-circumstances": _l("Extraordinary circumstances"),
@@ -75,8 +80,15 @@ class MultiCheckboxField(SelectMultipleField):
 class InfoRequestForm(Form):
     items = MultiCheckboxField(_l("What do you need from the passenger?"),
                                choices=[SelectChoice(item, INFO_LABELS[item])
-                                        for item in INFO_ITEMS],
-                               validators=[DataRequired(_l("Choose at least one item."))])
+                                        for item in PRESET_ITEMS])
+    question = TextAreaField(_l("Or ask in your own words (the passenger reads it: write in "
+                                "their language)"),
+                             validators=[Optional(), Length(max=1000, message=_l(
+                                 "At most 1,000 characters, please."))])
+
+    def validate_items(self, field: MultiCheckboxField) -> None:
+        if not field.data and not (self.question.data or "").strip():
+            raise ValidationError(_l("Choose at least one item or write your question."))
 
 
 class CohortForm(Form):

@@ -56,7 +56,8 @@ REFUSALS = {
     review.Refusal.AMOUNT_CHANGE_NEEDS_REASON: _l("Give a reason for changing the amount."),
     review.Refusal.UNKNOWN_REASON: _l("Choose a reason from the list."),
     review.Refusal.EXPLANATION_NEEDED: _l("Explain the decision."),
-    review.Refusal.CHOOSE_INFO: _l("Choose at least one item."),
+    review.Refusal.CHOOSE_INFO: _l("Choose at least one item or write your question."),
+    review.Refusal.QUESTION_NEEDED: _l("Write your question."),
     review.Refusal.NOT_OPEN: _l("This claim is no longer waiting for a decision."),
     review.Refusal.AMOUNT_NEEDS_REASON: _l(
         "The rules computed no amount for this claim: give the reason for this one."),
@@ -257,8 +258,8 @@ def reject(claim_id: int) -> Response | tuple[str, int]:
 def request_info(claim_id: int) -> Response | tuple[str, int]:
     form = InfoRequestForm()
     return _decide(claim_id, form, lambda: decisions.request_info(
-        runtime().session_factory, claim_id, _clerk_id(), form.items.data or []),
-        NoticeKind.INFO_REQUEST, info=form)
+        runtime().session_factory, claim_id, _clerk_id(), form.items.data or [],
+        form.question.data or ""), NoticeKind.INFO_REQUEST, info=form)
 
 
 def _decide(claim_id: int, form: FlaskForm, action: Callable[[], object], notice: NoticeKind,

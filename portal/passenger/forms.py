@@ -245,20 +245,41 @@ def _compact_iban(field: StringField) -> None:
         raise ValidationError(_l("This is not a valid IBAN. Please check it.")) from None
 
 
-class InfoForm(Form):
-    """Just what the clerk asked for: the other fields are removed."""
+DOCUMENT_LABEL = _l("A photo or PDF (ticket, receipt), at most 5 MB")
+DOCUMENT_TYPES = {"accept": "application/pdf,image/jpeg,image/png"}
 
-    def __init__(self, *args: Any, asked: tuple[str, ...], **kwargs: Any) -> None:
+
+class InfoForm(Form):
+    """Just what the clerk asked for: the other fields are removed. The clerk's own
+    question is the label of the answer's box; a file asked for is optional unless it is
+    all that was asked. A file sent with a form that had other errors is kept
+    (kept_document), as on the form without a booking."""
+
+    def __init__(self, *args: Any, asked: tuple[str, ...], question: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("arrived_with_service", "arrival_time", "statement", "iban"):
+        for name in ("arrived_with_service", "arrival_time", "price", "statement", "iban",
+                     "document"):
             if name not in asked:
                 del self[name]
                 if name == "iban":
                     del self["account_holder"]
+                if name == "document":
+                    del self["kept_document"]
+        if "question" not in asked:
+            del self["answer"]
+        elif question:
+            self.answer.label.text = question
+        self.document_required = tuple(asked) == ("document",)
 
     def validate_iban(self, field: StringField) -> None:
         _compact_iban(field)
 
+    # First: the clerk's own question is what the passenger reads first.
+    answer = TextAreaField(_l("Your answer"), validators=[
+        DataRequired(_l("Please answer the question.")),
+        Length(max=2500, message=_l("At most 2,500 characters, please.")),
+    ])
     arrived_with_service = StringField(_l("Which train or flight did you arrive with?"),
                                        validators=[
         DataRequired(_l("Enter the train or flight, such as ICE 597.")),
@@ -270,6 +291,9 @@ class InfoForm(Form):
         Regexp(r"^([01]?\d|2[0-3]):[0-5]\d$",
                message=_l("Enter the time you arrived, such as 13:42.")),
     ])
+    price = AmountField(_l("What did your ticket cost?"), validators=[
+        InputRequired(_l("Enter what the ticket cost."))], high=Decimal("10000"),
+        message=_l("Enter the price, such as 59.90."))
     statement = TextAreaField(_l("What happened?"), validators=[
         DataRequired(_l("Tell us briefly what happened.")),
         Length(max=2500, message=_l("At most 2,500 characters, please.")),
@@ -280,6 +304,8 @@ class InfoForm(Form):
     account_holder = StringField(_l("Account holder"), validators=[
         DataRequired(_l("Enter the name of the account holder.")), NAME_LENGTH, PersonName()],
         render_kw={"autocomplete": "name"})
+    document = FileField(DOCUMENT_LABEL, render_kw=DOCUMENT_TYPES)
+    kept_document = HiddenField()
 
 
 class NewAccountForm(_PayoutForm):
@@ -305,6 +331,10 @@ class AppealForm(Form):
         DataRequired(_l("Tell us briefly why you disagree.")),
         Length(max=2500, message=_l("At most 2,500 characters, please.")),
     ])
+    document = FileField(_l("A photo or PDF to go with it (optional), at most 5 MB"),
+                         render_kw=DOCUMENT_TYPES)
+    kept_document = HiddenField()
+    document_required = False
 
 
 class ManualClaimForm(_PassengerAndPayoutForm):

@@ -11,7 +11,6 @@ from flask import (
     request,
 )
 from flask_babel import lazy_gettext as _l
-from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from claims.core.vocabulary import EventKind, NoticeKind
@@ -23,13 +22,8 @@ from portal.passenger.forms import (
     UK_ACCOUNT,
     ManualClaimForm,
 )
+from portal.passenger.uploads import attached_file, keep_for_next_try
 from workflows.pipeline import dispatch_assessment, notify
-
-DOCUMENT_ERRORS = {
-    "empty": _l("The file is empty. Choose the photo or PDF of your ticket."),
-    "too-large": _l("The file is too large: at most 5 MB, please."),
-    "wrong-type": _l("Upload a PDF, JPEG or PNG file."),
-}
 
 
 @blueprint.route("/manual", methods=["GET", "POST"])
@@ -53,8 +47,7 @@ def manual_claim() -> Response | str | tuple[str, int]:
         dispatch_assessment(factory, runtime().redis, claim_id)
         notify(runtime().redis, claim_id, NoticeKind.RECEIPT)
         return redirect(status_url(claim_id))
-    if ticket is not None and not form.kept_ticket.data:
-        form.kept_ticket.data = manual.keep_ticket(uploads, ticket)
+    keep_for_next_try(form.kept_ticket, uploads, ticket)
     filing.note_form_event(factory, EventKind.CLAIM_FORM_REJECTED,
                              errors=sum(len(e) for e in form.errors.values()), manual=1)
     return render_template("passenger/manual.html", form=form,
@@ -64,22 +57,8 @@ def manual_claim() -> Response | str | tuple[str, int]:
 def _ticket(form: ManualClaimForm, uploads: Path) -> bytes | None:
     """The ticket just attached (checked by its content), or the one kept from the last
     try; None with the reason on the field."""
-    upload = form.ticket.data
-    if isinstance(upload, FileStorage) and upload.filename:
-        content = upload.read(manual.MAX_DOCUMENT_BYTES + 1)
-        try:
-            manual.document_type(content)
-        except manual.DocumentRejected as rejected:
-            form.ticket.errors = [*form.ticket.errors, str(DOCUMENT_ERRORS[str(rejected)])]
-            return None
-        manual.forget_ticket(uploads, form.kept_ticket.data)
-        form.kept_ticket.data = ""
-        return content
-    kept = manual.kept_ticket(uploads, form.kept_ticket.data)
-    if kept is None:
-        form.kept_ticket.data = ""
-        form.ticket.errors = [*form.ticket.errors, str(_l("Add a photo or PDF of your ticket."))]
-    return kept
+    return attached_file(form.ticket, form.kept_ticket, uploads,
+                         missing=str(_l("Add a photo or PDF of your ticket.")))
 
 
 def _manual_input(form: ManualClaimForm) -> manual.ManualClaimInput:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from flask import (
     abort,
@@ -39,8 +40,14 @@ from portal.passenger.forms import (
     OfferForm,
     SurveyForm,
 )
+from portal.passenger.uploads import (
+    attached_file,
+    forget_kept,
+    keep_for_next_try,
+    uploads_directory,
+)
 from portal.pdf import render_pdf
-from workflows.pipeline import notify
+from workflows.pipeline import dispatch_assessment, notify
 
 
 def _claim_id(token: str) -> int:
@@ -119,7 +126,7 @@ def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = 
         offer = OfferForm(formdata=None, account_on_file=view.account_on_file is not None,
                           uk_account=view.currency == "GBP")
     if info is None and view.requested_info:
-        info = InfoForm(formdata=None, asked=view.requested_info)
+        info = _info_form(view, formdata=None)
     if appeal is None and view.can_appeal:
         appeal = AppealForm(formdata=None)
     if survey is None and view.can_answer_survey:
@@ -195,24 +202,57 @@ def survey(token: str) -> Response | tuple[str, int]:
     return redirect(url_for("passenger.status", token=token) + "#survey")
 
 
+def _info_form(view: filing.ClaimView, **kwargs: Any) -> InfoForm:
+    question = (answers.open_question(runtime().session_factory, view.claim_id)
+                if "question" in view.requested_info else None)
+    return InfoForm(asked=view.requested_info, question=question, **kwargs)
+
+
 @blueprint.post("/status/<token>/info")
 def provide_info(token: str) -> Response | tuple[str, int]:
+    """The answer to a clerk's question, a file with it where one was asked for. An error
+    shows the page again with what was typed, and the file kept."""
     claim_id = _claim_id(token)
     view = _view(claim_id, record_view=False)
     if not view.requested_info:
         abort(409, _("Nothing is being asked of you for this claim."))
-    form = InfoForm(asked=view.requested_info)
-    if not form.validate_on_submit():
+    form = _info_form(view)
+    valid = form.validate_on_submit()
+    uploads = uploads_directory()
+    document = None
+    if "document" in form:
+        document = attached_file(form.document, form.kept_document, uploads, missing=str(
+            _("Add a photo or PDF.")) if form.document_required else None)
+    if not valid or ("document" in form and form.document.errors):
+        if "document" in form:
+            keep_for_next_try(form.kept_document, uploads, document)
         return _status_page(token, view, info=form), 422
-    given = {name: str(form[name].data).strip() for name in
-             ("arrived_with_service", "arrival_time", "statement", "iban", "account_holder")
-             if name in form}
-    given["holder"] = given.pop("account_holder", "")
     try:
-        answers.provide_info(runtime().session_factory, claim_id, given)
+        rerun = answers.provide_info(runtime().session_factory, claim_id, _answer(form),
+                                     uploads=uploads, document=document)
     except answers.AnswerRefused:
         abort(409, _("Nothing is being asked of you for this claim."))
+    if "document" in form:
+        forget_kept(form.kept_document, uploads)
+    if rerun:
+        dispatch_assessment(runtime().session_factory, runtime().redis, claim_id)
     return redirect(url_for("passenger.status", token=token))
+
+
+def _answer(form: InfoForm) -> answers.InfoAnswer:
+    def text(name: str) -> str | None:
+        if name not in form:
+            return None
+        return str(form[name].data or "").strip() or None
+
+    typed = text("arrival_time")
+    hours, _colon, minutes = (typed or "").partition(":")
+    return answers.InfoAnswer(
+        arrived_with_service=text("arrived_with_service"),
+        arrival_time=time(int(hours), int(minutes)) if typed else None,
+        price=form.price.checked() if "price" in form else None,
+        statement=text("statement"), answer=text("answer"), iban=text("iban"),
+        holder=text("account_holder"))
 
 
 @blueprint.post("/status/<token>/account")
@@ -249,12 +289,18 @@ def appeal(token: str) -> Response | tuple[str, int]:
     if not view.can_appeal:
         abort(409, _("This claim cannot be objected to (again)."))
     form = AppealForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    uploads = uploads_directory()
+    document = attached_file(form.document, form.kept_document, uploads)
+    if not valid or form.document.errors:
+        keep_for_next_try(form.kept_document, uploads, document)
         return _status_page(token, view, appeal=form), 422
     try:
-        answers.appeal(runtime().session_factory, claim_id, form.objection.data or "")
+        answers.appeal(runtime().session_factory, claim_id, form.objection.data or "",
+                       uploads=uploads, document=document)
     except answers.AnswerRefused:
         abort(409, _("This claim cannot be objected to (again)."))
+    forget_kept(form.kept_document, uploads)
     return redirect(url_for("passenger.status", token=token))
 
 

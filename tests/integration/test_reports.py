@@ -170,7 +170,7 @@ def test_effort_records_follow_the_event_log(app: Flask) -> None:
     assess_claims(factory, [a, b])
     review.take_claim(factory, b, clerk)
     decisions.request_info(factory, b, clerk, ["statement"])
-    answers.provide_info(factory, b, {"statement": "Two hours"})
+    answers.provide_info(factory, b, answers.InfoAnswer(statement="Two hours"))
     review.take_claim(factory, b, clerk)
     decisions.approve(factory, b, clerk, amount=Decimal("19.75"))
     assert effort_store.refresh_all(factory) == 2
