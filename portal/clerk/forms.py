@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -75,6 +77,12 @@ class ErasureForm(Form):
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # WTForms' own message repeats what was sent ("'x' is not a valid choice"), and
+        # its German catalogue has no words for it.
+        kwargs.setdefault("invalid_choice_message", _l("Choose from the items shown."))
+        super().__init__(*args, **kwargs)
 
 
 class InfoRequestForm(Form):

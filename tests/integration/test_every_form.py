@@ -81,7 +81,9 @@ VALID: dict[str, Value] = {
 }
 
 # A file for each upload field, by its name: the same rule as VALID.
-FILES: dict[str, tuple[str, bytes]] = {"ticket": ("ticket.pdf", b"%PDF-1.4\n%%EOF\n")}
+PDF = ("ticket.pdf", b"%PDF-1.4\n%%EOF\n")
+# The ticket of a claim without a booking; the file sent with an answer or an objection.
+FILES: dict[str, tuple[str, bytes]] = {"ticket": PDF, "document": PDF}
 
 # Sent last, in this order: each ends the session, the claim or the data other forms need.
 LAST = ("passenger.lookup", "passenger.new_link", "clerk.cohort", "clerk.erase",

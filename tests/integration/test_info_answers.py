@@ -326,7 +326,7 @@ def test_the_objection_takes_a_file(app: Flask, clerk_id: int) -> None:
     clerk = app.test_client()
     sign_in(clerk, "clerk@example.org", PASSWORD)
     german = clerk.get(f"/clerk/claims/{claim_id}", headers={"Accept-Language": "de"})
-    assert "Mit dem Widerspruch</a>" in german.get_data(as_text=True)
+    assert "mit dem Widerspruch gesandte Datei öffnen</a>" in german.get_data(as_text=True)
 
 
 def test_a_price_answer_prices_the_claim_again(app: Flask, clerk_id: int) -> None:
