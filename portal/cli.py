@@ -26,7 +26,7 @@ from claims.operators.record_stream import RecordStream
 from claims.passengers import filing
 from claims.processing import bank_feedback, payouts, proactive
 from claims.processing.assessment import assess_claims
-from claims.reporting import effort_store
+from claims.reporting.effort_catch_up import refresh_all
 from portal import demo_hints
 from portal.extensions import runtime
 from tools import demo, demo_history, demo_money
@@ -88,11 +88,11 @@ def retention_run() -> None:
 @effort_cli.command("catch-up")
 @click.option("--processes", type=click.IntRange(min=1), default=os.cpu_count() or 1,
               show_default=True, help="Builder processes (PostgreSQL; SQLite uses one).")
-def effort_catch_up(processes: int) -> None:
+def catch_up_with_the_event_log(processes: int) -> None:
     """Build the effort records of every event logged so far (the workers' sweepers follow
     the log as it grows): after restoring a database, or for a million claims at once."""
     started = time.perf_counter()
-    built = effort_store.refresh_all(runtime().session_factory, processes=processes)
+    built = refresh_all(runtime().session_factory, processes=processes)
     click.echo(f"{built} effort records built in {time.perf_counter() - started:.1f} s")
 
 

@@ -21,8 +21,7 @@ from claims.db.dialect import (
     insert_on_conflict,
     insert_or_ignore,
     one_of,
-    refresh_planner_statistics,
-)
+    )
 from claims.db.models import (
     Booking,
     Claim,
@@ -57,10 +56,11 @@ def refresh(session_factory: SessionFactory, *, events: int = 200_000,
     rebuilds them (by default in this transaction; see effort_parallel). Without `wait`,
     nothing is done while another refresh holds the mark (PostgreSQL): a page does not
     wait for a sweeper's catch-up, which may take seconds. Without `roll_up`, the days of
-    the records are only noted, for a later refresh to add up (refresh_all, at its end)."""
+    the records are only noted, for a later refresh to add up (effort_catch_up.refresh_all,
+    at its end)."""
     settle = SETTLE if settle is None else settle
     with session_factory.begin() as session:
-        progress = _locked_progress(session, wait=wait)
+        progress = locked_progress(session, wait=wait)
         if progress is None:
             return 0
         done = _rebuild_past(session, progress, events, settle, build or rebuild_then)
@@ -104,7 +104,7 @@ def rebuild_window(session_factory: SessionFactory, after: int, upto: int) -> in
     for events written with times in the past by a long transaction (the demo's history),
     which the mark may have passed while they were not yet committed."""
     with session_factory.begin() as session:
-        _locked_progress(session)
+        locked_progress(session)
         window = (ClaimEvent.id > after) & (ClaimEvent.id <= upto)
         claim_ids = sorted({claim_id for claim_id in session.scalars(
             select(ClaimEvent.claim_id).distinct().where(window, ClaimEvent.claim_id.is_not(None)))
@@ -117,7 +117,7 @@ def rebuild_window(session_factory: SessionFactory, after: int, upto: int) -> in
         return len(claim_ids)
 
 
-def _locked_progress(session: Session, *, wait: bool = True) -> EffortProgress | None:
+def locked_progress(session: Session, *, wait: bool = True) -> EffortProgress | None:
     """The mark, locked: every rebuild holds it, so two never delete and insert the same
     claim's record at once (both would find no row and insert: a duplicate key). Migration
     0017 makes the row; a database emptied by hand gets it back here. Without `wait`,
@@ -136,32 +136,6 @@ def _locked_progress(session: Session, *, wait: bool = True) -> EffortProgress |
     return progress
 
 
-def refresh_all(session_factory: SessionFactory, *, settle: timedelta | None = None,
-                processes: int = 1) -> int:
-    """Catch up with the event log; with `processes` > 1 (PostgreSQL) on that many cores."""
-    from claims.reporting.effort_parallel import builder  # it builds on this module
-
-    settle = SETTLE if settle is None else settle
-    total = 0
-    with builder(session_factory, processes) as build:
-        while (done := refresh(session_factory, settle=settle, build=build,
-                               events=200_000 * processes, roll_up=False)) \
-                or _behind(session_factory, settle):
-            total += done
-    # The days of all the records rebuilt, added up once: not once per refresh above, each
-    # of which touches most days again.
-    with session_factory.begin() as session:
-        _locked_progress(session)
-        effort_days.roll_up_due(session)
-        unclaimed_days.roll_up_due(session)
-    if total:
-        with session_factory.begin() as session:
-            refresh_planner_statistics(session, [
-                "claim_effort", "effort_drivers", "started_claims", "effort_days",
-                "effort_driver_days", "unclaimed_days"])
-    return total
-
-
 def waiting_since(session_factory: SessionFactory) -> datetime | None:
     """When the oldest event not yet in the records was logged, or the oldest journey
     check not yet in the sums of unclaimed journeys (a check writes no event); None when
@@ -175,7 +149,7 @@ def waiting_since(session_factory: SessionFactory) -> datetime | None:
         return min((at for at in waiting if at is not None), default=None)
 
 
-def _behind(session_factory: SessionFactory, settle: timedelta) -> bool:
+def behind(session_factory: SessionFactory, settle: timedelta) -> bool:
     with session_factory() as session:
         mark = session.scalar(select(EffortProgress.event_id).where(EffortProgress.id == 1)) or 0
         newest = session.scalar(select(func.max(ClaimEvent.id)).where(

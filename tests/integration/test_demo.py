@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from claims.db.models import Booking, Claim, OperationsRecord, Operator, Payout, PayoutRun, User
 from claims.db.types import utcnow
-from claims.reporting import effort_store
+from claims.reporting import effort_catch_up
 from claims.reporting.reports import CostModel, ReportFilter, report
 from tests.helpers import csrf_token, sign_in, status_links_in
 from tools import demo
@@ -78,7 +78,7 @@ def test_the_demo_holds_half_a_year_for_the_manager(app: Flask,
     result = runner.invoke(args=["demo", "seed", "--bookings", "200"])
     assert "demo history: the 26 weeks before the last 8 days" in result.output
     factory = app.extensions["effortless"].session_factory
-    effort_store.refresh_all(factory)
+    effort_catch_up.refresh_all(factory)
     figures = report(factory, ReportFilter(), CostModel(Decimal("42.00"), Decimal("0.002"),
                                                         Decimal("0.15")))
     assert figures.first_day is not None and figures.last_day is not None

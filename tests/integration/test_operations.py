@@ -9,7 +9,7 @@ from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
 from claims.operators import accounts
-from claims.reporting import effort_store
+from claims.reporting import effort_catch_up
 from portal import create_app
 from tests.helpers import create_operator, load, look_up, run_worker, sign_in, submit
 from tests.records import arrival, rail_booking
@@ -41,7 +41,7 @@ def test_metrics_need_their_token_and_tell_the_state_of_the_machine(
         assert waiting[("effortless_claims", (("status", "submitted"),))] == 1
         assert waiting[("effortless_queue_depth", (("queue", "due_claims"),))] == 1
         run_worker(app)
-        effort_store.refresh_all(app.extensions["effortless"].session_factory)
+        effort_catch_up.refresh_all(app.extensions["effortless"].session_factory)
         decided = _samples(client.get("/metrics", headers={
             "Authorization": f"Bearer {TOKEN}"}).get_data(as_text=True))
         assert decided[("effortless_claims", (("status", "approved"),))] == 1

@@ -18,7 +18,7 @@ from claims.db.models import Claim, ClaimEffort, ClaimEvent, JourneyCheck, Payou
 from claims.operators import accounts
 from claims.operators.imports import import_bookings
 from claims.processing import payouts
-from claims.reporting import effort_store
+from claims.reporting import effort_catch_up, effort_store
 from claims.reporting.proactive_report import ProactiveFigures, proactive_figures
 from claims.reporting.reports import CostModel, ReportFilter, report
 from tests.helpers import (
@@ -342,7 +342,7 @@ def test_reports_show_the_proactive_path(app: Flask) -> None:
             client.post(f"{link}/{answer}", data={"csrf_token": csrf_token(page),
                                                   "payout": "account"})
     _pay(app)
-    effort_store.refresh_all(factory, settle=timedelta(0))
+    effort_catch_up.refresh_all(factory, settle=timedelta(0))
     figures = _proactive_figures(factory, ReportFilter())
     assert (figures.proactive_claims, figures.offers, figures.accepted, figures.declined,
             figures.ignored) == (4, 4, 2, 1, 1)
@@ -363,17 +363,17 @@ def test_a_claimed_journey_leaves_the_unclaimed_sums(app: Flask) -> None:
     key = _operator(app, "off")
     _bookings(app, *[rail_booking(f"UNCL{n:02d}", passenger={
         "name": f"Person Nummer{n}", "email": f"p{n}@example.org"}) for n in range(3)])
-    effort_store.refresh_all(factory, settle=timedelta(0))
+    effort_catch_up.refresh_all(factory, settle=timedelta(0))
     assert effort_store.waiting_since(factory) is None
     _delays(app, key, arrival())
     assert effort_store.waiting_since(factory) is not None  # the checks, not yet in the sums
-    effort_store.refresh_all(factory, settle=timedelta(0))
+    effort_catch_up.refresh_all(factory, settle=timedelta(0))
     assert effort_store.waiting_since(factory) is None
     figures = _proactive_figures(factory, ReportFilter())
     assert (figures.unclaimed, figures.unclaimed_amounts) == (3, (("EUR", Decimal("59.25")),))
 
     file_claim(app, "UNCL01", "Nummer1")
-    effort_store.refresh_all(factory, settle=timedelta(0))
+    effort_catch_up.refresh_all(factory, settle=timedelta(0))
     figures = _proactive_figures(factory, ReportFilter())
     assert (figures.unclaimed, figures.unclaimed_amounts) == (2, (("EUR", Decimal("39.50")),))
     with factory() as session:

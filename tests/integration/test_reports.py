@@ -31,7 +31,7 @@ from claims.db.models import (
 from claims.operators import accounts
 from claims.passengers import answers, filing
 from claims.processing.assessment import assess_claims
-from claims.reporting import effort_days, effort_parallel, effort_store
+from claims.reporting import effort_catch_up, effort_days, effort_parallel, effort_store
 from claims.reporting.reports import CostModel, ReportFilter, report, what_if
 from tests.helpers import create_operator, load, sign_in
 from tests.records import arrival, rail_booking
@@ -173,7 +173,7 @@ def test_effort_records_follow_the_event_log(app: Flask) -> None:
     answers.provide_info(factory, b, answers.InfoAnswer(statement="Two hours"))
     review.take_claim(factory, b, clerk)
     decisions.approve(factory, b, clerk, amount=Decimal("19.75"))
-    assert effort_store.refresh_all(factory) == 2
+    assert effort_catch_up.refresh_all(factory) == 2
 
     with factory() as session:
         records = {r.claim_id: r for r in session.scalars(select(ClaimEffort))}
@@ -190,9 +190,9 @@ def test_effort_records_follow_the_event_log(app: Flask) -> None:
     assert (figures.started, figures.abandoned) == (2, 1)
 
     # Idempotent: nothing new, nothing changes; a new event updates its claim's record.
-    assert effort_store.refresh_all(factory) == 0
+    assert effort_catch_up.refresh_all(factory) == 0
     filing.claim_view(factory, a, language="en")  # a status look-up
-    assert effort_store.refresh_all(factory) == 1
+    assert effort_catch_up.refresh_all(factory) == 1
     with factory() as session:
         assert session.get(ClaimEffort, a).contacts == 1  # type: ignore[union-attr]
 
@@ -208,7 +208,7 @@ def test_a_form_filed_after_a_catch_up_is_no_longer_abandoned(app: Flask) -> Non
     with factory() as session:
         booking_a, booking_b = session.scalars(select(Booking.id).order_by(Booking.id)).all()
     filing.prepare_claim(factory, booking_a)
-    effort_store.refresh_all(factory)
+    effort_catch_up.refresh_all(factory)
     assert (report(factory, ReportFilter(), MODEL).started,
             report(factory, ReportFilter(), MODEL).abandoned) == (1, 1)
 
@@ -216,7 +216,7 @@ def test_a_form_filed_after_a_catch_up_is_no_longer_abandoned(app: Flask) -> Non
         "Anna Koch", None, None, None, "en"), effort={})
     filing.submit_claim(factory, booking_b, filing.ClaimInput(
         "Ben Koch", None, None, None, "en"), effort={})
-    assert effort_store.refresh_all(factory) == 2
+    assert effort_catch_up.refresh_all(factory) == 2
     figures = report(factory, ReportFilter(), MODEL)
     assert (figures.started, figures.abandoned) == (1, 0)
 
@@ -492,10 +492,10 @@ def test_two_rebuilds_of_one_claim_wait_for_each_other(app: Flask) -> None:
         except Exception as error:  # the test reports what went wrong
             failures.append(error)
 
-    other = threading.Thread(target=second_rebuild)
+    other = threading.Thread(target=second_rebuild, daemon=True)  # a failure never hangs the run
     other.start()
     with factory.begin() as session:
-        effort_store._locked_progress(session)
+        effort_store.locked_progress(session)
         effort_store.rebuild(session, [claim])
         first_started.set()
         other.join(timeout=1)  # it must wait for this transaction, not race it

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from claims.db.models import BookingLeg, Claim, JourneyCheck, OperationsRecord
 from claims.operators import accounts
-from claims.reporting import effort_store
+from claims.reporting import effort_catch_up
 from claims.reporting.reports import CostModel, ReportFilter, report
 from tests.helpers import (
     create_operator,
@@ -137,7 +137,7 @@ def test_a_record_of_another_train_goes_to_a_clerk_and_is_counted(app: Flask) ->
         "needs_review", ["operations-mismatch"], None, None)
 
     factory = app.extensions["effortless"].session_factory
-    effort_store.refresh_all(factory, settle=timedelta(0))
+    effort_catch_up.refresh_all(factory, settle=timedelta(0))
     figures = report(factory, ReportFilter(),
                      CostModel(Decimal("36.00"), Decimal("0.01"), Decimal("0.50")))
     assert [(d.driver, d.claims) for d in figures.drivers] == [
