@@ -61,6 +61,9 @@ class Notice:
     top_up: Decimal | None = None
     # The bank sent the money back: its reason in words, in the passenger's language.
     bank_reason: str | None = None
+    # Where an approved claim's money goes, before it is paid: "account" (on file),
+    # "iban" or "uk-account" (given by the passenger), "voucher".
+    payout_to: str | None = None
 
 
 def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
@@ -76,7 +79,10 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
         if kind == NoticeKind.INFO_REQUEST and status != ClaimStatus.INFO_REQUESTED:
             return None
         proactive = claim.origin == Origin.PROACTIVE
-        if kind == NoticeKind.RECEIPT and (status == ClaimStatus.WITHDRAWN or proactive):
+        # A receipt is worth sending only while the claim is fresh (a decision sends a
+        # receipt still due first: not one from last week).
+        if kind == NoticeKind.RECEIPT and (status == ClaimStatus.WITHDRAWN or proactive
+                                           or claim.submitted_at <= utcnow() - RECEIPT_FRESH):
             return None
         if kind == NoticeKind.OFFER and status != ClaimStatus.OFFERED:
             return None
@@ -105,6 +111,7 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
             else None,
             proactive=proactive, top_up=_top_up(session, claim),
             bank_reason=returned.reason("de" if german else "en") if returned else None,
+            payout_to=claim.payout_method if status == ClaimStatus.APPROVED else None,
         )
 
 
