@@ -39,12 +39,17 @@ class EscalationDataError(ValueError):
     """escalation.toml is not as its header describes: refused at load, not on a page."""
 
 
-@cache
-def _table(path: Path = DATA) -> dict[str, Any]:
+def load(path: Path) -> dict[str, Any]:
+    """The file's table, checked: EscalationDataError where it is not as described."""
     with path.open("rb") as stream:
         table = tomllib.load(stream)
     _check(table)
     return table
+
+
+@cache
+def _table() -> dict[str, Any]:
+    return load(DATA)
 
 
 def _check(table: dict[str, Any]) -> None:
