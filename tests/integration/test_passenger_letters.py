@@ -107,14 +107,37 @@ def test_an_eu_rail_claim_keeps_its_form(app: Flask, client: FlaskClient) -> Non
     status_url = submit(client).location
     run_worker(app)
     assert 'id="eu-form"' in client.get(status_url).get_data(as_text=True)
-    form = client.get(status_url + "/form.pdf")
-    assert form.status_code == 200
-    # One page: the date and the signature are never split from each other or their
-    # heading (the signature row used to spill onto a page of its own).
-    pages = PdfReader(io.BytesIO(form.data)).pages
-    last = " ".join(pages[-1].extract_text().split())
-    assert "6. Date and signature" in last and "Signature" in last.split("6. Date")[1]
-    assert len(pages) == 1
+    assert client.get(status_url + "/form.pdf").status_code == 200
+
+
+def test_the_eu_forms_signature_never_goes_alone_onto_a_page(
+        app: Flask, client: FlaskClient) -> None:
+    """However long the journey (legs added one by one, so that the form's end falls at
+    every place of a page), the date and the signature stay with their heading."""
+    from dataclasses import replace
+
+    from flask import render_template
+
+    from claims.passengers import filing
+    from portal.pdf import render_pdf
+
+    create_operator(app)
+    load(app, [rail_booking()], [arrival()])
+    look_up(client, "Q7K2LM", "Mustermann")
+    submit(client)
+    run_worker(app)
+    view = filing.claim_view(_factory(app), _claim(app).id, language="en",
+                             record_view=False)
+    for legs in range(2, 30, 2):
+        longer = replace(view, legs=view.legs * (legs // 2))
+        with app.test_request_context():
+            html = render_template("pdf/eu_form.html", claim=longer, language="en",
+                                   today="today")
+        pages = [" ".join(page.extract_text().split()) for page in
+                 PdfReader(io.BytesIO(render_pdf(html))).pages]
+        [signed] = [page for page in pages if "Signature" in page.replace(
+            "Date and signature", "")]
+        assert "6. Date and signature" in signed and "Date today" in signed, (legs, signed)
 
 
 def _checked(page: str, value: str) -> bool:
