@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims.core.names import surname_matches, surname_of
@@ -13,13 +11,12 @@ from claims.core.vocabulary import (
     Actor,
     ClaimStatus,
     EventKind,
-    Origin,
     ReasonCode,
 )
 from claims.db.events import record_event
 from claims.db.models import Claim
-from claims.db.types import utcnow
 from claims.processing.lifecycle import lock_claim, move
+from claims.processing.objections import can_object
 
 SessionFactory = sessionmaker[Session]
 
@@ -66,40 +63,6 @@ def _after_answer(claim: Claim, asked: list[str]) -> ClaimStatus:
         return ClaimStatus.APPROVED
     claim.reason_codes = [*codes, ReasonCode.PAYOUT_HOLDER_DIFFERS.value]
     return ClaimStatus.NEEDS_REVIEW
-
-
-# An objection is open for a month after the decision (the letter names the date); after
-# that, or once objected to and decided again, the decision is final and the passenger is
-# pointed to the bodies outside (claims.passengers.escalation).
-OBJECTION_WITHIN = timedelta(days=30)
-
-
-def _objectable(claim: Claim) -> bool:
-    if claim.appeal_text is not None:
-        return False
-    return claim.status == ClaimStatus.REJECTED or (
-        claim.status == ClaimStatus.APPROVED and claim.origin == Origin.PROACTIVE)
-
-
-def objection_deadline(claim: Claim) -> datetime | None:
-    """Until when the passenger may object, or None where there is nothing to object to
-    (or no decision date: a payment made without a claim stays open while unpaid)."""
-    if not _objectable(claim) or claim.decided_at is None:
-        return None
-    return claim.decided_at + OBJECTION_WITHIN
-
-
-def can_object(claim: Claim, now: datetime | None = None) -> bool:
-    if not _objectable(claim):
-        return False
-    deadline = objection_deadline(claim)
-    return deadline is None or (now or utcnow()) < deadline
-
-
-def finally_rejected(claim: Claim, now: datetime | None = None) -> bool:
-    """Rejected with no objection left: objected to and rejected again, or its window
-    passed."""
-    return claim.status == ClaimStatus.REJECTED and not can_object(claim, now)
 
 
 def appeal(session_factory: SessionFactory, claim_id: int, text: str) -> None:

@@ -29,7 +29,6 @@ from claims.db.events import (
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, Payout
 from claims.db.types import utcnow
 from claims.passengers import escalation
-from claims.passengers.answers import can_object, finally_rejected, objection_deadline
 from claims.passengers.booking_reads import (
     BookingToFile,
     LegView,
@@ -53,6 +52,7 @@ from claims.processing.lifecycle import (
     move,
     record_refusal,
 )
+from claims.processing.objections import can_object, finally_rejected, objection_deadline
 from claims.processing.payouts import compensation_payout
 from claims.processing.status_links import claim_of as claim_of_link
 from claims.processing.status_links import issue as issue_link_in

@@ -15,6 +15,7 @@ from claims.db.events import record_event
 from claims.db.models import Claim, ClaimEvent
 from claims.db.types import utcnow
 from claims.processing.bank_feedback import failed_payment, paid_account_end
+from claims.processing.objections import finally_rejected
 from claims.processing.payouts import compensation_payout, in_a_file, paid_so_far
 
 SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
@@ -64,6 +65,9 @@ class Notice:
     # Where an approved claim's money goes, before it is paid: "account" (on file),
     # "iban" or "uk-account" (given by the passenger), "voucher".
     payout_to: str | None = None
+    # Rejected with no objection left (objected to and rejected again): the e-mail points
+    # to the bodies the page names, not to an objection.
+    final_rejection: bool = False
 
 
 def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
@@ -112,6 +116,7 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
             proactive=proactive, top_up=_top_up(session, claim),
             bank_reason=returned.reason("de" if german else "en") if returned else None,
             payout_to=claim.payout_method if status == ClaimStatus.APPROVED else None,
+            final_rejection=finally_rejected(claim),
         )
 
 

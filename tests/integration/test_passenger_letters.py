@@ -20,7 +20,7 @@ from claims.clerks import decisions
 from claims.core.vocabulary import Role
 from claims.db.models import Claim
 from claims.operators import accounts
-from claims.passengers import answers
+from claims.processing import objections
 from tests.helpers import (
     DECISION,
     RECEIPT,
@@ -35,6 +35,7 @@ from tests.helpers import (
     submit,
 )
 from tests.records import DAY, arrival, rail_booking
+from workflows import pipeline
 
 LATE_45 = f"{DAY}T12:29:00+01:00"  # IC 2013 due 11:44: no compensation under 60 minutes
 
@@ -240,7 +241,7 @@ def _rejected_claim(app: Flask, client: FlaskClient, slug: str = "test-rail",
 def _window_passed(app: Flask) -> None:
     with _factory(app).begin() as session:
         claim = session.scalars(select(Claim)).one()
-        claim.decided_at -= answers.OBJECTION_WITHIN + timedelta(minutes=1)
+        claim.decided_at -= objections.OBJECTION_WITHIN + timedelta(minutes=1)
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
@@ -251,7 +252,7 @@ def test_a_rejection_letter_names_its_sender_the_objection_deadline_and_the_link
     assert 'id="escalation"' not in page  # an objection is still open
     text = _pdf_text(client.get(status_url + "/letter.pdf").data)
     assert "Demo Rail · Bahnhofplatz 1 · 10557 Berlin" in text
-    deadline = _claim(app).decided_at + answers.OBJECTION_WITHIN  # type: ignore[operator]
+    deadline = _claim(app).decided_at + objections.OBJECTION_WITHIN  # type: ignore[operator]
     from babel.dates import format_date
     written = format_date(deadline.date(), format="long", locale=language)
     assert written in text
@@ -304,6 +305,15 @@ def test_an_objection_rejected_again_is_final(app: Flask, client: FlaskClient) -
     assert 'id="escalation"' in page and "söp" in page
     assert 'name="objection"' not in page
     assert "söp" in _pdf_text(client.get(status_url + "/letter.pdf").data)
+    # The e-mail on the second decision points there too, not to a second objection.
+    current = app.extensions["effortless"]
+    pipeline.sweep(current.session_factory, current.redis)
+    run_worker(app)
+    decided = [body for (_to, subject), body in zip(mails(app), mail_bodies(app),
+                                                    strict=True) if subject == DECISION]
+    assert len(decided) == 2
+    assert "you can object" in decided[0] and "you can object" not in decided[1]
+    assert "This decision is final with us" in decided[1]
 
 
 def test_the_decision_mail_follows_the_receipt(app: Flask) -> None:
