@@ -45,6 +45,16 @@ class Form(FlaskForm):
                 field.validators = [*field.validators, OneLine()]
             return field
 
+    # The fields in the order the page shows them, where that is not the order they were
+    # declared in (fields inherited from a base class come first): the error summary
+    # lists the errors in this order, so that it reads as the page does.
+    field_order: tuple[str, ...] = ()
+
+    def errors_in_order(self) -> list[tuple[str, list[str]]]:
+        errors = {name: list(messages) for name, messages in self.errors.items()}
+        place = {name: index for index, name in enumerate(self.field_order)}
+        return sorted(errors.items(), key=lambda item: place.get(item[0], len(place)))
+
 
 OUR_CATALOGUES = Path(__file__).parent / "translations"
 

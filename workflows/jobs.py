@@ -40,10 +40,30 @@ def send_notice_job(claim_id: int, kind: str) -> bool:
     return send_notice(runtime.current(), claim_id, NoticeKind(kind))
 
 
+# The receipt ("we have your claim; you will get an e-mail with the decision") and the
+# decision of one claim are sent one at a time, and the decision after the receipt: most
+# claims are decided before the receipt's job runs.
+ORDERED_NOTICES = frozenset({NoticeKind.RECEIPT, NoticeKind.DECISION})
+NOTICE_LOCK = "effortless:notices:{claim_id}"
+
+
 def send_notice(current: runtime.Runtime, claim_id: int, kind: NoticeKind, *,
                 throttled: bool = True) -> bool:
     """The job's work, also for the demo seed, which leaves an offer in the outbox without
-    Redis (throttled=False: one mail, and the seed must not start the embedded server)."""
+    Redis (throttled=False: one mail, and the seed must not start the embedded server).
+    A decision whose receipt is still due sends the receipt first (under a lock per
+    claim, which the receipt's own job takes too: it then finds the receipt sent)."""
+    if not throttled or kind not in ORDERED_NOTICES:
+        return _send_one(current, claim_id, kind, throttled=throttled)
+    with current.redis.lock(NOTICE_LOCK.format(claim_id=claim_id), timeout=60,
+                            blocking_timeout=20):
+        if kind == NoticeKind.DECISION:
+            _send_one(current, claim_id, NoticeKind.RECEIPT, throttled=throttled)
+        return _send_one(current, claim_id, kind, throttled=throttled)
+
+
+def _send_one(current: runtime.Runtime, claim_id: int, kind: NoticeKind, *,
+              throttled: bool) -> bool:
     notice = pending_notice(current.session_factory, claim_id, kind)
     if notice is None:
         return False

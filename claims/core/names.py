@@ -23,6 +23,17 @@ def name_tokens(text: str) -> list[str]:
     return [token for token in _NOT_ALNUM.split(fold(text)) if token]
 
 
+# A booking reference, as the operators' records hold it and the passenger types it:
+# 4 to 20 letters and digits (spaces and dashes between them do not count). The one rule
+# the import, the look-up's check and its hint are built from.
+REFERENCE_MIN_LENGTH = 4
+REFERENCE_MAX_LENGTH = 20
+
+
+def reference_length_ok(reference: str) -> bool:
+    return REFERENCE_MIN_LENGTH <= len(normalise_reference(reference)) <= REFERENCE_MAX_LENGTH
+
+
 def normalise_reference(reference: str) -> str:
     return _NOT_ALNUM.sub("", fold(reference))
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from claims.core import plain_text, wire
 from claims.core.iban import IbanError, check_iban
-from claims.core.names import normalise_reference
+from claims.core.names import REFERENCE_MAX_LENGTH, REFERENCE_MIN_LENGTH, normalise_reference
 from claims.core.problems import Problem, problem
 from claims.core.rules.causes import CAUSES
 from claims.core.rules.uk_rail import SCHEMES
@@ -34,7 +34,8 @@ SERVICE_DAY_BEFORE = timedelta(days=2)
 _EMAIL_CHAR = rf"[^@{plain_text.CONTROLS} ]"
 EMAIL_PATTERN = rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
 # 4 to 20 letters and digits; spaces, dots, slashes and hyphens between them are dropped.
-REFERENCE_PATTERN = r"^[ ./-]*([A-Za-z0-9][ ./-]*){4,20}$"
+REFERENCE_PATTERN = (r"^[ ./-]*([A-Za-z0-9][ ./-]*)"
+                     f"{{{REFERENCE_MIN_LENGTH},{REFERENCE_MAX_LENGTH}}}$")
 _EMAIL = re.compile(EMAIL_PATTERN)
 _REFERENCE = re.compile(REFERENCE_PATTERN)
 _IATA = re.compile(wire.IATA_PATTERN)

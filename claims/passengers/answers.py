@@ -17,7 +17,6 @@ from claims.core.vocabulary import (
     Actor,
     ClaimStatus,
     EventKind,
-    Origin,
     ReasonCode,
 )
 from claims.db.events import record_event
@@ -25,6 +24,7 @@ from claims.db.models import Claim, InfoRequest
 from claims.db.types import utcnow
 from claims.passengers.manual import add_document
 from claims.processing.lifecycle import lock_claim, move
+from claims.processing.objections import can_object
 
 SessionFactory = sessionmaker[Session]
 
@@ -169,13 +169,6 @@ def _after_answer(claim: Claim, asked: list[str]) -> ClaimStatus:
         return ClaimStatus.APPROVED
     claim.reason_codes = [*codes, ReasonCode.PAYOUT_HOLDER_DIFFERS.value]
     return ClaimStatus.NEEDS_REVIEW
-
-
-def can_object(claim: Claim) -> bool:
-    if claim.appeal_text is not None:
-        return False
-    return claim.status == ClaimStatus.REJECTED or (
-        claim.status == ClaimStatus.APPROVED and claim.origin == Origin.PROACTIVE)
 
 
 def appeal(session_factory: SessionFactory, claim_id: int, text: str, *,

@@ -28,7 +28,7 @@ from claims.db.events import (
 )
 from claims.db.models import Booking, BookingLeg, Claim, ClaimEvent, Payout
 from claims.db.types import utcnow
-from claims.passengers.answers import can_object
+from claims.passengers import escalation
 from claims.passengers.booking_reads import (
     BookingToFile,
     LegView,
@@ -52,6 +52,7 @@ from claims.processing.lifecycle import (
     move,
     record_refusal,
 )
+from claims.processing.objections import can_object, finally_rejected, objection_deadline
 from claims.processing.payouts import compensation_payout
 from claims.processing.status_links import claim_of as claim_of_link
 from claims.processing.status_links import issue as issue_link_in
@@ -154,6 +155,19 @@ class ClaimView:
     # Started by the operations data (an offer, a payment), not filed by the passenger.
     proactive: bool = False
     account_on_file: str | None = None
+    regime: str = "eu-rail"
+    # Until when an objection is open (the letter names the date), while it is.
+    objection_by: datetime | None = None
+    # Rejected with no objection left: the bodies the passenger may turn to instead.
+    final_rejection: bool = False
+    bodies: tuple[escalation.Body, ...] = ()
+    sender: escalation.Sender | None = None
+
+    @property
+    def common_form(self) -> bool:
+        """The EU common form (Implementing Regulation (EU) 2024/949) is for rail claims
+        under Regulation (EU) 2021/782 only: not for flights, nor for Delay Repay."""
+        return self.regime == "eu-rail"
 
 
 # The passenger's path's statements are built once, with bound parameters: built anew for
@@ -472,6 +486,12 @@ def claim_view(session_factory: SessionFactory, claim_or_link: int | str, *, lan
                 (e.at for e in reversed(events) if e.kind == EventKind.CLAIM_PAID), None),
             answer_by=claim.submitted_at + ANSWER_WITHIN,
             proactive=claim.origin == Origin.PROACTIVE, account_on_file=account_on_file,
+            regime=claim.regime,
+            objection_by=objection_deadline(claim) if can_object(claim) else None,
+            final_rejection=finally_rejected(claim),
+            bodies=escalation.bodies_for(claim.regime, claim.operator.slug, language)
+            if finally_rejected(claim) else (),
+            sender=escalation.sender_of(claim.operator.slug, claim.operator.name),
         )
 
 

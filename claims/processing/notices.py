@@ -15,6 +15,7 @@ from claims.db.events import record_event
 from claims.db.models import Claim, ClaimEvent
 from claims.db.types import utcnow
 from claims.processing.bank_feedback import failed_payment, paid_account_end
+from claims.processing.objections import finally_rejected
 from claims.processing.payouts import compensation_payout, in_a_file, paid_so_far
 
 SENT_EVENT = {NoticeKind.DECISION: EventKind.DECISION_MAILED,
@@ -61,6 +62,12 @@ class Notice:
     top_up: Decimal | None = None
     # The bank sent the money back: its reason in words, in the passenger's language.
     bank_reason: str | None = None
+    # Where an approved claim's money goes, before it is paid: "account" (on file),
+    # "iban" or "uk-account" (given by the passenger), "voucher".
+    payout_to: str | None = None
+    # Rejected with no objection left (objected to and rejected again): the e-mail points
+    # to the bodies the page names, not to an objection.
+    final_rejection: bool = False
 
 
 def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
@@ -76,7 +83,10 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
         if kind == NoticeKind.INFO_REQUEST and status != ClaimStatus.INFO_REQUESTED:
             return None
         proactive = claim.origin == Origin.PROACTIVE
-        if kind == NoticeKind.RECEIPT and (status == ClaimStatus.WITHDRAWN or proactive):
+        # A receipt is worth sending only while the claim is fresh (a decision sends a
+        # receipt still due first: not one from last week).
+        if kind == NoticeKind.RECEIPT and (status == ClaimStatus.WITHDRAWN or proactive
+                                           or claim.submitted_at <= utcnow() - RECEIPT_FRESH):
             return None
         if kind == NoticeKind.OFFER and status != ClaimStatus.OFFERED:
             return None
@@ -105,6 +115,8 @@ def pending_notice(session_factory: sessionmaker[Session], claim_id: int,
             else None,
             proactive=proactive, top_up=_top_up(session, claim),
             bank_reason=returned.reason("de" if german else "en") if returned else None,
+            payout_to=claim.payout_method if status == ClaimStatus.APPROVED else None,
+            final_rejection=finally_rejected(claim),
         )
 
 

@@ -32,7 +32,11 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from claims.core.iban import IbanError, check_iban
-from claims.core.names import normalise_reference
+from claims.core.names import (
+    REFERENCE_MAX_LENGTH,
+    REFERENCE_MIN_LENGTH,
+    reference_length_ok,
+)
 from claims.core.plain_text import NAME_LIMIT
 from claims.core.uk_accounts import Problem, UkAccountError, check_uk_account
 from portal.fields import AmountField, Form, PersonName
@@ -41,17 +45,20 @@ NAME_LENGTH = Length(max=NAME_LIMIT, message=_l("A name is at most %(max)d chara
 
 
 class LookupForm(Form):
-    reference = StringField(_l("Booking reference"), validators=[
+    reference = StringField(_l("Booking reference"), description=_l(
+        "%(min)d to %(max)d letters and digits, as on your ticket or confirmation e-mail.",
+        min=REFERENCE_MIN_LENGTH, max=REFERENCE_MAX_LENGTH), validators=[
         DataRequired(_l("Enter your booking reference.")),
         Length(max=40, message=_l("A booking reference is at most 40 characters.")),
     ], render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
 
     def validate_reference(self, field: StringField) -> None:
-        # As the operators' records hold them: 4 to 20 letters and digits (spaces and
-        # dashes typed between them do not count).
-        if not 4 <= len(normalise_reference(field.data or "")) <= 20:
-            raise ValidationError(_l("A booking reference has 4 to 20 letters and digits, "
-                                     "as on your ticket or confirmation e-mail."))
+        # As the operators' records hold them (claims.core.names: one rule for the import,
+        # this check and the hint the page shows).
+        if not reference_length_ok(field.data or ""):
+            raise ValidationError(_l("A booking reference has %(min)d to %(max)d letters and "
+                                     "digits, as on your ticket or confirmation e-mail.",
+                                     min=REFERENCE_MIN_LENGTH, max=REFERENCE_MAX_LENGTH))
     surname = StringField(_l("Surname"), validators=[
         DataRequired(_l("Enter your surname as on the booking.")),
         Length(max=100, message=_l("A surname is at most 100 characters.")), PersonName(),
@@ -146,6 +153,7 @@ class OfferForm(_PayoutForm):
         SelectChoice(UK_ACCOUNT, _l("UK bank account: sort code + account number")),
         SelectChoice("voucher", _l("As a travel voucher")),
     ], validators=[InputRequired(_l("Choose how we should pay you."))])
+    field_order = ("payout", "iban", "account_holder", "sort_code", "account_number")
 
 
 class DeclineForm(Form):
@@ -212,6 +220,10 @@ class ClaimForm(_PassengerAndPayoutForm):
         if not self.journeys.data:
             self.journeys.data = list(journeys) if not self.is_submitted() or \
                 len(journeys) == 1 else []
+
+    field_order = ("journeys", "passenger_name", "passenger_email", "payout", "iban",
+                   "account_holder", "sort_code", "account_number", "arrived_with_service",
+                   "statement")
 
     journeys = SelectMultipleField(_l("Claim for"), widget=ListWidget(prefix_label=False),
                                    option_widget=CheckboxInput())
@@ -351,6 +363,11 @@ class ManualClaimForm(_PassengerAndPayoutForm):
         self.operator.choices = [SelectChoice("", _l("Choose…"))] + [
             SelectChoice(slug, f"{name} ({currency})") for slug, name, currency in operators]
         self._in_pounds = {slug for slug, _name, currency in operators if currency == "GBP"}
+
+    field_order = ("operator", "service", "origin", "destination", "travel_date",
+                   "scheduled_arrival", "actual_arrival", "price", "ticket", "passenger_name",
+                   "passenger_email", "payout", "iban", "account_holder", "sort_code",
+                   "account_number", "statement")
 
     def validate_payout(self, field: RadioField) -> None:
         if field.data == UK_ACCOUNT and self.operator.data and \

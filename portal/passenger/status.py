@@ -3,6 +3,7 @@ an objection, and the CES question."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import time
@@ -313,10 +314,18 @@ def letter(token: str) -> Response:
     if view.status not in DECIDED or view.decided_at is None:
         abort(409, _("The letter is ready once your claim is decided."))
     stamp = int(view.decided_at.timestamp())
+    # The letter links to the page it was asked from, and says whether an objection is
+    # still open: a letter per link and per stage (open, or final) of the decision.
+    link = hashlib.sha256(token.encode()).hexdigest()[:16]
+    stage = "final" if view.final_rejection else "open" if view.objection_by else "closed"
     document = _cached_pdf(
-        f"claim-{claim_id}-{view.status.value}-{stamp}-{language}.pdf",
-        lambda: render_template("pdf/decision_letter.html", claim=view, language=language,
-                                decided_on=format_date(view.decided_at, format="long")))
+        f"claim-{claim_id}-{view.status.value}-{stamp}-{stage}-{link}-{language}.pdf",
+        lambda: render_template(
+            "pdf/decision_letter.html", claim=view, language=language,
+            decided_on=format_date(view.decided_at, format="long"),
+            objection_by=format_date(view.objection_by, format="long")
+            if view.objection_by else None,
+            status_link=url_for("passenger.status", token=token, _external=True)))
     return Response(document, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="decision-{claim_id}.pdf"'})
 
@@ -329,6 +338,9 @@ def eu_form(token: str) -> Response:
     claim_id = _claim_id(token)
     language = page_language()
     view = _view(claim_id, record_view=False)
+    if not view.common_form:
+        abort(404, _("The EU common form is for rail journeys under the EU's rail passenger "
+                     "rights only. Your claim page has your claim and its decision letter."))
     today = utcnow()
     stamp = int(view.decided_at.timestamp()) if view.decided_at else 0
     document = _cached_pdf(

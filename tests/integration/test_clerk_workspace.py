@@ -14,11 +14,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from claims.clerks import review
+from claims.core.vocabulary import NoticeKind
 from claims.db.models import Booking, Claim, ClaimEvent, SignInFailure, User
 from claims.db.types import utcnow
 from claims.operators import accounts
 from claims.passengers import filing
 from claims.processing.assessment import assess_claims
+from claims.processing.notices import mark_sent
 from portal.auth import IDLE_TIMEOUT_SECONDS
 from tests.helpers import (
     DECISION_DE,
@@ -71,6 +73,10 @@ def _open_claims(app: Flask, count: int = 3, *, service: str = "IC 2013",
         passenger_name=f"Eva Muster{index}", passenger_email=f"eva{index}@example.org",
         arrived_with_service=None, statement=statement, language="de"), effort={}).claim_id
         for index, booking_id in enumerate(booking_ids)]
+    for claim_id in claim_ids:
+        # As filing on the page does: the receipt went out at once (a decision still finds
+        # a receipt due, and sends it first).
+        mark_sent(factory, claim_id, NoticeKind.RECEIPT)
     assess_claims(factory, claim_ids)
     return claim_ids
 
