@@ -1,31 +1,32 @@
-"""Flask-Babel's message domain, its translations looked up once per request.
+"""Flask-Babel's message domain, its translations looked up once per request and locale.
 
 Every text a page shows (a template's `_()`, a form's lazy label, a flashed message) asks
 Flask-Babel for the request's translations anew: the locale from the request's context,
 its name written out again, a cache keyed on that name. On the claim page that was 4 to
 5 % of the web workers' time holding the GIL (py-spy --gil under bench/submit_claims.py's
 load), for the 40 texts that page translates; the look-up of a text in the catalog was
-0.3 %. The translations are kept where Flask-Babel itself keeps the request's
-(`babel_translations`), which `force_locale` (a mail in the passenger's language) and
-`refresh` set aside and put back."""
+0.3 %. The translations are kept in `flask.g` (the request's app context) by the locale
+Flask-Babel names (`get_locale`): a mail written in the passenger's language inside a
+request (`force_locale`) gets that language's, and the page's stay as they were. Only
+Flask's and Flask-Babel's public API is used."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
-from flask_babel import Babel, Domain
-from flask_babel import _get_current_context as babel_context
+from flask import Flask, g, has_app_context
+from flask_babel import Babel, Domain, get_locale
 
 
 class RequestDomain(Domain):
     def get_translations(self) -> Any:
-        context = babel_context()
-        if context is None:
+        if not has_app_context():
             return super().get_translations()
-        translations = getattr(context, "babel_translations", None)
+        locale = get_locale()
+        kept: dict[Any, Any] = g.setdefault("translations_by_locale", {})
+        translations = kept.get(locale)
         if translations is None:
-            translations = context.babel_translations = super().get_translations()
+            translations = kept[locale] = super().get_translations()
         return translations
 
 
