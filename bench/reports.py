@@ -52,7 +52,7 @@ from claims.db.models import (
 from claims.db.unclaimed_due import note_checked
 from claims.operators import accounts
 from claims.processing import money_times
-from claims.reporting import effort_store
+from claims.reporting import effort_catch_up
 from claims.reporting.money_report import time_to_money
 from claims.reporting.proactive_report import proactive_figures
 from claims.reporting.reports import ReportFilter, report, what_if
@@ -317,7 +317,7 @@ def main() -> None:
             # What autovacuum does after a bulk load: statistics for the planner.
             with setup.runtime.engine.begin() as connection:
                 connection.exec_driver_sql("ANALYZE")
-        built, refreshed = _timed(lambda: effort_store.refresh_all(
+        built, refreshed = _timed(lambda: effort_catch_up.refresh_all(
             factory, settle=timedelta(0), processes=arguments.processes))
         app = create_app({k: v for k, v in setup.environment.items()
                           if k in ("DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "SECRET_KEY",
