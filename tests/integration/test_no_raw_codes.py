@@ -27,7 +27,7 @@ from werkzeug.test import encode_multipart
 from claims.core import vocabulary
 from claims.core.rules.causes import CAUSES
 from claims.db.models import Claim, ClaimDocument, EffortDriverDay, Operator
-from claims.reporting import effort_store
+from claims.reporting import effort_catch_up
 from claims.reporting.reports import PATHS
 from tests.helpers import csrf_token, run_worker, sign_in, status_path
 
@@ -211,7 +211,7 @@ def _seed(app: Flask, runner: FlaskCliRunner) -> dict[str, int]:
             .order_by(Claim.id)).first() or 0
     _object(app.test_client(), status_path(app, claims["objected"]))
     run_worker(app)
-    effort_store.refresh_all(factory)
+    effort_catch_up.refresh_all(factory)
     return claims
 
 
