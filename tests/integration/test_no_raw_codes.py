@@ -30,6 +30,7 @@ from claims.db.models import Claim, ClaimDocument, EffortDriverDay, Operator
 from claims.reporting import effort_catch_up
 from claims.reporting.reports import PATHS
 from tests.helpers import csrf_token, run_worker, sign_in, status_path
+from tests.integration.site_crawl import crawl
 
 LANGUAGES = ("de", "en")
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -259,6 +260,13 @@ def site_pages(app: Flask, claims: dict[str, int]) -> Iterator[Page]:
         if path != "/reports/audit":
             joined = "&" if "?" in path else "?"
             yield Page("manager", f"{path}{joined}operator=demo-uk&regime=uk-rail", manager)
+    # And every other staff page their links reach (a list added later is covered too).
+    for audience, client, entry in (("clerk", clerk, "/clerk/"),
+                                    ("manager", manager, "/reports/")):
+        for reached in crawl(client, [entry], max_pages=60, per_endpoint=2,
+                             skip=lambda url: url.startswith("/language/")
+                             or "lang=" in url or "/claims/" in url):
+            yield Page(audience, reached.url, client)
 
 
 def test_no_page_in_either_language_shows_a_code(app: Flask, runner: FlaskCliRunner) -> None:
