@@ -213,6 +213,7 @@ FIELD_LABELS = {
     "iban": _l("IBAN"), "account_holder": _l("account holder"), "sort_code": _l("sort code"),
     "account_number": _l("account number"), "ticket": _l("ticket"),
     "price": _l("ticket price"), "question": _l("a question of the clerk"),
+    "cause": _l("the reason given for the delay"),
     "document": _l("document"),
 }
 

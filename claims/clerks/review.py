@@ -48,7 +48,7 @@ FIRST_BAND = Decimal("0.25")
 # What a clerk can ask a passenger for; the passenger's form shows just these. The fixed
 # items are presets; "question" is the clerk's own question (its words are on the
 # request), "document" a file the passenger may attach.
-INFO_ITEMS = ("arrived_with_service", "arrival_time", "price", "statement", "iban",
+INFO_ITEMS = ("arrived_with_service", "arrival_time", "price", "cause", "statement", "iban",
               "question", "document")
 # Rejection reasons a clerk can give, besides the rules' own.
 REJECTION_REASONS = ("not-eligible", "extraordinary-circumstances", "past-deadline",
@@ -319,6 +319,7 @@ class AnswerView:
     arrived_with_service: str | None
     actual_arrival: datetime | None
     price: Decimal | None
+    cause: str | None
     statement: str | None
     answer: str | None
     document_id: int | None
@@ -329,7 +330,7 @@ class AnswerView:
 def _answers(session: Session, claim_id: int) -> tuple[AnswerView, ...]:
     return tuple(AnswerView(
         r.asked_at, tuple(r.items.split()), r.question, r.answered_at, r.arrived_with_service,
-        r.actual_arrival, r.price, r.statement, r.answer, r.document_id,
+        r.actual_arrival, r.price, r.cause, r.statement, r.answer, r.document_id,
         Outcome(r.before_eligible, r.before_delay_minutes, r.before_percent, r.before_amount,
                 r.before_currency) if r.rerun else None)
         for r in session.scalars(select(InfoRequest).where(InfoRequest.claim_id == claim_id)

@@ -339,6 +339,8 @@ class InfoRequest(Base):
     # offset of the journey's scheduled arrival (as a timetable time is kept).
     actual_arrival: Mapped[datetime | None] = mapped_column(LocalDateTime)
     price: Mapped[Decimal | None] = mapped_column(Money)
+    # The reason for the delay the passenger was given (claims.core.rules.causes).
+    cause: Mapped[str | None] = mapped_column(String(40))
     statement: Mapped[str | None] = mapped_column(Text)
     answer: Mapped[str | None] = mapped_column(Text)  # to the clerk's own question
     document_id: Mapped[int | None] = mapped_column(ForeignKey("claim_documents.id"))

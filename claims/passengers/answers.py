@@ -46,6 +46,7 @@ class InfoAnswer:
     arrived_with_service: str | None = None
     arrival_time: time | None = None  # the time of day, at the destination
     price: Decimal | None = None
+    cause: str | None = None  # the reason for the delay they were given
     statement: str | None = None
     answer: str | None = None  # to the clerk's own question
     iban: str | None = None
@@ -75,6 +76,8 @@ def provide_info(session_factory: SessionFactory, claim_id: int, given: InfoAnsw
                 request.actual_arrival = arrival_instant(claim, given.arrival_time)
             if "price" in asked:
                 request.price = given.price
+            if "cause" in asked:
+                request.cause = given.cause
             if "statement" in asked:
                 request.statement = given.statement
             if "question" in asked:
@@ -86,7 +89,8 @@ def provide_info(session_factory: SessionFactory, claim_id: int, given: InfoAnsw
                 stored, path = add_document(session, uploads, claim.id, "answer", document)
                 request.document_id = stored.id
             rerun = claim.booking is not None and (
-                request.actual_arrival is not None or request.price is not None)
+                request.actual_arrival is not None or request.price is not None
+                or request.cause is not None)
             if rerun:
                 _keep_outcome(request, claim)
                 move(claim, ClaimStatus.SUBMITTED)

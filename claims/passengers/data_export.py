@@ -72,7 +72,7 @@ def personal_data(session_factory: sessionmaker[Session], claim_id: int) -> dict
                          "answered_at": r.answered_at.isoformat() if r.answered_at else None,
                          "arrived_with_service": r.arrived_with_service,
                          "arrival": r.actual_arrival.isoformat() if r.actual_arrival
-                         else None, "price": amount_text(r.price),
+                         else None, "price": amount_text(r.price), "cause": r.cause,
                          "statement": r.statement, "answer": r.answer}
                         for r in session.scalars(select(InfoRequest).where(
                             InfoRequest.claim_id == claim.id).order_by(InfoRequest.id))],

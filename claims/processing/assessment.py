@@ -352,9 +352,11 @@ def _decide_batch(session: Session, claims: Sequence[Claim]) -> dict[int, Outcom
                                 passenger_disagrees=passenger_says_otherwise(claim),
                                 claim=claim, duplicate=claim.id in duplicates,
                                 fare_amount=answer.price if answer else None)
-        if answer is not None and decision.status != ClaimStatus.APPROVED:
-            # Only a clear approval goes ahead alone: the clerk who asked decides the rest,
-            # the outcome before the answer beside the new one.
+        if answer is not None and (decision.status != ClaimStatus.APPROVED
+                                   or answer.disputes(facts[claim.id])):
+            # Only a clear approval goes ahead alone: the clerk who asked decides the rest
+            # (and a cause the passenger names against the operator's data), the outcome
+            # before the answer beside the new one.
             decision = replace(decision, status=ClaimStatus.NEEDS_REVIEW, reasons=(
                 *decision.reasons, ReasonCode.PASSENGER_ANSWERED))
         _apply(claim, decision, journey)
@@ -371,11 +373,20 @@ class AnsweredFacts:
 
     actual_arrival: datetime | None = None
     price: Decimal | None = None
+    cause: str | None = None
 
     def applied_to(self, facts: JourneyFacts) -> JourneyFacts:
-        if self.actual_arrival is None:
-            return facts
-        return replace(facts, actual_arrival=self.actual_arrival, has_operations_data=True)
+        if self.actual_arrival is not None:
+            facts = replace(facts, actual_arrival=self.actual_arrival,
+                            has_operations_data=True)
+        if self.cause is not None:
+            facts = replace(facts, cause=self.cause)
+        return facts
+
+    def disputes(self, facts: JourneyFacts) -> bool:
+        """The passenger names another cause than the operator's data: what was said
+        against the data is a clerk's to weigh, whatever the rules make of it."""
+        return self.cause is not None and self.cause != facts.cause
 
 
 def answered_facts(session: Session, claim_ids: Sequence[int]) -> dict[int, AnsweredFacts]:
@@ -384,13 +395,14 @@ def answered_facts(session: Session, claim_ids: Sequence[int]) -> dict[int, Answ
         return {}
     found: dict[int, AnsweredFacts] = {}
     for row in session.execute(select(
-            InfoRequest.claim_id, InfoRequest.actual_arrival, InfoRequest.price)
+            InfoRequest.claim_id, InfoRequest.actual_arrival, InfoRequest.price,
+            InfoRequest.cause)
             .where(InfoRequest.claim_id.in_(claim_ids), InfoRequest.rerun.is_(True))
             .order_by(InfoRequest.id)):
         known = found.get(row.claim_id, AnsweredFacts())
         found[row.claim_id] = AnsweredFacts(row.actual_arrival or known.actual_arrival,
                                             row.price if row.price is not None
-                                            else known.price)
+                                            else known.price, row.cause or known.cause)
     return found
 
 

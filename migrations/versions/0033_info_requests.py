@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column('arrived_with_service', sa.String(length=40), nullable=True),
         sa.Column('actual_arrival', claims.db.types.LocalDateTime(length=32), nullable=True),
         sa.Column('price', claims.db.types.Money(), nullable=True),
+        sa.Column('cause', sa.String(length=40), nullable=True),
         sa.Column('statement', sa.Text(), nullable=True),
         sa.Column('answer', sa.Text(), nullable=True),
         sa.Column('document_id', sa.Integer(), nullable=True),

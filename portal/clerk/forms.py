@@ -30,6 +30,7 @@ INFO_LABELS = {
     "statement": _l("A short statement of what happened"),
     "iban": _l("An IBAN for the payment"),
     "price": _l("What the ticket cost"),
+    "cause": _l("The reason they were given for the delay"),
     "document": _l("A document (ticket, receipt): the passenger may attach a photo or PDF"),
     "question": _l("Your own question"),
 }

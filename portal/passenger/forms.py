@@ -40,6 +40,7 @@ from claims.core.names import (
 from claims.core.plain_text import NAME_LIMIT
 from claims.core.uk_accounts import Problem, UkAccountError, check_uk_account
 from portal.fields import AmountField, Form, PersonName
+from portal.templating import CAUSE_LABELS
 
 NAME_LENGTH = Length(max=NAME_LIMIT, message=_l("A name is at most %(max)d characters."))
 
@@ -270,8 +271,8 @@ class InfoForm(Form):
     def __init__(self, *args: Any, asked: tuple[str, ...], question: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("arrived_with_service", "arrival_time", "price", "statement", "iban",
-                     "document"):
+        for name in ("arrived_with_service", "arrival_time", "price", "cause", "statement",
+                     "iban", "document"):
             if name not in asked:
                 del self[name]
                 if name == "iban":
@@ -306,6 +307,10 @@ class InfoForm(Form):
     price = AmountField(_l("What did your ticket cost?"), validators=[
         InputRequired(_l("Enter what the ticket cost."))], high=Decimal("10000"),
         message=_l("Enter the price, such as 59.90."))
+    cause = SelectField(_l("What reason for the delay were you given?"), choices=[
+        SelectChoice("", _l("Choose…")),
+        *(SelectChoice(code, words) for code, words in CAUSE_LABELS.items())],
+        validators=[DataRequired(_l("Choose the reason you were given."))])
     statement = TextAreaField(_l("What happened?"), validators=[
         DataRequired(_l("Tell us briefly what happened.")),
         Length(max=2500, message=_l("At most 2,500 characters, please.")),

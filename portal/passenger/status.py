@@ -251,7 +251,7 @@ def _answer(form: InfoForm) -> answers.InfoAnswer:
     return answers.InfoAnswer(
         arrived_with_service=text("arrived_with_service"),
         arrival_time=time(int(hours), int(minutes)) if typed else None,
-        price=form.price.checked() if "price" in form else None,
+        price=form.price.checked() if "price" in form else None, cause=text("cause"),
         statement=text("statement"), answer=text("answer"), iban=text("iban"),
         holder=text("account_holder"))
 

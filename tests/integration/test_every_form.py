@@ -66,6 +66,8 @@ VALID: dict[str, Value] = {
     # A cohort's claims: the clerk ticks the ones to decide (those whose passenger says
     # otherwise are not ticked for them).
     "chosen": _all,
+    # The cause a cohort's clerk confirms, or the one a passenger was told of.
+    "cause": "technical",
     "iban": "DE44 5001 0517 5407 3249 31", "account_holder": "Hans Müller",
     "sort_code": "08-99-99", "account_number": "66374958",
     "operator": "demo-rail", "service": "RE 4711", "origin": "Köln Hbf",

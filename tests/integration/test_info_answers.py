@@ -361,3 +361,47 @@ def test_a_file_asked_for_alone_must_come(app: Flask, clerk_id: int) -> None:
                  document=(io.BytesIO(png), "foto.png")).status_code == 302
     assert (_claim(app, claim_id).status, _documents(app, claim_id)) == (
         "needs_review", [("answer", len(png))])
+
+
+def test_a_cause_answer_runs_the_rules_again_and_a_clerk_weighs_it_against_the_data(
+        app: Flask, clerk_id: int) -> None:
+    """74 minutes late by the data, for extreme weather: no compensation under 2021/782.
+    The passenger says they were told of a strike of the operator's own staff. The rules
+    run again with that cause (owed: 25 %), but a cause said against the operator's data
+    is a clerk's to weigh: never paid on the passenger's word alone."""
+    create_operator(app)
+    load(app, [rail_booking("INFO01")], [arrival(cause="extreme-weather")])
+    factory = app.extensions["effortless"].session_factory
+    with factory() as session:
+        booking_id = session.scalars(select(Booking.id)).one()
+    claim_id = filing.submit_claim(factory, booking_id, filing.ClaimInput(
+        passenger_name="Erika Mustermann", passenger_email="erika@example.org",
+        arrived_with_service=None, statement="Uns wurde ein Streik angesagt", language="de"),
+        effort={}).claim_id
+    assess_claims(factory, [claim_id])
+    assert (_claim(app, claim_id).status, _claim(app, claim_id).eligible) == (
+        "needs_review", False)
+    status_url = _ask(app, clerk_id, claim_id, ["cause"])
+    passenger = app.test_client()
+    page = passenger.get(status_url, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Welchen Grund für die Verspätung hat man Ihnen genannt?" in page
+    assert "Streik des eigenen Personals" in page  # the causes in words, not codes
+    empty = _send(passenger, page, status_url + "/info", headers={"Accept-Language": "de"})
+    assert empty.status_code == 422
+    assert "Bitte wählen Sie den Grund, den man Ihnen genannt hat." in empty.get_data(
+        as_text=True)
+    assert _send(passenger, page, status_url + "/info",
+                 cause="own-staff-strike").status_code == 302
+    assert _request(app, claim_id).cause == "own-staff-strike"
+    run_worker(app)
+
+    claim = _claim(app, claim_id)
+    assert (claim.status, claim.eligible, claim.percent, str(claim.amount)) == (
+        "needs_review", True, 25, "19.75")
+    assert "passenger-answered" in (claim.reason_codes or [])
+    clerk = app.test_client()
+    sign_in(clerk, "clerk@example.org", PASSWORD)
+    page = clerk.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
+    assert "<dd>strike of the operator's own staff</dd>" in page
+    before = re.search(r'id="outcome-before">([^<]*)<', page)
+    assert before and before.group(1) == "not eligible, 74 min late"
