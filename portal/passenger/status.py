@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from claims.core.uk_accounts import UkAccount
 from claims.core.vocabulary import DECIDED, ClaimStatus, NoticeKind
 from claims.db.types import utcnow
-from claims.passengers import answers, filing, offers
+from claims.passengers import answers, filing, offers, status_view
 from claims.passengers.data_export import personal_data
 from claims.processing import bank_feedback, status_links
 from common.files import write_private
@@ -68,10 +68,10 @@ def _refuse(problem: status_links.LinkProblem | None) -> NoReturn:
     abort(404, _("This status link is not valid. Look your booking up again."))
 
 
-def _view(claim: int | str, *, record_view: bool = True) -> filing.ClaimView:
+def _view(claim: int | str, *, record_view: bool = True) -> status_view.ClaimView:
     """By the claim's id, or by the link's token: checked in the view's own transaction."""
     try:
-        return filing.claim_view(runtime().session_factory, claim,
+        return status_view.claim_view(runtime().session_factory, claim,
                                    language=page_language(), record_view=record_view)
     except status_links.LinkRefused as refused:
         _refuse(refused.problem)
@@ -116,7 +116,7 @@ def other_journey_page(token: str, direction: str) -> Response:
     return redirect(url_for("passenger.status", token=token))
 
 
-def _status_page(token: str, view: filing.ClaimView, *, info: InfoForm | None = None,
+def _status_page(token: str, view: status_view.ClaimView, *, info: InfoForm | None = None,
                  appeal: AppealForm | None = None, survey: SurveyForm | None = None,
                  offer: OfferForm | None = None, account: NewAccountForm | None = None) -> str:
     failed = None
@@ -196,14 +196,14 @@ def survey(token: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _status_page(token, view, survey=form), 422
     try:
-        filing.answer_survey(runtime().session_factory, claim_id, int(form.score.data or 0),
+        status_view.answer_survey(runtime().session_factory, claim_id, int(form.score.data or 0),
                                form.comment.data)
-    except filing.SurveyRefused:
+    except status_view.SurveyRefused:
         abort(409, _("Thank you: we have your answer already."))
     return redirect(url_for("passenger.status", token=token) + "#survey")
 
 
-def _info_form(view: filing.ClaimView, **kwargs: Any) -> InfoForm:
+def _info_form(view: status_view.ClaimView, **kwargs: Any) -> InfoForm:
     question = (answers.open_question(runtime().session_factory, view.claim_id)
                 if "question" in view.requested_info else None)
     return InfoForm(asked=view.requested_info, question=question, **kwargs)

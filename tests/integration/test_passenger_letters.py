@@ -119,7 +119,7 @@ def test_the_eu_forms_signature_never_goes_alone_onto_a_page(
 
     from flask import render_template
 
-    from claims.passengers import filing
+    from claims.passengers import status_view
     from portal.pdf import render_pdf
 
     create_operator(app)
@@ -127,7 +127,7 @@ def test_the_eu_forms_signature_never_goes_alone_onto_a_page(
     look_up(client, "Q7K2LM", "Mustermann")
     submit(client)
     run_worker(app)
-    view = filing.claim_view(_factory(app), _claim(app).id, language="en",
+    view = status_view.claim_view(_factory(app), _claim(app).id, language="en",
                              record_view=False)
     for legs in range(2, 30, 2):
         longer = replace(view, legs=view.legs * (legs // 2))

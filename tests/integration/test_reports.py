@@ -29,7 +29,7 @@ from claims.db.models import (
     User,
 )
 from claims.operators import accounts
-from claims.passengers import answers, filing
+from claims.passengers import answers, filing, status_view
 from claims.processing.assessment import assess_claims
 from claims.reporting import effort_catch_up, effort_days, effort_parallel, effort_store
 from claims.reporting.reports import CostModel, ReportFilter, report, what_if
@@ -191,7 +191,7 @@ def test_effort_records_follow_the_event_log(app: Flask) -> None:
 
     # Idempotent: nothing new, nothing changes; a new event updates its claim's record.
     assert effort_catch_up.refresh_all(factory) == 0
-    filing.claim_view(factory, a, language="en")  # a status look-up
+    status_view.claim_view(factory, a, language="en")  # a status look-up
     assert effort_catch_up.refresh_all(factory) == 1
     with factory() as session:
         assert session.get(ClaimEffort, a).contacts == 1  # type: ignore[union-attr]

@@ -79,7 +79,7 @@ def test_the_ces_question_is_asked_once_after_the_decision(
 
 
 def test_the_claim_on_the_eu_common_form(app: Flask, client: FlaskClient) -> None:
-    from claims.passengers import filing
+    from claims.passengers import status_view
     from portal.pdf import render_pdf
 
     status_url = _approved_claim(app, client)
@@ -93,7 +93,7 @@ def test_the_claim_on_the_eu_common_form(app: Flask, client: FlaskClient) -> Non
     with app.test_request_context(headers={"Accept-Language": "de"}):
         from flask import render_template
 
-        view = filing.claim_view(app.extensions["effortless"].session_factory, claim_id,
+        view = status_view.claim_view(app.extensions["effortless"].session_factory, claim_id,
                                    language="de", record_view=False)
         html = render_template("pdf/eu_form.html", claim=view, language="de", today="heute")
     for expected in ("Durchführungsverordnung (EU) 2024/949", "Hans Müller",
