@@ -16,7 +16,6 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
         cli,
         errors,
         extensions,
-        html_attributes,
         operations,
         security,
         signed_tokens,
@@ -45,7 +44,6 @@ def create_app(overrides: Mapping[str, object] | None = None) -> Flask:
     signed_tokens.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
-    html_attributes.install()
     cli.init_app(app)
     auth.init_app(app)
     app.register_blueprint(health)
