@@ -219,8 +219,9 @@ FIELD_LABELS = {
 
 # What a passenger's file came with (the kind claims.passengers.manual.add_document
 # stores), as a page names the file: "the ticket the passenger uploaded".
-DOCUMENT_LABELS = {"ticket": _l("ticket"), "answer": _l("file sent with an answer"),
-                   "objection": _l("file sent with the objection")}
+DOCUMENT_LABELS = {"ticket": _l("ticket"),
+                   "answer": _l("file the passenger sent with an answer"),
+                   "objection": _l("file the passenger sent with the objection")}
 
 # Every code a page may name, by its kind: one place to look a word up, so a page never
 # falls back on showing the code itself (tests/unit/test_labels.py checks each kind covers

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
@@ -165,10 +165,7 @@ def claim_view(session_factory: SessionFactory, claim_or_link: int | str, *, lan
             other_journeys=tuple((d, i) for d, i in claims_of_booking(
                 session, claim.booking_id).items() if i != claim.id)
             if claim.booking_id is not None and len(journeys) > 1 else (),
-            # The latest payment that counts: none while the bank's return waits for
-            # another account (a payment made again is a claim_paid of its own).
-            paid_at=None if claim.status == ClaimStatus.PAYOUT_FAILED else next(
-                (e.at for e in reversed(events) if e.kind == EventKind.CLAIM_PAID), None),
+            paid_at=_paid_at(claim, events),
             answer_by=claim.submitted_at + ANSWER_WITHIN,
             proactive=claim.origin == Origin.PROACTIVE, account_on_file=account_on_file,
             regime=claim.regime,
@@ -178,6 +175,20 @@ def claim_view(session_factory: SessionFactory, claim_or_link: int | str, *, lan
             if finally_rejected(claim) else (),
             sender=escalation.sender_of(claim.operator.slug, claim.operator.name),
         )
+
+
+def _paid_at(claim: Claim, events: Sequence[Any]) -> datetime | None:
+    """The latest payment that counts: none once the bank sent it back (while the
+    passenger is asked for another account, and after they gave one until the payment
+    made again, a claim_paid of its own)."""
+    if claim.status == ClaimStatus.PAYOUT_FAILED:
+        return None
+    for event in reversed(events):
+        if event.kind == EventKind.PAYMENT_RETURNED:
+            return None
+        if event.kind == EventKind.CLAIM_PAID:
+            return cast(datetime, event.at)
+    return None
 
 
 def _uk_account_shown(claim: Claim, payout: Payout | None) -> str | None:

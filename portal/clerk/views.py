@@ -50,6 +50,8 @@ from portal.extensions import limiter, runtime
 from portal.security import DOCUMENT_POLICY
 from workflows.pipeline import forget_erased, notify
 
+# Refusals that are a field's mistake, not the claim's state: shown at that field.
+REFUSED_AT = {review.Refusal.AMOUNT_CHANGE_NEEDS_REASON: "note"}
 REFUSALS = {
     review.Refusal.AMOUNT_NOT_POSITIVE: _l("Enter an amount above zero."),
     review.Refusal.AMOUNT_NOT_CENTS: _l("Enter the amount with at most two decimals."),
@@ -274,6 +276,11 @@ def _decide(claim_id: int, form: FlaskForm, action: Callable[[], object], notice
         if refused.code == review.Refusal.TAKEN_BY_ANOTHER:
             flash(str(REFUSALS[refused.code]))
             return redirect(url_for("clerk.claim", claim_id=claim_id))
+        field = REFUSED_AT.get(refused.code)
+        if field is not None and field in form:
+            # A mistake in what was typed: shown at its field, its fold open (422).
+            form[field].errors = [*form[field].errors, str(REFUSALS[refused.code])]
+            return _render_claim(evidence, posted=posted, **forms), 422
         return _render_claim(evidence, problem=str(REFUSALS[refused.code]), posted=posted,
                              **forms), 409
     # A proposal answered (approved, rejected, another amount proposed): back to the

@@ -348,8 +348,7 @@ class AppealForm(Form):
         DataRequired(_l("Tell us briefly why you disagree.")),
         Length(max=2500, message=_l("At most 2,500 characters, please.")),
     ])
-    document = FileField(_l("A photo or PDF to go with it (optional), at most 5 MB"),
-                         render_kw=DOCUMENT_TYPES)
+    document = FileField(DOCUMENT_LABEL, render_kw=DOCUMENT_TYPES)  # the page says: optional
     kept_document = HiddenField()
     document_required = False
 

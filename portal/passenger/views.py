@@ -169,10 +169,16 @@ def _sent_back(factory: filing.SessionFactory, looked_up: tuple[int, int], form:
     if draft.existing_claim_id is not None:
         return redirect(status_url(draft.existing_claim_id, version))
     account_on_file, journeys = draft.payment_iban is not None, tuple(_open(draft))
+    in_pounds = draft.fare_currency == "GBP"
     if form.shown_choices.data != choices_text(account_on_file, journeys):
-        form = ClaimForm(account_on_file=account_on_file, journeys=journeys)
+        form = ClaimForm(account_on_file=account_on_file, journeys=journeys,
+                         uk_account=in_pounds)
         if refused_field is None:
             form.validate()
+    elif form.payout.data != UK_ACCOUNT:
+        # Read with every choice open (filing refuses a UK account but for pounds); shown
+        # again with the choices the booking has, unless the passenger chose that one.
+        form.offer_uk_account(in_pounds)
     if refused_field is not None:
         form[refused_field].errors = [*form[refused_field].errors, refused]
     return _claim_page(draft, form), 422

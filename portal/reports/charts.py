@@ -65,7 +65,9 @@ def line(points: Sequence[tuple[str, float | None]], *, title: str, unit: str, a
     """One value per period, as a line with its points; gaps where a period has none."""
     known = [v for _, v in points if v is not None]
     if not known:
-        return Markup("")
+        # Nothing to draw (no complete week yet): the takeaway still says so.
+        return Markup(f"<p class=\"takeaway\">{escape(takeaway)}</p>") if takeaway \
+            else Markup("")
     top = maximum or _nice(max(known)) or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(1, len(points) - 1)

@@ -130,10 +130,14 @@ def _charts(figures: Report) -> tuple[Markup, Markup, Markup]:
                                             _("Cost of complexity, %(unit)s", unit=currency),
                                             _("Running share of the total, %")),
                            takeaway=_pareto_takeaway(drivers, figures.total_cost, currency))
+    # The charts draw the complete weeks only, as their takeaways compare them: a week of
+    # a day's claims drawn beside full ones reads as a fall (the takeaway says which
+    # weeks are left out).
     weeks = [w.start.isoformat() for w in figures.weeks]
+    drawn = [w.complete for w in figures.weeks]
     shares = [None if w.straight_through is None else 100 * w.straight_through
               for w in figures.weeks]
-    straight = charts.line(list(zip(weeks, shares, strict=True)),
+    straight = charts.line(_complete(weeks, shares, drawn),
                            title=_("Straight-through share per week"), unit="%",
                            axes=charts.Axes(_("Week starting"), _("Claims decided without a "
                                                                    "person, %")),
@@ -141,13 +145,19 @@ def _charts(figures: Report) -> tuple[Markup, Markup, Markup]:
                                            figures.weeks),
                            maximum=100)
     costs: list[float | None] = [float(w.mean_cost) for w in figures.weeks]
-    cost = charts.line(list(zip(weeks, costs, strict=True)),
+    cost = charts.line(_complete(weeks, costs, drawn),
                        title=_("Mean cost per claim per week"), unit=currency,
                        axes=charts.Axes(_("Week starting"), _("Mean cost per claim, %(unit)s",
                                                                unit=currency)),
                        takeaway=_trend(_("Mean cost per claim"), costs, currency,
                                        figures.weeks))
     return pareto, straight, cost
+
+
+def _complete(weeks: list[str], values: list[float | None],
+              complete: list[bool]) -> list[tuple[str, float | None]]:
+    return [(week, value) for week, value, whole in zip(weeks, values, complete, strict=True)
+            if whole]
 
 
 def _pareto_takeaway(drivers: list[tuple[str, float]], total_cost: Decimal,

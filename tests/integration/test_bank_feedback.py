@@ -111,6 +111,9 @@ def test_a_refused_transfer_asks_the_passenger_for_another_account_and_pays_ther
     given = client.post(link + "/account", data={"csrf_token": csrf_token(answer),
                                                  "iban": NEW_IBAN})
     assert given.status_code == 302
+    # Approved again, to be paid: the payment the bank sent back is no "Paid on".
+    waiting = client.get(link).get_data(as_text=True)
+    assert 'id="paid-on"' not in waiting and "in the next payout run" in waiting
     claim, _payouts = _claim_and_payouts(factory)
     assert (claim.status, claim.payout_method, claim.payout_holder) == (
         "approved", "iban", "Anna Koch")

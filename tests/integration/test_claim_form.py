@@ -144,6 +144,10 @@ def test_a_form_sent_back_with_errors_is_the_passengers_own(app: Flask,
     assert 'value="Erika M."' in text and 'value="not-an-address"' in text
     assert "The train &lt;stopped&gt; twice." in text
     assert 'class="error-summary"' in text
+    # What was typed in "Something was different?" shows open; a booking in euros is
+    # offered no UK account on the page after the error either.
+    assert re.search(r"<details open>\s*<summary>", text)
+    assert 'value="uk-account"' not in text
     # The form first shown came from the partial rendered alone; the one sent back is
     # the page's own render (an include, which Flask does not signal).
     assert rendered == ["passenger/start.html", FORM_TEMPLATE, "passenger/claim.html",

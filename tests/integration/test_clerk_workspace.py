@@ -306,8 +306,12 @@ def test_approving_at_the_rules_amount_or_another_with_a_reason(
 
     unexplained = _post(client, f"/clerk/claims/{claim_ids[1]}",
                         f"/clerk/claims/{claim_ids[1]}/approve", amount="30.00")
-    assert unexplained.status_code == 409
-    assert "Give a reason for changing the amount" in unexplained.get_data(as_text=True)
+    # A mistake of what was typed: at the reason's field, its fold open, the amount kept.
+    assert unexplained.status_code == 422
+    page = unexplained.get_data(as_text=True)
+    assert re.search(r'<details open><summary>Change the amount</summary>.*Give a reason '
+                     r'for changing the amount', page, re.S)
+    assert 'value="30.00"' in page
     assert _post(client, f"/clerk/claims/{claim_ids[1]}",
                  f"/clerk/claims/{claim_ids[1]}/approve", amount="-1").status_code == 422
     _post(client, f"/clerk/claims/{claim_ids[1]}", f"/clerk/claims/{claim_ids[1]}/approve",
