@@ -496,9 +496,11 @@ def claim_file(session_factory: SessionFactory, claim_id: int) -> ClaimFile:
                 .order_by(ClaimDocument.id))))
 
 
+# In the order they happened: an event written later about an earlier moment (a page
+# view's minute, an import of the past) takes its place by its time.
 _CLAIM_EVENTS = (select(ClaimEvent.at, ClaimEvent.kind, ClaimEvent.actor, ClaimEvent.actor_id)
                  .where(ClaimEvent.claim_id == bindparam("claim_id"))
-                 .order_by(ClaimEvent.id))
+                 .order_by(ClaimEvent.at, ClaimEvent.id))
 
 
 def _timeline(events: Sequence[Any], clerks: Mapping[int, str]
