@@ -112,7 +112,7 @@ def test_the_payout_date_shows_once_paid(app: Flask, client: FlaskClient) -> Non
                         "Test Rail", "--payout-account-iban", "DE89370400440532013000"])
     assert runner.invoke(args=["payouts", "run"]).exit_code == 0
     page = client.get(status_url).get_data(as_text=True)
-    assert "Paid on" in page and "Approved: we pay you 19.75 EUR." in page
+    assert "Paid on" in page and "Approved and paid: 19.75 EUR." in page
 
 
 def test_a_passenger_told_nothing_is_due_learns_how_to_disagree(
