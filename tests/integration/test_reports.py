@@ -467,8 +467,8 @@ def test_charts_say_what_they_show_and_comparisons_why_figures_move(
     what = client.get("/reports/what-if?limit=800").get_data(as_text=True)
     assert re.search(r'for="off-passenger-statement">passenger(&#39;|\')s statement</label>',
                      what)
-    assert ("1 of them still wait for a clerk: their time is estimated at 10.0 minutes a "
-            "claim") in what
+    assert ("1 of them still waits for a clerk: its time is estimated at 10.0 minutes, "
+            "what a handled claim takes today") in what
 
 
 def test_two_rebuilds_of_one_claim_wait_for_each_other(app: Flask) -> None:
