@@ -25,6 +25,7 @@ from flask.testing import FlaskClient
 from rq import Queue
 from sqlalchemy import Engine, event, func, select
 
+from claims.db.models import Claim
 from claims.operators import accounts
 from claims.operators.imports import import_bookings, import_operations
 from workflows.drain import drain_once
@@ -136,6 +137,15 @@ def statements_run(engine: Engine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", sent)
+
+
+def stored_claim(app: Flask, claim_id: int) -> Claim:
+    """The claim as the database holds it now, detached: read after the session closed."""
+    with app.extensions["effortless"].session_factory() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        session.expunge(claim)
+        return claim
 
 
 def count(app: Flask, model: Any) -> int:

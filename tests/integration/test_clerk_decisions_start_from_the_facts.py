@@ -18,7 +18,14 @@ from claims.db.models import Booking, Claim, ClaimEvent, User
 from claims.operators import accounts
 from claims.passengers import filing
 from claims.processing.assessment import assess_claims
-from tests.helpers import create_operator, csrf_token, hidden_fields, load, sign_in
+from tests.helpers import (
+    create_operator,
+    csrf_token,
+    hidden_fields,
+    load,
+    sign_in,
+    stored_claim,
+)
 from tests.records import DAY, arrival, rail_booking
 
 PASSWORD = "a-long-password"
@@ -59,14 +66,6 @@ def _open_claims(app: Flask, statements: list[str], *, service: str = "IC 2013",
     return claim_ids
 
 
-def _claim(app: Flask, claim_id: int) -> Claim:
-    with app.extensions["effortless"].session_factory() as session:
-        claim = session.get(Claim, claim_id)
-        assert claim is not None
-        session.expunge(claim)
-        return claim
-
-
 def _send(client: FlaskClient, page_url: str, url: str, **data: Any) -> Any:
     page = client.get(page_url).get_data(as_text=True)
     return client.post(url, data={**hidden_fields(page), "csrf_token": csrf_token(page),
@@ -103,9 +102,9 @@ def test_one_click_on_a_cohort_leaves_the_passengers_who_say_otherwise_in_the_qu
                                   "cause": "extreme-weather",
                                   "chosen": CHECKED.findall(page)})
     assert sent.status_code == 302
-    assert [_claim(app, i).status for i in silent] == ["rejected", "rejected"]
+    assert [stored_claim(app, i).status for i in silent] == ["rejected", "rejected"]
     for claim_id in contradicted:
-        claim = _claim(app, claim_id)
+        claim = stored_claim(app, claim_id)
         assert (claim.status, claim.assigned_to) == ("needs_review", None)
     queue = client.get("/clerk/").get_data(as_text=True)
     assert all(f'href="/clerk/claims/{i}"' in queue for i in contradicted)
@@ -114,7 +113,7 @@ def test_one_click_on_a_cohort_leaves_the_passengers_who_say_otherwise_in_the_qu
     result = decisions.decide_cohort(factory, contradicted, staff["other"],
                                      cause="extreme-weather")
     assert (result.decided, result.left) == ((), tuple(contradicted))
-    assert {_claim(app, i).status for i in contradicted} == {"needs_review"}
+    assert {stored_claim(app, i).status for i in contradicted} == {"needs_review"}
 
     # Nothing ticked is refused, in the clerk's words, and changes nothing.
     page = client.get(url).get_data(as_text=True)
@@ -124,9 +123,9 @@ def test_one_click_on_a_cohort_leaves_the_passengers_who_say_otherwise_in_the_qu
     assert "Choose at least one claim." in refused.get_data(as_text=True)
     # Read and chosen one by one, the passengers' strike is confirmed for the train.
     _send(client, url, url, cause="own-staff-strike", chosen=contradicted[:2])
-    assert [_claim(app, i).status for i in contradicted] == [
+    assert [stored_claim(app, i).status for i in contradicted] == [
         "approved", "approved", "needs_review", "needs_review"]
-    assert _claim(app, contradicted[0]).amount == Decimal("19.75")
+    assert stored_claim(app, contradicted[0]).amount == Decimal("19.75")
 
 
 def test_the_cohort_page_speaks_german_to_a_german_clerk(
@@ -144,7 +143,7 @@ def test_the_cohort_page_speaks_german_to_a_german_clerk(
 def test_a_claim_found_not_eligible_offers_rejection_first_and_approval_folded(
         app: Flask, client: FlaskClient, staff: dict[str, int]) -> None:
     [claim_id] = _open_claims(app, ["Der Zug war viel später"], actual=ON_TIME_ENOUGH)
-    before = _claim(app, claim_id)
+    before = stored_claim(app, claim_id)
     assert (before.status, before.eligible, before.rule) == (
         "needs_review", False, "eu-rail.19-1")
     sign_in(client, "clerk@example.org", PASSWORD)
@@ -169,7 +168,7 @@ def test_a_claim_found_not_eligible_offers_rejection_first_and_approval_folded(
         **hidden_fields(page), "csrf_token": csrf_token(page), "amount": ""})
     assert german.status_code == 422
     assert "Geben Sie den Betrag ein." in german.get_data(as_text=True)
-    after = _claim(app, claim_id)
+    after = stored_claim(app, claim_id)
     assert (after.status, after.amount, after.eligible) == (
         before.status, before.amount, before.eligible)
     with app.extensions["effortless"].session_factory() as session:
@@ -180,7 +179,7 @@ def test_a_claim_found_not_eligible_offers_rejection_first_and_approval_folded(
 
     # The preselected reason, as the page sends it, rejects.
     assert _send(client, url, f"{url}/reject", reason="not-eligible").status_code == 302
-    assert _claim(app, claim_id).status == "rejected"
+    assert stored_claim(app, claim_id).status == "rejected"
 
 
 def test_an_eligible_claim_offers_approval_at_the_rules_amount_first(
@@ -207,7 +206,7 @@ def test_a_second_approval_returns_to_the_waiting_list_and_takes_no_other_claim(
     url = f"/clerk/claims/{proposed}"
     assert _send(clerk, url, f"{url}/approve", amount="150.00", note="Hotel night",
                  then="next").status_code == 302
-    assert _claim(app, proposed).proposed_amount == Decimal("150.00")
+    assert stored_claim(app, proposed).proposed_amount == Decimal("150.00")
 
     # The list: the proposal with its amount, who, since when and why; not the other claim.
     assert "Second approvals" in boss.get("/clerk/").get_data(as_text=True)
@@ -228,10 +227,10 @@ def test_a_second_approval_returns_to_the_waiting_list_and_takes_no_other_claim(
 
     approved = _send(boss, url, f"{url}/approve", amount="150.00", then="next")
     assert approved.location == "/clerk/second-approvals"
-    assert (_claim(app, proposed).status, _claim(app, proposed).amount) == (
+    assert (stored_claim(app, proposed).status, stored_claim(app, proposed).amount) == (
         "approved", Decimal("150.00"))
     # The next claim of the queue stays where it was: nobody's.
-    assert (_claim(app, other).status, _claim(app, other).assigned_to) == (
+    assert (stored_claim(app, other).status, stored_claim(app, other).assigned_to) == (
         "needs_review", None)
     after = boss.get(approved.location).get_data(as_text=True)
     assert "No proposal is waiting for a second approval." in after
@@ -250,5 +249,5 @@ def test_a_proposal_rejected_by_the_second_person_also_returns_to_the_list(
     url = f"/clerk/claims/{proposed}"
     refused = _send(boss, url, f"{url}/reject", reason="no-evidence", then="next")
     assert refused.location == "/clerk/second-approvals"
-    assert _claim(app, proposed).status == "rejected"
-    assert _claim(app, other).assigned_to is None
+    assert stored_claim(app, proposed).status == "rejected"
+    assert stored_claim(app, other).assigned_to is None

@@ -33,6 +33,7 @@ from tests.helpers import (
     run_worker,
     sign_in,
     status_path,
+    stored_claim,
 )
 from tests.records import DAY, arrival, rail_booking
 
@@ -79,14 +80,6 @@ def _open_claims(app: Flask, count: int = 3, *, service: str = "IC 2013",
         mark_sent(factory, claim_id, NoticeKind.RECEIPT)
     assess_claims(factory, claim_ids)
     return claim_ids
-
-
-def _claim(app: Flask, claim_id: int) -> Claim:
-    with app.extensions["effortless"].session_factory() as session:
-        claim = session.get(Claim, claim_id)
-        assert claim is not None
-        session.expunge(claim)
-        return claim
 
 
 def _events(app: Flask, claim_id: int) -> list[tuple[str, str, int | None]]:
@@ -276,7 +269,7 @@ def test_a_taken_claim_shows_as_taken_and_the_queue_serves_the_next(
     refused = _post(second, f"/clerk/claims/{claim_ids[0]}",
                     f"/clerk/claims/{claim_ids[0]}/approve", amount="19.75")
     assert refused.location == f"/clerk/claims/{claim_ids[0]}"
-    assert _claim(app, claim_ids[0]).status == "needs_review"
+    assert stored_claim(app, claim_ids[0]).status == "needs_review"
     _post(second, f"/clerk/claims/{claim_ids[0]}", f"/clerk/claims/{claim_ids[0]}/take")
     with app.extensions["effortless"].session_factory() as session:
         handovers = session.scalars(select(ClaimEvent.counts).where(
@@ -296,7 +289,7 @@ def test_approving_at_the_rules_amount_or_another_with_a_reason(
     approved = _post(client, f"/clerk/claims/{claim_ids[0]}",
                      f"/clerk/claims/{claim_ids[0]}/approve", amount="19.75")
     assert approved.status_code == 302
-    claim = _claim(app, claim_ids[0])
+    claim = stored_claim(app, claim_ids[0])
     assert (claim.status, str(claim.amount)) == ("approved", "19.75")
     assert ("claim_decided", "clerk", staff["clerk"]) in _events(app, claim_ids[0])
     # Opened, then approved: one stretch of work, by one clerk, measured from the log.
@@ -316,7 +309,7 @@ def test_approving_at_the_rules_amount_or_another_with_a_reason(
                  f"/clerk/claims/{claim_ids[1]}/approve", amount="-1").status_code == 422
     _post(client, f"/clerk/claims/{claim_ids[1]}", f"/clerk/claims/{claim_ids[1]}/approve",
           amount="30.00", note="Taxi fare refunded as well")
-    claim = _claim(app, claim_ids[1])
+    claim = stored_claim(app, claim_ids[1])
     assert (claim.status, str(claim.amount), claim.clerk_note) == (
         "approved", "30.00", "Taxi fare refunded as well")
     run_worker(app)
@@ -336,7 +329,7 @@ def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
                  explanation="Ihre Fahrt ist nicht belegt.").status_code == 422  # no reason
     _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/reject",
           reason="no-evidence", explanation="Ihre Fahrt ist nicht belegt.")
-    assert _claim(app, claim_id).status == "rejected"
+    assert stored_claim(app, claim_id).status == "rejected"
     run_worker(app)
     assert mails(app) == [("eva0@example.org", DECISION_DE)]
 
@@ -349,7 +342,7 @@ def test_a_rejection_its_letter_and_one_appeal(app: Flask, client: FlaskClient,
                  objection="").status_code == 422
     _post(passenger, status_url, status_url + "/appeal",
           objection="Ich habe das Ticket, siehe Anhang")
-    claim = _claim(app, claim_id)
+    claim = stored_claim(app, claim_id)
     assert (claim.status, claim.reason_codes) == ("needs_review", ["appeal"])
     assert "Ich habe das Ticket" in client.get(f"/clerk/claims/{claim_id}").get_data(
         as_text=True)
@@ -377,7 +370,7 @@ def test_a_request_for_information_shows_the_passenger_just_that(
                  f"/clerk/claims/{claim_id}/request-info").status_code == 422
     _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/request-info",
           items=["arrived_with_service", "iban"])
-    assert _claim(app, claim_id).status == "info_requested"
+    assert stored_claim(app, claim_id).status == "info_requested"
     run_worker(app)
     assert mails(app) == [("eva0@example.org", INFO_REQUEST_DE)]
 
@@ -391,7 +384,7 @@ def test_a_request_for_information_shows_the_passenger_just_that(
     assert bad.status_code == 422 and "not a valid IBAN" in bad.get_data(as_text=True)
     _post(passenger, status_url, status_url + "/info", arrived_with_service="ICE 599",
           iban="DE89 3704 0044 0532 0130 00", account_holder="Eva Muster")
-    claim = _claim(app, claim_id)
+    claim = stored_claim(app, claim_id)
     assert (claim.status, claim.arrived_with_service, claim.payout_iban) == (
         "needs_review", "ICE 599", "DE89370400440532013000")
     assert "ICE 599" in client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
@@ -410,7 +403,7 @@ def test_a_cohort_is_decided_together_each_claim_on_its_own(
     assert "4 passengers say otherwise" in page and "The train was later than shown" in page
     _post(client, url, url, cause="own-staff-strike", chosen=claim_ids)
     for claim_id in claim_ids:
-        claim = _claim(app, claim_id)
+        claim = stored_claim(app, claim_id)
         assert (claim.status, str(claim.amount)) == ("approved", "19.75")
         decided = [e for e in _events(app, claim_id) if e[0] == "claim_decided"]
         assert decided[-1] == ("claim_decided", "clerk", staff["boss"])
@@ -426,7 +419,7 @@ def test_extreme_weather_confirmed_rejects_the_cohort_with_the_rule(
     url = f"/clerk/cohorts/test-rail/IC 2013/{DAY}"
     _post(client, url, url, cause="extreme-weather", chosen=claim_ids)
     for claim_id in claim_ids:
-        claim = _claim(app, claim_id)
+        claim = stored_claim(app, claim_id)
         assert claim.status == "rejected" and "extreme weather" in (claim.explanation_en or "")
 
 
@@ -440,13 +433,13 @@ def test_a_claim_another_clerk_holds_is_refused_inside_the_decision(
     factory = app.extensions["effortless"].session_factory
     assert review.take_next(factory, staff["clerk"]) == claim_ids[0]
     with pytest.raises(review.ReviewError) as refused:
-        decisions.approve(factory, claim_ids[0], staff["other"], amount=_claim(
+        decisions.approve(factory, claim_ids[0], staff["other"], amount=stored_claim(
             app, claim_ids[0]).amount)
     assert refused.value.code == review.Refusal.TAKEN_BY_ANOTHER
-    assert _claim(app, claim_ids[0]).status == "needs_review"
+    assert stored_claim(app, claim_ids[0]).status == "needs_review"
     decisions.approve(factory, claim_ids[0], staff["clerk"],
-                      amount=_claim(app, claim_ids[0]).amount)
-    assert _claim(app, claim_ids[0]).status == "approved"
+                      amount=stored_claim(app, claim_ids[0]).amount)
+    assert stored_claim(app, claim_ids[0]).status == "approved"
 
 
 def test_a_cohort_decides_the_claims_shown_and_leaves_personal_flags_to_a_clerk(
@@ -474,12 +467,12 @@ def test_a_cohort_decides_the_claims_shown_and_leaves_personal_flags_to_a_clerk(
         passenger_name="Lea Spaet", passenger_email=None, arrived_with_service=None,
         statement="Later than shown", language="de"), effort={}).claim_id
     assess_claims(factory, [late])
-    assert _claim(app, late).status == "needs_review"
+    assert stored_claim(app, late).status == "needs_review"
     client.post(url, data={**hidden_fields(page), "csrf_token": csrf_token(page),
                            "cause": "own-staff-strike", "chosen": [*claim_ids, late]})
-    assert [_claim(app, i).status for i in claim_ids] == ["approved", "approved",
+    assert [stored_claim(app, i).status for i in claim_ids] == ["approved", "approved",
                                                            "needs_review"]
-    assert _claim(app, late).status == "needs_review"  # not shown, not decided
+    assert stored_claim(app, late).status == "needs_review"  # not shown, not decided
 
 
 def test_opening_a_claim_file_takes_nothing_taking_is_a_post(
@@ -488,10 +481,10 @@ def test_opening_a_claim_file_takes_nothing_taking_is_a_post(
     sign_in(client, "clerk@example.org", PASSWORD)
     page = client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
     assert "Take this claim" in page
-    assert _claim(app, claim_id).assigned_to is None
+    assert stored_claim(app, claim_id).assigned_to is None
     assert "claim_taken" not in [kind for kind, *_ in _events(app, claim_id)]
     _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/take")
-    assert _claim(app, claim_id).assigned_to == staff["clerk"]
+    assert stored_claim(app, claim_id).assigned_to == staff["clerk"]
 
 
 @pytest.mark.parametrize("action", ["take", "release", "revoke-links"])
@@ -576,7 +569,7 @@ def test_the_claim_file_speaks_words_in_the_clerks_language(
     assert ("Payout</dt><dd>to the account on file: DE02 **** **** **** 2051 "
             "(Deutsche Kreditbank Berlin)") in page
     assert "Language</dt><dd>German</dd>" in page
-    claim = _claim(app, claim_id)
+    claim = stored_claim(app, claim_id)
     assert claim.explanation_en and claim.explanation_de
     # The clerk's language first, what the passenger read beside it.
     assert f'<p id="explanation">{claim.explanation_en}' in page
@@ -591,7 +584,7 @@ def test_a_rejection_without_own_words_sends_the_standard_explanation_in_both_la
     sign_in(client, "clerk@example.org", PASSWORD)
     _post(client, f"/clerk/claims/{claim_id}", f"/clerk/claims/{claim_id}/reject",
           reason="past-deadline", explanation="")
-    claim = _claim(app, claim_id)
+    claim = stored_claim(app, claim_id)
     assert claim.status == "rejected"
     assert claim.explanation_de and claim.explanation_de.startswith(
         "Ihr Antrag ist nach Ablauf der Frist")
@@ -668,7 +661,7 @@ def test_a_late_claim_says_when_the_journey_was_the_deadline_and_how_late(
         passenger_name="Erika Mustermann", passenger_email=None, arrived_with_service=None,
         statement=None, language="en"), effort={}).claim_id
     assess_claims(factory, [claim_id])
-    assert "past-deadline" in (_claim(app, claim_id).reason_codes or [])
+    assert "past-deadline" in (stored_claim(app, claim_id).reason_codes or [])
     sign_in(client, "clerk@example.org", PASSWORD)
     page = client.get(f"/clerk/claims/{claim_id}").get_data(as_text=True)
     lateness = re.search(r'<p class="callout" id="lateness">([^<]+)</p>', page)

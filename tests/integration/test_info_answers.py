@@ -33,6 +33,7 @@ from tests.helpers import (
     run_worker,
     sign_in,
     status_path,
+    stored_claim,
 )
 from tests.records import DAY, arrival, rail_booking
 
@@ -61,16 +62,8 @@ def _claim_in_review(app: Flask, *, actual: str | None, statement: str | None) -
         passenger_name="Erika Mustermann", passenger_email="erika@example.org",
         arrived_with_service=None, statement=statement, language="de"), effort={}).claim_id
     assess_claims(factory, [claim_id])
-    assert _claim(app, claim_id).status == "needs_review"
+    assert stored_claim(app, claim_id).status == "needs_review"
     return claim_id
-
-
-def _claim(app: Flask, claim_id: int) -> Claim:
-    with app.extensions["effortless"].session_factory() as session:
-        claim = session.get(Claim, claim_id)
-        assert claim is not None
-        session.expunge(claim)
-        return claim
 
 
 def _documents(app: Flask, claim_id: int) -> list[tuple[str, int]]:
@@ -130,7 +123,7 @@ def test_a_free_question_is_answered_with_text_and_a_file(app: Flask, clerk_id: 
     assert _form_action(empty.get_data(as_text=True), "/request-info") == url + "/request-info"
     _send(clerk, page, url + "/request-info", items="document",
           question="Welche Fahrkarte hatten Sie, und wo haben Sie sie gekauft?")
-    assert (_claim(app, claim_id).status, _claim(app, claim_id).requested_info) == (
+    assert (stored_claim(app, claim_id).status, stored_claim(app, claim_id).requested_info) == (
         "info_requested", "question document")
 
     passenger = app.test_client()
@@ -142,7 +135,7 @@ def test_a_free_question_is_answered_with_text_and_a_file(app: Flask, clerk_id: 
     _send(passenger, page, _ask_link + "/info", answer="Ein Sparpreis, am Automaten",
           document=(io.BytesIO(PDF), "fahrkarte.pdf"))
 
-    claim = _claim(app, claim_id)
+    claim = stored_claim(app, claim_id)
     request = _request(app, claim_id)
     assert (claim.status, claim.requested_info, claim.statement) == (
         "needs_review", None, "Ich hatte ein anderes Ticket")  # no sentence appended
@@ -177,17 +170,18 @@ def test_an_arrival_answer_runs_the_rules_again_and_the_clerk_sees_both_outcomes
     # 45 minutes by the operations data: not eligible; the passenger says otherwise.
     claim_id = _claim_in_review(app, actual=f"{DAY}T12:29:00+01:00",
                                 statement="Wir kamen viel später an")
-    assert (_claim(app, claim_id).eligible, _claim(app, claim_id).delay_minutes) == (False, 45)
+    first = stored_claim(app, claim_id)
+    assert (first.eligible, first.delay_minutes) == (False, 45)
     status_url = _ask(app, clerk_id, claim_id, ["arrival_time"])
     passenger = app.test_client()
     page = passenger.get(status_url).get_data(as_text=True)
     assert passenger.post(status_url + "/info", data={
         **hidden_fields(page), "csrf_token": csrf_token(page),
         "arrival_time": "12:50"}).status_code == 302
-    assert _claim(app, claim_id).status == "submitted"  # back to the rules, queued
+    assert stored_claim(app, claim_id).status == "submitted"  # back to the rules, queued
     run_worker(app)
 
-    claim = _claim(app, claim_id)
+    claim = stored_claim(app, claim_id)
     # The statement still asks for a person: no clear approval, the clerk decides.
     assert (claim.status, claim.eligible, claim.delay_minutes, claim.percent,
             str(claim.amount)) == ("needs_review", True, 66, 25, "19.75")
@@ -214,7 +208,7 @@ def test_an_arrival_answer_runs_the_rules_again_and_the_clerk_sees_both_outcomes
     sign_in(clerk, "clerk@example.org", PASSWORD)
     decisions.approve(app.extensions["effortless"].session_factory, claim_id, clerk_id,
                       amount=claim.amount or 0)
-    assert _claim(app, claim_id).status == "approved"
+    assert stored_claim(app, claim_id).status == "approved"
 
 
 def test_an_answer_that_makes_the_claim_clear_is_approved_as_any_clear_claim(
@@ -222,13 +216,13 @@ def test_an_answer_that_makes_the_claim_clear_is_approved_as_any_clear_claim(
     """No operations data for the train, nothing else in doubt: with the arrival
     the passenger gives, the rules and the policy (limits, twins) approve it alone."""
     claim_id = _claim_in_review(app, actual=None, statement=None)
-    assert _claim(app, claim_id).reason_codes == ["no-operations-data"]
+    assert stored_claim(app, claim_id).reason_codes == ["no-operations-data"]
     status_url = _ask(app, clerk_id, claim_id, ["arrival_time"])
     passenger = app.test_client()
     page = passenger.get(status_url).get_data(as_text=True)
     _send(passenger, page, status_url + "/info", arrival_time="13:10")
     run_worker(app)
-    claim = _claim(app, claim_id)
+    claim = stored_claim(app, claim_id)
     assert (claim.status, claim.delay_minutes, str(claim.amount), claim.reason_codes) == (
         "approved", 86, "19.75", None)
     assert ("erika@example.org", DECISION_DE) in mails(app)
@@ -249,7 +243,7 @@ def test_an_answer_over_the_limit_goes_to_a_clerk(app: Flask, clerk_id: int) -> 
     page = passenger.get(status_url).get_data(as_text=True)
     _send(passenger, page, status_url + "/info", arrival_time="13:10")
     run_worker(app)
-    claim = _claim(app, claim_id)
+    claim = stored_claim(app, claim_id)
     assert claim.status == "needs_review"
     assert {"amount-over-limit", "passenger-answered"} <= set(claim.reason_codes or [])
 
@@ -270,12 +264,12 @@ def test_an_invalid_answer_keeps_what_was_typed_and_posts_to_itself(
     assert "The file is too large: at most 5 MB, please." in text
     assert 'value="25:99"' in text and "Ja, anbei" in text
     assert _form_action(text, "/info") == status_url + "/info"
-    assert _claim(app, claim_id).status == "info_requested" and not _documents(app, claim_id)
+    assert stored_claim(app, claim_id).status == "info_requested" and not _documents(app, claim_id)
     # Over what a request may carry at all: refused before the form is read, never a 500.
     huge = _send(passenger, page, status_url + "/info", arrival_time="12:50", answer="Ja",
                  document=(io.BytesIO(TOO_LARGE + b"0" * (2 * 1024 * 1024)), "huge.pdf"))
     assert huge.status_code == 413 and "at most 5 MB" in huge.get_data(as_text=True)
-    assert _claim(app, claim_id).status == "info_requested"
+    assert stored_claim(app, claim_id).status == "info_requested"
 
     # A good file with a bad time: the file is kept, not attached again.
     kept = _send(passenger, text, status_url + "/info", arrival_time="zehn vor eins",
@@ -288,7 +282,7 @@ def test_an_invalid_answer_keeps_what_was_typed_and_posts_to_itself(
         "answer": "Ja"}, headers={"Accept-Language": "de"})
     assert german.status_code == 422
     assert GERMAN_TIME_ERROR in german.get_data(as_text=True)
-    assert _claim(app, claim_id).status == "info_requested"
+    assert stored_claim(app, claim_id).status == "info_requested"
     done = _send(passenger, text, status_url + "/info", arrival_time="12:50",
                  answer="Ja, anbei")
     assert done.status_code == 302
@@ -311,7 +305,7 @@ def test_the_objection_takes_a_file(app: Flask, clerk_id: int) -> None:
     assert wrong.status_code == 422 and "Upload a PDF, JPEG or PNG file." in text
     assert "Hier mein Ticket" in text
     assert _form_action(text, "/appeal") == status_url + "/appeal"
-    assert _claim(app, claim_id).status == "rejected"
+    assert stored_claim(app, claim_id).status == "rejected"
     german = _send(passenger, text, status_url + "/appeal", objection="",
                    headers={"Accept-Language": "de"})
     assert german.status_code == 422  # the objection itself missing, in German
@@ -319,7 +313,7 @@ def test_the_objection_takes_a_file(app: Flask, clerk_id: int) -> None:
 
     _send(passenger, text, status_url + "/appeal", objection="Hier mein Ticket",
           document=(io.BytesIO(PDF), "ticket.pdf"))
-    claim = _claim(app, claim_id)
+    claim = stored_claim(app, claim_id)
     assert (claim.status, claim.reason_codes, claim.appeal_text) == (
         "needs_review", ["appeal"], "Hier mein Ticket")
     assert _documents(app, claim_id) == [("objection", len(PDF))]
@@ -342,7 +336,7 @@ def test_a_price_answer_prices_the_claim_again(app: Flask, clerk_id: int) -> Non
     assert bad.status_code == 422 and 'value="neunundfünfzig"' in bad.get_data(as_text=True)
     _send(passenger, page, status_url + "/info", price="59,90")
     run_worker(app)
-    claim = _claim(app, claim_id)
+    claim = stored_claim(app, claim_id)
     request = _request(app, claim_id)
     assert (str(request.price), str(request.before_amount), str(claim.amount),
             claim.status) == ("59.90", "19.75", "14.98", "needs_review")
@@ -359,7 +353,7 @@ def test_a_file_asked_for_alone_must_come(app: Flask, clerk_id: int) -> None:
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
     assert _send(passenger, page, status_url + "/info",
                  document=(io.BytesIO(png), "foto.png")).status_code == 302
-    assert (_claim(app, claim_id).status, _documents(app, claim_id)) == (
+    assert (stored_claim(app, claim_id).status, _documents(app, claim_id)) == (
         "needs_review", [("answer", len(png))])
 
 
@@ -379,7 +373,7 @@ def test_a_cause_answer_runs_the_rules_again_and_a_clerk_weighs_it_against_the_d
         arrived_with_service=None, statement="Uns wurde ein Streik angesagt", language="de"),
         effort={}).claim_id
     assess_claims(factory, [claim_id])
-    assert (_claim(app, claim_id).status, _claim(app, claim_id).eligible) == (
+    assert (stored_claim(app, claim_id).status, stored_claim(app, claim_id).eligible) == (
         "needs_review", False)
     status_url = _ask(app, clerk_id, claim_id, ["cause"])
     passenger = app.test_client()
@@ -395,7 +389,7 @@ def test_a_cause_answer_runs_the_rules_again_and_a_clerk_weighs_it_against_the_d
     assert _request(app, claim_id).cause == "own-staff-strike"
     run_worker(app)
 
-    claim = _claim(app, claim_id)
+    claim = stored_claim(app, claim_id)
     assert (claim.status, claim.eligible, claim.percent, str(claim.amount)) == (
         "needs_review", True, 25, "19.75")
     assert "passenger-answered" in (claim.reason_codes or [])

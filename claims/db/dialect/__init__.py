@@ -121,7 +121,7 @@ def insert_or_ignore_chained(table: Table, unique_column: str) -> Insert:
 def chains_writes(session_factory: sessionmaker[Session]) -> bool:
     """Whether inserts can be chained in one statement (a WITH of INSERTs, each using
     what the one before returned): PostgreSQL's, not SQLite's."""
-    return bool(session_factory.kw["bind"].dialect.name == "postgresql")
+    return _on_postgresql(session_factory.kw["bind"])
 
 
 def insert_or_ignore(dialect: str, table: Table, unique_column: str) -> Insert:
@@ -134,7 +134,7 @@ def insert_or_ignore(dialect: str, table: Table, unique_column: str) -> Insert:
 def one_of(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
     """column IN ids. On PostgreSQL as `= ANY(array)`: one parameter, where an IN list of a
     thousand ids costs the driver and the server a thousand (a sixth of an effort build)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql(session):
         return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
     result: ColumnElement[bool] = column.in_(ids)
     return result
@@ -143,7 +143,7 @@ def one_of(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[b
 def json_array_elements(session: Session, column: Any) -> Any:
     """The elements of the JSON array in a column, as a table (its column `value`) to join
     each row with: json_array_elements_text on PostgreSQL, json_each on SQLite."""
-    if session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql(session):
         return func.json_array_elements_text(column).table_valued("value")
     return func.json_each(column).table_valued("value")
 
@@ -155,7 +155,7 @@ def driver_rows(connection: Connection, statement: Executable) -> Sequence[Seque
     UTC session gives as datetime.UTC). SQLite's instants are text: there the column types
     convert them."""
     result = connection.execute(statement)
-    if connection.dialect.name != "postgresql":
+    if not _on_postgresql(connection):
         return result.all()
     try:
         rows: Sequence[Sequence[Any]] = result.cursor.fetchall()
